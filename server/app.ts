@@ -1,0 +1,162 @@
+/**
+ * Assembles Parley from a {@link Config}: store, secrets, admin and demo site, the real-time
+ * core and the HTTP handler; starts `Deno.serve` and drains gracefully on shutdown.
+ *
+ * @module
+ */
+
+import { AgentService } from "../core/agents.ts";
+import { type Bus, createLocalBus } from "../core/bus.ts";
+import type { Cluster } from "../core/cluster.ts";
+import type { Logger } from "../core/log.ts";
+import { type Core, createCore } from "../core/mod.ts";
+import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
+import { createVisitorTokenSigner, randomToken } from "../core/tokens.ts";
+import type { Store } from "../db/store.ts";
+import { createAssets } from "../routes/assets.ts";
+import type { App } from "../routes/context.ts";
+import { createHandler } from "../routes/mod.ts";
+import type { Config } from "./config.ts";
+import { listen } from "./listener.ts";
+
+/** A running Parley server. */
+export interface RunningServer {
+  /** The port actually bound (useful with `PORT=0`). */
+  port: number;
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  app: App;
+  /** Drains and stops: new sockets refused, open ones closed with 1012, writes finished. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+/** Optional collaborators, for tests and multi-instance deployments. */
+export interface ServerDeps {
+  store: Store;
+  log: Logger;
+  /** Defaults to the in-process bus. */
+  bus?: Bus;
+  /**
+   * Membership of the instances sharing one Postgres (`core/cluster.ts`): its bus and presence
+   * replace the in-process ones, and shutdown leaves the cluster.
+   */
+  cluster?: Cluster;
+  /** Called once listening. */
+  onListen?: (addr: { hostname: string; port: number }) => void;
+}
+
+/** Makes sure the signing secret, the admin and the demo site exist. */
+async function bootstrap(config: Config, store: Store, agents: AgentService, log: Logger) {
+  const secret = config.secret ?? await store.setSettingIfAbsent("secret", randomToken(32));
+  const generated = await agents.ensureAdmin(config.admin);
+  if (generated) {
+    // Printed once, on the very first start, so the owner can sign in.
+    log.info("created the first admin; change this password after signing in", {
+      email: generated.email,
+      password: generated.password,
+    });
+  }
+  if (config.demo && !await store.getSite("demo")) {
+    await store.upsertSite({
+      id: "demo",
+      name: "Demo Storefront",
+      identitySecret: randomToken(24),
+      allowedOrigins: [],
+      requireVerified: false,
+      autoAssign: false,
+    });
+  }
+  return secret;
+}
+
+/** Builds the app and starts serving on `config.port`. */
+export async function startServer(config: Config, deps: ServerDeps): Promise<RunningServer> {
+  const { store, log } = deps;
+  const { cluster } = deps;
+  const bus = cluster?.bus ?? deps.bus ?? createLocalBus();
+  const agents = new AgentService({
+    store,
+    bus,
+    sessionTtlMs: config.sessionTtlHours * 3_600_000,
+    passwordIterations: config.passwordIterations,
+    loginPerAccount: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
+    loginPerIp: new KeyedLimiter(config.limits.loginAttemptsPerIp, 15 * 60_000),
+  });
+  const secret = await bootstrap(config, store, agents, log);
+  const core: Core = createCore({
+    store,
+    bus,
+    log,
+    signer: createVisitorTokenSigner(secret, config.visitorTokenTtlDays * 86_400),
+    newConversationsPerHour: config.limits.newConversationsPerHour,
+    ...(cluster ? { presence: (registry) => cluster.presence(registry) } : {}),
+    options: {
+      heartbeatMs: config.heartbeatMs,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      typingTimeoutMs: 5000,
+      team: config.team,
+      messagesPerSecond: config.limits.messagesPerSecond,
+      messageBurst: config.limits.messageBurst,
+      framesPerSecond: config.limits.framesPerSecond,
+      frameBurst: config.limits.frameBurst,
+      maxBufferedBytes: config.limits.maxBufferedBytes,
+      sessionCheckMs: config.sessionCheckMs,
+    },
+    sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
+  });
+  await cluster?.join();
+  const app: App = {
+    config,
+    store,
+    core,
+    agents,
+    log,
+    assets: createAssets(config.distDir),
+    sockets: new KeyedCounter(config.limits.socketsPerIp),
+    lifecycle: { draining: false },
+  };
+
+  const server = await listen(
+    { port: config.port, hostname: config.hostname },
+    createHandler(app),
+    log,
+  );
+  const { addr } = server;
+  deps.onListen?.({ hostname: addr.hostname, port: addr.port });
+  log.info("listening", {
+    port: addr.port,
+    backend: store.backend,
+    instance: cluster?.instanceId ?? null,
+  });
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      // Draining: new sockets are refused and frames arriving from now on are left unhandled
+      // (clients resend them after reconnecting). Frames already being handled finish and are
+      // acknowledged before the sockets close with 1012.
+      app.lifecycle.draining = true;
+      const deadline = Date.now() + config.drainTimeoutMs;
+      const drained = await core.idle(config.drainTimeoutMs);
+      if (!drained) log.warn("drain timed out with writes in flight");
+      core.closeAll("Server restarting");
+      // Let close handshakes finish so clients see 1012, not an aborted connection.
+      while (core.registry.all.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await server.shutdown();
+      core.stop();
+      await (cluster ? cluster.close() : bus.close());
+      log.info("stopped");
+    })();
+  const host = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname;
+  return {
+    port: addr.port,
+    url: `http://${host}:${addr.port}`,
+    app,
+    shutdown,
+    finished: server.finished,
+  };
+}

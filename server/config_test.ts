@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "./config.ts";
+
+Deno.test("loadConfig applies defaults for an empty environment", () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 8000);
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.dataDir, "./.parley");
+  assert.equal(c.admin, null);
+  assert.equal(c.passwordIterations, 600_000);
+  assert.equal(c.heartbeatTimeoutMs, 45_000);
+});
+
+Deno.test("loadConfig reports every bad variable at once", () => {
+  try {
+    loadConfig({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://x",
+      PARLEY_ADMIN_EMAIL: "admin@example.com",
+      PARLEY_SECRET: "short",
+      LOG_LEVEL: "loud",
+    });
+    assert.fail("expected ConfigError");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 5);
+    assert.match(err.message, /PORT/);
+    assert.match(err.message, /PARLEY_ADMIN_PASSWORD/);
+  }
+});
+
+Deno.test("loadConfig reads Postgres, admin and limits", () => {
+  const c = loadConfig({
+    DATABASE_URL: "postgres://u@h/db",
+    PARLEY_ADMIN_EMAIL: "a@b.c",
+    PARLEY_ADMIN_PASSWORD: "long-enough",
+    PARLEY_SOCKETS_PER_IP: "7",
+    PARLEY_TRUST_PROXY: "yes",
+  });
+  assert.equal(c.databaseUrl, "postgres://u@h/db");
+  assert.deepEqual(c.admin, { email: "a@b.c", password: "long-enough" });
+  assert.equal(c.limits.socketsPerIp, 7);
+  assert.equal(c.trustProxy, true);
+});
