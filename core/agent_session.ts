@@ -1,0 +1,164 @@
+/**
+ * One agent socket's protocol. The socket is authenticated before it reaches the core; on open
+ * the agent gets a `welcome` snapshot, then live events from the fan-out.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "./codes.ts";
+import { errorFrame, ParleyError, toParleyError } from "./errors.ts";
+import type { Peer } from "./peer.ts";
+import { type AgentClientFrame, type AgentServerFrame, parseAgentFrame } from "./protocol.ts";
+import { TokenBucket } from "./rate_limit.ts";
+import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
+import { clearTyping } from "./typing.ts";
+import type { AgentConn } from "./registry.ts";
+import { acknowledge, type SessionDeps, type SocketHandlers } from "./session.ts";
+
+/** Starts the protocol on an authenticated agent socket. */
+export function openAgentSession(
+  deps: SessionDeps,
+  peer: Peer,
+  agent: { id: string; name: string },
+  sessionHash: string,
+): SocketHandlers {
+  const { chat, registry, options, log, bus } = deps;
+  const now = Date.now();
+  const conn: AgentConn = {
+    kind: "agent",
+    peer,
+    agentId: agent.id,
+    agentName: agent.name,
+    sessionHash,
+    lastSeen: now,
+    pingedAt: 0,
+    typingIn: null,
+    typingAt: 0,
+    messages: new TokenBucket(options.messageBurst * 2, options.messagesPerSecond * 2),
+    frames: new TokenBucket(options.frameBurst * 2, options.framesPerSecond * 2),
+  };
+  const first = [...registry.agentConns(agent.id)].length === 0;
+  registry.add(conn);
+  let closed = false;
+  const send = (frame: AgentServerFrame) => peer.send(frame);
+  const actor = { id: agent.id, name: agent.name };
+
+  // The welcome is queued first so every later frame is answered after it.
+  let queue: Promise<void> = (async () => {
+    if (first) await bus.publish({ kind: "agent", agentId: agent.id });
+    const { agents, conversations } = await chat.agentWelcome(agent.id);
+    const me = agents.find((a) => a.id === agent.id);
+    if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
+    send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
+  })().catch((err) => fail(err, null));
+
+  async function handle(frame: AgentClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "message": {
+        if (!conn.messages.take()) {
+          throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
+        }
+        const note = frame.note ?? false;
+        const r = await chat.agentSend(actor, { ...frame, note });
+        if (!note && conn.typingIn === frame.conversationId) await stopTyping();
+        await acknowledge(deps, peer, frame.clientId, r.message);
+        return;
+      }
+      case "typing": {
+        if (!frame.active && conn.typingIn !== frame.conversationId) return;
+        if (frame.active && conn.typingIn && conn.typingIn !== frame.conversationId) {
+          await stopTyping();
+        }
+        const visitorId = await chat.visitorOf(frame.conversationId);
+        conn.typingIn = frame.active ? frame.conversationId : null;
+        conn.typingAt = Date.now();
+        await bus.publish({
+          kind: "typing",
+          conversationId: frame.conversationId,
+          visitorId,
+          author: "agent",
+          agentId: agent.id,
+          name: agent.name,
+          active: frame.active,
+        });
+        return;
+      }
+      case "accept":
+        return chat.accept(actor, frame.conversationId);
+      case "transfer":
+        return chat.transfer(actor, frame.conversationId, frame.agentId);
+      case "resolve":
+        return chat.resolve(actor, frame.conversationId);
+      case "reopen":
+        return chat.reopen(actor, frame.conversationId);
+      case "presence":
+        deps.presence.setAgentChoice(agent.id, frame.status);
+        await bus.publish({ kind: "agent", agentId: agent.id });
+        return;
+      case "read":
+        return chat.agentRead(agent.id, frame.conversationId, frame.seq);
+      case "sync": {
+        const page = await chat.history(frame.conversationId, frame, true);
+        send({ type: "history", conversationId: frame.conversationId, ...page });
+        return;
+      }
+      case "visitor": {
+        const visitor = await chat.visitorInfo(frame.visitorId);
+        if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+        send({ type: "visitor", visitor });
+        return;
+      }
+      case "ping":
+        send({ type: "pong" });
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  const stopTyping = () => clearTyping(conn, bus, chat);
+
+  function fail(err: unknown, frame: AgentClientFrame | null, clientId?: string | null): void {
+    const e = toParleyError(err);
+    if (e.code === ErrorCode.Internal) {
+      log.error("agent frame failed", { socket: peer.id, type: frame?.type }, err);
+    }
+    const about: { clientId?: string; conversationId?: string } = {};
+    if (frame && "conversationId" in frame) about.conversationId = frame.conversationId;
+    if (frame?.type === "message") about.clientId = frame.clientId;
+    else if (clientId) about.clientId = clientId;
+    send(errorFrame(e, about));
+  }
+
+  return {
+    onText(text) {
+      if (!admitFrame(conn, text)) return;
+      let frame: AgentClientFrame;
+      try {
+        frame = parseAgentFrame(text);
+      } catch (err) {
+        fail(err, null, messageClientId(text));
+        return;
+      }
+      queue = queue.then(() => closed ? undefined : deps.inFlight.run(() => handle(frame))).catch((
+        err,
+      ) => fail(err, frame));
+    },
+    onBinary() {
+      refuseBinary(conn);
+    },
+    onClose() {
+      if (closed) return;
+      closed = true;
+      const last = registry.remove(conn);
+      queue.finally(async () => {
+        try {
+          await stopTyping();
+          if (last) await bus.publish({ kind: "agent", agentId: agent.id });
+        } catch (err) {
+          log.warn("agent close fan-out failed", { socket: peer.id, err: String(err) });
+        }
+      });
+    },
+  };
+}

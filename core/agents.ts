@@ -1,0 +1,188 @@
+/**
+ * Agent accounts and sessions: sign-in with rate limits, session tokens stored only as hashes,
+ * sign-out everywhere, and admin management of agents.
+ *
+ * @module
+ */
+
+import type { AgentPatch, AgentRecord, Store } from "../db/store.ts";
+import type { Bus } from "./bus.ts";
+import { ErrorCode } from "./codes.ts";
+import { ParleyError } from "./errors.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+import type { KeyedLimiter } from "./rate_limit.ts";
+import { randomToken, sha256Hex } from "./tokens.ts";
+
+/** Collaborators of {@link AgentService}. */
+export interface AgentServiceDeps {
+  store: Store;
+  bus: Bus;
+  sessionTtlMs: number;
+  passwordIterations: number;
+  loginPerAccount: KeyedLimiter;
+  loginPerIp: KeyedLimiter;
+}
+
+// Verifying against a fixed hash when the account is unknown keeps timing uniform.
+const DUMMY_HASH =
+  "pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+/** Sign-in, sessions and agent management. */
+export class AgentService {
+  /** Creates the service. */
+  constructor(private readonly deps: AgentServiceDeps) {}
+
+  /**
+   * Checks credentials and opens a session. Throws `rate_limited` after too many attempts for
+   * the account or the address, and `unauthorized` for wrong credentials or a disabled agent.
+   */
+  async login(
+    email: string,
+    password: string,
+    ip: string,
+  ): Promise<{ agent: AgentRecord; token: string; expiresAt: Date }> {
+    const { store, loginPerAccount, loginPerIp } = this.deps;
+    const account = email.trim().toLowerCase();
+    if (!loginPerIp.take(ip) || !loginPerAccount.take(account)) {
+      throw new ParleyError(ErrorCode.RateLimited, "Too many sign-in attempts; try again later");
+    }
+    const agent = await store.getAgentByEmail(account);
+    const ok = await verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH);
+    if (!agent || !ok || agent.disabled) {
+      throw new ParleyError(ErrorCode.Unauthorized, "Wrong email or password");
+    }
+    loginPerAccount.reset(account);
+    const token = randomToken();
+    const expiresAt = new Date(Date.now() + this.deps.sessionTtlMs);
+    await store.createSession({ tokenHash: await sha256Hex(token), agentId: agent.id, expiresAt });
+    return { agent, token, expiresAt };
+  }
+
+  /** The agent owning a valid session token, with the hash the session is stored under, or null. */
+  async authenticate(
+    token: string | null,
+  ): Promise<{ agent: AgentRecord; sessionHash: string } | null> {
+    if (!token || token.length > 128) return null;
+    const sessionHash = await sha256Hex(token);
+    const agent = await this.agentOfSession(sessionHash);
+    return agent ? { agent, sessionHash } : null;
+  }
+
+  /** The agent of a session (by its hash) while the session is valid and the agent enabled. */
+  agentOfSession(sessionHash: string): Promise<AgentRecord | null> {
+    return this.deps.store.getSessionAgent(sessionHash);
+  }
+
+  /** Ends one session. */
+  async logout(token: string): Promise<void> {
+    await this.deps.store.deleteSession(await sha256Hex(token));
+  }
+
+  /** Ends every session of the agent and closes their sockets on every instance. */
+  async logoutEverywhere(agentId: string): Promise<void> {
+    await this.deps.store.deleteAgentSessions(agentId);
+    await this.deps.bus.publish({ kind: "session_revoked", agentId });
+  }
+
+  /** Creates an agent (admin only). Throws `conflict` when the email is taken. */
+  async create(
+    actor: AgentRecord,
+    input: {
+      email: string;
+      name: string;
+      password: string;
+      role: "admin" | "agent";
+      capacity?: number;
+    },
+  ): Promise<AgentRecord> {
+    requireAdmin(actor);
+    checkPassword(input.password);
+    const agent = await this.deps.store.createAgent({
+      email: input.email.trim().toLowerCase(),
+      name: input.name,
+      role: input.role,
+      passwordHash: await hashPassword(input.password, this.deps.passwordIterations),
+      ...(input.capacity !== undefined ? { capacity: input.capacity } : {}),
+    });
+    await this.deps.bus.publish({ kind: "agent", agentId: agent.id });
+    return agent;
+  }
+
+  /**
+   * Updates an agent. Admins may change anyone; agents only their own name and avatar.
+   * Disabling an agent also ends their sessions.
+   */
+  async update(actor: AgentRecord, agentId: string, patch: AgentPatch): Promise<AgentRecord> {
+    const self = actor.id === agentId;
+    const adminOnly = patch.role !== undefined || patch.disabled !== undefined ||
+      patch.capacity !== undefined || patch.passwordHash !== undefined;
+    if (!self || adminOnly) requireAdmin(actor);
+    if (self && patch.disabled === true) {
+      throw new ParleyError(ErrorCode.Conflict, "You cannot disable yourself");
+    }
+    const agent = await this.deps.store.updateAgent(agentId, patch);
+    if (patch.disabled === true) await this.logoutEverywhere(agentId);
+    await this.deps.bus.publish({ kind: "agent", agentId });
+    return agent;
+  }
+
+  /** Changes the actor's own password after checking the current one. */
+  async changePassword(actor: AgentRecord, current: string, next: string): Promise<void> {
+    if (!await verifyPassword(current, actor.passwordHash)) {
+      throw new ParleyError(ErrorCode.Forbidden, "Current password is wrong");
+    }
+    checkPassword(next);
+    await this.deps.store.updateAgent(actor.id, {
+      passwordHash: await hashPassword(next, this.deps.passwordIterations),
+    });
+  }
+
+  /**
+   * Makes sure an admin exists: creates or updates `admin` when given; otherwise, when there
+   * are no agents at all, creates `admin@localhost` with a random password and returns it.
+   */
+  async ensureAdmin(
+    admin: { email: string; password: string } | null,
+  ): Promise<{ email: string; password: string } | null> {
+    const { store, passwordIterations } = this.deps;
+    if (admin) {
+      const passwordHash = await hashPassword(admin.password, passwordIterations);
+      const existing = await store.getAgentByEmail(admin.email);
+      if (existing) {
+        await store.updateAgent(existing.id, { passwordHash, role: "admin", disabled: false });
+      } else {
+        await createOrIgnore(store, admin.email, passwordHash);
+      }
+      return null;
+    }
+    if (await store.countAgents() > 0) return null;
+    const password = randomToken(12);
+    const created = await createOrIgnore(
+      store,
+      "admin@localhost",
+      await hashPassword(password, passwordIterations),
+    );
+    return created ? { email: "admin@localhost", password } : null;
+  }
+}
+
+async function createOrIgnore(store: Store, email: string, passwordHash: string): Promise<boolean> {
+  try {
+    await store.createAgent({ email, name: "Admin", passwordHash, role: "admin" });
+    return true;
+  } catch (err) {
+    // Another instance starting at the same moment created it first.
+    if (err instanceof Error && err.name === "StoreError") return false;
+    throw err;
+  }
+}
+
+function requireAdmin(actor: AgentRecord): void {
+  if (actor.role !== "admin") throw new ParleyError(ErrorCode.Forbidden, "Admins only");
+}
+
+function checkPassword(password: string): void {
+  if (password.length < 8 || password.length > 200) {
+    throw new ParleyError(ErrorCode.BadFrame, "Password must have 8 to 200 characters");
+  }
+}

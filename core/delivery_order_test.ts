@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { DeliveryOrder } from "./delivery_order.ts";
+
+function recorder() {
+  const seen: number[] = [];
+  return { seen, at: (seq: number) => () => seen.push(seq) };
+}
+
+Deno.test("DeliveryOrder holds a message until its predecessor arrives", () => {
+  const r = recorder();
+  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  order.offer("c", 4, r.at(4));
+  order.offer("c", 6, r.at(6));
+  order.offer("c", 7, r.at(7));
+  assert.deepEqual(r.seen, [4]);
+  assert.equal(order.waiting, 1);
+  order.offer("c", 5, r.at(5));
+  assert.deepEqual(r.seen, [4, 5, 6, 7]);
+  assert.equal(order.waiting, 0);
+});
+
+Deno.test("DeliveryOrder reads a gap that outlives the wait from the store", async () => {
+  const r = recorder();
+  const fills: [number, number][] = [];
+  const order = new DeliveryOrder({
+    waitMs: 10,
+    fill(_c, after, before) {
+      fills.push([after, before]);
+      for (let s = after + 1; s < before; s++) r.seen.push(s);
+      return Promise.resolve();
+    },
+  });
+  order.offer("c", 1, r.at(1));
+  order.offer("c", 4, r.at(4));
+  await new Promise((res) => setTimeout(res, 40));
+  assert.deepEqual(fills, [[1, 4]]);
+  assert.deepEqual(r.seen, [1, 2, 3, 4]);
+  order.offer("c", 2, r.at(2)); // the late original: clients drop the repeat
+  order.offer("c", 5, r.at(5));
+  assert.deepEqual(r.seen, [1, 2, 3, 4, 2, 5]);
+});
+
+Deno.test("DeliveryOrder delivers held messages even when the fill fails", async () => {
+  const r = recorder();
+  const errors: unknown[] = [];
+  const order = new DeliveryOrder({
+    waitMs: 5,
+    fill: () => Promise.reject(new Error("database down")),
+    onError: (e) => errors.push(e),
+  });
+  order.offer("c", 1, r.at(1));
+  order.offer("c", 3, r.at(3));
+  await new Promise((res) => setTimeout(res, 30));
+  assert.deepEqual(r.seen, [1, 3]);
+  assert.equal(errors.length, 1);
+});
+
+Deno.test("DeliveryOrder keeps conversations apart and passes repeats through", () => {
+  const r = recorder();
+  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  order.offer("a", 1, r.at(1));
+  order.offer("b", 10, r.at(10));
+  order.offer("a", 2, r.at(2));
+  order.offer("a", 2, r.at(2));
+  order.offer("b", 11, r.at(11));
+  assert.deepEqual(r.seen, [1, 10, 2, 2, 11]);
+});
+
+Deno.test("DeliveryOrder.reached() resolves at once for a delivered seq and waits for a gap", async () => {
+  const r = recorder();
+  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  order.offer("c", 4, r.at(4));
+  const when: string[] = [];
+  await order.reached("c", 4).then(() => when.push("ack 4"));
+  // Seq 6 (a sender's own message) was published before 5 (another author's, still on its way).
+  order.offer("c", 6, r.at(6));
+  const ack6 = order.reached("c", 6).then(() => when.push(`ack 6 after ${r.seen.join(",")}`));
+  await Promise.resolve();
+  assert.deepEqual(when, ["ack 4"]);
+  order.offer("c", 5, r.at(5));
+  await ack6;
+  assert.deepEqual(when, ["ack 4", "ack 6 after 4,5,6"]);
+});
+
+Deno.test("DeliveryOrder.reached() waits for a conversation not seen yet", async () => {
+  const r = recorder();
+  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  const ack = order.reached("c", 1).then(() => r.seen.slice());
+  order.offer("c", 1, r.at(1));
+  assert.deepEqual(await ack, [1]);
+});
+
+Deno.test("DeliveryOrder.reached() follows a gap read from the store", async () => {
+  const r = recorder();
+  const order = new DeliveryOrder({
+    waitMs: 10,
+    fill(_c, after, before) {
+      for (let s = after + 1; s < before; s++) r.seen.push(s);
+      return Promise.resolve();
+    },
+  });
+  order.offer("c", 1, r.at(1));
+  order.offer("c", 3, r.at(3));
+  await order.reached("c", 3);
+  assert.deepEqual(r.seen, [1, 2, 3]);
+});
+
+Deno.test("DeliveryOrder.reached() gives up after maxAckWaitMs when the publish never comes", async () => {
+  const order = new DeliveryOrder({ fill: () => Promise.resolve(), maxAckWaitMs: 20 });
+  const started = performance.now();
+  await order.reached("c", 9);
+  const waited = performance.now() - started;
+  assert.ok(waited >= 15, `waited ${waited} ms`);
+  // A later call starts clean: the waiter was removed.
+  order.offer("c", 9, () => {});
+  await order.reached("c", 9);
+});

@@ -1,0 +1,246 @@
+/**
+ * Delivers bus events to this instance's sockets. Events for one conversation are handled in
+ * order; an event that lacks its data (it came from another instance) reads it from the store.
+ * Messages reach sockets in seq order per conversation ({@link DeliveryOrder}), so a client
+ * resuming from the highest seq it saw never skips one. Reads are skipped when no socket here
+ * would receive the result, a conversation refresh
+ * already waiting in its chain absorbs newer ones (it reads the latest state anyway), and each
+ * frame is serialised once however many sockets get it.
+ *
+ * @module
+ */
+
+import type { Conversation, Store } from "../db/store.ts";
+import type { Bus, BusEvent } from "./bus.ts";
+import type { ChatService } from "./chat.ts";
+import { CloseCode } from "./codes.ts";
+import type { Logger } from "./log.ts";
+import type { Presence } from "./presence.ts";
+import { DeliveryOrder } from "./delivery_order.ts";
+import type {
+  AgentServerFrame,
+  ConversationSummary,
+  Message,
+  VisitorServerFrame,
+} from "./protocol.ts";
+import type { Registry } from "./registry.ts";
+
+/** Dependencies of the fan-out. */
+export interface FanoutDeps {
+  bus: Bus;
+  store: Store;
+  chat: ChatService;
+  registry: Registry;
+  presence: Presence;
+  log: Logger;
+}
+
+/** The running fan-out. */
+export interface Fanout {
+  /**
+   * Resolves once message `seq` of the conversation has gone to this instance's sockets, with
+   * every message before it; a sender's ack waits for it so it never overtakes one of them.
+   */
+  delivered(conversationId: string, seq: number): Promise<void>;
+  /** Unsubscribes from the bus. */
+  stop(): void;
+}
+
+/** Subscribes to the bus and delivers events. */
+export function startFanout(deps: FanoutDeps): Fanout {
+  const { bus, registry, log } = deps;
+  // Per-key promise chains keep events of one conversation (or visitor) in order.
+  const chains = new Map<string, Promise<void>>();
+  // Conversations with a refresh queued and not yet started, with the newest event for each.
+  const refreshing = new Map<string, Extract<BusEvent, { kind: "conversation" }>>();
+  let lastAgentsOnline = -1;
+
+  const agentsHere = () => registry.agents.size > 0;
+  const toAgents = (frame: AgentServerFrame) => {
+    if (!agentsHere()) return;
+    const text = JSON.stringify(frame);
+    for (const c of registry.allAgentConns()) c.peer.send(text);
+  };
+  const toVisitor = (visitorId: string, frame: VisitorServerFrame) => {
+    const conns = registry.visitors.get(visitorId);
+    if (!conns) return;
+    const text = JSON.stringify(frame);
+    for (const c of conns) c.peer.send(text);
+  };
+  const pushAgentsOnline = () => {
+    const online = deps.presence.onlineAgentIds().length;
+    if (online === lastAgentsOnline) return;
+    lastAgentsOnline = online;
+    const text = JSON.stringify({ type: "agents", online } satisfies VisitorServerFrame);
+    for (const c of registry.allVisitorConns()) c.peer.send(text);
+  };
+
+  const sendMessage = (visitorId: string, message: Message) => {
+    const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
+    for (const c of registry.allAgentConns()) c.peer.send(text);
+    if (message.note) return;
+    for (const c of registry.visitorConns(visitorId)) {
+      c.conversationId = message.conversationId;
+      c.peer.send(text);
+    }
+  };
+  const order = new DeliveryOrder({
+    async fill(conversationId, afterSeq, beforeSeq) {
+      const visitorId = await deps.chat.visitorOf(conversationId);
+      const { messages } = await deps.store.listMessages(conversationId, {
+        afterSeq,
+        beforeSeq,
+        includeNotes: true,
+        limit: 200,
+      });
+      for (const m of messages) sendMessage(visitorId, m);
+    },
+    onError: (err) => log.warn("filling a gap in messages failed", { err: String(err) }),
+  });
+
+  async function handle(e: BusEvent): Promise<void> {
+    switch (e.kind) {
+      case "message": {
+        const visitors = e.note ? undefined : registry.visitors.get(e.visitorId);
+        // Nobody here to tell: still keep the order, without reading the message.
+        if (!agentsHere() && !visitors) return order.offer(e.conversationId, e.seq, () => {});
+        const message = e.message ?? await deps.store.getMessage(e.conversationId, e.seq);
+        if (!message) return;
+        order.offer(e.conversationId, e.seq, () => sendMessage(e.visitorId, message));
+        return;
+      }
+      case "conversation": {
+        // The newest event queued for this conversation (see the subscription below).
+        const latest = refreshing.get(e.conversationId) ?? e;
+        refreshing.delete(e.conversationId);
+        const visitors = [...registry.visitorConns(e.visitorId)];
+        if (!agentsHere() && visitors.length === 0) return;
+        const summary = latest.summary ??
+          await deps.store.getConversationSummary(e.conversationId);
+        if (!summary) return;
+        toAgents({ type: "conversation", conversation: summary });
+        if (visitors.length === 0) return;
+        const conversation = await deps.chat.visitorConversation(asConversation(summary));
+        const text = JSON.stringify({ type: "conversation", conversation });
+        for (const c of visitors) c.peer.send(text);
+        return;
+      }
+      case "typing": {
+        if (e.author === "visitor") {
+          toAgents({
+            type: "typing",
+            conversationId: e.conversationId,
+            author: "visitor",
+            agentId: null,
+            name: e.name || await deps.chat.visitorName(e.visitorId),
+            active: e.active,
+            ...(e.preview !== undefined ? { preview: e.preview } : {}),
+          });
+        } else {
+          toVisitor(e.visitorId, { type: "typing", active: e.active, name: e.name });
+          for (const c of registry.allAgentConns()) {
+            if (c.agentId === e.agentId) continue;
+            c.peer.send({
+              type: "typing",
+              conversationId: e.conversationId,
+              author: "agent",
+              agentId: e.agentId,
+              name: e.name,
+              active: e.active,
+            });
+          }
+        }
+        return;
+      }
+      case "agent": {
+        if (agentsHere()) {
+          const agent = await deps.store.getAgent(e.agentId);
+          if (agent) toAgents({ type: "agent", agent: deps.chat.agentInfo(agent) });
+        }
+        pushAgentsOnline();
+        return;
+      }
+      case "visitor": {
+        if (!agentsHere()) return;
+        const visitor = await deps.chat.visitorInfo(e.visitorId);
+        if (visitor) toAgents({ type: "visitor", visitor });
+        return;
+      }
+      case "identity": {
+        if (!registry.visitors.has(e.visitorId)) return;
+        const visitor = await deps.store.getVisitor(e.visitorId);
+        if (!visitor) return;
+        toVisitor(e.visitorId, {
+          type: "identity",
+          name: visitor.name,
+          email: visitor.email,
+          verified: visitor.verified,
+        });
+        return;
+      }
+      case "session_revoked": {
+        for (const c of registry.agentConns(e.agentId)) {
+          c.peer.close(CloseCode.Unauthorized, "Session revoked");
+        }
+        return;
+      }
+    }
+  }
+
+  function keyOf(e: BusEvent): string {
+    switch (e.kind) {
+      case "message":
+      case "conversation":
+      case "typing":
+        return e.conversationId;
+      case "agent":
+      case "session_revoked":
+        return `agent:${e.agentId}`;
+      case "visitor":
+      case "identity":
+        return `visitor:${e.visitorId}`;
+    }
+  }
+
+  const unsubscribe = bus.subscribe((e) => {
+    if (e.kind === "conversation") {
+      // One queued refresh per conversation: it uses the newest event's summary, or reads the
+      // state as of when it runs.
+      const queued = refreshing.has(e.conversationId);
+      refreshing.set(e.conversationId, e);
+      if (queued) return;
+    }
+    const key = keyOf(e);
+    const run = (chains.get(key) ?? Promise.resolve()).then(() => handle(e)).catch((err) =>
+      log.warn("fan-out failed", { kind: e.kind, err: String(err) })
+    );
+    chains.set(key, run);
+    run.finally(() => {
+      if (chains.get(key) === run) chains.delete(key);
+    });
+  });
+  return {
+    delivered: (conversationId, seq) => order.reached(conversationId, seq),
+    stop: unsubscribe,
+  };
+}
+
+/**
+ * The conversation fields a visitor's view needs, taken from the inbox summary the fan-out
+ * already read (saves a second read per message). `resolvedAt` is not part of that view.
+ */
+function asConversation(s: ConversationSummary): Conversation {
+  return {
+    id: s.id,
+    siteId: s.siteId,
+    visitorId: s.visitorId,
+    status: s.status,
+    assigneeId: s.assigneeId,
+    lastSeq: s.lastSeq,
+    visitorReadSeq: s.visitorReadSeq,
+    rating: s.rating,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    resolvedAt: null,
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Protocol limits shared by server and clients. Browser-safe.
+ *
+ * @module
+ */
+
+/** Largest inbound WebSocket text frame, in bytes (UTF-16 length checked before parsing). */
+export const MAX_FRAME_BYTES = 32 * 1024;
+/** Longest message body, in characters. */
+export const MAX_BODY_CHARS = 8000;
+/** Longest live-typing preview, in characters. */
+export const MAX_PREVIEW_CHARS = 500;
+/** Longest client id (idempotency key), in characters. */
+export const MAX_CLIENT_ID_CHARS = 64;
+/** Most messages returned by one history page. */
+export const MAX_HISTORY_PAGE = 200;
+/** Deepest JSON nesting accepted in a frame. */
+export const MAX_JSON_DEPTH = 8;

@@ -1,0 +1,110 @@
+/**
+ * The real-time core, assembled: registry, presence, routing, fan-out and the sweep timer.
+ * It knows nothing about HTTP; the routes hand it sockets adapted to {@link Peer}.
+ *
+ * @module
+ */
+
+import type { Store } from "../db/store.ts";
+import { openAgentSession } from "./agent_session.ts";
+import type { Bus } from "./bus.ts";
+import { ChatService, type CoreOptions, type VisitorContext } from "./chat.ts";
+import { CloseCode } from "./codes.ts";
+import { startFanout } from "./fanout.ts";
+import { InFlight } from "./in_flight.ts";
+import type { Logger } from "./log.ts";
+import type { Peer } from "./peer.ts";
+import { createLocalPresence, type Presence } from "./presence.ts";
+import { KeyedLimiter } from "./rate_limit.ts";
+import { Registry } from "./registry.ts";
+import { startSessionWatch } from "./session_watch.ts";
+import { startSweeper } from "./sweeper.ts";
+import type { VisitorTokenSigner } from "./tokens.ts";
+import type { SocketHandlers } from "./session.ts";
+import { openVisitorSession } from "./visitor_session.ts";
+
+export type { CoreOptions, SocketHandlers, VisitorContext };
+export { ChatService };
+
+/** Collaborators of the core. */
+export interface CoreDeps {
+  store: Store;
+  bus: Bus;
+  signer: VisitorTokenSigner;
+  options: CoreOptions;
+  log: Logger;
+  /** New conversations allowed per IP per hour. */
+  newConversationsPerHour: number;
+  /** Whether the session stored under this hash is still valid (see `session_watch.ts`). */
+  sessionValid(sessionHash: string): Promise<boolean>;
+  /** Presence implementation; defaults to this instance's registry. */
+  presence?: (registry: Registry) => Presence;
+}
+
+/** The running core. */
+export interface Core {
+  readonly registry: Registry;
+  readonly presence: Presence;
+  readonly chat: ChatService;
+  /** Attaches the protocol to a new visitor socket. */
+  openVisitor(peer: Peer, ctx: VisitorContext): SocketHandlers;
+  /** Attaches the protocol to an agent socket opened by the session stored under `sessionHash`. */
+  openAgent(peer: Peer, agent: { id: string; name: string }, sessionHash: string): SocketHandlers;
+  /** Closes every socket with 1012 (service restart) so clients reconnect elsewhere. */
+  closeAll(reason: string): void;
+  /** Resolves when no frame is being handled (or after `timeoutMs`); true when drained. */
+  idle(timeoutMs: number): Promise<boolean>;
+  /** Stops timers and the fan-out. */
+  stop(): void;
+}
+
+/** Builds and starts the core. */
+export function createCore(deps: CoreDeps): Core {
+  const { store, bus, options, log } = deps;
+  const registry = new Registry();
+  const presence = (deps.presence ?? createLocalPresence)(registry);
+  const newConversations = new KeyedLimiter(deps.newConversationsPerHour, 3_600_000);
+  const chat = new ChatService({
+    store,
+    bus,
+    presence,
+    signer: deps.signer,
+    newConversations,
+    log,
+  });
+  const fanout = startFanout({ bus, store, chat, registry, presence, log });
+  const stopSweeper = startSweeper({
+    registry,
+    bus,
+    chat,
+    options,
+    log,
+    prune: () => newConversations.prune(),
+  });
+  const stopSessionWatch = startSessionWatch({
+    registry,
+    bus,
+    log,
+    valid: deps.sessionValid,
+    everyMs: options.sessionCheckMs,
+  });
+  const inFlight = new InFlight();
+  const delivered = fanout.delivered;
+  const sessionDeps = { chat, bus, registry, presence, options, log, inFlight, delivered };
+  return {
+    registry,
+    presence,
+    chat,
+    openVisitor: (peer, ctx) => openVisitorSession(sessionDeps, peer, ctx),
+    openAgent: (peer, agent, hash) => openAgentSession(sessionDeps, peer, agent, hash),
+    closeAll(reason) {
+      for (const conn of [...registry.all]) conn.peer.close(CloseCode.ServiceRestart, reason);
+    },
+    idle: (timeoutMs) => inFlight.idle(timeoutMs),
+    stop() {
+      stopSessionWatch();
+      stopSweeper();
+      fanout.stop();
+    },
+  };
+}

@@ -1,0 +1,431 @@
+/**
+ * Parley's wire protocol: every frame on `/ws/visitor` and `/ws/agent` as a discriminated union,
+ * plus the validators that turn untrusted inbound frames into typed values.
+ * Browser-safe: shared by the server, the widget and the agent console. See `docs/protocol.md`.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "./codes.ts";
+import {
+  MAX_BODY_CHARS,
+  MAX_CLIENT_ID_CHARS,
+  MAX_HISTORY_PAGE,
+  MAX_PREVIEW_CHARS,
+} from "./limits.ts";
+import {
+  attributes,
+  boolean,
+  id,
+  integer,
+  type Obj,
+  object,
+  oneOf,
+  optBoolean,
+  optInteger,
+  optString,
+  parseJson,
+  string,
+  ValidationError,
+} from "./validate.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+// ---------------------------------------------------------------------------------------------
+
+/** Who wrote a message. `system` messages are written by Parley itself (e.g. "resolved"). */
+export type AuthorKind = "visitor" | "agent" | "system";
+/** Lifecycle of a conversation. */
+export type ConversationStatus = "queued" | "open" | "resolved";
+/** An agent's chosen availability; `offline` means no connected tab. */
+export type AgentStatus = "online" | "away" | "offline";
+
+/** A stored chat message. `seq` increases by one per message within its conversation. */
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  authorKind: AuthorKind;
+  /** Visitor id, agent id, or null for system messages. */
+  authorId: string | null;
+  /** Display name of the author at send time (agent name, visitor name, or null). */
+  authorName: string | null;
+  /** The sender's idempotency key, or null for system messages. */
+  clientId: string | null;
+  body: string;
+  /** A private note: only agents ever see it. */
+  note: boolean;
+  /** ISO 8601 timestamp. */
+  createdAt: string;
+}
+
+/** The page a visitor is on. */
+export interface PageInfo {
+  url: string;
+  title: string;
+  referrer?: string;
+}
+
+/** What an agent sees of a visitor. */
+export interface VisitorInfo {
+  id: string;
+  siteId: string;
+  name: string;
+  email: string | null;
+  /** True when the identity was verified by the site's HMAC. */
+  verified: boolean;
+  externalId: string | null;
+  online: boolean;
+  page: PageInfo | null;
+  pagesVisited: PageInfo[];
+  referrer: string | null;
+  userAgent: string | null;
+  timezone: string | null;
+  locale: string | null;
+  attributes: Record<string, string | number | boolean | null>;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+/** A conversation as listed in an agent's inbox. */
+export interface ConversationSummary {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  visitorName: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  lastSeq: number;
+  lastMessage: { body: string; authorKind: AuthorKind; createdAt: string } | null;
+  /** Highest seq the requesting agent has read (0 when never opened). */
+  readSeq: number;
+  /** Highest seq the visitor has read. */
+  visitorReadSeq: number;
+  rating: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a visitor sees of their own conversation. */
+export interface VisitorConversation {
+  id: string;
+  status: ConversationStatus;
+  assignee: { id: string; name: string; avatar: string | null } | null;
+  lastSeq: number;
+  readSeq: number;
+  rating: number | null;
+}
+
+/** An agent as seen by other agents. */
+export interface AgentInfo {
+  id: string;
+  email: string;
+  name: string;
+  avatar: string | null;
+  role: "admin" | "agent";
+  status: AgentStatus;
+  disabled: boolean;
+  capacity: number;
+}
+
+/** Team details shown in the widget header. */
+export interface TeamInfo {
+  name: string;
+  /** Human hint such as "Typically replies in a few minutes". */
+  replyTime: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visitor socket (`/ws/visitor`)
+// ---------------------------------------------------------------------------------------------
+
+/** Frames a visitor client sends. The first frame on a socket must be `hello`. */
+export type VisitorClientFrame =
+  | {
+    type: "hello";
+    site: string;
+    /** The token from a previous `welcome`; absent for a new visitor. */
+    token?: string;
+    /** Highest seq of the current conversation the client already has. */
+    lastSeq?: number;
+    page?: PageInfo;
+    locale?: string;
+    timezone?: string;
+  }
+  | { type: "message"; clientId: string; body: string }
+  | { type: "typing"; active: boolean; preview?: string }
+  | { type: "page"; page: PageInfo }
+  | { type: "identify"; id: string; name?: string; email?: string; hash?: string }
+  | { type: "attributes"; attributes: Record<string, string | number | boolean | null> }
+  | { type: "contact"; email: string }
+  | { type: "read"; seq: number }
+  | { type: "sync"; afterSeq?: number; beforeSeq?: number; limit?: number }
+  | { type: "rate"; rating: number }
+  | { type: "start_over" }
+  | { type: "ping" }
+  | { type: "pong" };
+
+/**
+ * Tells the sender its message is stored (durable), with the seq it got. Sent only after every
+ * earlier message of the conversation has been sent on that socket.
+ */
+export interface AckFrame {
+  type: "ack";
+  clientId: string;
+  messageId: string;
+  conversationId: string;
+  seq: number;
+  createdAt: string;
+}
+
+/** Frames the server sends to a visitor. */
+export type VisitorServerFrame =
+  | {
+    type: "welcome";
+    token: string;
+    visitor: { id: string; name: string; email: string | null; verified: boolean };
+    conversation: VisitorConversation | null;
+    /** Messages after `hello.lastSeq`, or the latest page when it was absent. */
+    messages: Message[];
+    agentsOnline: number;
+    team: TeamInfo;
+    heartbeatMs: number;
+  }
+  | AckFrame
+  | { type: "message"; message: Message }
+  | { type: "history"; messages: Message[]; hasMore: boolean }
+  | { type: "conversation"; conversation: VisitorConversation | null }
+  | { type: "typing"; active: boolean; name: string }
+  | { type: "agents"; online: number }
+  | { type: "identity"; name: string; email: string | null; verified: boolean }
+  | ErrorFrame
+  | { type: "ping" }
+  | { type: "pong" };
+
+// ---------------------------------------------------------------------------------------------
+// Agent socket (`/ws/agent`)
+// ---------------------------------------------------------------------------------------------
+
+/** Frames an agent client sends. The socket is authenticated by the session cookie. */
+export type AgentClientFrame =
+  | { type: "message"; conversationId: string; clientId: string; body: string; note?: boolean }
+  | { type: "typing"; conversationId: string; active: boolean }
+  | { type: "accept"; conversationId: string }
+  | { type: "transfer"; conversationId: string; agentId: string }
+  | { type: "resolve"; conversationId: string }
+  | { type: "reopen"; conversationId: string }
+  | { type: "presence"; status: "online" | "away" }
+  | { type: "read"; conversationId: string; seq: number }
+  | { type: "sync"; conversationId: string; afterSeq?: number; beforeSeq?: number; limit?: number }
+  | { type: "visitor"; visitorId: string }
+  | { type: "ping" }
+  | { type: "pong" };
+
+/** Frames the server sends to an agent. */
+export type AgentServerFrame =
+  | {
+    type: "welcome";
+    agent: AgentInfo;
+    agents: AgentInfo[];
+    /** Queued and open conversations, plus recently resolved ones. */
+    conversations: ConversationSummary[];
+    heartbeatMs: number;
+  }
+  | AckFrame
+  | { type: "message"; message: Message }
+  | { type: "conversation"; conversation: ConversationSummary }
+  | {
+    type: "history";
+    conversationId: string;
+    messages: Message[];
+    hasMore: boolean;
+  }
+  | {
+    type: "typing";
+    conversationId: string;
+    author: "visitor" | "agent";
+    /** The typing agent's id, when `author` is `agent`. */
+    agentId: string | null;
+    name: string;
+    active: boolean;
+    /** What the visitor has typed so far (visitor typing only). */
+    preview?: string;
+  }
+  | { type: "agent"; agent: AgentInfo }
+  | { type: "visitor"; visitor: VisitorInfo }
+  | ErrorFrame
+  | { type: "ping" }
+  | { type: "pong" };
+
+/** A typed error. `clientId` / `conversationId` name the request it answers, when there is one. */
+export interface ErrorFrame {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  /** True when retrying the same request later may succeed (e.g. database unavailable). */
+  retryable?: boolean;
+  clientId?: string;
+  conversationId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators
+// ---------------------------------------------------------------------------------------------
+
+/** Thrown for a frame whose `type` is not accepted by the endpoint. */
+export class UnknownTypeError extends ValidationError {
+  /** Creates the error for the offending type name. */
+  constructor(type: string) {
+    super(`Unknown frame type: ${type.slice(0, 40)}`);
+    this.name = "UnknownTypeError";
+  }
+}
+
+function page(o: Obj, key: string): PageInfo {
+  const p = object(o[key], key);
+  const referrer = optString(p, "referrer", 2048);
+  return {
+    url: string(p, "url", 2048),
+    title: string(p, "title", 300),
+    ...(referrer === undefined ? {} : { referrer }),
+  };
+}
+
+function clientId(o: Obj): string {
+  const v = string(o, "clientId", MAX_CLIENT_ID_CHARS, 1);
+  if (!/^[A-Za-z0-9_.:-]+$/.test(v)) throw new ValidationError("clientId has invalid characters");
+  return v;
+}
+
+function body(o: Obj): string {
+  const v = string(o, "body", MAX_BODY_CHARS);
+  if (v.trim().length === 0) throw new ValidationError("body must not be empty");
+  return v;
+}
+
+function historyWindow(o: Obj): { afterSeq?: number; beforeSeq?: number; limit?: number } {
+  const afterSeq = optInteger(o, "afterSeq", 0, 2 ** 31);
+  const beforeSeq = optInteger(o, "beforeSeq", 0, 2 ** 31);
+  const limit = optInteger(o, "limit", 1, MAX_HISTORY_PAGE);
+  return {
+    ...(afterSeq === undefined ? {} : { afterSeq }),
+    ...(beforeSeq === undefined ? {} : { beforeSeq }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+function typeOf(text: string): { o: Obj; type: string } {
+  const o = object(parseJson(text));
+  if (typeof o.type !== "string") throw new ValidationError("type must be a string");
+  return { o, type: o.type };
+}
+
+/**
+ * Validates one visitor frame. Throws {@link ValidationError} (code `bad_frame` or `too_large`)
+ * or {@link UnknownTypeError}.
+ */
+export function parseVisitorFrame(text: string): VisitorClientFrame {
+  const { o, type } = typeOf(text);
+  switch (type) {
+    case "hello": {
+      const token = optString(o, "token", 512);
+      const lastSeq = optInteger(o, "lastSeq", 0, 2 ** 31);
+      const locale = optString(o, "locale", 35);
+      const timezone = optString(o, "timezone", 64);
+      return {
+        type,
+        site: id(o, "site"),
+        ...(token === undefined ? {} : { token }),
+        ...(lastSeq === undefined ? {} : { lastSeq }),
+        ...(o.page === undefined ? {} : { page: page(o, "page") }),
+        ...(locale === undefined ? {} : { locale }),
+        ...(timezone === undefined ? {} : { timezone }),
+      };
+    }
+    case "message":
+      return { type, clientId: clientId(o), body: body(o) };
+    case "typing": {
+      const preview = optString(o, "preview", MAX_PREVIEW_CHARS);
+      return { type, active: boolean(o, "active"), ...(preview === undefined ? {} : { preview }) };
+    }
+    case "page":
+      return { type, page: page(o, "page") };
+    case "identify": {
+      const name = optString(o, "name", 120);
+      const email = optString(o, "email", 254);
+      const hash = optString(o, "hash", 128);
+      return {
+        type,
+        id: string(o, "id", 128, 1),
+        ...(name === undefined ? {} : { name }),
+        ...(email === undefined ? {} : { email }),
+        ...(hash === undefined ? {} : { hash }),
+      };
+    }
+    case "attributes":
+      return { type, attributes: attributes(o, "attributes") };
+    case "contact": {
+      const email = string(o, "email", 254, 3);
+      if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError("email is not an address");
+      return { type, email };
+    }
+    case "read":
+      return { type, seq: integer(o, "seq", 0, 2 ** 31) };
+    case "sync":
+      return { type, ...historyWindow(o) };
+    case "rate":
+      return { type, rating: integer(o, "rating", 1, 5) };
+    case "start_over":
+    case "ping":
+    case "pong":
+      return { type };
+    default:
+      throw new UnknownTypeError(type);
+  }
+}
+
+/**
+ * Validates one agent frame. Throws {@link ValidationError} (code `bad_frame` or `too_large`)
+ * or {@link UnknownTypeError}.
+ */
+export function parseAgentFrame(text: string): AgentClientFrame {
+  const { o, type } = typeOf(text);
+  switch (type) {
+    case "message": {
+      const note = optBoolean(o, "note");
+      return {
+        type,
+        conversationId: id(o, "conversationId"),
+        clientId: clientId(o),
+        body: body(o),
+        ...(note === undefined ? {} : { note }),
+      };
+    }
+    case "typing":
+      return { type, conversationId: id(o, "conversationId"), active: boolean(o, "active") };
+    case "accept":
+    case "resolve":
+    case "reopen":
+      return { type, conversationId: id(o, "conversationId") };
+    case "transfer":
+      return { type, conversationId: id(o, "conversationId"), agentId: id(o, "agentId") };
+    case "presence":
+      return { type, status: oneOf(o, "status", ["online", "away"] as const) };
+    case "read":
+      return { type, conversationId: id(o, "conversationId"), seq: integer(o, "seq", 0, 2 ** 31) };
+    case "sync":
+      return { type, conversationId: id(o, "conversationId"), ...historyWindow(o) };
+    case "visitor":
+      return { type, visitorId: id(o, "visitorId") };
+    case "ping":
+    case "pong":
+      return { type };
+    default:
+      throw new UnknownTypeError(type);
+  }
+}
+
+/** The error code to report for a validation failure. */
+export function validationCode(err: ValidationError): "bad_frame" | "too_large" | "unknown_type" {
+  return err instanceof UnknownTypeError ? "unknown_type" : err.code;
+}

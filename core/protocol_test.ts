@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { parseAgentFrame, parseVisitorFrame, UnknownTypeError } from "./protocol.ts";
+import { ValidationError } from "./validate.ts";
+
+Deno.test("parseVisitorFrame returns typed frames and drops unknown fields", () => {
+  assert.deepEqual(
+    parseVisitorFrame(JSON.stringify({ type: "message", clientId: "c-1", body: "hi", x: 1 })),
+    { type: "message", clientId: "c-1", body: "hi" },
+  );
+  assert.deepEqual(
+    parseVisitorFrame(JSON.stringify({ type: "hello", site: "demo", lastSeq: 3 })),
+    { type: "hello", site: "demo", lastSeq: 3 },
+  );
+});
+
+Deno.test("parseVisitorFrame refuses wrong shapes with ValidationError", () => {
+  for (
+    const bad of [
+      "nope",
+      "null",
+      "[]",
+      '{"type":1}',
+      '{"type":"hello"}',
+      '{"type":"hello","site":"has space"}',
+      '{"type":"message","clientId":"","body":"x"}',
+      '{"type":"rate","rating":6}',
+      '{"type":"read","seq":1.5}',
+      '{"type":"contact","email":"not-an-email"}',
+      '{"type":"typing","active":"yes"}',
+      '{"type":"attributes","attributes":{"a":{"nested":true}}}',
+      '{"type":"page","page":{"url":"x","title":"t","__proto__":{"a":1}}}',
+    ]
+  ) {
+    assert.throws(() => parseVisitorFrame(bad), ValidationError, bad);
+  }
+});
+
+Deno.test("unknown frame types are reported as unknown_type", () => {
+  assert.throws(() => parseVisitorFrame('{"type":"accept"}'), UnknownTypeError);
+  assert.throws(() => parseAgentFrame('{"type":"hello","site":"demo"}'), UnknownTypeError);
+});
+
+Deno.test("over-long fields are too_large", () => {
+  try {
+    parseVisitorFrame(JSON.stringify({ type: "message", clientId: "c", body: "x".repeat(8001) }));
+    assert.fail("expected a throw");
+  } catch (err) {
+    assert.ok(err instanceof ValidationError);
+    assert.equal(err.code, "too_large");
+  }
+});
+
+Deno.test("parseAgentFrame validates every agent action", () => {
+  assert.deepEqual(parseAgentFrame('{"type":"presence","status":"away"}'), {
+    type: "presence",
+    status: "away",
+  });
+  assert.throws(() => parseAgentFrame('{"type":"presence","status":"asleep"}'), ValidationError);
+  assert.deepEqual(
+    parseAgentFrame(
+      '{"type":"message","conversationId":"c1","clientId":"k","body":"b","note":true}',
+    ),
+    { type: "message", conversationId: "c1", clientId: "k", body: "b", note: true },
+  );
+  assert.throws(
+    () => parseAgentFrame('{"type":"transfer","conversationId":"c1"}'),
+    ValidationError,
+  );
+});
+
+Deno.test("deeply nested JSON is refused before it is walked further", () => {
+  const deep = '{"type":"ping","x":' + "[".repeat(100) + "]".repeat(100) + "}";
+  assert.throws(() => parseVisitorFrame(deep), ValidationError);
+});

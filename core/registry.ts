@@ -1,0 +1,109 @@
+/**
+ * The sockets connected to this instance, indexed by visitor and agent. Per-socket state is kept
+ * deliberately small: idle sockets dominate memory at scale.
+ *
+ * @module
+ */
+
+import type { Peer } from "./peer.ts";
+import type { TokenBucket } from "./rate_limit.ts";
+
+/** State shared by every connection. */
+interface ConnBase {
+  peer: Peer;
+  /** Time (ms) of the last frame received. */
+  lastSeen: number;
+  /** Time (ms) the last ping was sent, 0 when none is outstanding. */
+  pingedAt: number;
+  /** Conversation the peer is typing in, or null. */
+  typingIn: string | null;
+  /** Time (ms) of the last typing frame with `active: true`. */
+  typingAt: number;
+  /** Limits message frames. */
+  messages: TokenBucket;
+  /** Limits all frames (floods of pings or typing). */
+  frames: TokenBucket;
+}
+
+/** A visitor's socket. `visitorId` is empty until `hello` succeeds. */
+export interface VisitorConn extends ConnBase {
+  kind: "visitor";
+  visitorId: string;
+  siteId: string;
+  ip: string;
+  /** The visitor's current conversation as far as this socket knows. */
+  conversationId: string | null;
+}
+
+/** An agent's socket (one per console tab). */
+export interface AgentConn extends ConnBase {
+  kind: "agent";
+  agentId: string;
+  agentName: string;
+  /** The hash of the session that opened the socket, re-checked while it stays open. */
+  sessionHash: string;
+}
+
+/** Any connection. */
+export type Conn = VisitorConn | AgentConn;
+
+/** Indexes the connections of this instance. */
+export class Registry {
+  readonly visitors = new Map<string, Set<VisitorConn>>();
+  readonly agents = new Map<string, Set<AgentConn>>();
+  readonly all = new Set<Conn>();
+
+  /** Registers a connection (a visitor once its `visitorId` is known). */
+  add(conn: Conn): void {
+    this.all.add(conn);
+    if (conn.kind === "visitor") {
+      if (!conn.visitorId) return;
+      addTo(this.visitors, conn.visitorId, conn);
+    } else {
+      addTo(this.agents, conn.agentId, conn);
+    }
+  }
+
+  /** Forgets a connection; returns true when it was the last one of its visitor or agent. */
+  remove(conn: Conn): boolean {
+    this.all.delete(conn);
+    if (conn.kind === "visitor") {
+      return conn.visitorId ? removeFrom(this.visitors, conn.visitorId, conn) : false;
+    }
+    return removeFrom(this.agents, conn.agentId, conn);
+  }
+
+  /** The sockets of one visitor (all tabs). */
+  visitorConns(visitorId: string): Iterable<VisitorConn> {
+    return this.visitors.get(visitorId) ?? [];
+  }
+
+  /** The sockets of one agent (all tabs). */
+  agentConns(agentId: string): Iterable<AgentConn> {
+    return this.agents.get(agentId) ?? [];
+  }
+
+  /** Every agent socket. */
+  *allAgentConns(): Iterable<AgentConn> {
+    for (const set of this.agents.values()) yield* set;
+  }
+
+  /** Every visitor socket that said hello. */
+  *allVisitorConns(): Iterable<VisitorConn> {
+    for (const set of this.visitors.values()) yield* set;
+  }
+}
+
+function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): void {
+  let set = map.get(key);
+  if (!set) map.set(key, set = new Set());
+  set.add(value);
+}
+
+function removeFrom<T>(map: Map<string, Set<T>>, key: string, value: T): boolean {
+  const set = map.get(key);
+  if (!set || !set.delete(value)) return false;
+  if (set.size > 0) return false;
+  map.delete(key);
+  return true;
+}

@@ -1,0 +1,136 @@
+/**
+ * HMAC-SHA256 signing with WebCrypto: visitor tokens, identity verification and session token
+ * hashing. Browser-independent, no dependencies.
+ *
+ * @module
+ */
+
+const enc = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromB64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+function hex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Constant-time comparison of two strings. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    "raw",
+    enc.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+}
+
+/** HMAC-SHA256 of `message` with `secret`, as lowercase hex (the `identify` hash format). */
+export async function hmacHex(secret: string, message: string): Promise<string> {
+  return hex(await crypto.subtle.sign("HMAC", await hmacKey(secret), enc.encode(message)));
+}
+
+/** SHA-256 of `text` as hex; sessions are stored by this hash, never by the token itself. */
+export async function sha256Hex(text: string): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", enc.encode(text)));
+}
+
+/** A random URL-safe token with `bytes` bytes of entropy. */
+export function randomToken(bytes = 32): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** What a visitor token proves: this visitor of this site, issued at a time. */
+export interface VisitorClaims {
+  visitorId: string;
+  siteId: string;
+  /** Issue time, seconds since the epoch. */
+  iat: number;
+}
+
+/** Why a visitor token was refused. */
+export type TokenFailure = "malformed" | "bad_signature" | "expired" | "wrong_site";
+
+/** Signs and verifies visitor tokens: `v1.<payload>.<hmac>`. */
+export interface VisitorTokenSigner {
+  /** Issues a token for the visitor, dated now. */
+  sign(visitorId: string, siteId: string): Promise<string>;
+  /** Verifies a token for `siteId`; returns the claims or the reason it failed. */
+  verify(
+    token: string,
+    siteId: string,
+  ): Promise<{ ok: true; claims: VisitorClaims } | { ok: false; reason: TokenFailure }>;
+}
+
+/** Creates a signer for visitor tokens that expire after `ttlSeconds`. */
+export function createVisitorTokenSigner(
+  secret: string,
+  ttlSeconds: number,
+  now: () => number = Date.now,
+): VisitorTokenSigner {
+  const keyPromise = crypto.subtle.importKey(
+    "raw",
+    enc.encode(`visitor-token:${secret}`),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+  return {
+    async sign(visitorId, siteId) {
+      const payload = b64url(
+        enc.encode(JSON.stringify({ v: visitorId, s: siteId, t: Math.floor(now() / 1000) })),
+      );
+      const sig = await crypto.subtle.sign("HMAC", await keyPromise, enc.encode(`v1.${payload}`));
+      return `v1.${payload}.${b64url(new Uint8Array(sig))}`;
+    },
+    async verify(token, siteId) {
+      const parts = token.split(".");
+      if (parts.length !== 3 || parts[0] !== "v1") return { ok: false, reason: "malformed" };
+      const sig = fromB64url(parts[2]);
+      const payloadBytes = fromB64url(parts[1]);
+      if (!sig || !payloadBytes) return { ok: false, reason: "malformed" };
+      const valid = await crypto.subtle.verify(
+        "HMAC",
+        await keyPromise,
+        sig as BufferSource,
+        enc.encode(`v1.${parts[1]}`),
+      );
+      if (!valid) return { ok: false, reason: "bad_signature" };
+      let claims: unknown;
+      try {
+        claims = JSON.parse(new TextDecoder().decode(payloadBytes));
+      } catch {
+        return { ok: false, reason: "malformed" };
+      }
+      if (claims === null || typeof claims !== "object") return { ok: false, reason: "malformed" };
+      const { v, s, t } = claims as Record<string, unknown>;
+      if (typeof v !== "string" || typeof s !== "string" || typeof t !== "number") {
+        return { ok: false, reason: "malformed" };
+      }
+      if (s !== siteId) return { ok: false, reason: "wrong_site" };
+      if (now() / 1000 - t > ttlSeconds) return { ok: false, reason: "expired" };
+      return { ok: true, claims: { visitorId: v, siteId: s, iat: t } };
+    },
+  };
+}

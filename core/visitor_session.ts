@@ -1,0 +1,226 @@
+/**
+ * One visitor socket's protocol: `hello` first, then messages, typing and the rest. Frames are
+ * handled one at a time so a visitor's messages are stored in the order they were sent.
+ *
+ * @module
+ */
+
+import type { VisitorContext } from "./chat.ts";
+import { CloseCode, ErrorCode } from "./codes.ts";
+import { errorFrame, ParleyError, toParleyError } from "./errors.ts";
+import { parseVisitorFrame, type VisitorClientFrame, type VisitorServerFrame } from "./protocol.ts";
+import type { Peer } from "./peer.ts";
+import { TokenBucket } from "./rate_limit.ts";
+import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
+import { clearTyping } from "./typing.ts";
+import { SendOrder } from "./send_order.ts";
+import { acknowledge, type SessionDeps, type SocketHandlers } from "./session.ts";
+import type { VisitorConn } from "./registry.ts";
+
+/** Starts the protocol on a freshly upgraded visitor socket. */
+export function openVisitorSession(
+  deps: SessionDeps,
+  peer: Peer,
+  ctx: VisitorContext,
+): SocketHandlers {
+  const { chat, registry, options, log } = deps;
+  const now = Date.now();
+  const conn: VisitorConn = {
+    kind: "visitor",
+    peer,
+    visitorId: "",
+    siteId: "",
+    ip: ctx.ip,
+    conversationId: null,
+    lastSeen: now,
+    pingedAt: 0,
+    typingIn: null,
+    typingAt: 0,
+    messages: new TokenBucket(options.messageBurst, options.messagesPerSecond),
+    frames: new TokenBucket(options.frameBurst, options.framesPerSecond),
+  };
+  registry.add(conn);
+  let queue: Promise<void> = Promise.resolve();
+  let closed = false;
+  let helloState: "none" | "pending" | "done" = "none";
+  const order = new SendOrder();
+  const send = (frame: VisitorServerFrame) => peer.send(frame);
+
+  async function handle(frame: VisitorClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "hello": {
+        if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
+        const { visitor, token } = await chat.visitorHello(frame, ctx);
+        const state = await chat.visitorState(visitor.id, frame.lastSeq);
+        if (closed) return;
+        conn.visitorId = visitor.id;
+        conn.siteId = visitor.siteId;
+        conn.conversationId = state.conversation?.id ?? null;
+        const first = [...registry.visitorConns(visitor.id)].length === 0;
+        registry.add(conn);
+        helloState = "done";
+        send({
+          type: "welcome",
+          token,
+          visitor: {
+            id: visitor.id,
+            name: visitor.name,
+            email: visitor.email,
+            verified: visitor.verified,
+          },
+          conversation: state.conversation,
+          messages: state.messages,
+          agentsOnline: deps.presence.onlineAgentIds().length,
+          team: options.team,
+          heartbeatMs: options.heartbeatMs,
+        });
+        if (first) await deps.bus.publish({ kind: "visitor", visitorId: visitor.id });
+        return;
+      }
+      case "message": {
+        order.check(frame.clientId);
+        if (!conn.messages.take()) {
+          throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
+        }
+        const r = await chat.visitorSend(conn.visitorId, frame.clientId, frame.body, {
+          mayOpen: conn.conversationId === null,
+          ip: conn.ip,
+        });
+        conn.conversationId = r.conversation.id;
+        order.stored(frame.clientId);
+        if (conn.typingIn) await stopTyping();
+        await acknowledge(deps, peer, frame.clientId, r.message);
+        return;
+      }
+      case "typing": {
+        if (!conn.conversationId) return; // agents see nothing until the first message
+        if (!frame.active && !conn.typingIn) return;
+        conn.typingIn = frame.active ? conn.conversationId : null;
+        conn.typingAt = Date.now();
+        await deps.bus.publish({
+          kind: "typing",
+          conversationId: conn.conversationId,
+          visitorId: conn.visitorId,
+          author: "visitor",
+          agentId: null,
+          name: "",
+          active: frame.active,
+          ...(frame.active && frame.preview !== undefined ? { preview: frame.preview } : {}),
+        });
+        return;
+      }
+      case "page":
+        await chat.updateVisitor(conn.visitorId, { page: frame.page });
+        return;
+      case "attributes":
+        await chat.updateVisitor(conn.visitorId, { attributes: frame.attributes });
+        return;
+      case "contact":
+        await chat.updateVisitor(conn.visitorId, { email: frame.email });
+        await deps.bus.publish({ kind: "identity", visitorId: conn.visitorId });
+        return;
+      case "identify": {
+        await chat.identify({ id: conn.visitorId, siteId: conn.siteId }, frame);
+        await deps.bus.publish({ kind: "identity", visitorId: conn.visitorId });
+        return;
+      }
+      case "read":
+        await chat.visitorRead(conn.visitorId, frame.seq);
+        return;
+      case "sync": {
+        if (!conn.conversationId) {
+          send({ type: "history", messages: [], hasMore: false });
+          return;
+        }
+        send({ type: "history", ...await chat.history(conn.conversationId, frame, false) });
+        return;
+      }
+      case "rate":
+        await chat.rate(conn.visitorId, frame.rating);
+        return;
+      case "start_over":
+        await chat.startOver(conn.visitorId);
+        conn.conversationId = null;
+        send({ type: "conversation", conversation: null });
+        return;
+      case "ping":
+        send({ type: "pong" });
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  const stopTyping = () => clearTyping(conn, deps.bus, chat);
+
+  function fail(err: unknown, frame: VisitorClientFrame | null, clientId?: string | null): void {
+    const e = toParleyError(err);
+    if (e.code === ErrorCode.Internal) {
+      log.error("visitor frame failed", { socket: peer.id, type: frame?.type }, err);
+    }
+    const about = frame?.type === "message"
+      ? { clientId: frame.clientId }
+      : clientId
+      ? { clientId }
+      : {};
+    if (frame?.type === "message") order.refused(frame.clientId, e);
+    send(errorFrame(e, about));
+    if (frame?.type === "hello") {
+      const code = e.code === ErrorCode.Forbidden
+        ? CloseCode.OriginNotAllowed
+        : e.code === ErrorCode.InvalidToken || e.code === ErrorCode.SiteNotFound
+        ? CloseCode.Unauthorized
+        : CloseCode.HelloRequired;
+      // A database outage during hello is retryable: close with 1013-like restart semantics.
+      peer.close(e.retryable ? CloseCode.ServiceRestart : code, e.message.slice(0, 120));
+    }
+  }
+
+  return {
+    onText(text) {
+      if (!admitFrame(conn, text, (clientId, err) => order.refused(clientId, err))) {
+        // Before hello, anything but a valid hello ends the socket (an oversized first frame
+        // would otherwise hold it open until the hello timeout).
+        if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
+        return;
+      }
+      let frame: VisitorClientFrame;
+      try {
+        frame = parseVisitorFrame(text);
+      } catch (err) {
+        fail(err, null, messageClientId(text));
+        if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
+        return;
+      }
+      if (helloState === "none") {
+        if (frame.type !== "hello") {
+          fail(new ParleyError(ErrorCode.HelloRequired, "Send hello first"), null);
+          peer.close(CloseCode.HelloRequired, "Expected hello");
+          return;
+        }
+        helloState = "pending";
+      }
+      queue = queue.then(() => closed ? undefined : deps.inFlight.run(() => handle(frame))).catch((
+        err,
+      ) => fail(err, frame));
+    },
+    onBinary() {
+      refuseBinary(conn);
+      if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
+    },
+    onClose() {
+      if (closed) return;
+      closed = true;
+      const last = registry.remove(conn);
+      if (!conn.visitorId) return;
+      queue.finally(async () => {
+        try {
+          await stopTyping();
+          if (last) await deps.bus.publish({ kind: "visitor", visitorId: conn.visitorId });
+        } catch (err) {
+          log.warn("visitor close fan-out failed", { socket: peer.id, err: String(err) });
+        }
+      });
+    },
+  };
+}
