@@ -1,0 +1,146 @@
+/**
+ * The tiny driver abstraction the SQL store runs on. Two implementations share it:
+ * `postgres_driver.ts` (a pooled `npm:postgres` client) and `pglite_driver.ts` (embedded PGlite).
+ *
+ * Drivers return rows as plain objects whose values are already JS values: `timestamptz` as
+ * `Date`, `jsonb` as parsed JSON, `integer`/`smallint`/`real` as numbers, `text[]` as arrays.
+ * They throw {@link DbError} for errors Postgres reports (keeping its SQLSTATE) and
+ * `StoreUnavailableError` when the database cannot be reached.
+ *
+ * @module
+ */
+
+import { StoreUnavailableError } from "./store.ts";
+
+/** One result row, keyed by column name. Values are checked by the row mappers in `rows.ts`. */
+export type Row = Record<string, unknown>;
+
+/** Something that runs parameterized SQL: the database itself or an open transaction. */
+export interface Queryable {
+  /**
+   * Runs one statement with `$1`, `$2`… placeholders bound to `params` (as a prepared statement
+   * where the driver supports it). Never interpolate user data into `text`.
+   */
+  query(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations only). */
+  exec(script: string): Promise<void>;
+}
+
+/** Called with the payload of each notification on a channel. */
+export type NotifyHandler = (payload: string) => void;
+
+/** A database connection (pool) with transactions and LISTEN/NOTIFY. */
+export interface Db extends Queryable {
+  /** Which backend this is. */
+  readonly backend: "postgres" | "pglite";
+  /**
+   * Runs `fn` in a transaction on one connection: committed when `fn` resolves, rolled back when
+   * it throws (the error is rethrown). Transactions do not nest.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to a notification channel (a lower-case SQL identifier). `onListen` runs each
+   * time the subscription is (re-)established, so callers can resynchronise after a reconnect.
+   * Resolves to a function that unsubscribes.
+   */
+  listen(
+    channel: string,
+    onNotify: NotifyHandler,
+    onListen?: () => void,
+  ): Promise<() => Promise<void>>;
+  /** Sends a notification to every listener of `channel`, in every instance. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Closes every connection; later calls fail with `StoreUnavailableError`. */
+  close(): Promise<void>;
+}
+
+/** An error reported by Postgres, with its SQLSTATE `code` and, when known, the constraint. */
+export class DbError extends Error {
+  /** The SQLSTATE, e.g. `23505` for a unique violation. */
+  readonly code: string;
+  /** The violated constraint or index name, when Postgres reported one. */
+  readonly constraint: string | undefined;
+  /** Wraps the driver's error, kept as `cause`. */
+  constructor(message: string, code: string, constraint: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = "DbError";
+    this.code = code;
+    this.constraint = constraint;
+  }
+}
+
+/** SQLSTATE of a unique violation. */
+export const UNIQUE_VIOLATION = "23505";
+/** SQLSTATE of a foreign key violation. */
+export const FOREIGN_KEY_VIOLATION = "23503";
+/** SQLSTATE of a check constraint violation. */
+export const CHECK_VIOLATION = "23514";
+
+/** Network-level error codes (Node and postgres.js) meaning "no usable connection". */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/**
+ * SQLSTATEs that mean "transient, nothing was written, retry later": connection exceptions
+ * (class 08), server shutting down or starting (57P01-57P03), statement cancelled or timed out
+ * (57014), too many connections and other resource exhaustion (class 53), and serialization
+ * failures or deadlocks (class 40).
+ */
+function isTransientSqlState(code: string): boolean {
+  return code.startsWith("08") || code.startsWith("53") || code.startsWith("40") ||
+    code === "57P01" || code === "57P02" || code === "57P03" || code === "57014";
+}
+
+/** Reads a string property of an unknown error object. */
+function prop(err: unknown, key: string): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const v = (err as Record<string, unknown>)[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * Normalizes a driver error: connection trouble becomes `StoreUnavailableError`, an error
+ * Postgres reported becomes {@link DbError}, anything else is returned unchanged.
+ */
+export function normalizeError(err: unknown, backend: Db["backend"]): unknown {
+  if (err instanceof DbError || err instanceof StoreUnavailableError) return err;
+  const code = prop(err, "code");
+  const message = err instanceof Error ? err.message : String(err);
+  if (code !== undefined && (CONNECTION_CODES.has(code) || isTransientSqlState(code))) {
+    return new StoreUnavailableError(`Database unavailable (${backend}): ${message}`, {
+      cause: err,
+    });
+  }
+  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) {
+    // postgres.js names it `constraint_name`, PGlite `constraint`.
+    const constraint = prop(err, "constraint_name") ?? prop(err, "constraint");
+    return new DbError(message, code, constraint, err);
+  }
+  return err;
+}
+
+/** True when `err` is a {@link DbError} with SQLSTATE `code` (and `constraint`, when given). */
+export function isDbError(err: unknown, code: string, constraint?: string): err is DbError {
+  return err instanceof DbError && err.code === code &&
+    (constraint === undefined || err.constraint === constraint);
+}
+
+/** Channel names are plain lower-case identifiers so both drivers address the same channel. */
+export function checkChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new TypeError(`Invalid notification channel: ${channel.slice(0, 64)}`);
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * The one {@link Store} implementation, over any {@link Db} driver: both backends run the same
+ * SQL. Each method delegates to the query module of its area.
+ *
+ * @module
+ */
+
+import type { ConversationSummary, Message } from "../core/protocol.ts";
+import type {
+  AgentMessageInput,
+  AgentPatch,
+  AgentRecord,
+  AppendResult,
+  CannedResponse,
+  Conversation,
+  ConversationQuery,
+  HistoryQuery,
+  NewAgent,
+  SearchHit,
+  Site,
+  Store,
+  VisitorMessageInput,
+  VisitorPatch,
+  VisitorRecord,
+} from "./store.ts";
+import { type Db, DbError, type Queryable } from "./driver.ts";
+import { StoreError } from "./store.ts";
+import * as agents from "./sql_agents.ts";
+import * as visitors from "./sql_visitors.ts";
+import * as conversations from "./sql_conversations.ts";
+import * as history from "./sql_history.ts";
+import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
+
+/**
+ * Reports Postgres data exceptions (SQLSTATE class 22: a NUL byte in text, a malformed
+ * timestamp, a number out of range) as `StoreError("invalid")`: they always come from the
+ * caller's input, never from the database being unwell. Postgres's message is kept as the cause
+ * only, since it may quote the value.
+ */
+function inputErrors(db: Db): Queryable {
+  return {
+    async query(text, params) {
+      try {
+        return await db.query(text, params);
+      } catch (err) {
+        if (err instanceof DbError && err.code.startsWith("22")) {
+          const invalid = new StoreError("invalid", "Invalid value");
+          invalid.cause = err;
+          throw invalid;
+        }
+        throw err;
+      }
+    },
+    exec: (script) => db.exec(script),
+  };
+}
+
+/**
+ * How long a site read is reused. Every widget `hello` reads its site; a change made on this
+ * instance is seen at once, one made on another instance within this time.
+ */
+export const SITE_TTL_MS = 10_000;
+
+/**
+ * A {@link Store} over a {@link Db}; `db` stays reachable for LISTEN/NOTIFY.
+ *
+ * Messages and visitor updates are group-committed and the hot point reads grouped (see
+ * `grouped.ts`): calls arriving while the database is busy share one statement. PGlite runs one
+ * statement at a time, so it gets one batch in flight; a Postgres pool gets a few.
+ */
+export class SqlStore implements Store {
+  /** The driver, for LISTEN/NOTIFY and ad-hoc queries. */
+  readonly db: Db;
+  /** The driver as the query modules use it. */
+  readonly #q: Queryable;
+  /** Group-committed writes and grouped point reads (see `grouped.ts`). */
+  readonly #w: GroupedWrites;
+  readonly #r: GroupedReads;
+  /** Sites change rarely and are read by every hello: kept {@link SITE_TTL_MS}. */
+  readonly #sites = new Map<string, { site: Site | null; at: number }>();
+
+  /** Wraps an open, migrated database. */
+  constructor(db: Db) {
+    this.db = db;
+    this.#q = inputErrors(db);
+    // PGlite runs one statement at a time; a Postgres pool runs a few batches side by side.
+    const maxInFlight = db.backend === "pglite" ? 1 : 4;
+    this.#w = groupedWrites(this.#q, maxInFlight);
+    this.#r = groupedReads(this.#q, maxInFlight);
+  }
+
+  /** Which backend this is. */
+  get backend(): "postgres" | "pglite" {
+    return this.db.backend;
+  }
+
+  /** Resolves when the database answers `SELECT 1`. */
+  async ping(): Promise<void> {
+    await this.db.query("SELECT 1");
+  }
+
+  /** Closes the driver. */
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  /** Reads a setting. */
+  getSetting(key: string): Promise<string | null> {
+    return agents.getSetting(this.#q, key);
+  }
+
+  /** Stores a setting unless present; returns the stored value. */
+  setSettingIfAbsent(key: string, value: string): Promise<string> {
+    return agents.setSettingIfAbsent(this.#q, key, value);
+  }
+
+  /** Creates or updates a site. */
+  upsertSite(
+    site: Pick<Site, "id" | "name"> & Partial<Omit<Site, "id" | "name" | "createdAt">>,
+  ): Promise<Site> {
+    this.#sites.delete(site.id);
+    return agents.upsertSite(this.#q, site).finally(() => this.#sites.delete(site.id));
+  }
+
+  /** Reads a site. */
+  async getSite(id: string): Promise<Site | null> {
+    const cached = this.#sites.get(id);
+    if (cached && Date.now() - cached.at < SITE_TTL_MS) return cached.site;
+    const site = await agents.getSite(this.#q, id);
+    if (this.#sites.size >= 1000) this.#sites.clear();
+    this.#sites.set(id, { site, at: Date.now() });
+    return site;
+  }
+
+  /** Creates an agent. */
+  createAgent(agent: NewAgent): Promise<AgentRecord> {
+    return agents.createAgent(this.#q, agent);
+  }
+
+  /** Updates an agent. */
+  updateAgent(id: string, patch: AgentPatch): Promise<AgentRecord> {
+    return agents.updateAgent(this.#q, id, patch);
+  }
+
+  /** Reads an agent (grouped with concurrent reads). */
+  getAgent(id: string): Promise<AgentRecord | null> {
+    return this.#r.agent(id);
+  }
+
+  /** Reads an agent by email, case-insensitive. */
+  getAgentByEmail(email: string): Promise<AgentRecord | null> {
+    return agents.getAgentByEmail(this.#q, email);
+  }
+
+  /** Lists agents by name. */
+  listAgents(): Promise<AgentRecord[]> {
+    return agents.listAgents(this.#q);
+  }
+
+  /** Counts agents. */
+  countAgents(): Promise<number> {
+    return agents.countAgents(this.#q);
+  }
+
+  /** Stores a session. */
+  createSession(s: { tokenHash: string; agentId: string; expiresAt: Date }): Promise<void> {
+    return agents.createSession(this.#q, s);
+  }
+
+  /** The enabled agent owning an unexpired session. */
+  getSessionAgent(tokenHash: string): Promise<AgentRecord | null> {
+    return agents.getSessionAgent(this.#q, tokenHash);
+  }
+
+  /** Deletes a session. */
+  deleteSession(tokenHash: string): Promise<void> {
+    return agents.deleteSession(this.#q, tokenHash);
+  }
+
+  /** Deletes every session of an agent. */
+  deleteAgentSessions(agentId: string): Promise<number> {
+    return agents.deleteAgentSessions(this.#q, agentId);
+  }
+
+  /** Creates a visitor. */
+  createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord> {
+    return visitors.createVisitor(this.#q, v);
+  }
+
+  /** Reads a visitor (grouped with concurrent reads). */
+  getVisitor(id: string): Promise<VisitorRecord | null> {
+    return this.#r.visitor(id);
+  }
+
+  /** Updates a visitor. */
+  updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord> {
+    return this.#w.updateVisitor({ id, patch });
+  }
+
+  /** Reads a conversation (grouped with concurrent reads). */
+  getConversation(id: string): Promise<Conversation | null> {
+    return this.#r.conversation(id);
+  }
+
+  /** The visitor's current conversation. */
+  getCurrentConversation(visitorId: string): Promise<Conversation | null> {
+    return this.#r.currentConversation(visitorId);
+  }
+
+  /** Forgets the visitor's current conversation. */
+  startOver(visitorId: string): Promise<void> {
+    return conversations.startOver(this.#q, visitorId);
+  }
+
+  /** Inbox listing. */
+  listConversations(q: ConversationQuery): Promise<ConversationSummary[]> {
+    return conversations.listConversations(this.#q, q);
+  }
+
+  /** One inbox summary (grouped with concurrent reads when no agent is named). */
+  getConversationSummary(id: string, forAgentId?: string): Promise<ConversationSummary | null> {
+    if (forAgentId !== undefined) {
+      return conversations.getConversationSummary(this.#q, id, forAgentId);
+    }
+    return this.#r.summary(id);
+  }
+
+  /** Counts a visitor's conversations. */
+  countVisitorConversations(visitorId: string): Promise<number> {
+    return conversations.countVisitorConversations(this.#q, visitorId);
+  }
+
+  /** Appends a visitor message (group-committed with concurrent appends). */
+  appendVisitorMessage(input: VisitorMessageInput): Promise<AppendResult> {
+    return this.#w.appendVisitor(input);
+  }
+
+  /** Appends an agent message or note (group-committed with concurrent staff messages). */
+  appendAgentMessage(input: AgentMessageInput): Promise<AppendResult> {
+    return this.#w.appendStaff({
+      conversationId: input.conversationId,
+      authorId: input.agentId,
+      clientId: input.clientId,
+      body: input.body,
+      note: input.note,
+      kind: "agent",
+    });
+  }
+
+  /** Appends a system message (group-committed with concurrent staff messages). */
+  appendSystemMessage(conversationId: string, body: string): Promise<AppendResult> {
+    return this.#w.appendStaff({
+      conversationId,
+      authorId: null,
+      clientId: null,
+      body,
+      note: false,
+      kind: "system",
+    });
+  }
+
+  /** Reads a window of history. */
+  listMessages(
+    conversationId: string,
+    q: HistoryQuery,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    return history.listMessages(this.#q, conversationId, q);
+  }
+
+  /** Reads one message (grouped with concurrent reads). */
+  getMessage(conversationId: string, seq: number): Promise<Message | null> {
+    return this.#r.message({ conversationId, seq });
+  }
+
+  /** Assigns a conversation (compare-and-set with `expectUnassigned`). */
+  assign(
+    conversationId: string,
+    agentId: string,
+    opts: { expectUnassigned: boolean },
+  ): Promise<Conversation | null> {
+    return conversations.assign(this.#q, conversationId, agentId, opts);
+  }
+
+  /** Resolves a conversation. */
+  resolve(conversationId: string): Promise<Conversation | null> {
+    return conversations.resolve(this.#q, conversationId);
+  }
+
+  /** Reopens a resolved conversation. */
+  reopen(conversationId: string): Promise<Conversation | null> {
+    return conversations.reopen(this.#q, conversationId);
+  }
+
+  /** Records a CSAT rating. */
+  rate(conversationId: string, rating: number): Promise<Conversation> {
+    return conversations.rate(this.#q, conversationId, rating);
+  }
+
+  /** Raises an agent's read marker. */
+  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<void> {
+    return conversations.markAgentRead(this.#q, agentId, conversationId, seq);
+  }
+
+  /** Raises the visitor's read marker. */
+  markVisitorRead(conversationId: string, seq: number): Promise<void> {
+    return conversations.markVisitorRead(this.#q, conversationId, seq);
+  }
+
+  /** Open conversations per enabled agent. */
+  openCounts(): Promise<Map<string, number>> {
+    return conversations.openCounts(this.#q);
+  }
+
+  /** Full-text search. */
+  searchMessages(query: string, limit: number): Promise<SearchHit[]> {
+    return history.searchMessages(this.#q, query, limit);
+  }
+
+  /** Canned responses visible to an agent. */
+  listCanned(agentId: string): Promise<CannedResponse[]> {
+    return agents.listCanned(this.#q, agentId);
+  }
+
+  /** Creates a canned response. */
+  createCanned(
+    c: { agentId: string; shared: boolean; shortcut: string; body: string },
+  ): Promise<CannedResponse> {
+    return agents.createCanned(this.#q, c);
+  }
+
+  /** Deletes a canned response the agent may delete. */
+  deleteCanned(id: string, agentId: string, isAdmin: boolean): Promise<boolean> {
+    return agents.deleteCanned(this.#q, id, agentId, isAdmin);
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The store contract: everything Parley persists, independent of the backend. Both the Postgres
+ * (`npm:postgres`) and the embedded PGlite backends implement it with the same SQL, and
+ * `db/store_test.ts` runs one suite against both. The store knows nothing about sockets.
+ *
+ * @module
+ */
+
+import type {
+  AgentInfo,
+  ConversationStatus,
+  ConversationSummary,
+  Message,
+  PageInfo,
+  VisitorInfo,
+} from "../core/protocol.ts";
+
+/** A site (storefront) that embeds the widget. */
+export interface Site {
+  id: string;
+  name: string;
+  /** Secret used to verify `identify` hashes (HMAC-SHA256 of the user id, hex). */
+  identitySecret: string;
+  /** Storefront origins allowed to open visitor sockets; empty means any origin. */
+  allowedOrigins: string[];
+  /** When true, `identify` without a valid hash is rejected instead of stored unverified. */
+  requireVerified: boolean;
+  /** Assign new conversations automatically to the least-loaded online agent. */
+  autoAssign: boolean;
+  createdAt: string;
+}
+
+/** An agent row, including the password hash (never sent to clients). */
+export interface AgentRecord extends Omit<AgentInfo, "status"> {
+  passwordHash: string;
+  createdAt: string;
+}
+
+/** A visitor row. Presence fields (`online`) are filled in by the real-time core, not stored. */
+export type VisitorRecord = Omit<VisitorInfo, "online">;
+
+/** A conversation row. */
+export interface Conversation {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  lastSeq: number;
+  visitorReadSeq: number;
+  rating: number | null;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+}
+
+/** A canned response (`/shortcut` in the console). `agentId` null means shared by the team. */
+export interface CannedResponse {
+  id: string;
+  agentId: string | null;
+  shortcut: string;
+  body: string;
+  createdAt: string;
+}
+
+/** Input for {@link Store.appendVisitorMessage}. */
+export interface VisitorMessageInput {
+  visitorId: string;
+  clientId: string;
+  body: string;
+}
+
+/** Input for {@link Store.appendAgentMessage}. */
+export interface AgentMessageInput {
+  conversationId: string;
+  agentId: string;
+  clientId: string;
+  body: string;
+  note: boolean;
+}
+
+/** Result of appending a message. */
+export interface AppendResult {
+  message: Message;
+  conversation: Conversation;
+  /** True when the client id was already stored: `message` is the original, nothing changed. */
+  duplicate: boolean;
+  /** True when this message created the conversation (visitor's first message). */
+  created: boolean;
+  /** True when this message moved a resolved conversation back to queued/open. */
+  reopened: boolean;
+  /** True when an agent's reply claimed a queued, unassigned conversation. */
+  claimed: boolean;
+}
+
+/** A window of history: after `afterSeq`, or the page before `beforeSeq`, or the latest page. */
+export interface HistoryQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+  includeNotes: boolean;
+}
+
+/** Filter for inbox listings. */
+export interface ConversationQuery {
+  status?: ConversationStatus[];
+  assigneeId?: string | null;
+  visitorId?: string;
+  /** Agent whose `readSeq` to include in summaries. */
+  forAgentId?: string;
+  limit?: number;
+  /** Only conversations updated strictly before this ISO time (paging). */
+  updatedBefore?: string;
+}
+
+/** A message search hit. */
+export interface SearchHit {
+  message: Message;
+  visitorName: string;
+  rank: number;
+}
+
+/** Fields of a visitor that the real-time core may update. */
+export interface VisitorPatch {
+  name?: string;
+  email?: string | null;
+  verified?: boolean;
+  externalId?: string | null;
+  page?: PageInfo;
+  referrer?: string | null;
+  userAgent?: string | null;
+  timezone?: string | null;
+  locale?: string | null;
+  attributes?: Record<string, string | number | boolean | null>;
+}
+
+/** A new agent, as `Store.createAgent` takes it. `capacity` defaults to 5. */
+export interface NewAgent {
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: "admin" | "agent";
+  capacity?: number;
+}
+
+/** Fields of an agent an admin (or the agent) may update. */
+export interface AgentPatch {
+  name?: string;
+  avatar?: string | null;
+  role?: "admin" | "agent";
+  disabled?: boolean;
+  capacity?: number;
+  passwordHash?: string;
+}
+
+/**
+ * Everything Parley persists. Every method is safe to call concurrently. Methods throw
+ * {@link StoreError} for domain conditions and {@link StoreUnavailableError} when the database
+ * cannot be reached (nothing was written).
+ */
+export interface Store {
+  /** Which backend this is, for logs and benchmarks. */
+  readonly backend: "postgres" | "pglite";
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Closes connections. */
+  close(): Promise<void>;
+
+  /** Reads a setting. */
+  getSetting(key: string): Promise<string | null>;
+  /** Stores `value` unless the key exists; returns the stored value (first writer wins). */
+  setSettingIfAbsent(key: string, value: string): Promise<string>;
+
+  /** Creates or updates a site by id. Omitted fields keep their value (or a default). */
+  upsertSite(
+    site: Pick<Site, "id" | "name"> & Partial<Omit<Site, "id" | "name" | "createdAt">>,
+  ): Promise<Site>;
+  /** Reads a site. */
+  getSite(id: string): Promise<Site | null>;
+
+  /** Creates an agent. Throws `StoreError("conflict")` when the email exists (case-insensitive). */
+  createAgent(agent: NewAgent): Promise<AgentRecord>;
+  /** Updates an agent. Throws `StoreError("not_found")`. */
+  updateAgent(id: string, patch: AgentPatch): Promise<AgentRecord>;
+  /** Reads an agent by id. */
+  getAgent(id: string): Promise<AgentRecord | null>;
+  /** Reads an agent by email, case-insensitive. */
+  getAgentByEmail(email: string): Promise<AgentRecord | null>;
+  /** Lists all agents, ordered by name. */
+  listAgents(): Promise<AgentRecord[]>;
+  /** Counts agents. */
+  countAgents(): Promise<number>;
+
+  /** Stores a session by the SHA-256 hex of its token. */
+  createSession(s: { tokenHash: string; agentId: string; expiresAt: Date }): Promise<void>;
+  /** Returns the enabled agent owning an unexpired session, or null. */
+  getSessionAgent(tokenHash: string): Promise<AgentRecord | null>;
+  /** Deletes one session. */
+  deleteSession(tokenHash: string): Promise<void>;
+  /** Deletes every session of an agent (sign out everywhere); returns how many. */
+  deleteAgentSessions(agentId: string): Promise<number>;
+
+  /** Creates a visitor of a site with a display name. */
+  createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord>;
+  /** Reads a visitor. */
+  getVisitor(id: string): Promise<VisitorRecord | null>;
+  /**
+   * Updates a visitor. A `page` is also appended to `pagesVisited` (last 20 kept) and bumps
+   * `lastSeenAt`. Throws `StoreError("not_found")`.
+   */
+  updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord>;
+
+  /** Reads a conversation. */
+  getConversation(id: string): Promise<Conversation | null>;
+  /** The visitor's current conversation (null after `startOver` or before the first message). */
+  getCurrentConversation(visitorId: string): Promise<Conversation | null>;
+  /** Forgets the visitor's current conversation so the next message opens a new one. */
+  startOver(visitorId: string): Promise<void>;
+  /** Inbox listing, most recently updated first, with visitor name and last message. */
+  listConversations(q: ConversationQuery): Promise<ConversationSummary[]>;
+  /** One summary (for live inbox updates). */
+  getConversationSummary(id: string, forAgentId?: string): Promise<ConversationSummary | null>;
+  /** Counts conversations of a visitor (for the side panel). */
+  countVisitorConversations(visitorId: string): Promise<number>;
+
+  /**
+   * Appends a visitor message to the visitor's current conversation, creating a queued one when
+   * there is none and reopening a resolved one (back to `open` when it has an assignee, else
+   * `queued`). Idempotent by (visitor, clientId). Committed before it returns.
+   */
+  appendVisitorMessage(input: VisitorMessageInput): Promise<AppendResult>;
+  /**
+   * Appends an agent message or note. A non-note reply to a queued, unassigned conversation
+   * assigns it to the agent and opens it (`claimed`). A non-note reply to a resolved conversation
+   * throws `StoreError("conflict")`. Idempotent by (agent, clientId). Throws `not_found`.
+   */
+  appendAgentMessage(input: AgentMessageInput): Promise<AppendResult>;
+  /** Appends a system message (e.g. "Conversation resolved by Ann"). */
+  appendSystemMessage(conversationId: string, body: string): Promise<AppendResult>;
+  /** Reads history in ascending seq order. `hasMore` says whether older messages exist. */
+  listMessages(
+    conversationId: string,
+    q: HistoryQuery,
+  ): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Reads one message by conversation and seq. */
+  getMessage(conversationId: string, seq: number): Promise<Message | null>;
+
+  /**
+   * Atomically assigns a conversation. With `expectUnassigned`, succeeds only when nobody holds
+   * it (compare-and-set: of two concurrent accepts exactly one wins). Sets status `open`.
+   * Returns the updated conversation, or null when the condition failed. Throws `not_found`.
+   */
+  assign(
+    conversationId: string,
+    agentId: string,
+    opts: { expectUnassigned: boolean },
+  ): Promise<Conversation | null>;
+  /** Marks resolved (keeps the assignee). Returns null when already resolved. */
+  resolve(conversationId: string): Promise<Conversation | null>;
+  /** Reopens a resolved conversation (`open` with assignee, else `queued`). Null when not resolved. */
+  reopen(conversationId: string): Promise<Conversation | null>;
+  /** Records the visitor's CSAT rating (1-5). */
+  rate(conversationId: string, rating: number): Promise<Conversation>;
+  /** Records the highest seq read by an agent (never decreases). */
+  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<void>;
+  /** Records the highest seq read by the visitor (never decreases). */
+  markVisitorRead(conversationId: string, seq: number): Promise<void>;
+  /** Open conversations per agent, for least-loaded auto-assignment. */
+  openCounts(): Promise<Map<string, number>>;
+
+  /** Full-text search over non-empty message bodies (notes included: agents only). */
+  searchMessages(query: string, limit: number): Promise<SearchHit[]>;
+
+  /** Canned responses visible to an agent: their own plus shared ones. */
+  listCanned(agentId: string): Promise<CannedResponse[]>;
+  /** Creates a canned response; `shared` makes it team-wide. Throws `conflict` on a duplicate. */
+  createCanned(
+    c: { agentId: string; shared: boolean; shortcut: string; body: string },
+  ): Promise<CannedResponse>;
+  /** Deletes a canned response the agent owns (admins may delete shared ones). */
+  deleteCanned(id: string, agentId: string, isAdmin: boolean): Promise<boolean>;
+}
+
+/** Stable codes for {@link StoreError}. */
+export type StoreErrorCode = "not_found" | "conflict" | "invalid";
+
+/** A domain condition reported by the store (not found, conflict). */
+export class StoreError extends Error {
+  /** The condition. */
+  readonly code: StoreErrorCode;
+  /** Creates a store error. */
+  constructor(code: StoreErrorCode, message: string) {
+    super(message);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
+
+/** The database cannot be reached or failed transiently; nothing was written. Retry later. */
+export class StoreUnavailableError extends Error {
+  /** Creates the error, keeping the driver's error as `cause`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
