@@ -1,0 +1,79 @@
+/**
+ * Sign-in, sign-out and the signed-in agent's own account.
+ *
+ * @module
+ */
+
+import { optString, string } from "../core/validate.ts";
+import type { Handler, RequestContext } from "./context.ts";
+import { requireAgent, requireCsrf, SESSION_COOKIE } from "./guard.ts";
+import { getCookie, isSecure, json, readJson } from "./http.ts";
+
+function cookie(req: Request, ctx: RequestContext, value: string, maxAgeSeconds: number): string {
+  const secure = isSecure(req, ctx.app.config.trustProxy) ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+/** `POST /api/agent/login` */
+export const login: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const body = await readJson(req);
+  const { agent, token, expiresAt } = await ctx.app.agents.login(
+    string(body, "email", 254, 1),
+    string(body, "password", 200, 1),
+    ctx.ip,
+  );
+  const maxAge = Math.floor((expiresAt.getTime() - Date.now()) / 1000);
+  return json({ agent: ctx.app.core.chat.agentInfo(agent) }, 200, {
+    "set-cookie": cookie(req, ctx, token, maxAge),
+  });
+};
+
+/** `POST /api/agent/logout` */
+export const logout: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const token = getCookie(req, SESSION_COOKIE);
+  if (token) await ctx.app.agents.logout(token);
+  return new Response(null, { status: 204, headers: { "set-cookie": cookie(req, ctx, "", 0) } });
+};
+
+/** `POST /api/agent/logout-all` */
+export const logoutAll: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const agent = await requireAgent(req, ctx);
+  await ctx.app.agents.logoutEverywhere(agent.id);
+  return new Response(null, { status: 204, headers: { "set-cookie": cookie(req, ctx, "", 0) } });
+};
+
+/** `GET /api/agent/me` */
+export const me: Handler = async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  return json({ agent: ctx.app.core.chat.agentInfo(agent) });
+};
+
+/** `PATCH /api/agent/me` */
+export const updateMe: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const actor = await requireAgent(req, ctx);
+  const body = await readJson(req);
+  const name = optString(body, "name", 80);
+  const avatar = optString(body, "avatar", 8);
+  const agent = await ctx.app.agents.update(actor, actor.id, {
+    ...(name !== undefined ? { name } : {}),
+    ...(avatar !== undefined ? { avatar } : {}),
+  });
+  return json({ agent: ctx.app.core.chat.agentInfo(agent) });
+};
+
+/** `POST /api/agent/me/password` */
+export const changePassword: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const actor = await requireAgent(req, ctx);
+  const body = await readJson(req);
+  await ctx.app.agents.changePassword(
+    actor,
+    string(body, "currentPassword", 200, 1),
+    string(body, "newPassword", 200, 1),
+  );
+  return new Response(null, { status: 204 });
+};

@@ -1,0 +1,113 @@
+/**
+ * Read-only inbox endpoints for agents: conversation listings, history pages, visitor details
+ * and full-text search.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../core/codes.ts";
+import { ParleyError } from "../core/errors.ts";
+import type { ConversationStatus } from "../core/protocol.ts";
+import type { Handler } from "./context.ts";
+import { requireAgent } from "./guard.ts";
+import { json } from "./http.ts";
+
+const STATUSES: readonly ConversationStatus[] = ["queued", "open", "resolved"];
+
+function intParam(url: URL, name: string, min: number, max: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ParleyError(ErrorCode.BadFrame, `${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Validates an id from the path. */
+export function idParam(value: string | undefined): string {
+  if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+    throw new ParleyError(ErrorCode.NotFound, "Not found");
+  }
+  return value;
+}
+
+/** `GET /api/conversations?status=&assignee=&before=&limit=` */
+export const listConversations: Handler = async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  const status = (ctx.url.searchParams.get("status") ?? "queued,open").split(",").map((s) => {
+    const found = STATUSES.find((x) => x === s);
+    if (!found) throw new ParleyError(ErrorCode.BadFrame, `Unknown status: ${s.slice(0, 20)}`);
+    return found;
+  });
+  const assignee = ctx.url.searchParams.get("assignee");
+  const before = ctx.url.searchParams.get("before");
+  if (before !== null && Number.isNaN(Date.parse(before))) {
+    throw new ParleyError(ErrorCode.BadFrame, "before must be an ISO date");
+  }
+  const conversations = await ctx.app.store.listConversations({
+    status,
+    forAgentId: agent.id,
+    limit: intParam(ctx.url, "limit", 1, 500) ?? 100,
+    ...(assignee === "me"
+      ? { assigneeId: agent.id }
+      : assignee === "none"
+      ? { assigneeId: null }
+      : assignee
+      ? { assigneeId: idParam(assignee) }
+      : {}),
+    ...(before ? { updatedBefore: new Date(before).toISOString() } : {}),
+  });
+  return json({ conversations });
+};
+
+/** `GET /api/conversations/:id` */
+export const getConversation: Handler = async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  const conversation = await ctx.app.store.getConversationSummary(idParam(ctx.params.id), agent.id);
+  if (!conversation) throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+  return json({ conversation });
+};
+
+/** `GET /api/conversations/:id/messages?beforeSeq=&afterSeq=&limit=` */
+export const listMessages: Handler = async (req, ctx) => {
+  await requireAgent(req, ctx);
+  const id = idParam(ctx.params.id);
+  if (!await ctx.app.store.getConversation(id)) {
+    throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+  }
+  const beforeSeq = intParam(ctx.url, "beforeSeq", 0, 2 ** 31);
+  const afterSeq = intParam(ctx.url, "afterSeq", 0, 2 ** 31);
+  const limit = intParam(ctx.url, "limit", 1, 200);
+  return json(
+    await ctx.app.core.chat.history(id, {
+      ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+      ...(afterSeq !== undefined ? { afterSeq } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    }, true),
+  );
+};
+
+/** `GET /api/visitors/:id` */
+export const getVisitor: Handler = async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  const visitor = await ctx.app.core.chat.visitorInfo(idParam(ctx.params.id));
+  if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+  const conversations = await ctx.app.store.listConversations({
+    visitorId: visitor.id,
+    forAgentId: agent.id,
+    limit: 50,
+  });
+  return json({ visitor, conversations });
+};
+
+/** `GET /api/search?q=&limit=` */
+export const search: Handler = async (req, ctx) => {
+  await requireAgent(req, ctx);
+  const q = (ctx.url.searchParams.get("q") ?? "").trim();
+  if (q.length === 0 || q.length > 200) {
+    throw new ParleyError(ErrorCode.BadFrame, "q must have 1 to 200 characters");
+  }
+  const hits = await ctx.app.store.searchMessages(q, intParam(ctx.url, "limit", 1, 100) ?? 30);
+  return json({ hits });
+};

@@ -1,0 +1,158 @@
+/**
+ * Built front-end assets from `dist/`: the widget loader (short cache + ETag), content-hashed
+ * bundles (immutable), and the HTML pages with their security headers.
+ *
+ * @module
+ */
+
+import type { Handler } from "./context.ts";
+import { json } from "./http.ts";
+
+/** A file ready to serve, with its gzip encoding precomputed for compressible types. */
+export interface Asset {
+  body: Uint8Array;
+  gzip: Uint8Array | null;
+  etag: string;
+  type: string;
+}
+
+/** Reads built files, caching them in memory (they never change while the process runs). */
+export interface Assets {
+  /** The file at `path` relative to the dist directory, or null. */
+  get(path: string): Promise<Asset | null>;
+}
+
+const TYPES: Record<string, string> = {
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  svg: "image/svg+xml",
+  png: "image/png",
+  map: "application/json; charset=utf-8",
+};
+
+async function gzip(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Serves files from `distDir`. */
+export function createAssets(distDir: string): Assets {
+  const cache = new Map<string, Promise<Asset | null>>();
+  const load = async (path: string): Promise<Asset | null> => {
+    try {
+      const body = await Deno.readFile(`${distDir}/${path}`);
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
+      const etag = `"${
+        Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("")
+      }"`;
+      const ext = path.slice(path.lastIndexOf(".") + 1);
+      const compressible = ["js", "css", "html", "json", "svg", "map"].includes(ext);
+      return {
+        body,
+        gzip: compressible ? await gzip(body) : null,
+        etag,
+        type: TYPES[ext] ?? "application/octet-stream",
+      };
+    } catch {
+      return null;
+    }
+  };
+  return {
+    get(path) {
+      if (!/^[A-Za-z0-9._/-]+$/.test(path) || path.includes("..")) return Promise.resolve(null);
+      let hit = cache.get(path);
+      if (!hit) {
+        hit = load(path);
+        cache.set(path, hit);
+        // Missing files are not cached, so a build that lands later is picked up.
+        hit.then((a) => a ?? cache.delete(path));
+      }
+      return hit;
+    },
+  };
+}
+
+const COMMON_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "strict-origin-when-cross-origin",
+};
+
+/** CSP of the demo storefront: only same-origin scripts, styles and sockets. */
+export const STOREFRONT_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/** CSP of the console: no inline scripts, never framed. */
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
+
+function notBuilt(): Response {
+  return json(
+    { error: { code: "not_found", message: "Assets not built: run deno task build" } },
+    404,
+  );
+}
+
+function acceptsGzip(req: Request): boolean {
+  return /\bgzip\b/.test(req.headers.get("accept-encoding") ?? "");
+}
+
+function serve(req: Request, asset: Asset, headers: Record<string, string>): Response {
+  const h: Record<string, string> = {
+    ...COMMON_HEADERS,
+    "content-type": asset.type,
+    etag: asset.etag,
+    vary: "Accept-Encoding",
+    ...headers,
+  };
+  if (req.headers.get("if-none-match") === asset.etag) {
+    return new Response(null, { status: 304, headers: h });
+  }
+  // Precompressed once at load: the widget's size budget is measured gzipped, so serve it so.
+  const body = asset.gzip && acceptsGzip(req) ? asset.gzip : asset.body;
+  if (body === asset.gzip) h["content-encoding"] = "gzip";
+  return new Response(req.method === "HEAD" ? null : body as BodyInit, { headers: h });
+}
+
+function page(file: string, csp: string, extra: Record<string, string> = {}): Handler {
+  return async (req, ctx) => {
+    const asset = await ctx.app.assets.get(file);
+    if (!asset) return notBuilt();
+    return serve(req, asset, {
+      "cache-control": "no-cache",
+      "content-security-policy": csp,
+      ...extra,
+    });
+  };
+}
+
+/** `GET /`: the demo storefront. */
+export const storefront: Handler = page("demo.html", STOREFRONT_CSP);
+
+/** `GET /console`: the agent console. */
+export const consolePage: Handler = page("console.html", CONSOLE_CSP, {
+  "x-frame-options": "DENY",
+});
+
+/** `GET /widget.js`: the loader, embeddable from any origin. */
+export const widgetLoader: Handler = async (req, ctx) => {
+  const asset = await ctx.app.assets.get("widget.js");
+  if (!asset) return notBuilt();
+  return serve(req, asset, {
+    "cache-control": "public, max-age=300",
+    "access-control-allow-origin": "*",
+    "cross-origin-resource-policy": "cross-origin",
+  });
+};
+
+/** `GET /assets/*`: content-hashed bundles, cached forever. */
+export const hashedAsset: Handler = async (req, ctx) => {
+  const asset = await ctx.app.assets.get(`assets/${ctx.params.path ?? ""}`);
+  if (!asset) return json({ error: { code: "not_found", message: "Not found" } }, 404);
+  return serve(req, asset, {
+    "cache-control": "public, max-age=31536000, immutable",
+    "access-control-allow-origin": "*",
+    "cross-origin-resource-policy": "cross-origin",
+  });
+};

@@ -1,0 +1,45 @@
+/**
+ * What every handler receives: the application's services and the request's own context.
+ *
+ * @module
+ */
+
+import type { AgentService } from "../core/agents.ts";
+import type { Logger } from "../core/log.ts";
+import type { Core } from "../core/mod.ts";
+import type { KeyedCounter } from "../core/rate_limit.ts";
+import type { Store } from "../db/store.ts";
+import type { Config } from "../server/config.ts";
+import type { Assets } from "./assets.ts";
+
+/** Mutable lifecycle state owned by the app. */
+export interface Lifecycle {
+  /** True once shutdown began: readiness fails and new sockets are refused. */
+  draining: boolean;
+}
+
+/** Application services shared by all handlers. */
+export interface App {
+  config: Config;
+  store: Store;
+  core: Core;
+  agents: AgentService;
+  log: Logger;
+  assets: Assets;
+  /** Open sockets per client address. */
+  sockets: KeyedCounter;
+  lifecycle: Lifecycle;
+}
+
+/** One request's context. */
+export interface RequestContext {
+  app: App;
+  /** Named groups from the route pattern. */
+  params: Record<string, string | undefined>;
+  ip: string;
+  requestId: string;
+  url: URL;
+}
+
+/** A route handler. */
+export type Handler = (req: Request, ctx: RequestContext) => Response | Promise<Response>;

@@ -1,0 +1,30 @@
+/**
+ * Liveness and readiness probes.
+ *
+ * @module
+ */
+
+import type { Handler } from "./context.ts";
+import { json } from "./http.ts";
+
+/** `GET /healthz`: 200 while the process serves requests. */
+export const healthz: Handler = () => json({ status: "ok" });
+
+/** `GET /readyz`: 200 when the database answers within a second, 503 otherwise or while draining. */
+export const readyz: Handler = async (_req, ctx) => {
+  if (ctx.app.lifecycle.draining) return json({ status: "draining" }, 503);
+  try {
+    await withTimeout(ctx.app.store.ping(), 1000);
+    return json({ status: "ready", backend: ctx.app.store.backend });
+  } catch {
+    return json({ status: "database unavailable" }, 503);
+  }
+};
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

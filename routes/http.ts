@@ -1,0 +1,117 @@
+/**
+ * HTTP plumbing shared by the handlers: JSON responses, bounded body parsing, the one mapping
+ * from error codes to statuses, cookies and client addresses.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../core/codes.ts";
+import { ParleyError, toParleyError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import { type Obj, object, parseJson } from "../core/validate.ts";
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_frame: 400,
+  unknown_type: 400,
+  too_large: 413,
+  rate_limited: 429,
+  hello_required: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  invalid_token: 401,
+  site_not_found: 404,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** A JSON response. */
+export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** Turns any error into a JSON error response; logs only unexpected (5xx) ones. */
+export function errorResponse(err: unknown, log: Logger, requestId: string): Response {
+  const e = toParleyError(err);
+  const status = STATUS[e.code];
+  if (status >= 500 && e.code !== ErrorCode.Unavailable) {
+    log.error("request failed", { requestId }, err);
+  }
+  const headers: HeadersInit = e.retryable ? { "retry-after": "5" } : {};
+  return json({ error: { code: e.code, message: e.message } }, status, headers);
+}
+
+/** Reads a JSON object body of at most `maxBytes`. */
+export async function readJson(req: Request, maxBytes = 16_384): Promise<Obj> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.startsWith("application/json")) {
+    throw new ParleyError(ErrorCode.BadFrame, "Content-Type must be application/json");
+  }
+  const length = Number(req.headers.get("content-length") ?? "0");
+  if (length > maxBytes) throw new ParleyError(ErrorCode.TooLarge, "Body too large");
+  const reader = req.body?.getReader();
+  if (!reader) throw new ParleyError(ErrorCode.BadFrame, "Body required");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ParleyError(ErrorCode.TooLarge, "Body too large");
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder().decode(concat(chunks, size));
+  return object(parseJson(text), "body");
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/** Reads one cookie by name. */
+export function getCookie(req: Request, name: string): string | null {
+  const header = req.headers.get("cookie");
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/** The client's address: the socket's, or the first `X-Forwarded-For` hop behind a proxy. */
+export function clientIp(req: Request, info: Deno.ServeHandlerInfo, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers.get("x-forwarded-for");
+    if (forwarded) return forwarded.split(",")[0].trim();
+  }
+  const addr = info.remoteAddr;
+  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : "local";
+}
+
+/** True when the request arrived over TLS (directly or through a trusted proxy). */
+export function isSecure(req: Request, trustProxy: boolean): boolean {
+  if (trustProxy && req.headers.get("x-forwarded-proto") === "https") return true;
+  return new URL(req.url).protocol === "https:";
+}
+
+/** The origin this server is reached at, for same-origin checks. */
+export function selfOrigin(req: Request, publicUrl: string | null, trustProxy: boolean): string {
+  if (publicUrl) return new URL(publicUrl).origin;
+  const url = new URL(req.url);
+  const host = req.headers.get("host") ?? url.host;
+  return `${isSecure(req, trustProxy) ? "https" : "http"}://${host}`;
+}

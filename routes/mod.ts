@@ -1,0 +1,84 @@
+/**
+ * The route table and the request entry point: matching, per-request context, and error
+ * mapping. Handlers stay thin: they parse, delegate to the core or the store, and answer.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../core/codes.ts";
+import { ParleyError } from "../core/errors.ts";
+import * as agents from "./api_agents.ts";
+import * as auth from "./api_auth.ts";
+import * as canned from "./api_canned.ts";
+import * as inbox from "./api_inbox.ts";
+import * as assets from "./assets.ts";
+import type { App, Handler } from "./context.ts";
+import * as health from "./health.ts";
+import { clientIp, errorResponse, json } from "./http.ts";
+import * as ws from "./ws.ts";
+
+type Route = [method: string, pattern: URLPattern, handler: Handler];
+
+const route = (method: string, pathname: string, handler: Handler): Route => [
+  method,
+  new URLPattern({ pathname }),
+  handler,
+];
+
+const ROUTES: Route[] = [
+  route("GET", "/healthz", health.healthz),
+  route("GET", "/readyz", health.readyz),
+  route("GET", "/ws/visitor", ws.visitorSocket),
+  route("GET", "/ws/agent", ws.agentSocket),
+  route("POST", "/api/agent/login", auth.login),
+  route("POST", "/api/agent/logout", auth.logout),
+  route("POST", "/api/agent/logout-all", auth.logoutAll),
+  route("GET", "/api/agent/me", auth.me),
+  route("PATCH", "/api/agent/me", auth.updateMe),
+  route("POST", "/api/agent/me/password", auth.changePassword),
+  route("GET", "/api/agents", agents.listAgents),
+  route("POST", "/api/agents", agents.createAgent),
+  route("PATCH", "/api/agents/:id", agents.updateAgent),
+  route("GET", "/api/conversations", inbox.listConversations),
+  route("GET", "/api/conversations/:id", inbox.getConversation),
+  route("GET", "/api/conversations/:id/messages", inbox.listMessages),
+  route("GET", "/api/visitors/:id", inbox.getVisitor),
+  route("GET", "/api/search", inbox.search),
+  route("GET", "/api/canned", canned.listCanned),
+  route("POST", "/api/canned", canned.createCanned),
+  route("DELETE", "/api/canned/:id", canned.deleteCanned),
+  route("GET", "/", assets.storefront),
+  route("GET", "/widget.js", assets.widgetLoader),
+  route("GET", "/assets/:path+", assets.hashedAsset),
+  route("GET", "/console", assets.consolePage),
+  route("GET", "/console/*", assets.consolePage),
+];
+
+let requestCounter = 0;
+
+/** Builds the `Deno.serve` handler for `app`. */
+export function createHandler(app: App): Deno.ServeHandler {
+  return async (req, info) => {
+    const requestId = `r${(++requestCounter).toString(36)}`;
+    try {
+      const url = new URL(req.url);
+      let methodMismatch = false;
+      for (const [method, pattern, handler] of ROUTES) {
+        const match = pattern.exec(url);
+        if (!match) continue;
+        if (method !== req.method && !(method === "GET" && req.method === "HEAD")) {
+          methodMismatch = true;
+          continue;
+        }
+        const ip = clientIp(req, info, app.config.trustProxy);
+        return await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+      }
+      if (methodMismatch) {
+        return json({ error: { code: ErrorCode.BadFrame, message: "Method not allowed" } }, 405);
+      }
+      throw new ParleyError(ErrorCode.NotFound, "Not found");
+    } catch (err) {
+      return errorResponse(err, app.log, requestId);
+    }
+  };
+}
