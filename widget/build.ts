@@ -1,0 +1,106 @@
+/**
+ * Builds the widget: the chat UI bundle (content-hashed), then the loader `widget.js` that knows
+ * the UI's file name, then the demo storefront page and its stylesheet. Build-time only: nothing
+ * served to browsers imports this module.
+ *
+ * @module
+ */
+
+import * as esbuild from "esbuild";
+import { type AssetReport, measure } from "../tools/manifest.ts";
+
+/** Gzipped budget of `widget.js`. */
+export const LOADER_BUDGET = 2048;
+/** Gzipped budget of loader plus UI (everything a visitor downloads once the chat is open). */
+export const TOTAL_BUDGET = 20480;
+
+/** Browsers released within the last two years: no polyfills or down-levelling beyond them. */
+export const TARGETS = ["es2022", "chrome110", "firefox110", "safari16"];
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function shortHash(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest.slice(0, 5), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Locales with a UI bundle; the first is the default. Tables live in `widget/ui/locales/`. */
+export const LOCALES = ["en", "fr", "de"] as const;
+
+async function bundle(
+  entry: string | esbuild.StdinOptions,
+  define: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    ...(typeof entry === "string" ? { entryPoints: [entry] } : { stdin: entry }),
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: TARGETS,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    legalComments: "none",
+    charset: "utf8",
+    define,
+    write: false,
+    logLevel: "warning",
+  });
+  return result.outputFiles[0].contents;
+}
+
+/** Builds the widget assets into `outDir` (which must contain an `assets/` folder). */
+export async function buildWidget({ outDir }: { outDir: string }): Promise<AssetReport[]> {
+  // One UI bundle per locale, so a visitor downloads only their own strings.
+  const uiFiles: Record<string, string> = {};
+  for (const locale of LOCALES) {
+    const ui = await bundle({
+      contents: `import { register } from "./mod.tsx";\n` +
+        `import { ${locale} } from "./locales/${locale}.ts";\nregister(${locale});\n`,
+      resolveDir: `${ROOT}widget/ui`,
+      sourcefile: `widget-ui-${locale}.ts`,
+      loader: "ts",
+    });
+    uiFiles[locale] = `widget-ui-${locale}-${await shortHash(ui)}.js`;
+    await Deno.writeFile(`${outDir}/assets/${uiFiles[locale]}`, ui);
+  }
+
+  const loader = await bundle("widget/loader.ts", { __PARLEY_UI__: JSON.stringify(uiFiles) });
+  await Deno.writeFile(`${outDir}/widget.js`, loader);
+
+  const css = await esbuild.transform(
+    await Deno.readTextFile(`${ROOT}widget/demo/demo.css`),
+    { loader: "css", minify: true, target: TARGETS },
+  );
+  const cssFile = `demo-${await shortHash(css.code)}.css`;
+  await Deno.writeTextFile(`${outDir}/assets/${cssFile}`, css.code);
+  const html = await Deno.readTextFile(`${ROOT}widget/demo/index.html`);
+  await Deno.writeTextFile(`${outDir}/demo.html`, html.replace("{{DEMO_CSS}}", cssFile));
+
+  const loaderRow = await measure(outDir, "widget-loader", "widget.js", LOADER_BUDGET);
+  const uiRows: AssetReport[] = [];
+  for (const locale of LOCALES) {
+    const name = locale === LOCALES[0] ? "widget-ui" : `widget-ui-${locale}`;
+    uiRows.push(await measure(outDir, name, `assets/${uiFiles[locale]}`));
+  }
+  // The budget holds for the heaviest locale.
+  const uiRow = uiRows.reduce((a, b) => b.gzipBytes > a.gzipBytes ? b : a);
+  const total: AssetReport = {
+    name: "widget-total",
+    file: `${loaderRow.file} + ${uiRow.file}`,
+    bytes: loaderRow.bytes + uiRow.bytes,
+    gzipBytes: loaderRow.gzipBytes + uiRow.gzipBytes,
+    budgetGzip: TOTAL_BUDGET,
+  };
+  return [loaderRow, ...uiRows, total];
+}
+
+if (import.meta.main) {
+  // Standalone: `deno run -A widget/build.ts [outDir]` builds only the widget.
+  const outDir = Deno.args[0] ?? "dist";
+  await Deno.mkdir(`${outDir}/assets`, { recursive: true });
+  const { printReport } = await import("../tools/manifest.ts");
+  printReport(await buildWidget({ outDir }));
+  await esbuild.stop();
+}

@@ -1,0 +1,117 @@
+/**
+ * The message log (`role="log"`, polite): author groups with timestamps and delivery states, the
+ * greeting, the offline email prompt, the rating card and the agent typing indicator.
+ *
+ * @module
+ */
+
+import type { JSX } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
+import { Linkified } from "../linkify.tsx";
+import type { ChatItem } from "../items.ts";
+import { EmailPrompt, Rating } from "./Cards.tsx";
+import { CheckIcon, ClockIcon } from "./icons.tsx";
+import type { ViewProps } from "./props.ts";
+
+function DeliveryState({ item, model, t }: ViewProps & { item: ChatItem }): JSX.Element {
+  if (item.delivery === "failed") {
+    return (
+      <span class="fl">
+        {t("failed")}
+        <button type="button" class="lk" onClick={() => model.retry(item.key)}>
+          {t("retry")}
+        </button>
+      </span>
+    );
+  }
+  const sent = item.delivery === "sent";
+  return (
+    <span class="ds" title={t(sent ? "sent" : "sending")}>
+      {sent ? <CheckIcon /> : <ClockIcon />}
+      <span class="sr">{t(sent ? "sent" : "sending")}</span>
+    </span>
+  );
+}
+
+function Group(props: ViewProps & { group: MessageGroup }): JSX.Element {
+  const { group, t, locale } = props;
+  const kind = group.authorKind;
+  const last = group.items[group.items.length - 1];
+  const who = kind === "visitor" ? t("you") : group.authorName || t("agent");
+  return (
+    <div class={kind === "visitor" ? "g v" : kind === "system" ? "g s" : "g"}>
+      {kind === "system" ? null : <div class={kind === "visitor" ? "sr" : "who"}>{who}</div>}
+      {group.items.map((item) => (
+        <div class="m" key={item.key}>
+          <div class="bb">
+            <Linkified text={item.body} />
+          </div>
+          {kind === "visitor" ? <DeliveryState {...props} item={item} /> : null}
+        </div>
+      ))}
+      <time class="t" dateTime={last.createdAt}>{formatTime(last.createdAt, locale)}</time>
+    </div>
+  );
+}
+
+/** The scrolling log; sticks to the bottom unless the visitor scrolled up to read. */
+export function MessageList(props: ViewProps): JSX.Element {
+  const { model, t } = props;
+  const items = model.items.value;
+  const typing = model.agentTyping.value;
+  const team = model.team.value;
+  const list = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const open = model.open.value;
+
+  // Cards (rating, email prompt) appear on conversation or presence changes: follow them too.
+  const cards = [model.conversation.value, model.agentsOnline.value, model.contactEmail.value];
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [items, typing, open, ...cards]);
+
+  return (
+    <>
+      <div
+        class="l"
+        ref={list}
+        role="log"
+        aria-live="polite"
+        aria-label={t("title", { team: team?.name ?? "" })}
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {items.length === 0
+          ? (
+            <div class="g">
+              <div class="who">{team?.name}</div>
+              <div class="bb">{t("intro")} {team?.replyTime}</div>
+            </div>
+          )
+          : null}
+        {groupItems(items).map((group) => <Group {...props} group={group} key={group.key} />)}
+        <EmailPrompt {...props} />
+        <Rating {...props} />
+      </div>
+      <div class="ty" aria-hidden={typing ? undefined : "true"}>
+        {typing
+          ? (
+            <>
+              <span class="dots" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+              {t("typing", { name: typing || t("agent") })}
+            </>
+          )
+          : null}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Rows of the message list and how stored messages merge into them: deduped by id, by seq within
+ * a conversation, and by the visitor's own clientId, so nothing shows twice.
+ *
+ * @module
+ */
+
+import type { AuthorKind, Message } from "../../core/protocol.ts";
+import type { PendingMessage } from "./outbox.ts";
+
+/** Delivery state of a visitor's message. */
+export type Delivery = "sending" | "sent" | "failed";
+
+/** One row of the message list: a stored message, or a visitor message still in the outbox. */
+export interface ChatItem {
+  /** Stable render key: the clientId for the visitor's own messages, else the message id. */
+  key: string;
+  id: string | null;
+  conversationId: string | null;
+  seq: number | null;
+  clientId: string | null;
+  authorKind: AuthorKind;
+  authorName: string | null;
+  body: string;
+  createdAt: string;
+  delivery: Delivery;
+}
+
+/** A stored message as a row. */
+export function fromMessage(m: Message): ChatItem {
+  return {
+    ...m,
+    key: m.authorKind === "visitor" && m.clientId ? m.clientId : m.id,
+    delivery: "sent",
+  };
+}
+
+/** An outbox entry as a row ("sending", or "failed"). */
+export function fromPending(p: PendingMessage): ChatItem {
+  return {
+    key: p.clientId,
+    id: null,
+    conversationId: null,
+    seq: null,
+    clientId: p.clientId,
+    authorKind: "visitor",
+    authorName: null,
+    body: p.body,
+    createdAt: p.createdAt,
+    delivery: p.failed ? "failed" : "sending",
+  };
+}
+
+/** Stored messages by seq, then the outbox in the order it was written. */
+export function sortItems(items: ChatItem[]): ChatItem[] {
+  const stored = items.filter((i) => i.seq !== null).sort((a, b) => a.seq! - b.seq!);
+  return [...stored, ...items.filter((i) => i.seq === null)];
+}
+
+/**
+ * Merges stored messages into `items`, replacing the pending copy of a visitor's own message
+ * (same clientId) and any earlier copy (same id or seq). Private notes are dropped.
+ */
+export function mergeMessages(items: ChatItem[], messages: Message[]): ChatItem[] {
+  const next = [...items];
+  for (const m of messages) {
+    if (m.note) continue;
+    const i = next.findIndex((x) =>
+      x.id === m.id ||
+      (x.seq === m.seq && x.conversationId === m.conversationId) ||
+      (m.authorKind === "visitor" && m.clientId !== null && x.clientId === m.clientId)
+    );
+    if (i === -1) next.push(fromMessage(m));
+    else next[i] = fromMessage(m);
+  }
+  return sortItems(next);
+}

@@ -1,0 +1,38 @@
+/**
+ * French strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** French. */
+export const fr: Strings = {
+  title: "Discuter avec {team}",
+  minimize: "Réduire le chat",
+  online: "En ligne",
+  away: "Absent",
+  noAgents: "Nous sommes absents. Laissez votre e-mail, nous vous répondrons.",
+  email: "E-mail",
+  emailSubmit: "Me prévenir",
+  emailThanks: "Merci ! Nous répondrons à {email}.",
+  message: "Message",
+  placeholder: "Écrivez un message…",
+  send: "Envoyer",
+  sending: "Envoi",
+  sent: "Envoyé",
+  failed: "Non distribué.",
+  retry: "Réessayer",
+  typing: "{name} écrit…",
+  connecting: "Connexion…",
+  offline: "Hors ligne. Vos messages partiront à votre retour.",
+  unavailable: "Le chat est indisponible.",
+  intro: "Bonjour ! Posez-nous vos questions.",
+  resolved: "Cette conversation est résolue.",
+  rateTitle: "Comment s'est passée cette conversation ?",
+  rate: "Noter {n} sur 5",
+  rated: "Merci pour votre avis !",
+  startOver: "Nouvelle conversation",
+  you: "Vous",
+  agent: "Support",
+};

@@ -1,0 +1,76 @@
+/**
+ * The visitor's typing notices: at most one `typing {active: true, preview}` per
+ * {@link TYPING_THROTTLE_MS} while the draft changes (the last draft is sent when the window
+ * ends), and `active: false` after {@link TYPING_IDLE_MS} without input or when stopped.
+ *
+ * @module
+ */
+
+import { MAX_PREVIEW_CHARS } from "../../core/limits.ts";
+import type { VisitorClientFrame } from "../../core/protocol.ts";
+import type { Clock, TimerId } from "./connection.ts";
+
+/** Typing notices are sent at most this often while the visitor types. */
+export const TYPING_THROTTLE_MS = 1500;
+/** The visitor is considered idle (typing stopped) after this long without input. */
+export const TYPING_IDLE_MS = 3000;
+
+/** Throttled typing notices for one connection. */
+export interface TypingNotifier {
+  /** The composer's text changed. */
+  draft(text: string): void;
+  /** Sent, blurred or closed: says `active: false` if `active: true` was said. */
+  stop(): void;
+  /** The socket closed; the server forgot the typing state with it. */
+  reset(): void;
+}
+
+/** Creates the notifier; `send` returns false when the frame could not be sent. */
+export function createTypingNotifier(
+  clock: Clock,
+  send: (frame: VisitorClientFrame) => boolean,
+): TypingNotifier {
+  let active = false;
+  let lastAt = -Infinity;
+  let text = "";
+  let idleTimer: TimerId | undefined;
+  let trailingTimer: TimerId | undefined;
+
+  const notify = () => {
+    if (!text.trim()) return;
+    lastAt = clock.now();
+    if (send({ type: "typing", active: true, preview: text.slice(0, MAX_PREVIEW_CHARS) })) {
+      active = true;
+    }
+  };
+  const stop = () => {
+    clock.clearTimeout(idleTimer);
+    clock.clearTimeout(trailingTimer);
+    trailingTimer = undefined;
+    if (active) {
+      active = false;
+      send({ type: "typing", active: false });
+    }
+  };
+
+  return {
+    draft(value) {
+      text = value;
+      if (!value.trim()) return stop();
+      clock.clearTimeout(idleTimer);
+      idleTimer = clock.setTimeout(stop, TYPING_IDLE_MS);
+      const since = clock.now() - lastAt;
+      if (since >= TYPING_THROTTLE_MS) notify();
+      else if (trailingTimer === undefined) {
+        trailingTimer = clock.setTimeout(() => {
+          trailingTimer = undefined;
+          notify();
+        }, TYPING_THROTTLE_MS - since);
+      }
+    },
+    stop,
+    reset() {
+      active = false;
+    },
+  };
+}
