@@ -1,0 +1,211 @@
+/**
+ * The console's HTTP client for `docs/http_api.md`. Same-origin `fetch` with the session cookie;
+ * every state-changing request carries `X-Parley-CSRF: 1`. Responses are decoded, never cast.
+ * No DOM work happens here.
+ *
+ * @module
+ */
+
+import type { AgentInfo, ConversationSummary, Message, VisitorInfo } from "../../core/protocol.ts";
+import type { CannedResponse } from "../../db/store.ts";
+import { object } from "../../core/validate.ts";
+import {
+  decodeAgent,
+  decodeCanned,
+  decodeMessage,
+  decodeSummary,
+  decodeVisitor,
+} from "./decode.ts";
+
+/** An HTTP error answered by the server (or a network failure, status 0). */
+export class ApiError extends Error {
+  /** HTTP status; 0 when the request never reached the server. */
+  readonly status: number;
+  /** The server's stable error code, e.g. `unauthorized`, `conflict`, `rate_limited`. */
+  readonly code: string;
+  /** Creates the error. */
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** One search hit of `GET /api/search`. */
+export interface SearchHit {
+  message: Message;
+  visitorName: string;
+  rank: number;
+}
+
+/** Filter for `GET /api/conversations`. */
+export interface ConversationListQuery {
+  status?: ConversationSummary["status"][];
+  assignee?: "me" | "none" | string;
+  before?: string;
+  limit?: number;
+}
+
+/** Fields an admin may set on a new agent. */
+export interface NewAgent {
+  email: string;
+  name: string;
+  password: string;
+  role?: "admin" | "agent";
+  capacity?: number;
+}
+
+/** Fields an admin may change on an agent. */
+export interface AgentUpdate {
+  name?: string;
+  avatar?: string | null;
+  role?: "admin" | "agent";
+  disabled?: boolean;
+  capacity?: number;
+}
+
+/** Everything the console asks of the HTTP API. */
+export interface ConsoleApi {
+  /** The signed-in agent, or null when there is no valid session (401). */
+  me(): Promise<AgentInfo | null>;
+  login(email: string, password: string): Promise<AgentInfo>;
+  logout(): Promise<void>;
+  logoutAll(): Promise<void>;
+  updateMe(patch: { name?: string; avatar?: string | null }): Promise<AgentInfo>;
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  agents(): Promise<AgentInfo[]>;
+  createAgent(agent: NewAgent): Promise<AgentInfo>;
+  updateAgent(id: string, patch: AgentUpdate): Promise<AgentInfo>;
+  conversations(q: ConversationListQuery): Promise<ConversationSummary[]>;
+  visitor(id: string): Promise<{ visitor: VisitorInfo; conversations: ConversationSummary[] }>;
+  search(q: string, limit?: number): Promise<SearchHit[]>;
+  canned(): Promise<CannedResponse[]>;
+  createCanned(c: { shortcut: string; body: string; shared?: boolean }): Promise<CannedResponse>;
+  deleteCanned(id: string): Promise<void>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+function list<T>(value: unknown, key: string, item: (v: unknown) => T): T[] {
+  const v = object(value)[key];
+  if (!Array.isArray(v)) throw new ApiError(500, "internal", `Malformed response: ${key}`);
+  return v.map(item);
+}
+
+/**
+ * Creates the HTTP client. `base` is the server origin ("" for same-origin in the browser);
+ * `fetchFn` is injectable for tests.
+ */
+export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, init)): ConsoleApi {
+  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (method !== "GET") headers["X-Parley-CSRF"] = "1";
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetchFn(`${base}${path}`, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection");
+    }
+    if (res.status === 204) return null;
+    const text = await res.text();
+    let data: unknown = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (!res.ok) {
+      let code = "internal";
+      let message = `Request failed (${res.status})`;
+      const err = isObject(data) && isObject(data.error) ? data.error : null;
+      if (err && typeof err.code === "string") code = err.code;
+      if (err && typeof err.message === "string") message = err.message;
+      throw new ApiError(res.status, code, message);
+    }
+    return data;
+  }
+
+  const agentOf = (data: unknown) => decodeAgent(object(data).agent);
+
+  return {
+    async me() {
+      try {
+        return agentOf(await request("GET", "/api/agent/me"));
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return null;
+        throw err;
+      }
+    },
+    async login(email, password) {
+      return agentOf(await request("POST", "/api/agent/login", { email, password }));
+    },
+    async logout() {
+      await request("POST", "/api/agent/logout");
+    },
+    async logoutAll() {
+      await request("POST", "/api/agent/logout-all");
+    },
+    async updateMe(patch) {
+      return agentOf(await request("PATCH", "/api/agent/me", patch));
+    },
+    async changePassword(currentPassword, newPassword) {
+      await request("POST", "/api/agent/me/password", { currentPassword, newPassword });
+    },
+    async agents() {
+      return list(await request("GET", "/api/agents"), "agents", decodeAgent);
+    },
+    async createAgent(agent) {
+      return agentOf(await request("POST", "/api/agents", agent));
+    },
+    async updateAgent(id, patch) {
+      return agentOf(await request("PATCH", `/api/agents/${encodeURIComponent(id)}`, patch));
+    },
+    async conversations(q) {
+      const p = new URLSearchParams();
+      if (q.status) p.set("status", q.status.join(","));
+      if (q.assignee) p.set("assignee", q.assignee);
+      if (q.before) p.set("before", q.before);
+      if (q.limit) p.set("limit", String(q.limit));
+      const data = await request("GET", `/api/conversations?${p}`);
+      return list(data, "conversations", decodeSummary);
+    },
+    async visitor(id) {
+      const data = await request("GET", `/api/visitors/${encodeURIComponent(id)}`);
+      return {
+        visitor: decodeVisitor(object(data).visitor),
+        conversations: list(data, "conversations", decodeSummary),
+      };
+    },
+    async search(q, limit = 30) {
+      const p = new URLSearchParams({ q, limit: String(limit) });
+      return list(await request("GET", `/api/search?${p}`), "hits", (v) => {
+        const o = object(v, "hit");
+        return {
+          message: decodeMessage(o.message),
+          visitorName: typeof o.visitorName === "string" ? o.visitorName : "",
+          rank: typeof o.rank === "number" ? o.rank : 0,
+        };
+      });
+    },
+    async canned() {
+      return list(await request("GET", "/api/canned"), "canned", decodeCanned);
+    },
+    async createCanned(c) {
+      return decodeCanned(object(await request("POST", "/api/canned", c)).canned);
+    },
+    async deleteCanned(id) {
+      await request("DELETE", `/api/canned/${encodeURIComponent(id)}`);
+    },
+  };
+}

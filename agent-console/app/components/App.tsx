@@ -1,0 +1,19 @@
+import type { Auth } from "../auth.ts";
+import type { Notifier } from "../notify.ts";
+import { Console } from "./Console.tsx";
+import { SignIn } from "./SignIn.tsx";
+
+/** The root: a loading screen, the sign-in page, or the console for a session. */
+export function App({ auth, notifier }: { auth: Auth; notifier: Notifier }) {
+  const state = auth.state.value;
+  if (state.kind === "checking") {
+    return (
+      <main class="splash" aria-busy="true">
+        <span class="brand-mark" aria-hidden="true">P</span>
+        <p class="muted">Loading the console…</p>
+      </main>
+    );
+  }
+  if (state.kind === "signed_out") return <SignIn auth={auth} />;
+  return <Console session={state.session} auth={auth} notifier={notifier} />;
+}

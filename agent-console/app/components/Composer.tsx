@@ -1,0 +1,150 @@
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import type { ConversationStatus } from "../../../core/protocol.ts";
+import type { CannedResponse } from "../../../db/store.ts";
+import type { Session } from "../session.ts";
+
+/** Canned responses matching the `/query` typed at the start of the composer. */
+export function matchCanned(
+  canned: readonly CannedResponse[],
+  draft: string,
+): CannedResponse[] | null {
+  const m = /^\/(\S*)$/.exec(draft);
+  if (!m) return null;
+  const q = m[1].toLowerCase();
+  return canned
+    .filter((c) =>
+      c.shortcut.toLowerCase().startsWith(q) || (q.length > 1 && c.body.toLowerCase().includes(q))
+    )
+    .slice(0, 8);
+}
+
+/** Props of {@link Composer}. */
+export interface ComposerProps {
+  session: Session;
+  id: string;
+  status: ConversationStatus;
+}
+
+/**
+ * The reply box: Enter sends, Shift+Enter adds a line, `/` opens canned responses, and the
+ * "Note" toggle turns the next message into a private note only agents see.
+ */
+export function Composer({ session, id, status }: ComposerProps) {
+  const { model, resources } = session;
+  const draft = model.drafts.value.get(id) ?? "";
+  const note = model.noteMode.value;
+  const active = useSignal(0);
+  const dismissed = useSignal<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const matches = dismissed.value === draft ? null : matchCanned(resources.canned.value, draft);
+  const menuOpen = matches !== null && matches.length > 0;
+  const blocked = status === "resolved" && !note;
+
+  useEffect(() => {
+    active.value = 0;
+  }, [draft]);
+
+  const send = () => {
+    if (blocked) return;
+    if (model.sendMessage(id, draft, note)) ref.current?.focus();
+  };
+  const pick = (c: CannedResponse) => {
+    model.setDraft(id, c.body);
+    dismissed.value = null;
+    ref.current?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.isComposing) return;
+    if (menuOpen && matches) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const n = matches.length;
+        active.value = (active.value + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pick(matches[Math.min(active.value, matches.length - 1)]);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        dismissed.value = draft;
+        return;
+      }
+    }
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      send();
+    }
+  };
+
+  return (
+    <form
+      class={`composer${note ? " composer-note" : ""}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      {menuOpen && matches && (
+        <ul class="canned-menu" role="listbox" id="canned-menu" aria-label="Canned responses">
+          {matches.map((c, i) => (
+            <li
+              key={c.id}
+              role="option"
+              aria-selected={i === active.value}
+              class={i === active.value ? "active" : ""}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                pick(c);
+              }}
+            >
+              <span class="canned-shortcut">/{c.shortcut}</span>
+              <span class="canned-body">{c.body}</span>
+              {c.agentId === null && <span class="badge">Shared</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <textarea
+        id="reply"
+        ref={ref}
+        aria-label="Reply"
+        aria-describedby="composer-hint"
+        rows={3}
+        placeholder={note
+          ? "Write a private note: only agents will see it"
+          : "Type a reply… ( / for canned responses)"}
+        value={draft}
+        onInput={(e) => model.setDraft(id, e.currentTarget.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div class="composer-bar">
+        <button
+          type="button"
+          class={`button toggle${note ? " toggle-on" : ""}`}
+          aria-pressed={note}
+          onClick={() => {
+            model.setNoteMode(!note);
+            ref.current?.focus();
+          }}
+        >
+          Note
+        </button>
+        <span class="hint" id="composer-hint">
+          {blocked
+            ? "Resolved: reopen to reply, or write a note"
+            : note
+            ? "Private note: never sent to the visitor"
+            : "Enter to send · Shift+Enter for a new line"}
+        </span>
+        <button type="submit" class="button primary" disabled={blocked || draft.trim() === ""}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,148 @@
+import { useSignal, useSignalEffect } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import type { Auth } from "../auth.ts";
+import { type Notifier, titleFor } from "../notify.ts";
+import { formatHash, parseHash } from "../router.ts";
+import type { Session } from "../session.ts";
+import { installShortcuts, type ShortcutAction } from "../shortcuts.ts";
+import { VIEWS } from "../views.ts";
+import { ConversationPane } from "./ConversationPane.tsx";
+import { Inbox } from "./Inbox.tsx";
+import { Notices } from "./Notices.tsx";
+import { SettingsDialog } from "./SettingsDialog.tsx";
+import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
+import { SidePanel } from "./SidePanel.tsx";
+import { TopBar } from "./TopBar.tsx";
+
+/** Props of {@link Console}. */
+export interface ConsoleProps {
+  session: Session;
+  auth: Auth;
+  notifier: Notifier;
+}
+
+/**
+ * The signed-in console: top bar, then inbox | conversation | visitor panel. Owns the glue to
+ * the browser: the URL hash, the tab title, page visibility and keyboard shortcuts.
+ */
+export function Console({ session, auth, notifier }: ConsoleProps) {
+  const { model } = session;
+  const help = useSignal(false);
+  const settings = useSignal(false);
+  const details = useSignal(false);
+
+  // URL hash <-> view and selection.
+  useEffect(() => {
+    const apply = () => {
+      const r = parseHash(location.hash);
+      model.setView(r.view);
+      model.select(r.conversationId);
+    };
+    apply();
+    addEventListener("hashchange", apply);
+    return () => removeEventListener("hashchange", apply);
+  }, [model]);
+  useSignalEffect(() => {
+    const hash = formatHash({ view: model.view.value, conversationId: model.selectedId.value });
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  });
+
+  // Title, visibility.
+  useSignalEffect(() => {
+    document.title = titleFor(model.unreadCount.value, model.connection.value === "connected");
+  });
+  useEffect(() => {
+    const onVis = () => model.setVisible(!document.hidden);
+    onVis();
+    document.addEventListener("visibilitychange", onVis);
+    const onOnline = () => session.connection.reconnectNow();
+    addEventListener("online", onOnline);
+    return () => {
+      document.removeEventListener("visibilitychange", onVis);
+      removeEventListener("online", onOnline);
+    };
+  }, [model]);
+
+  // Keyboard shortcuts.
+  useEffect(() => {
+    const run = (action: ShortcutAction, inField: boolean) => {
+      const id = model.selectedId.peek();
+      switch (action) {
+        case "next":
+          return model.move(1);
+        case "prev":
+          return model.move(-1);
+        case "reply":
+          return document.getElementById("reply")?.focus();
+        case "search":
+          return document.getElementById("search")?.focus();
+        case "resolve":
+          if (id !== null && model.selected.peek()?.status !== "resolved") model.resolve(id);
+          return;
+        case "accept":
+          if (id !== null && model.selected.peek()?.assigneeId === null) model.accept(id);
+          return;
+        case "help":
+          help.value = true;
+          return;
+        case "leave":
+          if (inField && document.activeElement instanceof HTMLElement) {
+            document.activeElement.blur();
+          } else if (details.peek()) {
+            details.value = false;
+          } else if (id !== null) {
+            model.select(null);
+          }
+          return;
+        default: {
+          const n = Number(action.slice(4)) - 1;
+          const v = VIEWS[n];
+          if (v) {
+            session.resources.clearSearch();
+            model.setView(v);
+          }
+        }
+      }
+    };
+    return installShortcuts(document, run);
+  }, [model]);
+
+  const conn = model.connection.value;
+  const selected = model.selectedId.value !== null;
+  return (
+    <div
+      class={`console${selected ? " has-selection" : ""}${details.value ? " details-open" : ""}`}
+    >
+      <TopBar
+        session={session}
+        auth={auth}
+        notifier={notifier}
+        onHelp={() => (help.value = true)}
+        onSettings={() => (settings.value = true)}
+      />
+      {conn !== "connected" && model.ready.value && (
+        <div class="banner" role="alert">
+          Connection lost. Reconnecting… Messages you send are kept and delivered when it is back.
+        </div>
+      )}
+      <div class="panes">
+        <Inbox session={session} />
+        <ConversationPane
+          session={session}
+          detailsOpen={details.value}
+          onToggleDetails={() => (details.value = !details.value)}
+        />
+        <SidePanel model={model} open={details.value} onClose={() => (details.value = false)} />
+      </div>
+      {/* A modal dialog makes the page behind it inert: the settings dialog shows its own. */}
+      {!settings.value && <Notices model={model} />}
+      <ShortcutsDialog open={help.value} onClose={() => (help.value = false)} />
+      <SettingsDialog
+        open={settings.value}
+        onClose={() => (settings.value = false)}
+        session={session}
+        auth={auth}
+      />
+    </div>
+  );
+}

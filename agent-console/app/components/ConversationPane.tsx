@@ -1,0 +1,135 @@
+import { useSignal } from "@preact/signals";
+import type { ConversationSummary } from "../../../core/protocol.ts";
+import { visitorLabel } from "../format.ts";
+import type { ConsoleModel } from "../model.ts";
+import type { Session } from "../session.ts";
+import { Composer } from "./Composer.tsx";
+import { MessageList } from "./MessageList.tsx";
+import { TypingIndicator } from "./TypingIndicator.tsx";
+
+/** Props of {@link ConversationPane}. */
+export interface ConversationPaneProps {
+  session: Session;
+  detailsOpen: boolean;
+  onToggleDetails(): void;
+}
+
+const STATUS_LABELS = { queued: "Waiting in queue", open: "Open", resolved: "Resolved" } as const;
+
+/** The middle column: header with actions, history, typing, composer. */
+export function ConversationPane({ session, detailsOpen, onToggleDetails }: ConversationPaneProps) {
+  const { model } = session;
+  const id = model.selectedId.value;
+  if (id === null) {
+    return (
+      <section class="conversation conversation-empty" aria-label="Conversation">
+        <div class="empty-state">
+          <h2>No conversation open</h2>
+          <p class="muted">
+            Pick one from the inbox, or press <kbd>j</kbd>/<kbd>k</kbd>. Press <kbd>?</kbd>{" "}
+            for all shortcuts.
+          </p>
+        </div>
+      </section>
+    );
+  }
+  const c = model.selected.value;
+  const name = c ? visitorLabel(c.visitorName, c.visitorId) : "Conversation";
+  return (
+    <section class="conversation" aria-label={`Conversation with ${name}`}>
+      <header class="conv-header">
+        <button
+          type="button"
+          class="icon-button back-button"
+          aria-label="Back to inbox"
+          onClick={() => model.select(null)}
+        >
+          ‹
+        </button>
+        <div class="conv-title">
+          <h2>{name}</h2>
+          {c && (
+            <p class="conv-sub">
+              {STATUS_LABELS[c.status]} · {assigneeText(model, c)}
+              {c.rating !== null && ` · Rated ${c.rating}/5`}
+            </p>
+          )}
+        </div>
+        {c && <Actions key={c.id} model={model} c={c} />}
+        <button
+          type="button"
+          class="button ghost details-toggle"
+          aria-pressed={detailsOpen}
+          onClick={onToggleDetails}
+        >
+          Details
+        </button>
+      </header>
+      <MessageList model={model} id={id} />
+      <TypingIndicator model={model} id={id} />
+      <Composer session={session} id={id} status={c?.status ?? "open"} />
+    </section>
+  );
+}
+
+function assigneeText(model: ConsoleModel, c: ConversationSummary): string {
+  if (c.assigneeId === null) return "Unassigned";
+  if (c.assigneeId === model.me.value.id) return "Assigned to you";
+  return `Assigned to ${model.agents.value.get(c.assigneeId)?.name ?? "another agent"}`;
+}
+
+function Actions({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
+  const target = useSignal("");
+  const meId = model.me.value.id;
+  const candidates = [...model.agents.value.values()]
+    .filter((a) => !a.disabled && a.id !== c.assigneeId)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (c.status === "resolved") {
+    return (
+      <div class="actions">
+        <button type="button" class="button" onClick={() => model.reopen(c.id)}>Reopen</button>
+      </div>
+    );
+  }
+  return (
+    <div class="actions">
+      {c.assigneeId === null && (
+        <button
+          type="button"
+          class="button primary"
+          onClick={() => model.accept(c.id)}
+        >
+          Accept
+        </button>
+      )}
+      <span class="transfer">
+        <select
+          aria-label="Transfer to"
+          value={target.value}
+          onChange={(e) => (target.value = e.currentTarget.value)}
+        >
+          <option value="">{c.assigneeId === null ? "Assign to…" : "Transfer to…"}</option>
+          {candidates.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.id === meId ? `${a.name} (you)` : a.name} · {a.status}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          class="button"
+          disabled={target.value === ""}
+          onClick={() => {
+            model.transfer(c.id, target.value);
+            target.value = "";
+          }}
+        >
+          {c.assigneeId === null ? "Assign" : "Transfer"}
+        </button>
+      </span>
+      <button type="button" class="button resolve" onClick={() => model.resolve(c.id)}>
+        Resolve
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+import type { ConversationSummary } from "../../../core/protocol.ts";
+import { timeAgo, visitorLabel } from "../format.ts";
+import type { ConsoleModel } from "../model.ts";
+import { formatHash } from "../router.ts";
+import type { Session } from "../session.ts";
+import { VIEW_LABELS, type ViewName, VIEWS } from "../views.ts";
+import { isUnread } from "../views.ts";
+import { Avatar } from "./Avatar.tsx";
+import { SearchResults } from "./SearchResults.tsx";
+
+const EMPTY: Record<ViewName, string> = {
+  queue: "Nobody is waiting. New conversations appear here instantly.",
+  mine: "No conversations assigned to you. Accept one from the queue.",
+  open: "No open conversations.",
+  resolved: "No resolved conversations yet.",
+};
+
+/** The inbox column: view switcher with live counts, then the rows (or search results). */
+export function Inbox({ session }: { session: Session }) {
+  const { model, resources } = session;
+  const view = model.view.value;
+  const counts = model.counts.value;
+  const list = model.currentList.value;
+  const searching = resources.searchHits.value !== null || resources.searching.value;
+  return (
+    <section class="inbox" aria-label="Inbox">
+      <div
+        class="views"
+        role="tablist"
+        aria-label="Inbox views"
+        onKeyDown={(e) => {
+          // Arrow keys move between tabs (WAI-ARIA tabs pattern); Tab leaves the tab list.
+          const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+          if (step === 0) return;
+          e.preventDefault();
+          const next = VIEWS[(VIEWS.indexOf(view) + step + VIEWS.length) % VIEWS.length];
+          resources.clearSearch();
+          model.setView(next);
+          document.getElementById(`tab-${next}`)?.focus();
+        }}
+      >
+        {VIEWS.map((v) => (
+          <button
+            key={v}
+            id={`tab-${v}`}
+            type="button"
+            role="tab"
+            class="view-button"
+            aria-selected={view === v && !searching}
+            aria-controls="inbox-panel"
+            tabIndex={view === v ? 0 : -1}
+            onClick={() => {
+              resources.clearSearch();
+              model.setView(v);
+            }}
+          >
+            <span>{VIEW_LABELS[v]}</span>
+            <span class={`count ${v === "queue" && counts.queue > 0 ? "count-hot" : ""}`}>
+              {counts[v]}
+            </span>
+          </button>
+        ))}
+      </div>
+      {searching
+        ? <SearchResults session={session} />
+        : (
+          <div class="rows-scroll" id="inbox-panel" role="tabpanel" aria-labelledby={`tab-${view}`}>
+            {!model.ready.value
+              ? <p class="empty-list">Loading conversations…</p>
+              : list.length === 0
+              ? <p class="empty-list">{EMPTY[view]}</p>
+              : (
+                <ul class="rows" aria-label={`${VIEW_LABELS[view]} conversations`}>
+                  {list.map((c) => <Row key={c.id} model={model} c={c} view={view} />)}
+                </ul>
+              )}
+            {view === "resolved" && model.ready.value && model.resolvedHasMore.value && (
+              <button
+                type="button"
+                class="button ghost block"
+                onClick={() => model.loadMoreResolved()}
+              >
+                Load more resolved
+              </button>
+            )}
+          </div>
+        )}
+    </section>
+  );
+}
+
+function Row({ model, c, view }: { model: ConsoleModel; c: ConversationSummary; view: ViewName }) {
+  const selected = model.selectedId.value === c.id;
+  const name = visitorLabel(c.visitorName, c.visitorId);
+  const now = model.clock.value;
+  const unread = isUnread(c) && !selected;
+  const visitorTyping = model.typing.value.get(c.id)?.visitor ?? null;
+  const visitor = model.visitors.value.get(c.visitorId);
+  const assignee = c.assigneeId === null ? null : model.agents.value.get(c.assigneeId);
+  const meId = model.me.value.id;
+  const last = c.lastMessage;
+  return (
+    <li>
+      <a
+        class={`row ${selected ? "row-selected" : ""} ${unread ? "row-unread" : ""}`}
+        href={formatHash({ view, conversationId: c.id })}
+        aria-current={selected ? "true" : undefined}
+        onClick={(e) => {
+          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+          e.preventDefault();
+          model.select(c.id);
+        }}
+      >
+        <Avatar
+          id={c.visitorId}
+          name={name}
+          status={visitor ? (visitor.online ? "online" : "offline") : null}
+        />
+        <span class="row-main">
+          <span class="row-top">
+            <span class="row-name">{name}</span>
+            <time class="row-time" dateTime={last?.createdAt ?? c.updatedAt}>
+              {timeAgo(last?.createdAt ?? c.updatedAt, now)}
+            </time>
+          </span>
+          <span class="row-preview">
+            {visitorTyping
+              ? <em class="typing-inline">typing…</em>
+              : last
+              ? `${last.authorKind === "agent" ? "↩ " : ""}${last.body}`
+              : <em>No messages yet</em>}
+          </span>
+          <span class="row-meta">
+            {c.status === "queued" && <span class="badge badge-queued">Waiting</span>}
+            {c.status === "resolved" && <span class="badge">Resolved</span>}
+            {assignee && (
+              <span class="badge badge-assignee">
+                {assignee.id === meId ? "You" : assignee.name}
+              </span>
+            )}
+            {unread && (
+              <span class="unread-dot">
+                <span class="sr-only">Unread</span>
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}

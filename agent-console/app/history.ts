@@ -1,0 +1,101 @@
+/**
+ * Loading conversation history over the socket: the first page when a conversation opens,
+ * older pages on scroll, and catching up after a reconnect. `history` answers carry no request
+ * id, so the kinds of outstanding `sync` requests are queued per conversation (the server
+ * answers one socket's frames in order).
+ *
+ * @module
+ */
+
+import type { Signal } from "@preact/signals";
+import type { AgentClientFrame, AgentServerFrame } from "../../core/protocol.ts";
+import { MAX_HISTORY_PAGE } from "../../core/limits.ts";
+import { EMPTY_THREAD, firstSeq, lastSeq, mergeMessages, type Thread } from "./thread.ts";
+
+/** Messages requested per history page. */
+export const HISTORY_PAGE = 50;
+
+type Kind = "latest" | "older" | "newer";
+
+/** History loading for the threads held in a signal. */
+export interface HistoryLoader {
+  /** Requests the latest page of `id` unless it is loaded or on its way. */
+  ensure(id: string): void;
+  /** Requests the page before the oldest loaded message. */
+  loadOlder(id: string): void;
+  /** After a reconnect: keeps only `keepId`'s thread and requests what it missed. */
+  reset(keepId: string | null): void;
+  /** Applies a `history` frame; returns false when no thread wants it. */
+  receive(f: Extract<AgentServerFrame, { type: "history" }>): boolean;
+  /** An error about `id` may answer a sync: stop showing it as loading. */
+  failed(id: string): void;
+}
+
+/** Creates the loader over `threads`. */
+export function createHistoryLoader(
+  deps: { threads: Signal<ReadonlyMap<string, Thread>>; send(f: AgentClientFrame): boolean },
+): HistoryLoader {
+  const { threads } = deps;
+  const pending = new Map<string, Kind[]>();
+
+  function put(id: string, t: Thread | undefined) {
+    const next = new Map(threads.value);
+    if (t === undefined) next.delete(id);
+    else next.set(id, t);
+    threads.value = next;
+  }
+
+  function request(id: string, kind: Kind, window: { afterSeq?: number; beforeSeq?: number }) {
+    const limit = kind === "newer" ? MAX_HISTORY_PAGE : HISTORY_PAGE;
+    if (!deps.send({ type: "sync", conversationId: id, ...window, limit })) return false;
+    pending.set(id, [...pending.get(id) ?? [], kind]);
+    return true;
+  }
+
+  function ensure(id: string) {
+    const t = threads.value.get(id);
+    if (t?.loaded || pending.get(id)?.includes("latest")) return;
+    if (!t) put(id, EMPTY_THREAD);
+    request(id, "latest", {});
+  }
+
+  return {
+    ensure,
+    loadOlder(id) {
+      const t = threads.value.get(id);
+      if (!t || !t.loaded || !t.hasMore || t.loadingOlder) return;
+      if (request(id, "older", { beforeSeq: firstSeq(t) })) put(id, { ...t, loadingOlder: true });
+    },
+    reset(keepId) {
+      pending.clear();
+      const kept = keepId === null ? undefined : threads.value.get(keepId);
+      threads.value = new Map(
+        kept && keepId !== null ? [[keepId, { ...kept, loadingOlder: false }]] : [],
+      );
+      if (keepId === null) return;
+      if (kept?.loaded) request(keepId, "newer", { afterSeq: lastSeq(kept) });
+      else ensure(keepId);
+    },
+    receive(f) {
+      const kind = pending.get(f.conversationId)?.shift() ?? "latest";
+      const t = threads.value.get(f.conversationId);
+      if (!t) return false;
+      const next: Thread = { ...t, messages: mergeMessages(t.messages, f.messages), loaded: true };
+      // For "newer" pages `hasMore` speaks of older messages, which we already know about.
+      if (kind !== "newer") next.hasMore = f.hasMore;
+      if (kind === "older") next.loadingOlder = false;
+      put(f.conversationId, next);
+      const last = f.messages.at(-1);
+      if (kind === "newer" && last && f.messages.length >= MAX_HISTORY_PAGE) {
+        request(f.conversationId, "newer", { afterSeq: last.seq });
+      }
+      return true;
+    },
+    failed(id) {
+      const t = threads.value.get(id);
+      if (!t || (t.loaded && !t.loadingOlder)) return;
+      pending.get(id)?.shift();
+      put(id, { ...t, loaded: true, loadingOlder: false });
+    },
+  };
+}

@@ -1,0 +1,523 @@
+/**
+ * The console model: all live state of one agent connection as signals and computeds, plus the
+ * actions that change it. Built with `createModel`, so its effects and timers are disposed
+ * together. It never touches the DOM or the socket directly: frames go out through `deps.send`
+ * and come in through {@link ConsoleModel.receive}.
+ *
+ * @module
+ */
+
+import { computed, createModel, effect, signal, untracked } from "@preact/signals";
+import type {
+  AgentClientFrame,
+  AgentInfo,
+  AgentServerFrame,
+  ConversationSummary,
+  Message,
+  VisitorInfo,
+} from "../../core/protocol.ts";
+import { MAX_BODY_CHARS } from "../../core/limits.ts";
+import type { ConsoleApi } from "./api.ts";
+import type { ConnectionState } from "./connection.ts";
+import { createHistoryLoader } from "./history.ts";
+import { createInbox } from "./inbox.ts";
+import { createNotices, type Notice } from "./notices.ts";
+import { mergeMessages, type PendingMessage } from "./thread.ts";
+import type { Thread } from "./thread.ts";
+import { createOwnTyping } from "./own_typing.ts";
+import { createSendQueue } from "./send_queue.ts";
+import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
+import { defaultTimers, type Timers } from "./timers.ts";
+import { createTyping, type TypingState } from "./typing.ts";
+import type { ViewName } from "./views.ts";
+
+export type { Notice, PendingMessage, Thread, Timers, TypingState, ViewName };
+
+/** Something the UI may want to announce (sound, desktop notification). */
+export type ConsoleEvent = {
+  type: "visitor_message";
+  message: Message;
+  conversation: ConversationSummary | null;
+  /** True when the message belongs to the conversation on screen. */
+  selected: boolean;
+};
+
+/** What {@link createConsoleModel} needs. */
+export interface ConsoleModelDeps {
+  /** The signed-in agent (from `GET /api/agent/me`); the welcome frame refreshes it. */
+  me: AgentInfo;
+  /** Sends a frame on the agent socket; false when it is not connected. */
+  send(frame: AgentClientFrame): boolean;
+  /** HTTP endpoints used for visitor details and resolved-conversation paging. */
+  api?: Pick<ConsoleApi, "visitor" | "conversations">;
+  /** Called for events worth a sound or a notification. */
+  onEvent?(event: ConsoleEvent): void;
+  timers?: Timers;
+  now?(): number;
+  /** Randomness of the resend backoff (tests pin it). */
+  random?(): number;
+  newClientId?(): string;
+  /** How long a typing indicator lives without a refresh. */
+  typingTtlMs?: number;
+}
+
+export { HISTORY_PAGE } from "./history.ts";
+
+const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
+  const timers = deps.timers ?? defaultTimers;
+  const now = deps.now ?? (() => Date.now());
+  const newClientId = deps.newClientId ?? (() => crypto.randomUUID());
+
+  // ---- state ---------------------------------------------------------------------------------
+  const me = signal<AgentInfo>(deps.me);
+  const connection = signal<ConnectionState>("connecting");
+  const agents = signal<ReadonlyMap<string, AgentInfo>>(new Map([[deps.me.id, deps.me]]));
+  const conversations = signal<ReadonlyMap<string, ConversationSummary>>(new Map());
+  /** True once a welcome arrived: the inbox is a real snapshot, not "still loading". */
+  const ready = signal(false);
+  const threads = signal<ReadonlyMap<string, Thread>>(new Map());
+  const outbox = signal<ReadonlyMap<string, PendingMessage>>(new Map());
+  const visitors = signal<ReadonlyMap<string, VisitorInfo>>(new Map());
+  const visitorHistory = signal<ReadonlyMap<string, readonly ConversationSummary[]>>(new Map());
+  const view = signal<ViewName>("queue");
+  const selectedId = signal<string | null>(null);
+  const noteMode = signal(false);
+  const drafts = signal<ReadonlyMap<string, string>>(new Map());
+  const notices = createNotices(timers);
+  const visible = signal(true);
+  const clock = signal(now());
+  const resolvedHasMore = signal(true);
+  const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? 6000 });
+
+  // ---- derived -------------------------------------------------------------------------------
+  const { lists, counts, currentList, unreadCount } = createInbox(conversations, me, view);
+  const selected = computed(() => {
+    const id = selectedId.value;
+    return id === null ? null : conversations.value.get(id) ?? null;
+  });
+  const selectedPending = computed(() => {
+    const id = selectedId.value;
+    return [...outbox.value.values()].filter((p) => p.conversationId === id);
+  });
+
+  // ---- internals -----------------------------------------------------------------------------
+  const history = createHistoryLoader({ threads, send: deps.send });
+  const ownTyping = createOwnTyping({ send: deps.send, timers, now });
+  const sender = createSendQueue({ outbox, send: sendPending, timers, random: deps.random });
+
+  function setMap<K, V>(s: { value: ReadonlyMap<K, V> }, key: K, value: V | undefined) {
+    const next = new Map(s.value);
+    if (value === undefined) next.delete(key);
+    else next.set(key, value);
+    s.value = next;
+  }
+
+  const notice = notices.show;
+
+  /** Sends a command frame; tells the agent when the socket is down. */
+  function command(frame: AgentClientFrame): boolean {
+    const sent = deps.send(frame);
+    if (!sent) notice("Not connected: try again");
+    return sent;
+  }
+
+  function upsertSummary(c: ConversationSummary, onlyIfMissing = false) {
+    const prev = conversations.value.get(c.id);
+    if (prev && onlyIfMissing) return;
+    setMap(conversations, c.id, mergeSummary(prev, c));
+  }
+
+  function markRead(id: string, seq: number) {
+    const c = conversations.value.get(id);
+    if (!c || seq <= c.readSeq) return;
+    if (!deps.send({ type: "read", conversationId: id, seq })) return;
+    setMap(conversations, id, { ...c, readSeq: seq });
+  }
+
+  function sendPending(p: PendingMessage) {
+    return deps.send({
+      type: "message",
+      conversationId: p.conversationId,
+      clientId: p.clientId,
+      body: p.body,
+      ...(p.note ? { note: true } : {}),
+    });
+  }
+
+  /** Drops outgoing messages that the server has stored (their twin arrived). */
+  function settleOutbox(messages: readonly Message[]) {
+    const meId = me.value.id;
+    let next: Map<string, PendingMessage> | null = null;
+    const settled: string[] = [];
+    for (const m of messages) {
+      if (m.clientId === null || m.authorKind !== "agent" || m.authorId !== meId) continue;
+      if (!(next ?? outbox.value).has(m.clientId)) continue;
+      next ??= new Map(outbox.value);
+      next.delete(m.clientId);
+      settled.push(m.clientId);
+    }
+    if (next) outbox.value = next;
+    for (const clientId of settled) sender.stored(clientId);
+  }
+
+  function addMessages(id: string, messages: readonly Message[]) {
+    const t = threads.value.get(id);
+    if (!t) return;
+    const merged = mergeMessages(t.messages, messages);
+    if (merged !== t.messages) setMap(threads, id, { ...t, messages: merged });
+  }
+
+  function bumpSummary(m: Message) {
+    const c = conversations.value.get(m.conversationId);
+    if (!c) return;
+    const next = summaryAfterMessage(c, m, me.value.id);
+    if (next !== c) setMap(conversations, c.id, next);
+  }
+
+  // ---- frame handlers ------------------------------------------------------------------------
+  function onWelcome(f: Extract<AgentServerFrame, { type: "welcome" }>) {
+    me.value = f.agent;
+    agents.value = new Map([...f.agents.map((a) => [a.id, a] as const), [f.agent.id, f.agent]]);
+    const prev = conversations.value;
+    conversations.value = new Map(
+      f.conversations.map((c) => [c.id, mergeSummary(prev.get(c.id), c)]),
+    );
+    ready.value = true;
+    typing.clear();
+    ownTyping.clear();
+    // Only the open conversation is kept (and caught up); others reload when opened again.
+    const sel = selectedId.value;
+    history.reset(sel);
+    if (sel !== null) {
+      const c = conversations.value.get(sel);
+      if (c) deps.send({ type: "visitor", visitorId: c.visitorId });
+    }
+    // Whatever was on the old socket is resent now, oldest first, with the same client ids.
+    sender.restart();
+  }
+
+  function onAck(f: Extract<AgentServerFrame, { type: "ack" }>) {
+    const p = outbox.value.get(f.clientId);
+    if (p) setMap(outbox, f.clientId, undefined);
+    sender.stored(f.clientId);
+    const t = threads.value.get(f.conversationId);
+    const m: Message = {
+      id: f.messageId,
+      conversationId: f.conversationId,
+      seq: f.seq,
+      authorKind: "agent",
+      authorId: me.value.id,
+      authorName: me.value.name,
+      clientId: f.clientId,
+      body: p?.body ?? "",
+      note: p?.note ?? false,
+      createdAt: f.createdAt,
+    };
+    // Without the pending copy we do not know the body: wait for the relayed message instead.
+    if (p && t) addMessages(f.conversationId, [m]);
+    if (p) bumpSummary(m);
+  }
+
+  function onMessage(m: Message) {
+    settleOutbox([m]);
+    addMessages(m.conversationId, [m]);
+    bumpSummary(m);
+    if (m.authorKind === "visitor") {
+      typing.set(m.conversationId, { kind: "visitor", active: false });
+      deps.onEvent?.({
+        type: "visitor_message",
+        message: m,
+        conversation: conversations.value.get(m.conversationId) ?? null,
+        selected: selectedId.value === m.conversationId,
+      });
+    }
+  }
+
+  function onHistory(f: Extract<AgentServerFrame, { type: "history" }>) {
+    if (!history.receive(f)) return;
+    settleOutbox(f.messages);
+    const last = f.messages.at(-1);
+    if (last) bumpSummary(last);
+  }
+
+  function onError(f: Extract<AgentServerFrame, { type: "error" }>) {
+    if (f.clientId !== undefined) {
+      const p = outbox.value.get(f.clientId);
+      if (p) {
+        // Retryable (database unavailable, rate limited): it stays "sending" and is resent in
+        // order after a backoff. Otherwise it waits for the agent's Retry or Discard.
+        if (!f.retryable) setMap(outbox, f.clientId, { ...p, state: "failed", error: f.message });
+        sender.refused(f.clientId, f.retryable === true);
+        return;
+      }
+    }
+    if (f.conversationId !== undefined) history.failed(f.conversationId);
+    notice(f.code === "conflict" ? `Conflict: ${f.message}` : f.message);
+  }
+
+  function open(id: string | null) {
+    const prev = selectedId.value;
+    if (prev === id) return;
+    if (prev !== null) ownTyping.stop(prev);
+    selectedId.value = id;
+    if (id === null) return;
+    history.ensure(id);
+    const c = conversations.value.get(id);
+    if (c) {
+      deps.send({ type: "visitor", visitorId: c.visitorId });
+      void loadVisitorHistory(c.visitorId);
+    }
+  }
+
+  // Mark the open conversation read while it is on screen.
+  effect(() => {
+    const id = selectedId.value;
+    if (id === null || !visible.value || connection.value !== "connected") return;
+    const c = conversations.value.get(id);
+    if (!c || c.lastSeq <= c.readSeq || !threads.value.get(id)?.loaded) return;
+    untracked(() => markRead(id, c.lastSeq));
+  });
+
+  // A slow clock for "5 min ago" labels.
+  let tick = 0;
+  const schedule = () => {
+    tick = timers.setTimeout(() => {
+      clock.value = now();
+      schedule();
+    }, 30_000);
+  };
+  schedule();
+  effect(() => () => {
+    timers.clearTimeout(tick);
+    sender.dispose();
+    typing.clear();
+    ownTyping.clear();
+    notices.dispose();
+  });
+
+  return {
+    me,
+    connection,
+    ready,
+    agents,
+    conversations,
+    threads,
+    outbox,
+    visitors,
+    visitorHistory,
+    view,
+    selectedId,
+    noteMode,
+    drafts,
+    notices: notices.list,
+    visible,
+    clock,
+    resolvedHasMore,
+    typing: typing.state,
+    lists,
+    counts,
+    currentList,
+    selected,
+    selectedPending,
+    unreadCount,
+
+    /** Applies one frame from the agent socket. */
+    receive(frame: AgentServerFrame) {
+      switch (frame.type) {
+        case "welcome":
+          return onWelcome(frame);
+        case "ack":
+          return onAck(frame);
+        case "message":
+          return onMessage(frame.message);
+        case "conversation":
+          return upsertSummary(frame.conversation);
+        case "history":
+          return onHistory(frame);
+        case "typing":
+          if (frame.author === "agent" && frame.agentId === me.value.id) return;
+          return typing.set(frame.conversationId, {
+            kind: frame.author,
+            agentId: frame.agentId,
+            name: frame.name,
+            active: frame.active,
+            preview: frame.preview,
+          });
+        case "agent":
+          setMap(agents, frame.agent.id, frame.agent);
+          if (frame.agent.id === me.value.id) me.value = frame.agent;
+          return;
+        case "visitor":
+          return setMap(visitors, frame.visitor.id, frame.visitor);
+        case "error":
+          return onError(frame);
+      }
+    },
+    /** Records the socket state (from the connection). */
+    setConnection(state: ConnectionState) {
+      connection.value = state;
+      if (state !== "connected") typing.clear();
+    },
+    /** Records whether the page is visible (drives read receipts and notifications). */
+    setVisible(isVisible: boolean) {
+      visible.value = isVisible;
+    },
+    /** Switches the inbox view. */
+    setView(next: ViewName) {
+      view.value = next;
+    },
+    /** Opens a conversation (or none): loads its history and visitor details. */
+    select(id: string | null) {
+      open(id);
+    },
+    /**
+     * Opens a conversation found by search. It may be older than the inbox snapshot; the
+     * visitor's conversation list (over HTTP) then supplies its summary.
+     */
+    openFromSearch(id: string, visitorId: string | null) {
+      open(id);
+      if (!conversations.value.has(id) && visitorId !== null) {
+        deps.send({ type: "visitor", visitorId });
+        void loadVisitorHistory(visitorId);
+      }
+    },
+    /** Moves the selection `delta` rows through the current view (j/k). */
+    move(delta: number) {
+      const list = currentList.value;
+      if (list.length === 0) return;
+      const idx = list.findIndex((c) => c.id === selectedId.value);
+      const next = idx === -1
+        ? (delta > 0 ? 0 : list.length - 1)
+        : Math.max(0, Math.min(list.length - 1, idx + delta));
+      open(list[next].id);
+    },
+    /** Requests the page of history before the oldest loaded message. */
+    loadOlder(id: string) {
+      history.loadOlder(id);
+    },
+    /** Keeps the composer text of a conversation and announces typing (not for notes). */
+    setDraft(id: string, text: string) {
+      setMap(drafts, id, text === "" ? undefined : text);
+      ownTyping.input(id, !noteMode.value && text.trim() !== "");
+    },
+    /** Switches the composer between replies and private notes. */
+    setNoteMode(on: boolean) {
+      noteMode.value = on;
+      const id = selectedId.value;
+      if (on && id !== null) ownTyping.stop(id);
+    },
+    /**
+     * Queues a reply (or a note) with a fresh client id; it is sent once the messages written
+     * before it are stored. It shows as "sending" until the ack and is resent with the same id
+     * after a reconnect or a retryable refusal. Returns false when the body is empty.
+     */
+    sendMessage(id: string, body: string, note: boolean): boolean {
+      if (body.trim() === "") return false;
+      if (body.length > MAX_BODY_CHARS) {
+        notice(`Message is too long: at most ${MAX_BODY_CHARS} characters`);
+        return false;
+      }
+      ownTyping.stop(id);
+      const p: PendingMessage = {
+        clientId: newClientId(),
+        conversationId: id,
+        body,
+        note,
+        state: "sending",
+        error: null,
+        createdAt: new Date(now()).toISOString(),
+      };
+      setMap(outbox, p.clientId, p);
+      setMap(drafts, id, undefined);
+      sender.pump();
+      return true;
+    },
+    /** Queues a failed message again with the same client id; it keeps its place in order. */
+    retry(clientId: string) {
+      const p = outbox.value.get(clientId);
+      if (!p) return;
+      setMap(outbox, clientId, { ...p, state: "sending", error: null });
+      sender.pump();
+    },
+    /** Forgets a failed message. */
+    discard(clientId: string) {
+      setMap(outbox, clientId, undefined);
+    },
+    /** Claims a queued conversation; a lost race comes back as a `conflict` notice. */
+    accept(id: string) {
+      command({ type: "accept", conversationId: id });
+    },
+    /** Hands a conversation to another agent. */
+    transfer(id: string, agentId: string) {
+      command({ type: "transfer", conversationId: id, agentId });
+    },
+    /** Marks a conversation resolved. */
+    resolve(id: string) {
+      ownTyping.stop(id);
+      command({ type: "resolve", conversationId: id });
+    },
+    /** Reopens a resolved conversation. */
+    reopen(id: string) {
+      command({ type: "reopen", conversationId: id });
+    },
+    /** Sets this agent's availability; only online agents are auto-assigned. */
+    setPresence(status: "online" | "away") {
+      if (!command({ type: "presence", status })) return;
+      const next = { ...me.value, status };
+      me.value = next;
+      setMap(agents, next.id, next);
+    },
+    /** Shows a transient message. */
+    notify(text: string, tone: Notice["tone"] = "info") {
+      notice(text, tone);
+    },
+    /** Hides a notice. */
+    dismissNotice(id: number) {
+      notices.dismiss(id);
+    },
+    /** Adds conversations learned over HTTP without overwriting live summaries. */
+    addConversations(list: readonly ConversationSummary[]) {
+      for (const c of list) upsertSummary(c, true);
+    },
+    /** Loads the next page of resolved conversations over HTTP. */
+    async loadMoreResolved() {
+      if (!deps.api) return;
+      const oldest = lists.value.resolved.at(-1);
+      try {
+        const page = await deps.api.conversations({
+          status: ["resolved"],
+          limit: 30,
+          ...(oldest ? { before: oldest.updatedAt } : {}),
+        });
+        for (const c of page) upsertSummary(c, true);
+        resolvedHasMore.value = page.length === 30;
+      } catch (err) {
+        notice(`Could not load resolved conversations: ${errorText(err)}`);
+      }
+    },
+  };
+
+  async function loadVisitorHistory(visitorId: string) {
+    if (!deps.api) return;
+    try {
+      const { visitor, conversations: past } = await deps.api.visitor(visitorId);
+      if (!visitors.value.has(visitorId)) setMap(visitors, visitorId, visitor);
+      setMap(visitorHistory, visitorId, past);
+      for (const c of past) upsertSummary(c, true);
+    } catch {
+      // The side panel still shows what the socket told us; this is decoration.
+    }
+  }
+});
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** One agent connection's state and actions. Dispose with `model[Symbol.dispose]()`. */
+export type ConsoleModel = InstanceType<typeof ConsoleModelClass>;
+
+/** Creates the model for one agent connection. */
+export function createConsoleModel(deps: ConsoleModelDeps): ConsoleModel {
+  return new ConsoleModelClass(deps);
+}

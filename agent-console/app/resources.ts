@@ -1,0 +1,191 @@
+/**
+ * State loaded over HTTP rather than the socket: canned responses, message search, the team
+ * list and the agent's own profile. A `createModel` model like the console model, so components
+ * stay dumb and errors become notices rather than exceptions.
+ *
+ * @module
+ */
+
+import { computed, createModel, signal } from "@preact/signals";
+import type { AgentInfo } from "../../core/protocol.ts";
+import type { CannedResponse } from "../../db/store.ts";
+import {
+  type AgentUpdate,
+  ApiError,
+  type ConsoleApi,
+  type NewAgent,
+  type SearchHit,
+} from "./api.ts";
+
+/** What {@link createResources} needs. */
+export interface ResourcesDeps {
+  api: ConsoleApi;
+  /** Shows a notice to the agent. */
+  notify(text: string, tone?: "info" | "error"): void;
+  /** Called with an agent row the server returned (keeps the live agent list fresh). */
+  onAgent(agent: AgentInfo): void;
+}
+
+/** The text of an error for a notice. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+const ResourcesClass = createModel((deps: ResourcesDeps) => {
+  const canned = signal<readonly CannedResponse[]>([]);
+  const cannedLoaded = signal(false);
+  const searchQuery = signal("");
+  const searchHits = signal<readonly SearchHit[] | null>(null);
+  const searching = signal(false);
+  const team = signal<readonly AgentInfo[]>([]);
+  const sortedCanned = computed(() =>
+    [...canned.value].sort((a, b) => a.shortcut.localeCompare(b.shortcut))
+  );
+  let searchSeq = 0;
+
+  return {
+    canned: sortedCanned,
+    cannedLoaded,
+    searchQuery,
+    searchHits,
+    searching,
+    team,
+
+    /** Loads canned responses (own and shared). */
+    async loadCanned() {
+      try {
+        canned.value = await deps.api.canned();
+        cannedLoaded.value = true;
+      } catch (err) {
+        deps.notify(`Could not load canned responses: ${errorText(err)}`);
+      }
+    },
+    /** Adds a canned response; returns true on success. */
+    async addCanned(shortcut: string, body: string, shared: boolean): Promise<boolean> {
+      try {
+        const c = await deps.api.createCanned({ shortcut, body, shared });
+        canned.value = [...canned.value, c];
+        deps.notify(`Saved /${c.shortcut}`, "info");
+        return true;
+      } catch (err) {
+        deps.notify(
+          err instanceof ApiError && err.status === 409
+            ? `A canned response /${shortcut} already exists`
+            : `Could not save: ${errorText(err)}`,
+        );
+        return false;
+      }
+    },
+    /** Deletes a canned response. */
+    async removeCanned(id: string) {
+      try {
+        await deps.api.deleteCanned(id);
+        canned.value = canned.value.filter((c) => c.id !== id);
+      } catch (err) {
+        deps.notify(`Could not delete: ${errorText(err)}`);
+      }
+    },
+    /** Runs a full-text search; an empty query clears the results. */
+    async search(q: string) {
+      const query = q.trim();
+      searchQuery.value = query;
+      const mine = ++searchSeq;
+      if (query === "") {
+        searchHits.value = null;
+        searching.value = false;
+        return;
+      }
+      searching.value = true;
+      try {
+        const hits = await deps.api.search(query, 30);
+        if (mine === searchSeq) searchHits.value = hits;
+      } catch (err) {
+        if (mine === searchSeq) {
+          searchHits.value = [];
+          deps.notify(`Search failed: ${errorText(err)}`);
+        }
+      } finally {
+        if (mine === searchSeq) searching.value = false;
+      }
+    },
+    /** Closes the search results. */
+    clearSearch() {
+      searchSeq++;
+      searchQuery.value = "";
+      searchHits.value = null;
+      searching.value = false;
+    },
+    /** Loads every agent (admins see disabled ones too). */
+    async loadTeam() {
+      try {
+        team.value = await deps.api.agents();
+      } catch (err) {
+        deps.notify(`Could not load the team: ${errorText(err)}`);
+      }
+    },
+    /** Creates an agent (admin). Returns true on success. */
+    async addAgent(agent: NewAgent): Promise<boolean> {
+      try {
+        const a = await deps.api.createAgent(agent);
+        team.value = [...team.value, a];
+        deps.onAgent(a);
+        deps.notify(`Added ${a.name}`, "info");
+        return true;
+      } catch (err) {
+        deps.notify(
+          err instanceof ApiError && err.status === 409
+            ? `An agent with the email ${agent.email} already exists`
+            : `Could not add the agent: ${errorText(err)}`,
+        );
+        return false;
+      }
+    },
+    /** Updates an agent (admin): rename, avatar, role, capacity, disable or re-enable. */
+    async updateAgent(id: string, patch: AgentUpdate): Promise<boolean> {
+      try {
+        const a = await deps.api.updateAgent(id, patch);
+        team.value = team.value.map((x) => x.id === id ? a : x);
+        deps.onAgent(a);
+        return true;
+      } catch (err) {
+        deps.notify(`Could not update the agent: ${errorText(err)}`);
+        return false;
+      }
+    },
+    /** Updates the signed-in agent's display name or avatar. */
+    async updateProfile(patch: { name?: string; avatar?: string | null }): Promise<boolean> {
+      try {
+        deps.onAgent(await deps.api.updateMe(patch));
+        deps.notify("Profile saved", "info");
+        return true;
+      } catch (err) {
+        deps.notify(`Could not save the profile: ${errorText(err)}`);
+        return false;
+      }
+    },
+    /** Changes the signed-in agent's password. */
+    async changePassword(current: string, next: string): Promise<boolean> {
+      try {
+        await deps.api.changePassword(current, next);
+        deps.notify("Password changed", "info");
+        return true;
+      } catch (err) {
+        deps.notify(
+          err instanceof ApiError && err.status === 403
+            ? "The current password is wrong"
+            : `Could not change the password: ${errorText(err)}`,
+        );
+        return false;
+      }
+    },
+  };
+});
+
+/** HTTP-backed console state. Dispose with `resources[Symbol.dispose]()`. */
+export type Resources = InstanceType<typeof ResourcesClass>;
+
+/** Creates the HTTP-backed state for one signed-in session. */
+export function createResources(deps: ResourcesDeps): Resources {
+  return new ResourcesClass(deps);
+}

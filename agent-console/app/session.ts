@@ -1,0 +1,88 @@
+/**
+ * One signed-in session: the console model, its socket and the HTTP-backed resources, wired
+ * together. Sound and notifications for new visitor messages are decided here, so neither the
+ * model nor the connection knows about them.
+ *
+ * @module
+ */
+
+import type { AgentInfo } from "../../core/protocol.ts";
+import type { ConsoleApi } from "./api.ts";
+import { type Connection, createConnection } from "./connection.ts";
+import { type ConsoleEvent, type ConsoleModel, createConsoleModel } from "./model.ts";
+import type { Notifier } from "./notify.ts";
+import { createResources, type Resources } from "./resources.ts";
+import { visitorLabel } from "./format.ts";
+
+/** A running session. */
+export interface Session {
+  model: ConsoleModel;
+  resources: Resources;
+  connection: Connection;
+  /** Closes the socket and disposes the models. */
+  stop(): void;
+}
+
+/** What {@link startSession} needs. */
+export interface SessionOptions {
+  me: AgentInfo;
+  api: ConsoleApi;
+  notifier: Notifier;
+  /** Absolute URL of `/ws/agent`. */
+  wsUrl: string;
+  /** The server closed the socket with 4001: the session is gone. */
+  onUnauthorized(): void;
+  /** Brings a conversation on screen (notification click). */
+  openConversation(id: string): void;
+}
+
+/** Starts the socket and models for a signed-in agent. */
+export function startSession(opts: SessionOptions): Session {
+  // The model needs `send` and the connection needs the model's `receive`: tie the knot late.
+  let connection: Connection | null = null;
+  const model = createConsoleModel({
+    me: opts.me,
+    api: opts.api,
+    send: (frame) => connection?.send(frame) ?? false,
+    onEvent: (event) => announce(event),
+  });
+  const resources = createResources({
+    api: opts.api,
+    notify: (text, tone = "error") => model.notify(text, tone),
+    onAgent: (agent) => model.receive({ type: "agent", agent }),
+  });
+  connection = createConnection({
+    url: opts.wsUrl,
+    onFrame: (frame) => model.receive(frame),
+    onState: (state) => model.setConnection(state),
+    onUnauthorized: () => opts.onUnauthorized(),
+    checkSession: async () => (await opts.api.me()) !== null,
+  });
+  void resources.loadCanned();
+
+  function announce(event: ConsoleEvent) {
+    const c = event.conversation;
+    const meId = model.me.peek().id;
+    // Only conversations waiting for this agent: the queue and their own.
+    if (!c || c.status === "resolved" || (c.assigneeId !== null && c.assigneeId !== meId)) return;
+    const onScreen = event.selected && model.visible.peek();
+    if (onScreen) return;
+    opts.notifier.beep();
+    opts.notifier.show(
+      visitorLabel(c.visitorName, c.visitorId),
+      event.message.body.slice(0, 140),
+      () => opts.openConversation(c.id),
+    );
+  }
+
+  return {
+    model,
+    resources,
+    connection,
+    stop() {
+      connection?.close();
+      model[Symbol.dispose]();
+      resources[Symbol.dispose]();
+    },
+  };
+}

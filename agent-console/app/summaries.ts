@@ -1,0 +1,43 @@
+/**
+ * Rules for keeping inbox summaries current between server `conversation` frames, as pure
+ * functions the model applies.
+ *
+ * @module
+ */
+
+import type { ConversationSummary, Message } from "../../core/protocol.ts";
+
+/**
+ * A summary from the server replacing the one we hold. `readSeq` never decreases: a broadcast
+ * summary may not carry this agent's read position.
+ */
+export function mergeSummary(
+  prev: ConversationSummary | undefined,
+  incoming: ConversationSummary,
+): ConversationSummary {
+  if (!prev || prev.readSeq <= incoming.readSeq) return incoming;
+  return { ...incoming, readSeq: prev.readSeq };
+}
+
+/**
+ * The summary after a message arrived (live, acknowledged or in a history page), or `c` itself
+ * when the message is not newer. Notes do not replace the visible last message; the agent's own
+ * messages count as read.
+ */
+export function summaryAfterMessage(
+  c: ConversationSummary,
+  m: Message,
+  meId: string,
+): ConversationSummary {
+  if (m.seq <= c.lastSeq && c.lastMessage !== null) return c;
+  const mine = m.authorKind === "agent" && m.authorId === meId;
+  return {
+    ...c,
+    lastSeq: Math.max(c.lastSeq, m.seq),
+    readSeq: mine ? Math.max(c.readSeq, m.seq) : c.readSeq,
+    lastMessage: m.note
+      ? c.lastMessage
+      : { body: m.body, authorKind: m.authorKind, createdAt: m.createdAt },
+    updatedAt: m.createdAt > c.updatedAt ? m.createdAt : c.updatedAt,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Pure helpers for one conversation's message list: merge pages and live messages by `seq`
+ * (dedupe, order), and the view items that interleave stored messages with outgoing ones.
+ *
+ * @module
+ */
+
+import type { Message } from "../../core/protocol.ts";
+
+/** A conversation's loaded history. */
+export interface Thread {
+  /** Stored messages in ascending `seq`, no duplicates. */
+  messages: readonly Message[];
+  /** True when older messages exist on the server. */
+  hasMore: boolean;
+  /** True while an older page is being fetched. */
+  loadingOlder: boolean;
+  /** True once the first page arrived. */
+  loaded: boolean;
+}
+
+/** An outgoing message not yet acknowledged. */
+export interface PendingMessage {
+  clientId: string;
+  conversationId: string;
+  body: string;
+  note: boolean;
+  /**
+   * `sending` until the ack (also while it waits to be resent after a retryable refusal);
+   * `failed` after a final refusal, until the agent retries or discards it.
+   */
+  state: "sending" | "failed";
+  error: string | null;
+  createdAt: string;
+}
+
+/** An empty, not yet loaded thread. */
+export const EMPTY_THREAD: Thread = {
+  messages: [],
+  hasMore: false,
+  loadingOlder: false,
+  loaded: false,
+};
+
+/**
+ * Merges `incoming` into `messages` by `seq`: keeps ascending order, drops duplicates (the
+ * first copy wins, so an ack-built message is not replaced by its relayed twin). Returns the
+ * same array when nothing changed, so signals do not notify needlessly.
+ */
+export function mergeMessages(
+  messages: readonly Message[],
+  incoming: readonly Message[],
+): readonly Message[] {
+  if (incoming.length === 0) return messages;
+  const seen = new Set(messages.map((m) => m.seq));
+  const fresh = incoming.filter((m) => {
+    if (seen.has(m.seq)) return false;
+    seen.add(m.seq);
+    return true;
+  });
+  if (fresh.length === 0) return messages;
+  const last = messages.at(-1);
+  const appendOnly = last === undefined || fresh.every((m) => m.seq > last.seq);
+  const merged = [...messages, ...fresh];
+  if (!appendOnly || !isSorted(fresh)) merged.sort((a, b) => a.seq - b.seq);
+  return merged;
+}
+
+function isSorted(list: readonly Message[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1].seq > list[i].seq) return false;
+  return true;
+}
+
+/** Highest stored `seq` of a thread, or 0. */
+export function lastSeq(thread: Thread): number {
+  return thread.messages.at(-1)?.seq ?? 0;
+}
+
+/** Lowest stored `seq` of a thread, or 0. */
+export function firstSeq(thread: Thread): number {
+  return thread.messages[0]?.seq ?? 0;
+}
+
+/** What the conversation view renders, in order. */
+export type ThreadItem =
+  | { kind: "message"; key: string; message: Message }
+  | { kind: "pending"; key: string; pending: PendingMessage };
+
+/** Stored messages followed by this conversation's outgoing ones (oldest first). */
+export function threadItems(
+  thread: Thread,
+  pending: readonly PendingMessage[],
+): ThreadItem[] {
+  const items: ThreadItem[] = thread.messages.map((message) => ({
+    kind: "message",
+    key: message.id,
+    message,
+  }));
+  for (const p of pending) items.push({ kind: "pending", key: p.clientId, pending: p });
+  return items;
+}
