@@ -1,0 +1,126 @@
+/**
+ * Delivery guarantees over real sockets: acks carry the stored seq, resends with the same
+ * client id are stored once, and a reconnecting client receives exactly what it missed.
+ */
+
+import assert from "node:assert/strict";
+import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { TestSocket } from "./helpers/ws_client.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test("resending a message with the same client id stores it once", opts, async () => {
+  await using t = await startTestServer();
+  const visitor = await t.visitorSocket();
+  visitor.send({ type: "message", clientId: "same-1", body: "first try" });
+  const a1 = await visitor.nextOf("ack");
+  visitor.send({ type: "message", clientId: "same-1", body: "first try" });
+  const a2 = await visitor.nextOf("ack");
+  assert.equal(a1.seq, a2.seq);
+  assert.equal(a1.messageId, a2.messageId);
+  const { messages } = await t.store.listMessages(String(a1.conversationId), {
+    includeNotes: true,
+  });
+  assert.equal(messages.length, 1);
+  await visitor.close();
+});
+
+Deno.test(
+  "a visitor reconnecting with its last seq receives exactly what it missed",
+  opts,
+  async () => {
+    await using t = await startTestServer();
+    const agentWs = await t.adminSocket();
+    const visitor = await t.visitorSocket();
+    const token = String(visitor.all("welcome")[0].token);
+    visitor.send({ type: "message", clientId: "m1", body: "one" });
+    const { conversationId } = await visitor.nextOf("ack");
+    visitor.send({ type: "message", clientId: "m2", body: "two" });
+    const a2 = await visitor.nextOf("ack", (f) => f.clientId === "m2");
+    await visitor.close();
+
+    for (const [i, body] of ["three", "four", "five"].entries()) {
+      agentWs.send({ type: "message", conversationId, clientId: `a${i}`, body });
+      await agentWs.nextOf("ack", (f) => f.clientId === `a${i}`);
+    }
+
+    const back = await t.visitorSocket({ token, lastSeq: a2.seq });
+    const welcome = back.all("welcome")[0];
+    const missed = welcome.messages as { body: string; seq: number }[];
+    assert.deepEqual(missed.map((m) => m.body), ["three", "four", "five"]);
+    assert.deepEqual(missed.map((m) => m.seq), [3, 4, 5]);
+    assert.equal((welcome.conversation as { id: string }).id, conversationId);
+    await Promise.all([back.close(), agentWs.close()]);
+  },
+);
+
+Deno.test("an agent catches up on a conversation with sync after a reconnect", opts, async () => {
+  await using t = await startTestServer();
+  const cookie = await t.login(ADMIN.email, ADMIN.password);
+  const visitor = await t.visitorSocket();
+  visitor.send({ type: "message", clientId: "m1", body: "one" });
+  const { conversationId } = await visitor.nextOf("ack");
+  visitor.send({ type: "message", clientId: "m2", body: "two" });
+  await visitor.nextOf("ack", (f) => f.clientId === "m2");
+  const agentWs = await t.agentSocket(cookie);
+  agentWs.send({ type: "sync", conversationId, afterSeq: 1 });
+  const history = await agentWs.nextOf("history");
+  assert.deepEqual((history.messages as { body: string }[]).map((m) => m.body), ["two"]);
+  await Promise.all([visitor.close(), agentWs.close()]);
+});
+
+Deno.test("several tabs of one visitor all see the conversation live", opts, async () => {
+  await using t = await startTestServer();
+  const tab1 = await t.visitorSocket();
+  const token = String(tab1.all("welcome")[0].token);
+  const tab2 = await t.visitorSocket({ token });
+  tab1.send({ type: "message", clientId: "m1", body: "from tab one" });
+  await tab1.nextOf("ack");
+  const seen = await tab2.nextOf("message");
+  assert.equal((seen.message as { body: string }).body, "from tab one");
+  await Promise.all([tab1.close(), tab2.close()]);
+});
+
+Deno.test("start over opens a new conversation on the next message", opts, async () => {
+  await using t = await startTestServer();
+  const visitor = await t.visitorSocket();
+  visitor.send({ type: "message", clientId: "m1", body: "first" });
+  const first = await visitor.nextOf("ack");
+  visitor.send({ type: "start_over" });
+  await visitor.nextOf("conversation", (f) => f.conversation === null);
+  visitor.send({ type: "message", clientId: "m2", body: "second" });
+  const second = await visitor.nextOf("ack", (f) => f.clientId === "m2");
+  assert.notEqual(first.conversationId, second.conversationId);
+  assert.equal(second.seq, 1);
+  await visitor.close();
+});
+
+Deno.test("a visitor rates a resolved conversation", opts, async () => {
+  await using t = await startTestServer();
+  const agentWs = await t.adminSocket();
+  const visitor = await t.visitorSocket();
+  visitor.send({ type: "message", clientId: "m1", body: "hi" });
+  const { conversationId } = await visitor.nextOf("ack");
+  visitor.send({ type: "rate", rating: 5 });
+  assert.equal((await visitor.nextOf("error")).code, "conflict");
+  agentWs.send({ type: "resolve", conversationId });
+  await visitor.nextOf("conversation", (f) => {
+    const c = f.conversation as { status: string } | null;
+    return c?.status === "resolved";
+  });
+  visitor.send({ type: "rate", rating: 4 });
+  const rated = await agentWs.nextOf("conversation", (f) => {
+    return (f.conversation as { rating: number | null }).rating === 4;
+  });
+  assert.ok(rated);
+  await Promise.all([visitor.close(), agentWs.close()]);
+});
+
+Deno.test("the server closes sockets with 1012 on shutdown", opts, async () => {
+  const t = await startTestServer();
+  const visitor = await t.visitorSocket();
+  const raw = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
+  await t.close();
+  assert.equal((await visitor.closed).code, 1012);
+  assert.equal((await raw.closed).code, 1012);
+});

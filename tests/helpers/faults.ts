@@ -1,0 +1,137 @@
+/**
+ * Shared pieces of the fault tests: whether Postgres is there (skip outside CI, fail in CI),
+ * reading back what was stored, a built `dist/` of their own, and printing measured figures.
+ *
+ * @module
+ */
+
+import { createPostgresDb } from "../../db/postgres_driver.ts";
+import { freshDatabase, IN_CI, postgresReachable } from "./database.ts";
+import { freePort } from "./pg_instance.ts";
+import { type ServerProcess, spawnServer } from "./process.ts";
+
+/**
+ * The long fault tests (server and database restarts, a thousand sockets) run under
+ * `deno task test:faults`, which sets `PARLEY_FAULT_TESTS=1`; `deno task test` lists them as
+ * ignored so the two tasks never run them twice.
+ */
+export const FAULT_TESTS = Deno.env.get("PARLEY_FAULT_TESTS") === "1";
+
+/** Whether a fault test module runs; prints how to run it when it does not. */
+export function faultTestsEnabled(module: string): boolean {
+  if (!FAULT_TESTS) console.warn(`${module}: ignored here; run \`deno task test:faults\``);
+  return FAULT_TESTS;
+}
+
+/**
+ * True when the shared Postgres answers. Under `CI=true` it is always true so a missing
+ * database fails the test instead of skipping it; elsewhere the reason is printed once.
+ */
+export async function requirePostgres(what: string): Promise<boolean> {
+  if (IN_CI) return true;
+  if (await postgresReachable()) return true;
+  console.warn(`${what}: skipped, Postgres is not reachable (set CI=true to fail instead)`);
+  return false;
+}
+
+/** A stored visitor or agent message, as read straight from the database. */
+export interface StoredRow {
+  conversationId: string;
+  seq: number;
+  id: string;
+  clientId: string | null;
+  body: string;
+  authorKind: string;
+}
+
+/** Every message of the database, ordered by conversation and seq. */
+export async function storedMessages(databaseUrl: string): Promise<StoredRow[]> {
+  const db = createPostgresDb(databaseUrl, { max: 1 });
+  try {
+    const rows = await db.query(
+      `SELECT conversation_id, seq, id, client_id, body, author_kind FROM messages
+       ORDER BY conversation_id, seq`,
+    );
+    return rows.map((r) => ({
+      conversationId: String(r.conversation_id),
+      seq: Number(r.seq),
+      id: String(r.id),
+      clientId: r.client_id === null ? null : String(r.client_id),
+      body: String(r.body),
+      authorKind: String(r.author_kind),
+    }));
+  } finally {
+    await db.close();
+  }
+}
+
+/** Builds the widget and console into a temporary directory; `remove` deletes it. */
+export async function buildDist(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const { buildAll } = await import("../../tools/build.ts");
+  const dir = await Deno.makeTempDir({ prefix: "parley_dist_" });
+  await buildAll(dir);
+  const { stop } = await import("esbuild");
+  await stop();
+  return { dir, remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+}
+
+/** Prints a measured figure in one greppable line (`[figure] name: value`). */
+export function figure(name: string, value: unknown): void {
+  console.log(`[figure] ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Starts `main.ts` as a child process on a fresh Postgres database when one is reachable (always
+ * under CI), else on PGlite in a temporary directory. `close` kills it and removes the data.
+ */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+): Promise<{ proc: ServerProcess; databaseUrl: string | null; close(): Promise<void> }> {
+  const usePostgres = IN_CI || await postgresReachable();
+  const db = usePostgres ? await freshDatabase() : null;
+  const dataDir = usePostgres ? null : await Deno.makeTempDir({ prefix: "parley_proc_" });
+  const proc = spawnServer(freePort(), {
+    // Empty, not absent: the child inherits this process's DATABASE_URL otherwise.
+    ...(db ? { DATABASE_URL: db.url } : { DATABASE_URL: "", DATA_DIR: dataDir! }),
+    ...env,
+  });
+  try {
+    await proc.waitReady();
+  } catch (err) {
+    await proc.dispose();
+    await db?.drop();
+    throw err;
+  }
+  return {
+    proc,
+    databaseUrl: db?.url ?? null,
+    async close() {
+      await proc.dispose();
+      await db?.drop();
+      if (dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Signs in the process's admin over HTTP and returns the `Cookie` header value. */
+export async function adminCookie(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/agent/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-parley-csrf": "1" },
+    body: JSON.stringify({ email: "admin@test.local", password: "admin-password-1" }),
+  });
+  await res.body?.cancel();
+  if (res.status !== 200) throw new Error(`Sign-in failed: ${res.status}`);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0];
+}
+
+/** Resident set size of a process, in bytes (Linux). */
+export async function rssOf(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0") * 1024;
+}

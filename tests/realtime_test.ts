@@ -1,0 +1,131 @@
+/**
+ * Typing indicators and presence over real sockets.
+ */
+
+import assert from "node:assert/strict";
+import { ADMIN, startTestServer } from "./helpers/server.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test(
+  "typing travels both ways, with the visitor's live preview, and expires",
+  opts,
+  async () => {
+    await using t = await startTestServer();
+    const agentWs = await t.adminSocket();
+    const visitor = await t.visitorSocket();
+    visitor.send({ type: "message", clientId: "m1", body: "hi" });
+    const { conversationId } = await visitor.nextOf("ack");
+
+    visitor.send({ type: "typing", active: true, preview: "where is my ord" });
+    const vt = await agentWs.nextOf("typing", (f) => f.active === true);
+    assert.equal(vt.author, "visitor");
+    assert.equal(vt.preview, "where is my ord");
+    assert.equal(vt.conversationId, conversationId);
+
+    agentWs.send({ type: "typing", conversationId, active: true });
+    const at = await visitor.nextOf("typing", (f) => f.active === true);
+    assert.equal(at.name, "Admin");
+
+    // Sending a message clears the sender's typing indicator.
+    agentWs.send({ type: "message", conversationId, clientId: "a1", body: "Let me check" });
+    await visitor.nextOf("typing", (f) => f.active === false);
+
+    // The visitor stops typing without sending: the server expires the indicator by itself.
+    const expired = await agentWs.nextOf("typing", (f) => f.active === false, 9000);
+    assert.equal(expired.author, "visitor");
+    await Promise.all([visitor.close(), agentWs.close()]);
+  },
+);
+
+Deno.test(
+  "agent presence follows tabs and choice; visitors get the online count",
+  opts,
+  async () => {
+    await using t = await startTestServer();
+    const visitor = await t.visitorSocket();
+    assert.equal(visitor.all("welcome")[0].agentsOnline, 0);
+    const cookie = await t.login(ADMIN.email, ADMIN.password);
+    const tab1 = await t.agentSocket(cookie);
+    assert.equal((await visitor.nextOf("agents")).online, 1);
+    const tab2 = await t.agentSocket(cookie);
+
+    tab1.send({ type: "presence", status: "away" });
+    const away = await tab2.nextOf(
+      "agent",
+      (f) => (f.agent as { status: string }).status === "away",
+    );
+    assert.ok(away);
+    assert.equal((await visitor.nextOf("agents")).online, 0);
+
+    tab1.send({ type: "presence", status: "online" });
+    assert.equal((await visitor.nextOf("agents")).online, 1);
+
+    // Closing one of two tabs keeps the agent online; closing both takes them offline.
+    await tab1.close();
+    const observer = await t.adminSocket();
+    await tab2.close();
+    await observer.close();
+    assert.equal((await visitor.nextOf("agents")).online, 0);
+    await visitor.close();
+  },
+);
+
+Deno.test("agents see visitors come online with their page and go offline", opts, async () => {
+  await using t = await startTestServer();
+  const agentWs = await t.adminSocket();
+  const visitor = await t.visitorSocket({
+    page: { url: "https://shop.test/cart", title: "Cart" },
+  });
+  const online = await agentWs.nextOf("visitor");
+  const info = online.visitor as { online: boolean; page: { url: string }; id: string };
+  assert.equal(info.online, true);
+  assert.equal(info.page.url, "https://shop.test/cart");
+
+  visitor.send({ type: "page", page: { url: "https://shop.test/checkout", title: "Checkout" } });
+  const moved = await agentWs.nextOf(
+    "visitor",
+    (f) => (f.visitor as { page: { url: string } }).page.url.endsWith("/checkout"),
+  );
+  assert.ok(moved);
+  await visitor.close();
+  const offline = await agentWs.nextOf(
+    "visitor",
+    (f) => (f.visitor as { online: boolean }).online === false,
+  );
+  assert.equal((offline.visitor as { id: string }).id, info.id);
+  await agentWs.close();
+});
+
+Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => {
+  await using t = await startTestServer({
+    env: { PARLEY_HEARTBEAT_MS: "300", PARLEY_HEARTBEAT_TIMEOUT_MS: "1200" },
+  });
+  const { TestSocket } = await import("./helpers/ws_client.ts");
+  // A raw WebSocket that never answers pings.
+  const ws = new WebSocket(`${t.wsUrl}/ws/visitor`);
+  await new Promise((r) => ws.onopen = r);
+  ws.send(JSON.stringify({ type: "hello", site: "demo" }));
+  const code = await new Promise<number>((r) => ws.onclose = (e) => r(e.code));
+  assert.equal(code, 4008);
+  // A client that answers pings stays connected past the timeout.
+  const live = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
+  live.send({ type: "hello", site: "demo" });
+  await live.nextOf("welcome");
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(live.ws.readyState, WebSocket.OPEN);
+  await live.close();
+});
+
+Deno.test("visitor typing carries the visitor's name", opts, async () => {
+  await using t = await startTestServer();
+  const agentWs = await t.adminSocket();
+  const visitor = await t.visitorSocket();
+  const name = (visitor.all("welcome")[0].visitor as { name: string }).name;
+  visitor.send({ type: "message", clientId: "m1", body: "hi" });
+  await visitor.nextOf("ack");
+  visitor.send({ type: "typing", active: true, preview: "h" });
+  const typing = await agentWs.nextOf("typing", (f) => f.active === true);
+  assert.equal(typing.name, name);
+  await Promise.all([visitor.close(), agentWs.close()]);
+});

@@ -1,0 +1,294 @@
+/**
+ * A scripted stand-in for Parley's visitor endpoint, for widget tests that need failures the real
+ * server cannot be asked to produce on cue: a restart (close 1012), retryable errors, a fatal
+ * close. It serves a built `dist/` directory and speaks `/ws/visitor` with one in-memory
+ * conversation per token. Not a server implementation: only what the widget tests need.
+ *
+ * @module
+ */
+
+import type {
+  Message,
+  VisitorClientFrame,
+  VisitorConversation,
+  VisitorServerFrame,
+} from "../core/protocol.ts";
+import { parseVisitorFrame } from "../core/protocol.ts";
+
+/** Options for {@link startFakeServer}. */
+export interface FakeServerOptions {
+  /** The built dist directory to serve. */
+  distDir: string;
+  agentsOnline?: number;
+  heartbeatMs?: number;
+  /**
+   * Extra pages: path → HTML, with an optional CSP header. `{{ORIGIN}}` in either is replaced by
+   * the server's `http://127.0.0.1:PORT` origin (load the page via `localhost` to embed cross-origin).
+   */
+  pages?: Record<string, { html: string; csp?: string }>;
+}
+
+interface Visitor {
+  token: string;
+  id: string;
+  email: string | null;
+  conversation: VisitorConversation | null;
+  messages: Message[];
+  sockets: Set<WebSocket>;
+}
+
+/** A running fake server and its controls. */
+export interface FakeServer {
+  url: string;
+  port: number;
+  /** Every frame received from visitors, in order. */
+  received: VisitorClientFrame[];
+  /** Every visitor's stored messages. */
+  messages(): Message[];
+  /** Sends an agent message to every visitor's conversation. */
+  agentSay(body: string, name?: string): void;
+  agentTyping(active: boolean, name?: string): void;
+  setAgentsOnline(n: number): void;
+  resolve(): void;
+  /** Answers the next visitor message with an error instead of storing it. */
+  failNext(retryable: boolean): void;
+  /** Closes every visitor socket with `code` (1012: restart). */
+  closeAll(code: number): void;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+
+/** Starts the fake server on a random loopback port. */
+export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
+  const visitors = new Map<string, Visitor>();
+  const received: VisitorClientFrame[] = [];
+  let agentsOnline = opts.agentsOnline ?? 1;
+  let failures: boolean[] = [];
+  let counter = 0;
+  const now = () => new Date().toISOString();
+  const send = (ws: WebSocket, frame: VisitorServerFrame) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const toAll = (v: Visitor, frame: VisitorServerFrame) => v.sockets.forEach((s) => send(s, frame));
+
+  const store = (v: Visitor, m: Omit<Message, "id" | "seq" | "conversationId" | "createdAt">) => {
+    if (!v.conversation || v.conversation.status === "resolved") {
+      v.conversation = {
+        id: `c${++counter}`,
+        status: "open",
+        assignee: null,
+        lastSeq: 0,
+        readSeq: 0,
+        rating: null,
+      };
+      v.messages = [];
+      toAll(v, { type: "conversation", conversation: v.conversation });
+    }
+    const c = v.conversation;
+    const message: Message = {
+      ...m,
+      id: `m${++counter}`,
+      conversationId: c.id,
+      seq: ++c.lastSeq,
+      createdAt: now(),
+    };
+    v.messages.push(message);
+    return message;
+  };
+
+  const onFrame = (ws: WebSocket, state: { v?: Visitor }, frame: VisitorClientFrame) => {
+    received.push(frame);
+    if (frame.type === "hello") {
+      let v = frame.token ? visitors.get(frame.token) : undefined;
+      if (!v) {
+        const token = `t${++counter}`;
+        v = {
+          token,
+          id: `v${counter}`,
+          email: null,
+          conversation: null,
+          messages: [],
+          sockets: new Set(),
+        };
+        visitors.set(token, v);
+      }
+      state.v = v;
+      v.sockets.add(ws);
+      const messages = frame.lastSeq === undefined
+        ? v.messages.slice(-50)
+        : v.messages.filter((m) => m.seq > frame.lastSeq!);
+      send(ws, {
+        type: "welcome",
+        token: v.token,
+        visitor: { id: v.id, name: "Visitor", email: v.email, verified: false },
+        conversation: v.conversation,
+        messages,
+        agentsOnline,
+        team: { name: "Fernhill Support", replyTime: "Typically replies in a few minutes" },
+        heartbeatMs: opts.heartbeatMs ?? 25_000,
+      });
+      return;
+    }
+    const v = state.v;
+    if (!v) return;
+    switch (frame.type) {
+      case "message": {
+        const existing = v.messages.find((m) => m.clientId === frame.clientId);
+        if (existing) {
+          send(ws, {
+            type: "ack",
+            clientId: frame.clientId,
+            messageId: existing.id,
+            conversationId: existing.conversationId,
+            seq: existing.seq,
+            createdAt: existing.createdAt,
+          });
+          return;
+        }
+        const failure = failures.shift();
+        if (failure !== undefined) {
+          send(ws, {
+            type: "error",
+            code: failure ? "unavailable" : "too_large",
+            message: "Refused by the fake server",
+            retryable: failure,
+            clientId: frame.clientId,
+          });
+          return;
+        }
+        const m = store(v, {
+          authorKind: "visitor",
+          authorId: v.id,
+          authorName: null,
+          clientId: frame.clientId,
+          body: frame.body,
+          note: false,
+        });
+        send(ws, {
+          type: "ack",
+          clientId: frame.clientId,
+          messageId: m.id,
+          conversationId: m.conversationId,
+          seq: m.seq,
+          createdAt: m.createdAt,
+        });
+        toAll(v, { type: "message", message: m });
+        return;
+      }
+      case "contact":
+        v.email = frame.email;
+        send(ws, { type: "identity", name: "Visitor", email: frame.email, verified: false });
+        return;
+      case "rate":
+        if (v.conversation) {
+          v.conversation = { ...v.conversation, rating: frame.rating };
+          toAll(v, { type: "conversation", conversation: v.conversation });
+        }
+        return;
+      case "start_over":
+        v.conversation = null;
+        v.messages = [];
+        toAll(v, { type: "conversation", conversation: null });
+        return;
+      case "ping":
+        send(ws, { type: "pong" });
+        return;
+    }
+  };
+
+  const root = opts.distDir.replace(/\/$/, "");
+  let origin = "";
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen() {},
+  }, async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/ws/visitor") {
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      const state: { v?: Visitor } = {};
+      socket.onmessage = (e) => {
+        try {
+          onFrame(socket, state, parseVisitorFrame(String(e.data)));
+        } catch {
+          send(socket, { type: "error", code: "bad_frame", message: "Bad frame" });
+        }
+      };
+      socket.onclose = () => state.v?.sockets.delete(socket);
+      return response;
+    }
+    const page = opts.pages?.[url.pathname];
+    if (page) {
+      const headers = new Headers({ "content-type": TYPES[".html"] });
+      if (page.csp) {
+        headers.set("content-security-policy", page.csp.replaceAll("{{ORIGIN}}", origin));
+      }
+      return new Response(page.html.replaceAll("{{ORIGIN}}", origin), { headers });
+    }
+    const path = url.pathname === "/" ? "/demo.html" : url.pathname;
+    if (path.includes("..")) return new Response("Not found", { status: 404 });
+    try {
+      const body = await Deno.readFile(`${root}${path}`);
+      const ext = path.slice(path.lastIndexOf("."));
+      return new Response(body, {
+        headers: {
+          "content-type": TYPES[ext] ?? "application/octet-stream",
+          "content-security-policy":
+            "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'",
+        },
+      });
+    } catch {
+      return new Response("Not found", { status: 404 });
+    }
+  });
+
+  const port = server.addr.port;
+  origin = `http://127.0.0.1:${port}`;
+  return Promise.resolve({
+    url: origin,
+    port,
+    received,
+    messages: () => [...visitors.values()].flatMap((v) => v.messages),
+    agentSay(body, name = "Ana") {
+      for (const v of visitors.values()) {
+        const m = store(v, {
+          authorKind: "agent",
+          authorId: "a1",
+          authorName: name,
+          clientId: null,
+          body,
+          note: false,
+        });
+        toAll(v, { type: "message", message: m });
+      }
+    },
+    agentTyping(active, name = "Ana") {
+      for (const v of visitors.values()) toAll(v, { type: "typing", active, name });
+    },
+    setAgentsOnline(n) {
+      agentsOnline = n;
+      for (const v of visitors.values()) toAll(v, { type: "agents", online: n });
+    },
+    resolve() {
+      for (const v of visitors.values()) {
+        if (!v.conversation) continue;
+        v.conversation = { ...v.conversation, status: "resolved" };
+        toAll(v, { type: "conversation", conversation: v.conversation });
+      }
+    },
+    failNext(retryable) {
+      failures = [...failures, retryable];
+    },
+    closeAll(code) {
+      for (const v of visitors.values()) {
+        for (const s of v.sockets) s.close(code, "fake");
+      }
+    },
+    close: () => server.shutdown(),
+  });
+}
