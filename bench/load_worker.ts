@@ -1,0 +1,475 @@
+/**
+ * A load-generating process for `deno task bench`: it holds visitor and agent sockets speaking
+ * the real protocol and obeys commands from the orchestrator (`bench/mod.ts`), one JSON object
+ * per line on stdin, answering one JSON line per command on stdout. Latencies are measured from
+ * a send time written into each message body, so a visitor in one process and an agent in
+ * another share the host's wall clock.
+ *
+ * @module
+ */
+
+import { Histogram } from "./histogram.ts";
+import type { Command, Reply } from "./worker_protocol.ts";
+
+const now = () => performance.timeOrigin + performance.now();
+const PING = '{"type":"ping"}';
+const PONG = '{"type":"pong"}';
+const FILLER = "I would like to know where my order is, it was due yesterday";
+
+interface Visitor {
+  idx: number;
+  ws: WebSocket | null;
+  token: string;
+  conversationId: string | null;
+  maxSeq: number;
+  /** Seqs received (message frames and welcome messages), when tracking. */
+  seqs: Set<number> | null;
+  /** Sent and not yet acknowledged: client id → send time. */
+  pending: Map<string, number>;
+  /** Bodies of unacknowledged messages, resent after a reconnect like the widget's outbox. */
+  outbox: Map<string, string>;
+  sent: number;
+  onWelcome: (() => void) | null;
+  onHistory: ((messages: { seq: number; clientId: string | null }[]) => void) | null;
+}
+
+const visitors: Visitor[] = [];
+const agents: WebSocket[] = [];
+const ackHist = new Histogram();
+const recvHist = new Histogram();
+const resumeHist = new Histogram();
+let windowFrom = Infinity;
+let windowTo = Infinity;
+let errors = 0;
+let acked = 0;
+const errorCodes = new Map<string, number>();
+/** Close codes of visitor sockets the server closed. */
+const closeCodes = new Map<number, number>();
+// Distinct visitor messages the agents received, and repeats.
+const agentSeen = new Set<string>();
+let agentDup = 0;
+let agentAcked = 0;
+
+function countError(code: string): void {
+  errors++;
+  errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
+}
+
+function inWindow(t: number): boolean {
+  return t >= windowFrom && t < windowTo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visitors
+// ---------------------------------------------------------------------------------------------
+
+/** Sends unless the socket is no longer open (a close may be in progress). */
+function trySend(ws: WebSocket | null, text: string): void {
+  if (ws?.readyState === WebSocket.OPEN) ws.send(text);
+}
+
+function onVisitorFrame(v: Visitor, data: string): void {
+  if (data === PING) {
+    trySend(v.ws, PONG);
+    return;
+  }
+  const f = JSON.parse(data);
+  switch (f.type) {
+    case "ack": {
+      const sentAt = v.pending.get(f.clientId);
+      v.outbox.delete(f.clientId);
+      v.conversationId = f.conversationId;
+      if (f.seq > v.maxSeq) v.maxSeq = f.seq;
+      v.seqs?.add(f.seq);
+      if (sentAt === undefined) return; // an ack for a resend already counted
+      v.pending.delete(f.clientId);
+      acked++;
+      if (inWindow(sentAt)) ackHist.record(now() - sentAt);
+      return;
+    }
+    case "message": {
+      const seq: number = f.message.seq;
+      if (seq > v.maxSeq) v.maxSeq = seq;
+      v.seqs?.add(seq);
+      v.conversationId = f.message.conversationId;
+      return;
+    }
+    case "welcome": {
+      v.token = f.token;
+      if (f.conversation) v.conversationId = f.conversation.id;
+      for (const m of f.messages) {
+        if (m.seq > v.maxSeq) v.maxSeq = m.seq;
+        v.seqs?.add(m.seq);
+      }
+      const done = v.onWelcome;
+      v.onWelcome = null;
+      done?.();
+      return;
+    }
+    case "history": {
+      const done = v.onHistory;
+      v.onHistory = null;
+      done?.(f.messages);
+      return;
+    }
+    case "error":
+      countError(String(f.code));
+      if (f.clientId) v.pending.delete(f.clientId);
+      return;
+  }
+}
+
+/** Opens (or reopens) a visitor socket and resolves on `welcome`. */
+function connectVisitor(v: Visitor, url: string, timeoutMs = 30_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url}/ws/visitor`);
+    v.ws = ws;
+    let settled = false;
+    const finish = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    v.onWelcome = () => {
+      // Like the widget's outbox: resend what was never acknowledged, same client ids.
+      for (const [clientId, body] of v.outbox) {
+        trySend(ws, JSON.stringify({ type: "message", clientId, body }));
+      }
+      finish(true);
+    };
+    ws.onopen = () => {
+      const hello: Record<string, unknown> = { type: "hello", site: "demo" };
+      if (v.token) {
+        hello.token = v.token;
+        hello.lastSeq = v.maxSeq;
+      }
+      trySend(ws, JSON.stringify(hello));
+    };
+    ws.onmessage = (e) => onVisitorFrame(v, e.data as string);
+    ws.onerror = () => finish(false);
+    ws.onclose = (e) => {
+      if (v.ws === ws) {
+        v.ws = null;
+        // Closed by the server (not by a storm): worth counting.
+        if (settled) closeCodes.set(e.code, (closeCodes.get(e.code) ?? 0) + 1);
+      }
+      finish(false);
+    };
+  });
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+function sendMessage(v: Visitor, clientId: string): void {
+  const t = now();
+  const body = `b ${t.toFixed(3)} ${FILLER}`;
+  v.pending.set(clientId, t);
+  v.outbox.set(clientId, body);
+  v.sent++;
+  trySend(v.ws, JSON.stringify({ type: "message", clientId, body }));
+}
+
+async function settle(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+// ---------------------------------------------------------------------------------------------
+
+function onAgentFrame(ws: WebSocket, data: string): void {
+  if (data === PING) {
+    trySend(ws, PONG);
+    return;
+  }
+  // Inbox rows come with every message; they are not measured.
+  if (data.startsWith('{"type":"conversation"')) return;
+  const f = JSON.parse(data);
+  if (f.type === "ack") {
+    agentAcked++;
+    return;
+  }
+  if (f.type === "error") {
+    countError(String(f.code));
+    return;
+  }
+  if (f.type !== "message" || f.message.authorKind !== "visitor") return;
+  const body: string = f.message.body;
+  if (!body.startsWith("b ")) return;
+  const key = `${f.message.conversationId}:${f.message.seq}`;
+  if (agentSeen.has(key)) {
+    agentDup++;
+    return;
+  }
+  agentSeen.add(key);
+  const sentAt = Number(body.slice(2, body.indexOf(" ", 2)));
+  if (inWindow(sentAt)) recvHist.record(now() - sentAt);
+}
+
+function connectAgent(url: string, cookie: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    // Deno accepts request headers as a second-argument option (non-standard).
+    const ws = new WebSocket(`${url}/ws/agent`, { headers: { cookie } } as unknown as string[]);
+    ws.onmessage = (e) => {
+      const data = e.data as string;
+      if (data.startsWith('{"type":"welcome"')) {
+        ws.onmessage = (ev) => onAgentFrame(ws, ev.data as string);
+        // An agent that loses its socket stops receiving: count it so the run shows why.
+        ws.onclose = (ev) => countError(`agent socket closed ${ev.code}`);
+        resolve(ws);
+      }
+    };
+    ws.onerror = () => reject(new Error("agent socket failed"));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+/** Sends messages from all visitors at `rate` per second for `durationMs`. */
+async function load(rate: number, durationMs: number): Promise<{ sent: number }> {
+  const active = visitors.filter((v) => v.ws !== null);
+  if (active.length === 0 || rate <= 0) return { sent: 0 };
+  const start = now();
+  let sent = 0;
+  let turn = 0;
+  const counters = new Map<Visitor, number>();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = now() - start;
+      const due = Math.min(
+        Math.floor((elapsed / 1000) * rate),
+        Math.floor(durationMs / 1000 * rate),
+      );
+      while (sent < due) {
+        const v = active[turn++ % active.length];
+        const n = (counters.get(v) ?? 0) + 1;
+        counters.set(v, n);
+        sendMessage(v, `l${v.idx}-${start.toFixed(0)}-${n}`);
+        sent++;
+      }
+      if (elapsed >= durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  return { sent };
+}
+
+async function handle(cmd: Command): Promise<Reply> {
+  switch (cmd.cmd) {
+    case "connect": {
+      const start = now();
+      const fresh: Visitor[] = [];
+      for (let i = 0; i < cmd.count; i++) {
+        fresh.push({
+          idx: visitors.length + i + cmd.offset,
+          ws: null,
+          token: "",
+          conversationId: null,
+          maxSeq: 0,
+          seqs: cmd.track ? new Set() : null,
+          pending: new Map(),
+          outbox: new Map(),
+          sent: 0,
+          onWelcome: null,
+          onHistory: null,
+        });
+      }
+      visitors.push(...fresh);
+      let failed = 0;
+      let n = 0;
+      await pool(fresh, cmd.concurrency, async (v) => {
+        if (!await connectVisitor(v, cmd.urls[n++ % cmd.urls.length])) failed++;
+      });
+      return { ok: true, connected: fresh.length - failed, failed, ms: now() - start };
+    }
+    case "open": {
+      const start = now();
+      let left = cmd.limit ?? Infinity;
+      for (const v of visitors) {
+        if (left <= 0) break;
+        if (v.ws && !v.conversationId) {
+          sendMessage(v, `o${v.idx}`);
+          left--;
+        }
+      }
+      await settle(() => visitors.every((v) => v.pending.size === 0), cmd.timeoutMs);
+      const open = visitors.filter((v) => v.conversationId !== null).length;
+      return { ok: true, open, ms: now() - start };
+    }
+    case "agents": {
+      for (let i = 0; i < cmd.count; i++) agents.push(await connectAgent(cmd.url, cmd.cookie));
+      return { ok: true, agents: agents.length };
+    }
+    case "window":
+      windowFrom = cmd.from;
+      windowTo = cmd.to;
+      return { ok: true };
+    case "load": {
+      const ackedBefore = acked;
+      const { sent } = await load(cmd.rate, cmd.durationMs);
+      await settle(() => visitors.every((v) => v.pending.size === 0), cmd.drainMs);
+      const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
+      return { ok: true, sent, acked: acked - ackedBefore, outstanding };
+    }
+    case "agentSend": {
+      const ids = cmd.conversations;
+      const start = now();
+      let sent = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          const elapsed = now() - start;
+          const due = Math.floor((Math.min(elapsed, cmd.durationMs) / 1000) * cmd.rate);
+          while (sent < due && ids.length > 0 && agents.length > 0) {
+            const conversationId = ids[sent % ids.length];
+            trySend(
+              agents[sent % agents.length],
+              JSON.stringify({
+                type: "message",
+                conversationId,
+                clientId: `r${start.toFixed(0)}-${sent}`,
+                body: `reply ${sent}`,
+              }),
+            );
+            sent++;
+          }
+          if (elapsed >= cmd.durationMs) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 2);
+      });
+      await settle(() => agentAcked >= sent, 5000);
+      return { ok: true, sent, acked: agentAcked };
+    }
+    case "conversations":
+      return {
+        ok: true,
+        conversations: visitors.flatMap((v) => v.conversationId ? [v.conversationId] : []),
+      };
+    case "storm": {
+      // One message each is in flight when the connection drops, as in a real network blip.
+      for (const v of visitors) if (v.ws && v.conversationId) sendMessage(v, `s${v.idx}`);
+      const start = now();
+      for (const v of visitors) {
+        const ws = v.ws;
+        v.ws = null;
+        ws?.close();
+      }
+      let failed = 0;
+      let n = 0;
+      resumeHist.reset();
+      await pool(visitors, cmd.concurrency, async (v) => {
+        let ok = false;
+        for (let attempt = 0; attempt < 5 && !ok; attempt++) {
+          ok = await connectVisitor(v, cmd.urls[n++ % cmd.urls.length]);
+          if (!ok) await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+        }
+        if (ok) resumeHist.record(now() - start);
+        else failed++;
+      });
+      const ms = now() - start;
+      await settle(() => visitors.every((v) => v.pending.size === 0), 10_000);
+      return {
+        ok: true,
+        resumed: visitors.length - failed,
+        failed,
+        ms,
+        resume: resumeHist.toJSON(),
+      };
+    }
+    case "verify": {
+      let lost = 0;
+      let duplicated = 0;
+      let checked = 0;
+      let unacked = 0;
+      await pool(visitors.filter((v) => v.ws && v.conversationId && v.seqs), 200, async (v) => {
+        const messages = await new Promise<{ seq: number; clientId: string | null }[]>(
+          (resolve) => {
+            v.onHistory = resolve;
+            trySend(v.ws, JSON.stringify({ type: "sync", afterSeq: 0, limit: 200 }));
+          },
+        );
+        checked++;
+        const clientIds = new Set<string>();
+        for (const m of messages) {
+          if (!v.seqs?.has(m.seq)) lost++;
+          if (m.clientId !== null) {
+            if (clientIds.has(m.clientId)) duplicated++;
+            clientIds.add(m.clientId);
+          }
+        }
+        unacked += v.pending.size;
+      });
+      return { ok: true, checked, lost, duplicated, unacked };
+    }
+    case "report": {
+      const reply: Reply = {
+        ok: true,
+        ack: ackHist.toJSON(),
+        recv: recvHist.toJSON(),
+        errors,
+        errorCodes: Object.fromEntries(errorCodes),
+        closeCodes: Object.fromEntries(closeCodes),
+        acked,
+        agentDistinct: agentSeen.size,
+        agentDup,
+      };
+      if (cmd.reset) {
+        ackHist.reset();
+        recvHist.reset();
+        errors = 0;
+        errorCodes.clear();
+        closeCodes.clear();
+        acked = 0;
+        agentSeen.clear();
+        agentDup = 0;
+      }
+      return reply;
+    }
+    case "close": {
+      for (const v of visitors) v.ws?.close();
+      for (const a of agents) a.close();
+      setTimeout(() => Deno.exit(0), 200);
+      return { ok: true };
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let rest = "";
+  const write = (reply: Reply) => Deno.stdout.write(encoder.encode(JSON.stringify(reply) + "\n"));
+  for await (const chunk of Deno.stdin.readable) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf("\n")) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      if (!line.trim()) continue;
+      // Only the orchestrator writes here; it sends well-formed commands.
+      const cmd = JSON.parse(line) as Command;
+      // Commands may overlap (e.g. "window" while "load" runs); replies carry the id.
+      handle(cmd).then(
+        (reply) => write({ ...reply, id: cmd.id }),
+        (err) => write({ ok: false, error: String(err), id: cmd.id }),
+      );
+    }
+  }
+}
+
+if (import.meta.main) await main();
