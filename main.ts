@@ -10,6 +10,7 @@ import { createStore } from "./db/mod.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { createLogger } from "./server/logger.ts";
 import { startServer } from "./server/app.ts";
+import { guardProcess } from "./server/process_guard.ts";
 import { connectWithRetry } from "./server/retry.ts";
 
 let config;
@@ -22,6 +23,7 @@ try {
 }
 
 const log = createLogger(config.logLevel, { pid: Deno.pid });
+guardProcess(log);
 const store = await connectWithRetry(
   () => createStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir }),
   log,

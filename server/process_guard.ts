@@ -1,0 +1,58 @@
+/**
+ * Keeps one stray socket error from ending the process. Under Deno's Node compatibility layer a
+ * database connection that the server resets (a Postgres restart or crash) can report
+ * `read ECONNRESET` after postgres.js has already handled the close and removed its listeners.
+ * The error then has no handler and surfaces as an unhandled rejection (or an uncaught
+ * exception), which would end the process and drop every open socket with it, although the driver has already reconnected.
+ *
+ * Only such network errors of a socket are absorbed (and logged); anything else uncaught is
+ * logged and still ends the process, since its state is unknown.
+ *
+ * @module
+ */
+
+import type { Logger } from "../core/log.ts";
+
+/** `code`s of a socket whose peer went away: the connection is gone, nothing else is. */
+const SOCKET_GONE = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/** True for a Node-style system error of a socket whose peer went away. */
+export function isStraySocketError(reason: unknown): boolean {
+  if (!(reason instanceof Error)) return false;
+  const { code, syscall } = reason as Error & { code?: unknown; syscall?: unknown };
+  return typeof code === "string" && SOCKET_GONE.has(code) && typeof syscall === "string";
+}
+
+/**
+ * Installs the guard on `target` (the global scope in production); returns a function that
+ * removes it. The stray error arrives as an unhandled rejection or, when the compatibility
+ * layer emits it from a callback, as an uncaught exception; both are covered.
+ */
+export function guardProcess(log: Logger, target: EventTarget = globalThis): () => void {
+  const absorb = (event: Event, reason: unknown, what: string) => {
+    if (isStraySocketError(reason)) {
+      event.preventDefault();
+      log.warn("ignored a socket error no handler was left for", { err: String(reason) });
+      return;
+    }
+    log.error(`${what}; exiting`, {}, reason);
+  };
+  const onRejection = (event: Event) =>
+    absorb(event, (event as PromiseRejectionEvent).reason, "unhandled rejection");
+  const onError = (event: Event) =>
+    absorb(event, (event as ErrorEvent).error, "uncaught exception");
+  target.addEventListener("unhandledrejection", onRejection);
+  target.addEventListener("error", onError);
+  return () => {
+    target.removeEventListener("unhandledrejection", onRejection);
+    target.removeEventListener("error", onError);
+  };
+}
