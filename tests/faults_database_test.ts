@@ -148,6 +148,14 @@ Deno.test({
       assert.equal(rows.length, total);
       const status = await Promise.race([proc.status, sleep(0).then(() => null)]);
       assert.equal(status, null, "the server process is still running");
+    } catch (err) {
+      // The server's own account is what explains a failure here; print it with the error.
+      const exited = await Promise.race([proc.status, sleep(0).then(() => null)]);
+      console.error(
+        `server ${exited ? `exited (${exited.code})` : "still running"}; last lines:\n` +
+          proc.lines.slice(-60).join("\n"),
+      );
+      throw err;
     } finally {
       for (const v of visitors) v.stop();
       await proc.dispose();
