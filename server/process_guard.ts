@@ -1,9 +1,10 @@
 /**
  * Keeps one stray socket error from ending the process. Under Deno's Node compatibility layer a
  * database connection that the server resets (a Postgres restart or crash) can report
- * `read ECONNRESET` after postgres.js has already handled the close and removed its listeners.
- * The error then has no handler and surfaces as an unhandled rejection (or an uncaught
- * exception), which would end the process and drop every open socket with it, although the driver has already reconnected.
+ * `read ECONNRESET`, or fail a write postgres.js had queued with EPIPE, after the driver has
+ * already handled the close and removed its listeners. The error then has no handler and
+ * surfaces as an unhandled rejection (or an uncaught exception), which would end the process
+ * and drop every open socket with it, although the driver has already reconnected.
  *
  * Only such network errors of a socket are absorbed (and logged); anything else uncaught is
  * logged and still ends the process, since its state is unknown.
@@ -24,11 +25,15 @@ const SOCKET_GONE = new Set([
   "ENETUNREACH",
 ]);
 
-/** True for a Node-style system error of a socket whose peer went away. */
+/**
+ * True for a Node-style error of a socket whose peer went away: a failed read (`read
+ * ECONNRESET`, with a `syscall`) or a write after the peer's FIN (`EPIPE`, "This socket has been
+ * ended by the other party", without one).
+ */
 export function isStraySocketError(reason: unknown): boolean {
   if (!(reason instanceof Error)) return false;
-  const { code, syscall } = reason as Error & { code?: unknown; syscall?: unknown };
-  return typeof code === "string" && SOCKET_GONE.has(code) && typeof syscall === "string";
+  const code = (reason as Error & { code?: unknown }).code;
+  return typeof code === "string" && SOCKET_GONE.has(code);
 }
 
 /**
@@ -40,7 +45,8 @@ export function guardProcess(log: Logger, target: EventTarget = globalThis): () 
   const absorb = (event: Event, reason: unknown, what: string) => {
     if (isStraySocketError(reason)) {
       event.preventDefault();
-      log.warn("ignored a socket error no handler was left for", { err: String(reason) });
+      const code = String((reason as Error & { code: string }).code);
+      log.warn("ignored a socket error no handler was left for", { code, err: String(reason) });
       return;
     }
     log.error(`${what}; exiting`, {}, reason);
