@@ -52,11 +52,6 @@ export class Batcher<I, O> {
     });
   }
 
-  /** Items waiting for a slot. */
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   #drain(): void {
     while (this.#inFlight < this.opts.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.opts.maxBatch);

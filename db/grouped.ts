@@ -39,9 +39,6 @@ import {
   visitorsById,
 } from "./sql_point_reads.ts";
 
-export type { StaffAppend } from "./sql_staff_batch.ts";
-export type { VisitorUpdate } from "./sql_visitor_batch.ts";
-
 /** The largest batch: enough to absorb any burst, small enough for one statement's arrays. */
 const MAX_BATCH = 500;
 
@@ -131,16 +128,7 @@ async function appendStaff(
   const out: Settled<AppendResult>[] = new Array(items.length);
   let left = items.map((a, i) => ({ a, i }));
   while (left.length > 0) {
-    const seen = new Set<string>();
-    const round: typeof left = [];
-    const later: typeof left = [];
-    for (const x of left) {
-      if (seen.has(x.a.conversationId)) later.push(x);
-      else {
-        seen.add(x.a.conversationId);
-        round.push(x);
-      }
-    }
+    const [round, later] = firstPerKey(left, (x) => x.a.conversationId);
     let stored: (AppendResult | null)[] = round.map(() => null);
     if (round.length > 1) {
       try {
@@ -171,15 +159,9 @@ async function updateVisitors(
   const out: Settled<VisitorRecord>[] = new Array(updates.length);
   let left = updates.map((u, i) => ({ ...u, i }));
   while (left.length > 0) {
-    const seen = new Set<string>();
-    const later: typeof left = [];
-    const shapes = new Map<string, typeof left>();
-    for (const u of left) {
-      if (seen.has(u.id)) {
-        later.push(u);
-        continue;
-      }
-      seen.add(u.id);
+    const [round, later] = firstPerKey(left, (u) => u.id);
+    const shapes = new Map<string, typeof round>();
+    for (const u of round) {
       const shape = shapeOf(u.patch);
       const group = shapes.get(shape);
       if (group) group.push(u);
@@ -223,4 +205,20 @@ async function appendVisitors(
     out.push(r ? { ok: true, value: r } : await single(inputs[i]));
   }
   return out;
+}
+
+/** Splits `items` into the first of each key, in order, and the repeats (for a later round). */
+function firstPerKey<T>(items: T[], key: (x: T) => string): [T[], T[]] {
+  const seen = new Set<string>();
+  const first: T[] = [];
+  const repeats: T[] = [];
+  for (const x of items) {
+    const k = key(x);
+    if (seen.has(k)) repeats.push(x);
+    else {
+      seen.add(k);
+      first.push(x);
+    }
+  }
+  return [first, repeats];
 }

@@ -20,15 +20,6 @@ export interface PostgresDbOptions {
   applicationName?: string;
 }
 
-/** The postgres.js client type (exposed for code that needs its full API). */
-export type PostgresSql = postgres.Sql;
-
-/** A {@link Db} backed by Postgres, also exposing the raw postgres.js client as `sql`. */
-export interface PostgresDb extends Db {
-  /** The underlying postgres.js client. Prefer the {@link Db} methods. */
-  readonly sql: PostgresSql;
-}
-
 /** postgres.js takes its own parameter union; our callers pass plain JS values. */
 type Params = postgres.ParameterOrJSON<never>[];
 
@@ -63,7 +54,7 @@ function queryable(sql: postgres.Sql | postgres.TransactionSql): Queryable {
  * never fails for an unreachable server; the first query does, with `StoreUnavailableError`.
  * The URL (which may hold a password) is never logged.
  */
-export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): PostgresDb {
+export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db {
   const sql = postgres(url, {
     max: opts.max ?? 10,
     idle_timeout: opts.idleTimeout ?? 30,
@@ -77,7 +68,6 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Pos
   const base = queryable(sql);
   return {
     backend: "postgres",
-    sql,
     query: base.query,
     exec: base.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -164,12 +164,6 @@ export async function updateAgent(
   }
 }
 
-/** See `Store.getAgent`. */
-export async function getAgent(db: Queryable, id: string): Promise<AgentRecord | null> {
-  const rows = await db.query(`SELECT ${agentColumns("a")} FROM agents a WHERE a.id = $1`, [id]);
-  return rows.length === 0 ? null : rowToAgent(rows[0]);
-}
-
 /** See `Store.getAgentByEmail`. */
 export async function getAgentByEmail(db: Queryable, email: string): Promise<AgentRecord | null> {
   const rows = await db.query(

@@ -24,29 +24,6 @@ export const DEFAULT_CONVERSATION_PAGE = 50;
 /** Largest page of {@link listConversations}. */
 export const MAX_CONVERSATION_PAGE = 500;
 
-/** See `Store.getConversation`. */
-export async function getConversation(db: Queryable, id: string): Promise<Conversation | null> {
-  const rows = await db.query(
-    `SELECT ${conversationColumns("c")} FROM conversations c WHERE c.id = $1`,
-    [id],
-  );
-  return rows.length === 0 ? null : rowToConversation(rows[0]);
-}
-
-/** See `Store.getCurrentConversation`. */
-export async function getCurrentConversation(
-  db: Queryable,
-  visitorId: string,
-): Promise<Conversation | null> {
-  const rows = await db.query(
-    `SELECT ${conversationColumns("c")}
-     FROM visitors v JOIN conversations c ON c.id = v.current_conversation_id
-     WHERE v.id = $1`,
-    [visitorId],
-  );
-  return rows.length === 0 ? null : rowToConversation(rows[0]);
-}
-
 /** See `Store.startOver`. */
 export async function startOver(db: Queryable, visitorId: string): Promise<void> {
   await db.query("UPDATE visitors SET current_conversation_id = NULL WHERE id = $1", [visitorId]);
@@ -84,19 +61,15 @@ export async function listConversations(
     ? "LEFT JOIN agent_reads r ON false"
     : `LEFT JOIN agent_reads r ON r.conversation_id = c.id AND r.agent_id = ${param(q.forAgentId)}`;
   const limit = param(pageSize(q.limit, DEFAULT_CONVERSATION_PAGE, MAX_CONVERSATION_PAGE));
-  try {
-    const rows = await db.query(
-      `SELECT ${SUMMARY_COLUMNS}
-       FROM conversations c JOIN visitors v ON v.id = c.visitor_id ${reads}
-       ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
-       ORDER BY c.updated_at DESC, c.id DESC
-       LIMIT ${limit}`,
-      params,
-    );
-    return rows.map(rowToSummary);
-  } catch (err) {
-    throw constraintError(err, "Conversation filter");
-  }
+  const rows = await db.query(
+    `SELECT ${SUMMARY_COLUMNS}
+     FROM conversations c JOIN visitors v ON v.id = c.visitor_id ${reads}
+     ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
+     ORDER BY c.updated_at DESC, c.id DESC
+     LIMIT ${limit}`,
+    params,
+  );
+  return rows.map(rowToSummary);
 }
 
 /** See `Store.getConversationSummary`. */
@@ -241,16 +214,12 @@ export async function markVisitorRead(
   conversationId: string,
   seq: number,
 ): Promise<void> {
-  try {
-    await db.query(
-      `UPDATE conversations
-       SET visitor_read_seq = GREATEST(visitor_read_seq, LEAST($2::int, last_seq))
-       WHERE id = $1 AND visitor_read_seq < LEAST($2::int, last_seq)`,
-      [conversationId, int4(seq)],
-    );
-  } catch (err) {
-    throw constraintError(err, "Read marker");
-  }
+  await db.query(
+    `UPDATE conversations
+     SET visitor_read_seq = GREATEST(visitor_read_seq, LEAST($2::int, last_seq))
+     WHERE id = $1 AND visitor_read_seq < LEAST($2::int, last_seq)`,
+    [conversationId, int4(seq)],
+  );
 }
 
 /**

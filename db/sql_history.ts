@@ -1,5 +1,6 @@
 /**
- * Reading messages: history windows, single messages and full-text search.
+ * Reading messages: history windows and full-text search (single messages are grouped reads, in
+ * `sql_point_reads.ts`).
  *
  * @module
  */
@@ -66,19 +67,6 @@ export async function listMessages(
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit).map((r) => rowToMessage(r));
   return { messages: page.reverse(), hasMore };
-}
-
-/** See `Store.getMessage`. Notes included: callers decide who may see them. */
-export async function getMessage(
-  db: Queryable,
-  conversationId: string,
-  seq: number,
-): Promise<Message | null> {
-  const rows = await db.query(
-    `SELECT ${messageColumns("x")} FROM messages x WHERE x.conversation_id = $1 AND x.seq = $2`,
-    [conversationId, int4(seq)],
-  );
-  return rows.length === 0 ? null : rowToMessage(rows[0]);
 }
 
 /**

@@ -217,10 +217,8 @@ export async function appendAgentMessage(
     const rows = await tryAppend(db, APPEND_BY_STAFF, params);
     const row = rows?.[0];
     if (row !== undefined && row.m_id !== null) {
-      return appended(row, {
-        claimed: row.prev_status === "queued" && row.c_status === "open" &&
-          !input.note,
-      });
+      // Only a message that may claim ($7) moves a conversation from queued to open.
+      return appended(row, { claimed: row.prev_status === "queued" && row.c_status === "open" });
     }
     if (row === undefined || row.is_dup === true) {
       const dup = await findDuplicate(db, "agent", input.agentId, input.clientId);

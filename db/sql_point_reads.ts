@@ -10,7 +10,7 @@
 import type { ConversationSummary, Message } from "../core/protocol.ts";
 import type { AgentRecord, Conversation, VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
-import { type Batcher, settle, type Settled } from "./batcher.ts";
+import { settle, type Settled } from "./batcher.ts";
 import {
   agentColumns,
   conversationColumns,
@@ -126,6 +126,3 @@ export function byKeys<K, V>(
     }
   };
 }
-
-/** The type of a batched point read. */
-export type PointRead<K, V> = Batcher<K, V | null>;

@@ -101,10 +101,9 @@ export async function appendStaffBatch(
   for (const row of rows) {
     const index = Number(row.ord) - 1;
     if (row.m_id === null || row.m_id === undefined || !(index in out)) continue;
-    const note = inputs[index].note;
+    // Only an input that may claim moves a conversation from queued to open.
     out[index] = appended(row, {
-      claimed: row.prev_status === "queued" && row.c_status === "open" && !note &&
-        inputs[index].kind === "agent",
+      claimed: row.prev_status === "queued" && row.c_status === "open",
     });
   }
   return out;

@@ -10,7 +10,7 @@
 import type { Conversation, VisitorPatch, VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { conversationColumns, rowToConversation, rowToVisitor, visitorColumns } from "./rows.ts";
-import { PAGES_KEPT, VISITOR_PATCH_COLUMNS } from "./sql_visitors.ts";
+import { pageSets, VISITOR_PATCH_COLUMNS } from "./sql_visitors.ts";
 
 /** A visitor update waiting for its batch. */
 export interface VisitorUpdate {
@@ -56,18 +56,7 @@ export async function updateVisitorsOfShape(
     } else if (key === "page") {
       params.push(updates.map((u) => JSON.stringify(u.patch.page ?? null)));
       inputs.push(`$${n}::text[]`);
-      sets.push(
-        `last_page = u.${col}::jsonb`,
-        `pages_visited = (
-          SELECT COALESCE(jsonb_agg(kept.e ORDER BY kept.i), '[]'::jsonb) FROM (
-            SELECT t.e, t.i
-            FROM jsonb_array_elements(v.pages_visited || jsonb_build_array(u.${col}::jsonb))
-              WITH ORDINALITY AS t(e, i)
-            ORDER BY t.i DESC LIMIT ${PAGES_KEPT}
-          ) kept
-        )`,
-        "last_seen_at = now()",
-      );
+      sets.push(...pageSets(`u.${col}::jsonb`));
     } else {
       params.push(updates.map((u) => u.patch[key] ?? null));
       inputs.push(`$${n}::text[]`);

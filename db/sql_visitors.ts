@@ -1,5 +1,6 @@
 /**
- * Visitors: the SQL behind `createVisitor`, `getVisitor` and `updateVisitor`.
+ * Visitors: the SQL behind `createVisitor` and `updateVisitor` (reads are grouped, in
+ * `sql_point_reads.ts`).
  *
  * @module
  */
@@ -11,6 +12,25 @@ import { constraintError } from "./sql_agents.ts";
 
 /** How many pages `pagesVisited` keeps. */
 export const PAGES_KEPT = 20;
+
+/**
+ * The SET clauses of a page view: `page` (a jsonb SQL expression) becomes the last page and joins
+ * `pages_visited`, of which the latest {@link PAGES_KEPT} are kept; the visitor was seen now.
+ */
+export function pageSets(page: string): string[] {
+  return [
+    `last_page = ${page}`,
+    `pages_visited = (
+      SELECT COALESCE(jsonb_agg(kept.e ORDER BY kept.i), '[]'::jsonb) FROM (
+        SELECT t.e, t.i
+        FROM jsonb_array_elements(v.pages_visited || jsonb_build_array(${page}))
+          WITH ORDINALITY AS t(e, i)
+        ORDER BY t.i DESC LIMIT ${PAGES_KEPT}
+      ) kept
+    )`,
+    "last_seen_at = now()",
+  ];
+}
 
 /** See `Store.createVisitor`. Throws `not_found` when the site does not exist. */
 export async function createVisitor(
@@ -26,14 +46,6 @@ export async function createVisitor(
   } catch (err) {
     throw constraintError(err, "Visitor site");
   }
-}
-
-/** See `Store.getVisitor`. */
-export async function getVisitor(db: Queryable, id: string): Promise<VisitorRecord | null> {
-  const rows = await db.query(`SELECT ${visitorColumns("v")} FROM visitors v WHERE v.id = $1`, [
-    id,
-  ]);
-  return rows.length === 0 ? null : rowToVisitor(rows[0]);
 }
 
 /**
@@ -76,19 +88,7 @@ export async function updateVisitor(
     );
   }
   if (patch.page !== undefined) {
-    const page = param(JSON.stringify(patch.page));
-    sets.push(
-      `last_page = ${page}::text::jsonb`,
-      `pages_visited = (
-        SELECT COALESCE(jsonb_agg(kept.e ORDER BY kept.i), '[]'::jsonb) FROM (
-          SELECT t.e, t.i
-          FROM jsonb_array_elements(v.pages_visited || jsonb_build_array(${page}::text::jsonb))
-            WITH ORDINALITY AS t(e, i)
-          ORDER BY t.i DESC LIMIT ${PAGES_KEPT}
-        ) kept
-      )`,
-      "last_seen_at = now()",
-    );
+    sets.push(...pageSets(`${param(JSON.stringify(patch.page))}::text::jsonb`));
   }
   const rows = sets.length === 0
     ? await db.query(`SELECT ${visitorColumns("v")} FROM visitors v WHERE v.id = $1`, params)
