@@ -106,8 +106,9 @@ export class ChatService {
 
   /** Records that an agent read a conversation up to `seq`. */
   async agentRead(agentId: string, conversationId: string, seq: number): Promise<void> {
-    await this.requireConversation(conversationId);
-    await this.deps.store.markAgentRead(agentId, conversationId, seq);
+    if (!await this.deps.store.markAgentRead(agentId, conversationId, seq)) {
+      throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+    }
   }
 
   /**

@@ -186,23 +186,25 @@ export async function rate(
 
 /**
  * See `Store.markAgentRead`. The marker never decreases nor passes the conversation's last seq;
- * a missing conversation is ignored, a missing agent throws `not_found`.
+ * a missing conversation writes nothing and returns false, a missing agent throws `not_found`.
  */
 export async function markAgentRead(
   db: Queryable,
   agentId: string,
   conversationId: string,
   seq: number,
-): Promise<void> {
+): Promise<boolean> {
   try {
-    await db.query(
+    const rows = await db.query(
       `INSERT INTO agent_reads AS r (agent_id, conversation_id, seq)
        SELECT $1, c.id, LEAST(GREATEST($3::int, 0), c.last_seq) FROM conversations c
        WHERE c.id = $2
        ON CONFLICT (agent_id, conversation_id)
-       DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)`,
+       DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)
+       RETURNING 1`,
       [agentId, conversationId, int4(seq)],
     );
+    return rows.length > 0;
   } catch (err) {
     throw constraintError(err, "Read marker agent");
   }

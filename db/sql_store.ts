@@ -297,7 +297,7 @@ export class SqlStore implements Store {
   }
 
   /** Raises an agent's read marker. */
-  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<void> {
+  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<boolean> {
     return conversations.markAgentRead(this.#q, agentId, conversationId, seq);
   }
 

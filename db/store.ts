@@ -261,8 +261,11 @@ export interface Store {
   reopen(conversationId: string): Promise<Conversation | null>;
   /** Records the visitor's CSAT rating (1-5). */
   rate(conversationId: string, rating: number): Promise<Conversation>;
-  /** Records the highest seq read by an agent (never decreases). */
-  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<void>;
+  /**
+   * Records the highest seq read by an agent (never decreases). False when the conversation does
+   * not exist.
+   */
+  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<boolean>;
   /** Records the highest seq read by the visitor (never decreases). */
   markVisitorRead(conversationId: string, seq: number): Promise<void>;
   /** Open conversations per agent, for least-loaded auto-assignment. */
