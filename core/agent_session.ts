@@ -13,7 +13,13 @@ import { TokenBucket } from "./rate_limit.ts";
 import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
 import { clearTyping } from "./typing.ts";
 import type { AgentConn } from "./registry.ts";
-import { acknowledge, type SessionDeps, type SocketHandlers } from "./session.ts";
+import {
+  acknowledge,
+  endSession,
+  presenceEvent,
+  type SessionDeps,
+  type SocketHandlers,
+} from "./session.ts";
 
 /** Starts the protocol on an authenticated agent socket. */
 export function openAgentSession(
@@ -37,15 +43,14 @@ export function openAgentSession(
     messages: new TokenBucket(options.messageBurst * 2, options.messagesPerSecond * 2),
     frames: new TokenBucket(options.frameBurst * 2, options.framesPerSecond * 2),
   };
-  const first = [...registry.agentConns(agent.id)].length === 0;
-  registry.add(conn);
+  const first = registry.add(conn);
   let closed = false;
   const send = (frame: AgentServerFrame) => peer.send(frame);
   const actor = { id: agent.id, name: agent.name };
 
   // The welcome is queued first so every later frame is answered after it.
   let queue: Promise<void> = (async () => {
-    if (first) await bus.publish({ kind: "agent", agentId: agent.id });
+    if (first) await bus.publish(presenceEvent(conn));
     const { agents, conversations } = await chat.agentWelcome(agent.id);
     const me = agents.find((a) => a.id === agent.id);
     if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
@@ -150,15 +155,7 @@ export function openAgentSession(
     onClose() {
       if (closed) return;
       closed = true;
-      const last = registry.remove(conn);
-      queue.finally(async () => {
-        try {
-          await stopTyping();
-          if (last) await bus.publish({ kind: "agent", agentId: agent.id });
-        } catch (err) {
-          log.warn("agent close fan-out failed", { socket: peer.id, err: String(err) });
-        }
-      });
+      endSession(deps, conn, queue);
     },
   };
 }

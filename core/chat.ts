@@ -43,8 +43,6 @@ export interface CoreOptions {
   /** Any frames per second per socket, and the burst allowed. */
   framesPerSecond: number;
   frameBurst: number;
-  /** Largest buffered, unsent bytes per socket before it is closed as a slow consumer. */
-  maxBufferedBytes: number;
   /** How often open agent sockets re-check their session (expiry, sign-out elsewhere). */
   sessionCheckMs: number;
 }
@@ -173,8 +171,16 @@ export class ChatService {
     return this.deps.store.listMessages(conversationId, { ...q, includeNotes });
   }
 
-  /** Shapes a conversation for its visitor (assignee name, no internal fields). */
-  async visitorConversation(conv: Conversation): Promise<VisitorConversation> {
+  /**
+   * Shapes a conversation for its visitor (assignee name, no internal fields). A conversation or
+   * its inbox summary will do.
+   */
+  async visitorConversation(
+    conv: Pick<
+      Conversation,
+      "id" | "status" | "assigneeId" | "lastSeq" | "visitorReadSeq" | "rating"
+    >,
+  ): Promise<VisitorConversation> {
     const assignee = conv.assigneeId ? await this.deps.store.getAgent(conv.assigneeId) : null;
     return {
       id: conv.id,

@@ -10,19 +10,14 @@
  * @module
  */
 
-import type { Conversation, Store } from "../db/store.ts";
+import type { Store } from "../db/store.ts";
 import type { Bus, BusEvent } from "./bus.ts";
 import type { ChatService } from "./chat.ts";
 import { CloseCode } from "./codes.ts";
 import type { Logger } from "./log.ts";
 import type { Presence } from "./presence.ts";
 import { DeliveryOrder } from "./delivery_order.ts";
-import type {
-  AgentServerFrame,
-  ConversationSummary,
-  Message,
-  VisitorServerFrame,
-} from "./protocol.ts";
+import type { AgentServerFrame, Message, VisitorServerFrame } from "./protocol.ts";
 import type { Registry } from "./registry.ts";
 
 /** Dependencies of the fan-out. */
@@ -56,10 +51,11 @@ export function startFanout(deps: FanoutDeps): Fanout {
   let lastAgentsOnline = -1;
 
   const agentsHere = () => registry.agents.size > 0;
-  const toAgents = (frame: AgentServerFrame) => {
+  /** Sends `frame` to every agent socket here (but those of `except`), serialized once. */
+  const toAgents = (frame: AgentServerFrame, except?: string) => {
     if (!agentsHere()) return;
     const text = JSON.stringify(frame);
-    for (const c of registry.allAgentConns()) c.peer.send(text);
+    for (const c of registry.allAgentConns()) if (c.agentId !== except) c.peer.send(text);
   };
   const toVisitor = (visitorId: string, frame: VisitorServerFrame) => {
     const conns = registry.visitors.get(visitorId);
@@ -120,7 +116,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!summary) return;
         toAgents({ type: "conversation", conversation: summary });
         if (visitors.length === 0) return;
-        const conversation = await deps.chat.visitorConversation(asConversation(summary));
+        const conversation = await deps.chat.visitorConversation(summary);
         const text = JSON.stringify({ type: "conversation", conversation });
         for (const c of visitors) c.peer.send(text);
         return;
@@ -138,17 +134,15 @@ export function startFanout(deps: FanoutDeps): Fanout {
           });
         } else {
           toVisitor(e.visitorId, { type: "typing", active: e.active, name: e.name });
-          for (const c of registry.allAgentConns()) {
-            if (c.agentId === e.agentId) continue;
-            c.peer.send({
-              type: "typing",
-              conversationId: e.conversationId,
-              author: "agent",
-              agentId: e.agentId,
-              name: e.name,
-              active: e.active,
-            });
-          }
+          // The typing agent's own tabs are not told.
+          toAgents({
+            type: "typing",
+            conversationId: e.conversationId,
+            author: "agent",
+            agentId: e.agentId,
+            name: e.name,
+            active: e.active,
+          }, e.agentId ?? undefined);
         }
         return;
       }
@@ -222,25 +216,5 @@ export function startFanout(deps: FanoutDeps): Fanout {
   return {
     delivered: (conversationId, seq) => order.reached(conversationId, seq),
     stop: unsubscribe,
-  };
-}
-
-/**
- * The conversation fields a visitor's view needs, taken from the inbox summary the fan-out
- * already read (saves a second read per message). `resolvedAt` is not part of that view.
- */
-function asConversation(s: ConversationSummary): Conversation {
-  return {
-    id: s.id,
-    siteId: s.siteId,
-    visitorId: s.visitorId,
-    status: s.status,
-    assigneeId: s.assigneeId,
-    lastSeq: s.lastSeq,
-    visitorReadSeq: s.visitorReadSeq,
-    rating: s.rating,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    resolvedAt: null,
   };
 }

@@ -19,11 +19,6 @@ export class InFlight {
     }
   }
 
-  /** Operations running now. */
-  get count(): number {
-    return this.#count;
-  }
-
   /** Resolves when nothing is in flight, or after `timeoutMs`; true when it drained. */
   idle(timeoutMs: number): Promise<boolean> {
     if (this.#count === 0) return Promise.resolve(true);

@@ -53,15 +53,16 @@ export class Registry {
   readonly agents = new Map<string, Set<AgentConn>>();
   readonly all = new Set<Conn>();
 
-  /** Registers a connection (a visitor once its `visitorId` is known). */
-  add(conn: Conn): void {
+  /**
+   * Registers a connection (a visitor once its `visitorId` is known); returns true when it is the
+   * first one of its visitor or agent.
+   */
+  add(conn: Conn): boolean {
     this.all.add(conn);
     if (conn.kind === "visitor") {
-      if (!conn.visitorId) return;
-      addTo(this.visitors, conn.visitorId, conn);
-    } else {
-      addTo(this.agents, conn.agentId, conn);
+      return conn.visitorId ? addTo(this.visitors, conn.visitorId, conn) : false;
     }
+    return addTo(this.agents, conn.agentId, conn);
   }
 
   /** Forgets a connection; returns true when it was the last one of its visitor or agent. */
@@ -94,10 +95,15 @@ export class Registry {
   }
 }
 
-function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): void {
-  let set = map.get(key);
-  if (!set) map.set(key, set = new Set());
-  set.add(value);
+/** Adds `value` under `key`; true when it is the key's first (sets are removed when empty). */
+function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): boolean {
+  const set = map.get(key);
+  if (set) {
+    set.add(value);
+    return false;
+  }
+  map.set(key, new Set([value]));
+  return true;
 }
 
 function removeFrom<T>(map: Map<string, Set<T>>, key: string, value: T): boolean {

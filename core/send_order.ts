@@ -51,9 +51,4 @@ export class SendOrder {
   stored(clientId: string): void {
     if (this.#head?.clientId === clientId) this.#head = null;
   }
-
-  /** The client id everything waits for, or null. */
-  get waitingFor(): string | null {
-    return this.#head?.clientId ?? null;
-  }
 }

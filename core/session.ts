@@ -5,14 +5,15 @@
  * @module
  */
 
-import type { Bus } from "./bus.ts";
+import type { Bus, BusEvent } from "./bus.ts";
 import type { ChatService, CoreOptions } from "./chat.ts";
 import type { InFlight } from "./in_flight.ts";
 import type { Logger } from "./log.ts";
 import type { Peer } from "./peer.ts";
 import type { Presence } from "./presence.ts";
 import type { AckFrame, Message } from "./protocol.ts";
-import type { Registry } from "./registry.ts";
+import type { Conn, Registry } from "./registry.ts";
+import { clearTyping } from "./typing.ts";
 
 /** What a socket session needs. */
 export interface SessionDeps {
@@ -35,6 +36,34 @@ export interface SocketHandlers {
   onBinary(): void;
   /** The socket closed. */
   onClose(): void;
+}
+
+/**
+ * Ends a socket's session once the frames already queued (`queue`) are handled: forgets the
+ * socket, clears its typing indicator, and tells everyone when it was the last socket of its
+ * visitor or agent (presence).
+ */
+export function endSession(deps: SessionDeps, conn: Conn, queue: Promise<void>): void {
+  const last = deps.registry.remove(conn);
+  if (conn.kind === "visitor" && !conn.visitorId) return;
+  queue.finally(async () => {
+    try {
+      await clearTyping(conn, deps.bus, deps.chat);
+      if (last) await deps.bus.publish(presenceEvent(conn));
+    } catch (err) {
+      deps.log.warn(`${conn.kind} close fan-out failed`, {
+        socket: conn.peer.id,
+        err: String(err),
+      });
+    }
+  });
+}
+
+/** The bus event that makes every instance re-read a socket owner's presence. */
+export function presenceEvent(conn: Conn): BusEvent {
+  return conn.kind === "agent"
+    ? { kind: "agent", agentId: conn.agentId }
+    : { kind: "visitor", visitorId: conn.visitorId };
 }
 
 /**

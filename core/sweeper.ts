@@ -27,8 +27,8 @@ export interface SweeperDeps {
   prune(): void;
 }
 
-/** Runs one sweep at `now`. Exported for tests; {@link startSweeper} calls it on a timer. */
-export function sweep(deps: SweeperDeps, now: number): void {
+/** Runs one sweep at `now`; {@link startSweeper} calls it on a timer. */
+function sweep(deps: SweeperDeps, now: number): void {
   const { registry, options } = deps;
   const ping = JSON.stringify({ type: "ping" });
   for (const conn of registry.all) {

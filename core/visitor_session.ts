@@ -14,7 +14,13 @@ import { TokenBucket } from "./rate_limit.ts";
 import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
 import { clearTyping } from "./typing.ts";
 import { SendOrder } from "./send_order.ts";
-import { acknowledge, type SessionDeps, type SocketHandlers } from "./session.ts";
+import {
+  acknowledge,
+  endSession,
+  presenceEvent,
+  type SessionDeps,
+  type SocketHandlers,
+} from "./session.ts";
 import type { VisitorConn } from "./registry.ts";
 
 /** Starts the protocol on a freshly upgraded visitor socket. */
@@ -56,8 +62,7 @@ export function openVisitorSession(
         conn.visitorId = visitor.id;
         conn.siteId = visitor.siteId;
         conn.conversationId = state.conversation?.id ?? null;
-        const first = [...registry.visitorConns(visitor.id)].length === 0;
-        registry.add(conn);
+        const first = registry.add(conn);
         helloState = "done";
         send({
           type: "welcome",
@@ -74,7 +79,7 @@ export function openVisitorSession(
           team: options.team,
           heartbeatMs: options.heartbeatMs,
         });
-        if (first) await deps.bus.publish({ kind: "visitor", visitorId: visitor.id });
+        if (first) await deps.bus.publish(presenceEvent(conn));
         return;
       }
       case "message": {
@@ -211,16 +216,7 @@ export function openVisitorSession(
     onClose() {
       if (closed) return;
       closed = true;
-      const last = registry.remove(conn);
-      if (!conn.visitorId) return;
-      queue.finally(async () => {
-        try {
-          await stopTyping();
-          if (last) await deps.bus.publish({ kind: "visitor", visitorId: conn.visitorId });
-        } catch (err) {
-          log.warn("visitor close fan-out failed", { socket: peer.id, err: String(err) });
-        }
-      });
+      endSession(deps, conn, queue);
     },
   };
 }

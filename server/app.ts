@@ -101,7 +101,6 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       messageBurst: config.limits.messageBurst,
       framesPerSecond: config.limits.framesPerSecond,
       frameBurst: config.limits.frameBurst,
-      maxBufferedBytes: config.limits.maxBufferedBytes,
       sessionCheckMs: config.sessionCheckMs,
     },
     sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
