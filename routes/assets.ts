@@ -83,9 +83,8 @@ const COMMON_HEADERS = {
 export const STOREFRONT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'";
 
-/** CSP of the console: no inline scripts, never framed. */
-export const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
+/** CSP of the console: the storefront's, and never framed. */
+export const CONSOLE_CSP = `${STOREFRONT_CSP}; frame-ancestors 'none'`;
 
 function notBuilt(): Response {
   return json(

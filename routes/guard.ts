@@ -35,9 +35,14 @@ export function requireCsrf(req: Request, ctx: RequestContext): void {
   if (req.headers.get("x-parley-csrf") !== "1") {
     throw new ParleyError(ErrorCode.Forbidden, "Missing X-Parley-CSRF header");
   }
+  refuseCrossOrigin(req, ctx, "Cross-origin request refused");
+}
+
+/** Throws `forbidden` with `message` when the request carries an origin other than ours. */
+export function refuseCrossOrigin(req: Request, ctx: RequestContext, message: string): void {
   const origin = req.headers.get("origin");
   const { publicUrl, trustProxy } = ctx.app.config;
   if (origin !== null && origin !== selfOrigin(req, publicUrl, trustProxy)) {
-    throw new ParleyError(ErrorCode.Forbidden, "Cross-origin request refused");
+    throw new ParleyError(ErrorCode.Forbidden, message);
   }
 }

@@ -54,10 +54,9 @@ const ROUTES: Route[] = [
   route("GET", "/console/*", assets.consolePage),
 ];
 
-let requestCounter = 0;
-
 /** Builds the `Deno.serve` handler for `app`. */
 export function createHandler(app: App): Deno.ServeHandler {
+  let requestCounter = 0;
   return async (req, info) => {
     const requestId = `r${(++requestCounter).toString(36)}`;
     try {

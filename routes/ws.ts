@@ -10,8 +10,7 @@ import { ParleyError } from "../core/errors.ts";
 import type { SocketHandlers } from "../core/mod.ts";
 import { socketPeer } from "../server/socket_peer.ts";
 import type { Handler, RequestContext } from "./context.ts";
-import { requireSession } from "./guard.ts";
-import { selfOrigin } from "./http.ts";
+import { refuseCrossOrigin, requireSession } from "./guard.ts";
 
 function checkUpgrade(req: Request, ctx: RequestContext): void {
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -87,11 +86,7 @@ export const visitorSocket: Handler = (req, ctx) => {
 /** `GET /ws/agent`: the console's socket, authenticated by the session cookie. */
 export const agentSocket: Handler = async (req, ctx) => {
   checkUpgrade(req, ctx);
-  const origin = req.headers.get("origin");
-  const { publicUrl, trustProxy } = ctx.app.config;
-  if (origin !== null && origin !== selfOrigin(req, publicUrl, trustProxy)) {
-    throw new ParleyError(ErrorCode.Forbidden, "The console socket accepts only its own origin");
-  }
+  refuseCrossOrigin(req, ctx, "The console socket accepts only its own origin");
   const { agent, sessionHash } = await requireSession(req, ctx);
   return attach(req, ctx, (peer) => ctx.app.core.openAgent(peer, agent, sessionHash));
 };

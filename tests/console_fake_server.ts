@@ -17,10 +17,8 @@ import type {
 } from "../core/protocol.ts";
 import { parseAgentFrame } from "../core/protocol.ts";
 import type { CannedResponse } from "../db/store.ts";
-
-/** The console's CSP, as the real server sends it. */
-export const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
+// The console runs under the CSP the real server sends.
+import { CONSOLE_CSP } from "../routes/assets.ts";
 
 /** In-memory fixtures. */
 export interface FakeData {
