@@ -6,7 +6,7 @@
  */
 
 import { freshDatabase } from "../tests/helpers/database.ts";
-import { type ParleyProcess, startParley } from "./server_process.ts";
+import { type ParleyProcess, signIn, startParley } from "./server_process.ts";
 import { Worker } from "./worker_client.ts";
 
 /** A backend under test. */
@@ -88,16 +88,7 @@ export class BenchContext {
     this.#cleanups.push(close);
     return {
       servers,
-      async login(i = 0) {
-        const res = await fetch(`${servers[i].url}/api/agent/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-parley-csrf": "1" },
-          body: JSON.stringify(ADMIN),
-        });
-        if (res.status !== 200) throw new Error(`Bench login failed: ${res.status}`);
-        await res.body?.cancel();
-        return (res.headers.get("set-cookie") ?? "").split(";")[0];
-      },
+      login: (i = 0) => signIn(servers[i].url, ADMIN.email, ADMIN.password),
       close,
     };
   }

@@ -1,8 +1,8 @@
 /**
  * Runs Parley (`main.ts`) as a child process for the benchmark and the multi-instance tests:
  * it binds port 0 and the port is read from its "listening" log line; its memory is read from
- * `/proc/<pid>/status`. The spawning and line reading are exported for the fault tests' process
- * helper, so bench/ never imports from tests/.
+ * `/proc/<pid>/status`. The spawning, line reading, memory reading and sign-in are exported for the
+ * tests' helpers too.
  *
  * @module
  */
@@ -98,6 +98,18 @@ export async function rssOf(pid: number): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** Signs an agent in over HTTP at `baseUrl` and returns the `Cookie` header value. */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/agent/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-parley-csrf": "1" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+  return (res.headers.get("set-cookie") ?? "").split(";")[0];
 }
 
 /** Starts `deno run -A main.ts` and resolves once it is listening. */

@@ -238,7 +238,7 @@ Deno.test("malformed frames get typed errors and the socket stays usable", opts,
     assert.equal((await s.nextOf("ack")).seq, 1);
     await s.close();
 
-    const agentWs = await t.agentSocket(await t.login(ADMIN.email, ADMIN.password));
+    const agentWs = await t.adminSocket();
     agentWs.send({ type: "accept", conversationId: "00000000-0000-0000-0000-000000000000" });
     assert.equal((await agentWs.nextOf("error")).code, "not_found");
     agentWs.send({ type: "accept" });

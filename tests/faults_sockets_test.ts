@@ -11,6 +11,7 @@ import {
   faultTestsEnabled,
   figure,
   requirePostgres,
+  rssOf,
   sleep,
   storedMessages,
 } from "./helpers/faults.ts";
@@ -23,13 +24,6 @@ import { TestSocket } from "./helpers/ws_client.ts";
 const enabled = faultTestsEnabled("faults_sockets_test");
 const pgOk = enabled && await requirePostgres("faults_sockets_test");
 const opts = { sanitizeResources: false, sanitizeOps: false };
-
-/** Resident set size of a process, in bytes (Linux). */
-async function rss(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0");
-  return kb * 1024;
-}
 
 Deno.test({
   name: "a reader that stops reading cannot make the server buffer without bound; " +
@@ -65,7 +59,7 @@ Deno.test({
       const page = 200 * 8000;
       const requestsPerSocket = 25;
       const sockets = 4;
-      const before = await rss(proc.pid);
+      const before = await rssOf(proc.pid);
       for (let s = 0; s < sockets; s++) {
         const raw = await RawSocket.open(`${wsUrl}/ws/visitor`);
         await raw.sendText(JSON.stringify({ type: "hello", site: "demo", token, lastSeq: 200 }));
@@ -77,7 +71,7 @@ Deno.test({
         stalled.push(raw);
       }
       await sleep(3000);
-      const after = await rss(proc.pid);
+      const after = await rssOf(proc.pid);
       const requested = sockets * requestsPerSocket * page;
       figure("slow consumer: cap per socket (bytes)", cap);
       figure("slow consumer: history requested and never read (MB)", requested / 1e6);

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type ParleyProcess, startParley } from "../bench/server_process.ts";
+import { type ParleyProcess, signIn, startParley } from "../bench/server_process.ts";
 import { createPostgresDb } from "../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable, SERVER_URL } from "./helpers/database.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
@@ -45,17 +45,6 @@ interface Pair {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function login(p: ParleyProcess, email: string, password: string): Promise<string> {
-  const res = await fetch(`${p.url}/api/agent/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-parley-csrf": "1" },
-    body: JSON.stringify({ email, password }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  await res.body?.cancel();
-  return (res.headers.get("set-cookie") ?? "").split(";")[0];
-}
-
 async function twoInstances(extraEnv: Record<string, string> = {}): Promise<Pair> {
   if (!postgresUp) throw new Error(`Postgres is not reachable at ${new URL(SERVER_URL).host}`);
   const db = await freshDatabase();
@@ -73,7 +62,7 @@ async function twoInstances(extraEnv: Record<string, string> = {}): Promise<Pair
   const [a, b] = await Promise.all([startParley({ env }), startParley({ env })]);
   assert.notEqual(a.instanceId, null);
   assert.notEqual(a.instanceId, b.instanceId);
-  const adminCookie = await login(a, ADMIN.email, ADMIN.password);
+  const adminCookie = await signIn(a.url, ADMIN.email, ADMIN.password);
   const pair: Pair = {
     a,
     b,
@@ -90,7 +79,7 @@ async function twoInstances(extraEnv: Record<string, string> = {}): Promise<Pair
       }
       const body = await res.json();
       const id = String(body.agent?.id ?? body.id);
-      return { id, cookie: await login(a, email, "agent-password-1") };
+      return { id, cookie: await signIn(a.url, email, "agent-password-1") };
     },
     async close() {
       await Promise.all([a.stop(3000), b.stop(3000)]);

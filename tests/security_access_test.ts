@@ -25,7 +25,7 @@ async function hello(wsUrl: string, frame: Record<string, unknown>, headers = {}
 Deno.test("a visitor reads and writes only their own conversation", opts, async () => {
   const t = await startTestServer();
   try {
-    const agent = await t.agentSocket(await t.login(ADMIN.email, ADMIN.password));
+    const agent = await t.adminSocket();
     const a = await t.visitorSocket();
     const b = await t.visitorSocket();
     a.send({ type: "message", clientId: "same-id", body: "A's private order 1111" });
@@ -339,7 +339,7 @@ Deno.test(
   async () => {
     const t = await startTestServer();
     try {
-      const agent = await t.agentSocket(await t.login(ADMIN.email, ADMIN.password));
+      const agent = await t.adminSocket();
       const demo = await t.store.getSite("demo");
       const good = await hmacHex(demo!.identitySecret, "user-42");
       const v = await t.visitorSocket();

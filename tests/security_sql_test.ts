@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Db, Queryable } from "../db/mod.ts";
+import { figure } from "./helpers/faults.ts";
 import { startCustomServer } from "./helpers/custom_server.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
 
@@ -190,14 +191,13 @@ Deno.test(
         const rows = await db!.query(`SELECT count(*)::int AS n FROM ${table}`);
         assert.ok(Number(rows[0].n) > 0, `${table} still has rows`);
       }
-      figure(markers.length, texts.length);
+      figure(
+        "sql",
+        `injection strings fed: ${markers.length}; statements checked: ${texts.length}`,
+      );
       await Promise.all([visitor.close(), agent.close()]);
     } finally {
       await srv.close();
     }
   },
 );
-
-function figure(inputs: number, statements: number): void {
-  console.log(`[figure] sql: injection strings fed: ${inputs}; statements checked: ${statements}`);
-}

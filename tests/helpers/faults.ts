@@ -5,10 +5,12 @@
  * @module
  */
 
+import { rssOf, signIn } from "../../bench/server_process.ts";
 import { createPostgresDb } from "../../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "./database.ts";
 import { freePort } from "./pg_instance.ts";
 import { type ServerProcess, spawnServer } from "./process.ts";
+import { ADMIN } from "./server.ts";
 
 /**
  * The long fault tests (server and database restarts, a thousand sockets) run under
@@ -119,19 +121,8 @@ export async function startServerProcess(
 }
 
 /** Signs in the process's admin over HTTP and returns the `Cookie` header value. */
-export async function adminCookie(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/agent/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-parley-csrf": "1" },
-    body: JSON.stringify({ email: "admin@test.local", password: "admin-password-1" }),
-  });
-  await res.body?.cancel();
-  if (res.status !== 200) throw new Error(`Sign-in failed: ${res.status}`);
-  return (res.headers.get("set-cookie") ?? "").split(";")[0];
+export function adminCookie(url: string): Promise<string> {
+  return signIn(url, ADMIN.email, ADMIN.password);
 }
 
-/** Resident set size of a process, in bytes (Linux). */
-export async function rssOf(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0") * 1024;
-}
+export { rssOf };

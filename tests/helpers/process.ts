@@ -7,6 +7,7 @@
  */
 
 import { readOutput, spawnMain } from "../../bench/server_process.ts";
+import { ADMIN } from "./server.ts";
 
 /** A Parley child process. */
 export interface ServerProcess {
@@ -32,8 +33,8 @@ export interface ServerProcess {
 export const BASE_ENV: Record<string, string> = {
   HOST: "127.0.0.1",
   PARLEY_PBKDF2_ITERATIONS: "1000",
-  PARLEY_ADMIN_EMAIL: "admin@test.local",
-  PARLEY_ADMIN_PASSWORD: "admin-password-1",
+  PARLEY_ADMIN_EMAIL: ADMIN.email,
+  PARLEY_ADMIN_PASSWORD: ADMIN.password,
   PARLEY_LOGIN_ATTEMPTS_PER_IP: "1000",
   PARLEY_SOCKETS_PER_IP: "10000",
   PARLEY_NEW_CONVERSATIONS_PER_HOUR: "10000",

@@ -11,6 +11,7 @@ import { silentLogger } from "../../core/log.ts";
 import { loadConfig } from "../../server/config.ts";
 import { type RunningServer, startServer } from "../../server/app.ts";
 import { createLogger } from "../../server/logger.ts";
+import { signIn } from "../../bench/server_process.ts";
 import { freshDatabase } from "./database.ts";
 import { TestSocket } from "./ws_client.ts";
 
@@ -113,17 +114,7 @@ export async function startTestServer(
       });
       return { id: agent.id, name, email, password };
     },
-    async login(email, password) {
-      const res = await fetch(`${url}/api/agent/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-parley-csrf": "1" },
-        body: JSON.stringify({ email, password }),
-      });
-      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-      await res.body?.cancel();
-      const setCookie = res.headers.get("set-cookie") ?? "";
-      return setCookie.split(";")[0];
-    },
+    login: (email, password) => signIn(url, email, password),
     async agentSocket(cookie) {
       const s = await TestSocket.open(`${wsUrl}/ws/agent`, { cookie });
       await s.nextOf("welcome");
