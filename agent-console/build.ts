@@ -9,7 +9,7 @@
  */
 
 import * as esbuild from "esbuild";
-import { type AssetReport, measure } from "../tools/manifest.ts";
+import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
 
 /** Gzipped budget of the console script: Preact + signals + the app, loads in well under 1 s. */
 export const CONSOLE_JS_BUDGET_GZIP = 40 * 1024;
@@ -17,11 +17,6 @@ export const CONSOLE_JS_BUDGET_GZIP = 40 * 1024;
 export const CONSOLE_CSS_BUDGET_GZIP = 8 * 1024;
 
 const APP_DIR = new URL("./app/", import.meta.url);
-
-async function contentHash(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
-  return [...digest.slice(0, 5)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Escapes a value for an HTML attribute (the hashed names are safe; this keeps it obvious). */
 function attr(value: string): string {
@@ -83,8 +78,8 @@ export async function buildConsole(opts: { outDir: string }): Promise<AssetRepor
   const cssOut = css.outputFiles?.find((f) => f.path.endsWith(".css"));
   if (!jsOut || !cssOut) throw new Error("esbuild produced no console output");
 
-  const jsFile = `assets/console-${await contentHash(jsOut.contents)}.js`;
-  const cssFile = `assets/console-${await contentHash(cssOut.contents)}.css`;
+  const jsFile = `assets/console-${await shortHash(jsOut.contents)}.js`;
+  const cssFile = `assets/console-${await shortHash(cssOut.contents)}.css`;
   await Deno.mkdir(`${opts.outDir}/assets`, { recursive: true });
   await Deno.writeFile(`${opts.outDir}/${jsFile}`, jsOut.contents);
   await Deno.writeFile(`${opts.outDir}/${cssFile}`, cssOut.contents);

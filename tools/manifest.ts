@@ -17,6 +17,13 @@ export interface AssetReport {
   budgetGzip?: number;
 }
 
+/** The first 10 hex digits of the SHA-256 of `data`, for content-hashed file names. */
+export async function shortHash(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest.slice(0, 5), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Gzipped size of `data` using the platform's CompressionStream. */
 export async function gzipSize(data: Uint8Array): Promise<number> {
   const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));

@@ -7,7 +7,7 @@
  */
 
 import * as esbuild from "esbuild";
-import { type AssetReport, measure } from "../tools/manifest.ts";
+import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
 
 /** Gzipped budget of `widget.js`. */
 export const LOADER_BUDGET = 2048;
@@ -18,12 +18,6 @@ export const TOTAL_BUDGET = 20480;
 export const TARGETS = ["es2022", "chrome110", "firefox110", "safari16"];
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-async function shortHash(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest.slice(0, 5), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Locales with a UI bundle; the first is the default. Tables live in `widget/ui/locales/`. */
 export const LOCALES = ["en", "fr", "de"] as const;

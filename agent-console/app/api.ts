@@ -17,6 +17,11 @@ import {
   decodeVisitor,
 } from "./decode.ts";
 
+/** The text of an error for a notice. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** An HTTP error answered by the server (or a network failure, status 0). */
 export class ApiError extends Error {
   /** HTTP status; 0 when the request never reached the server. */

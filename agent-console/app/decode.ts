@@ -22,7 +22,7 @@ import type {
 } from "../../core/protocol.ts";
 import type { ErrorCode } from "../../core/codes.ts";
 import { ErrorCode as Codes } from "../../core/codes.ts";
-import { type Obj, object, ValidationError } from "../../core/validate.ts";
+import { type Obj, object, oneOf as pick, ValidationError } from "../../core/validate.ts";
 import type { CannedResponse } from "../../db/store.ts";
 
 export { ValidationError };
@@ -48,12 +48,6 @@ function int(o: Obj, key: string, fallback?: number): number {
 function bool(o: Obj, key: string, fallback = false): boolean {
   const v = o[key];
   return typeof v === "boolean" ? v : fallback;
-}
-
-function pick<T extends string>(o: Obj, key: string, values: readonly T[]): T {
-  const v = o[key];
-  for (const allowed of values) if (v === allowed) return allowed;
-  throw new ValidationError(`${key} must be one of ${values.join(", ")}`);
 }
 
 function pickOr<T extends string>(o: Obj, key: string, values: readonly T[], fallback: T): T {

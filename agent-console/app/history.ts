@@ -11,6 +11,7 @@ import type { Signal } from "@preact/signals";
 import type { AgentClientFrame, AgentServerFrame } from "../../core/protocol.ts";
 import { MAX_HISTORY_PAGE } from "../../core/limits.ts";
 import { EMPTY_THREAD, firstSeq, lastSeq, mergeMessages, type Thread } from "./thread.ts";
+import { setMap } from "./signal_map.ts";
 
 /** Messages requested per history page. */
 export const HISTORY_PAGE = 50;
@@ -38,13 +39,6 @@ export function createHistoryLoader(
   const { threads } = deps;
   const pending = new Map<string, Kind[]>();
 
-  function put(id: string, t: Thread | undefined) {
-    const next = new Map(threads.value);
-    if (t === undefined) next.delete(id);
-    else next.set(id, t);
-    threads.value = next;
-  }
-
   function request(id: string, kind: Kind, window: { afterSeq?: number; beforeSeq?: number }) {
     const limit = kind === "newer" ? MAX_HISTORY_PAGE : HISTORY_PAGE;
     if (!deps.send({ type: "sync", conversationId: id, ...window, limit })) return false;
@@ -55,7 +49,7 @@ export function createHistoryLoader(
   function ensure(id: string) {
     const t = threads.value.get(id);
     if (t?.loaded || pending.get(id)?.includes("latest")) return;
-    if (!t) put(id, EMPTY_THREAD);
+    if (!t) setMap(threads, id, EMPTY_THREAD);
     request(id, "latest", {});
   }
 
@@ -64,7 +58,9 @@ export function createHistoryLoader(
     loadOlder(id) {
       const t = threads.value.get(id);
       if (!t || !t.loaded || !t.hasMore || t.loadingOlder) return;
-      if (request(id, "older", { beforeSeq: firstSeq(t) })) put(id, { ...t, loadingOlder: true });
+      if (request(id, "older", { beforeSeq: firstSeq(t) })) {
+        setMap(threads, id, { ...t, loadingOlder: true });
+      }
     },
     reset(keepId) {
       pending.clear();
@@ -84,7 +80,7 @@ export function createHistoryLoader(
       // For "newer" pages `hasMore` speaks of older messages, which we already know about.
       if (kind !== "newer") next.hasMore = f.hasMore;
       if (kind === "older") next.loadingOlder = false;
-      put(f.conversationId, next);
+      setMap(threads, f.conversationId, next);
       const last = f.messages.at(-1);
       if (kind === "newer" && last && f.messages.length >= MAX_HISTORY_PAGE) {
         request(f.conversationId, "newer", { afterSeq: last.seq });
@@ -95,7 +91,7 @@ export function createHistoryLoader(
       const t = threads.value.get(id);
       if (!t || (t.loaded && !t.loadingOlder)) return;
       pending.get(id)?.shift();
-      put(id, { ...t, loaded: true, loadingOlder: false });
+      setMap(threads, id, { ...t, loaded: true, loadingOlder: false });
     },
   };
 }

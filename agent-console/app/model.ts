@@ -17,7 +17,7 @@ import type {
   VisitorInfo,
 } from "../../core/protocol.ts";
 import { MAX_BODY_CHARS } from "../../core/limits.ts";
-import type { ConsoleApi } from "./api.ts";
+import { type ConsoleApi, errorText } from "./api.ts";
 import type { ConnectionState } from "./connection.ts";
 import { createHistoryLoader } from "./history.ts";
 import { createInbox } from "./inbox.ts";
@@ -26,12 +26,11 @@ import { mergeMessages, type PendingMessage } from "./thread.ts";
 import type { Thread } from "./thread.ts";
 import { createOwnTyping } from "./own_typing.ts";
 import { createSendQueue } from "./send_queue.ts";
+import { setMap } from "./signal_map.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
 import { defaultTimers, type Timers } from "./timers.ts";
-import { createTyping, type TypingState } from "./typing.ts";
+import { createTyping } from "./typing.ts";
 import type { ViewName } from "./views.ts";
-
-export type { Notice, PendingMessage, Thread, Timers, TypingState, ViewName };
 
 /** Something the UI may want to announce (sound, desktop notification). */
 export type ConsoleEvent = {
@@ -60,8 +59,6 @@ export interface ConsoleModelDeps {
   /** How long a typing indicator lives without a refresh. */
   typingTtlMs?: number;
 }
-
-export { HISTORY_PAGE } from "./history.ts";
 
 const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const timers = deps.timers ?? defaultTimers;
@@ -104,13 +101,6 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const history = createHistoryLoader({ threads, send: deps.send });
   const ownTyping = createOwnTyping({ send: deps.send, timers, now });
   const sender = createSendQueue({ outbox, send: sendPending, timers, random: deps.random });
-
-  function setMap<K, V>(s: { value: ReadonlyMap<K, V> }, key: K, value: V | undefined) {
-    const next = new Map(s.value);
-    if (value === undefined) next.delete(key);
-    else next.set(key, value);
-    s.value = next;
-  }
 
   const notice = notices.show;
 
@@ -509,10 +499,6 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     }
   }
 });
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** One agent connection's state and actions. Dispose with `model[Symbol.dispose]()`. */
 export type ConsoleModel = InstanceType<typeof ConsoleModelClass>;

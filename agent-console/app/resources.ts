@@ -13,6 +13,7 @@ import {
   type AgentUpdate,
   ApiError,
   type ConsoleApi,
+  errorText,
   type NewAgent,
   type SearchHit,
 } from "./api.ts";
@@ -26,15 +27,8 @@ export interface ResourcesDeps {
   onAgent(agent: AgentInfo): void;
 }
 
-/** The text of an error for a notice. */
-export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 const ResourcesClass = createModel((deps: ResourcesDeps) => {
   const canned = signal<readonly CannedResponse[]>([]);
-  const cannedLoaded = signal(false);
   const searchQuery = signal("");
   const searchHits = signal<readonly SearchHit[] | null>(null);
   const searching = signal(false);
@@ -46,7 +40,6 @@ const ResourcesClass = createModel((deps: ResourcesDeps) => {
 
   return {
     canned: sortedCanned,
-    cannedLoaded,
     searchQuery,
     searchHits,
     searching,
@@ -56,7 +49,6 @@ const ResourcesClass = createModel((deps: ResourcesDeps) => {
     async loadCanned() {
       try {
         canned.value = await deps.api.canned();
-        cannedLoaded.value = true;
       } catch (err) {
         deps.notify(`Could not load canned responses: ${errorText(err)}`);
       }

@@ -6,6 +6,7 @@
  */
 
 import { type ReadonlySignal, signal } from "@preact/signals";
+import { setMap } from "./signal_map.ts";
 import type { Timers } from "./timers.ts";
 
 /** Typing in one conversation. */
@@ -44,10 +45,11 @@ export function createTyping(opts: { timers: Timers; ttlMs: number }): TypingSto
     const prev = state.value.get(conversationId) ?? { visitor: null, agents: [] };
     const next = fn(prev);
     if (next === prev) return;
-    const map = new Map(state.value);
-    if (next.visitor === null && next.agents.length === 0) map.delete(conversationId);
-    else map.set(conversationId, next);
-    state.value = map;
+    setMap(
+      state,
+      conversationId,
+      next.visitor === null && next.agents.length === 0 ? undefined : next,
+    );
   }
 
   function remove(conversationId: string, kind: "visitor" | "agent", agentId: string | null) {
