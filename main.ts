@@ -5,7 +5,7 @@
  * @module
  */
 
-import { startCluster } from "./core/cluster.ts";
+import { startCluster } from "./core/cluster/start.ts";
 import { createStore } from "./db/mod.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { createLogger } from "./server/logger.ts";

@@ -6,7 +6,7 @@
  */
 
 import { freshDatabase } from "../tests/helpers/database.ts";
-import { type ParleyProcess, signIn, startParley } from "./server_process.ts";
+import { type ParleyProcess, signIn, startParley } from "../tests/helpers/parley_process.ts";
 import { Worker } from "./worker_client.ts";
 
 /** A backend under test. */

@@ -11,7 +11,7 @@
  */
 
 import { type BenchContext, sleep } from "./context.ts";
-import type { ParleyProcess } from "./server_process.ts";
+import type { ParleyProcess } from "../tests/helpers/parley_process.ts";
 import { CpuMeter } from "./cpu.ts";
 import { Histogram } from "./histogram.ts";
 import { merged, type ScenarioResult } from "./result.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { ErrorCode } from "./codes.ts";
-import type { ErrorFrame } from "./protocol.ts";
-import { ValidationError } from "./validate.ts";
-import { validationCode } from "./protocol.ts";
+import { StoreError, StoreUnavailableError } from "../db/store.ts";
+import { ErrorCode } from "../protocol/codes.ts";
+import { type ErrorFrame, validationCode } from "../protocol/frames.ts";
+import { ValidationError } from "../protocol/validate.ts";
 
 /** A domain error with a stable code from {@link ErrorCode}. */
 export class ParleyError extends Error {
@@ -25,25 +25,22 @@ export class ParleyError extends Error {
   }
 }
 
-/** Duck-typed store errors, so the core does not depend on the db module's classes. */
-function storeCode(err: Error): ErrorCode | null {
-  if (err.name === "StoreUnavailableError") return ErrorCode.Unavailable;
-  if (err.name === "StoreError") {
-    const code = (err as Error & { code?: string }).code;
-    if (code === "not_found") return ErrorCode.NotFound;
-    if (code === "conflict") return ErrorCode.Conflict;
-    return ErrorCode.BadFrame;
-  }
-  return null;
-}
+/** The client-facing code of a store error. */
+const STORE_CODES: Record<StoreError["code"], ErrorCode> = {
+  not_found: ErrorCode.NotFound,
+  conflict: ErrorCode.Conflict,
+  invalid: ErrorCode.BadFrame,
+};
 
 /** Normalises anything thrown into a {@link ParleyError}; unknown errors become `internal`. */
 export function toParleyError(err: unknown): ParleyError {
   if (err instanceof ParleyError) return err;
   if (err instanceof ValidationError) return new ParleyError(validationCode(err), err.message);
-  if (err instanceof Error) {
-    const code = storeCode(err);
-    if (code !== null) return new ParleyError(code, err.message, { cause: err });
+  if (err instanceof StoreUnavailableError) {
+    return new ParleyError(ErrorCode.Unavailable, err.message, { cause: err });
+  }
+  if (err instanceof StoreError) {
+    return new ParleyError(STORE_CODES[err.code], err.message, { cause: err });
   }
   return new ParleyError(ErrorCode.Internal, "Internal error", { cause: err });
 }

@@ -6,22 +6,22 @@
  */
 
 import type { Store } from "../db/store.ts";
-import { openAgentSession } from "./agent_session.ts";
-import type { Bus } from "./bus.ts";
-import { ChatService, type CoreOptions, type VisitorContext } from "./chat.ts";
-import { CloseCode } from "./codes.ts";
-import { startFanout } from "./fanout.ts";
-import { InFlight } from "./in_flight.ts";
+import { openAgentSocket } from "./sockets/agent_socket.ts";
+import type { Bus } from "./cluster/bus.ts";
+import { ChatService, type CoreOptions, type VisitorContext } from "./chat/service.ts";
+import { CloseCode } from "../protocol/codes.ts";
+import { startFanout } from "./chat/fanout.ts";
+import { InFlight } from "./sockets/in_flight.ts";
 import type { Logger } from "./log.ts";
-import type { Peer } from "./peer.ts";
-import { createLocalPresence, type Presence } from "./presence.ts";
+import type { Peer } from "./sockets/peer.ts";
+import { createLocalPresence, type Presence } from "./chat/presence.ts";
 import { KeyedLimiter } from "./rate_limit.ts";
-import { Registry } from "./registry.ts";
-import { startSessionWatch } from "./session_watch.ts";
-import { startSweeper } from "./sweeper.ts";
-import type { VisitorTokenSigner } from "./tokens.ts";
-import type { SocketHandlers } from "./session.ts";
-import { openVisitorSession } from "./visitor_session.ts";
+import { Registry } from "./sockets/registry.ts";
+import { startSessionWatch } from "./accounts/session_watch.ts";
+import { startSweeper } from "./sockets/sweeper.ts";
+import type { VisitorTokenSigner } from "./accounts/tokens.ts";
+import type { SocketHandlers } from "./sockets/socket.ts";
+import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 
 export type { CoreOptions, SocketHandlers, VisitorContext };
 export { ChatService };
@@ -95,8 +95,8 @@ export function createCore(deps: CoreDeps): Core {
     registry,
     presence,
     chat,
-    openVisitor: (peer, ctx) => openVisitorSession(sessionDeps, peer, ctx),
-    openAgent: (peer, agent, hash) => openAgentSession(sessionDeps, peer, agent, hash),
+    openVisitor: (peer, ctx) => openVisitorSocket(sessionDeps, peer, ctx),
+    openAgent: (peer, agent, hash) => openAgentSocket(sessionDeps, peer, agent, hash),
     closeAll(reason) {
       for (const conn of [...registry.all]) conn.peer.close(CloseCode.ServiceRestart, reason);
     },

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ConversationSummary, Message } from "../core/protocol.ts";
+import type { ConversationSummary, Message } from "../protocol/frames.ts";
 import type {
   AgentRecord,
   AppendResult,

@@ -15,7 +15,7 @@ import type {
   ConversationSummary,
   Message,
   PageInfo,
-} from "../core/protocol.ts";
+} from "../protocol/frames.ts";
 import type { AgentRecord, CannedResponse, Conversation, Site, VisitorRecord } from "./store.ts";
 import type { Row } from "./driver.ts";
 

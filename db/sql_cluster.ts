@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Message } from "../core/protocol.ts";
+import type { Message } from "../protocol/frames.ts";
 import type { Db, Queryable } from "./driver.ts";
 import { int4, integer, messageColumns, rowToMessage, text } from "./rows.ts";
 

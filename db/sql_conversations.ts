@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConversationSummary } from "../core/protocol.ts";
+import type { ConversationSummary } from "../protocol/frames.ts";
 import { type Conversation, type ConversationQuery, StoreError } from "./store.ts";
 import type { Queryable, Row } from "./driver.ts";
 import {

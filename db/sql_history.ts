@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Message } from "../core/protocol.ts";
-import { MAX_HISTORY_PAGE } from "../core/limits.ts";
+import type { Message } from "../protocol/frames.ts";
+import { MAX_HISTORY_PAGE } from "../protocol/limits.ts";
 import type { HistoryQuery, SearchHit } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { float, int4, messageColumns, rowToMessage, text } from "./rows.ts";

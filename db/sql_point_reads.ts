@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ConversationSummary, Message } from "../core/protocol.ts";
+import type { ConversationSummary, Message } from "../protocol/frames.ts";
 import type { AgentRecord, Conversation, VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { settle, type Settled } from "./batcher.ts";

@@ -13,7 +13,10 @@ import type {
   Message,
   PageInfo,
   VisitorInfo,
-} from "../core/protocol.ts";
+} from "../protocol/frames.ts";
+import type { CannedResponse, SearchHit } from "../protocol/api.ts";
+
+export type { CannedResponse, SearchHit };
 
 /** A site (storefront) that embeds the widget. */
 export interface Site {
@@ -52,15 +55,6 @@ export interface Conversation {
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
-}
-
-/** A canned response (`/shortcut` in the console). `agentId` null means shared by the team. */
-export interface CannedResponse {
-  id: string;
-  agentId: string | null;
-  shortcut: string;
-  body: string;
-  createdAt: string;
 }
 
 /** Input for {@link Store.appendVisitorMessage}. */
@@ -111,13 +105,6 @@ export interface ConversationQuery {
   limit?: number;
   /** Only conversations updated strictly before this ISO time (paging). */
   updatedBefore?: string;
-}
-
-/** A message search hit. */
-export interface SearchHit {
-  message: Message;
-  visitorName: string;
-  rank: number;
 }
 
 /** Fields of a visitor that the real-time core may update. */

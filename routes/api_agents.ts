@@ -4,9 +4,9 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
-import { optBoolean, optInteger, optString, string } from "../core/validate.ts";
+import { optBoolean, optInteger, optString, string } from "../protocol/validate.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { json, readJson } from "./http.ts";

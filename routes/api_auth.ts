@@ -4,7 +4,7 @@
  * @module
  */
 
-import { optString, string } from "../core/validate.ts";
+import { optString, string } from "../protocol/validate.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { requireAgent, requireCsrf, SESSION_COOKIE } from "./guard.ts";
 import { getCookie, isSecure, json, readJson } from "./http.ts";

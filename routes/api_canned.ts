@@ -4,10 +4,10 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
-import { MAX_BODY_CHARS } from "../core/limits.ts";
-import { optBoolean, string } from "../core/validate.ts";
+import { MAX_BODY_CHARS } from "../protocol/limits.ts";
+import { optBoolean, string } from "../protocol/validate.ts";
 import { idParam } from "./api_inbox.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
-import type { ConversationStatus } from "../core/protocol.ts";
+import type { ConversationStatus } from "../protocol/frames.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent } from "./guard.ts";
 import { json } from "./http.ts";

@@ -4,13 +4,28 @@
  * @module
  */
 
-import type { AgentService } from "../core/agents.ts";
+import type { AgentService } from "../core/accounts/agents.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
-import type { Config } from "../server/config.ts";
 import type { Assets } from "./assets.ts";
+
+/**
+ * The part of the server's configuration the handlers read. Declared here, not imported from
+ * `server/config.ts`, so that `server/` depends on `routes/` and never the reverse; the server's
+ * `Config` satisfies it.
+ */
+export interface RoutesConfig {
+  /** Public origin when behind a proxy; null derives it per request. */
+  publicUrl: string | null;
+  /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
+  trustProxy: boolean;
+  limits: {
+    /** A socket whose unsent bytes exceed this is closed as too slow. */
+    maxBufferedBytes: number;
+  };
+}
 
 /** Mutable lifecycle state owned by the app. */
 export interface Lifecycle {
@@ -20,7 +35,7 @@ export interface Lifecycle {
 
 /** Application services shared by all handlers. */
 export interface App {
-  config: Config;
+  config: RoutesConfig;
   store: Store;
   core: Core;
   agents: AgentService;

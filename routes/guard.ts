@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import type { AgentRecord } from "../db/store.ts";
 import type { RequestContext } from "./context.ts";

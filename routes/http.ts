@@ -5,10 +5,10 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError, toParleyError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
-import { type Obj, object, parseJson } from "../core/validate.ts";
+import { type Obj, object, parseJson } from "../protocol/validate.ts";
 
 const STATUS: Record<ErrorCode, number> = {
   bad_frame: 400,

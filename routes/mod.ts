@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import * as agents from "./api_agents.ts";
 import * as auth from "./api_auth.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import type { SocketHandlers } from "../core/mod.ts";
-import { socketPeer } from "../server/socket_peer.ts";
+import { socketPeer } from "./socket_peer.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { refuseCrossOrigin, requireSession } from "./guard.ts";
 

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { AgentService } from "../core/agents.ts";
-import { type Bus, createLocalBus } from "../core/bus.ts";
-import type { Cluster } from "../core/cluster.ts";
+import { AgentService } from "../core/accounts/agents.ts";
+import { type Bus, createLocalBus } from "../core/cluster/bus.ts";
+import type { Cluster } from "../core/cluster/start.ts";
 import type { Logger } from "../core/log.ts";
 import { type Core, createCore } from "../core/mod.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
-import { createVisitorTokenSigner, randomToken } from "../core/tokens.ts";
+import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
 import { createAssets } from "../routes/assets.ts";
 import type { App } from "../routes/context.ts";

@@ -14,8 +14,8 @@ import type {
   ConversationSummary,
   Message,
   VisitorInfo,
-} from "../core/protocol.ts";
-import { parseAgentFrame } from "../core/protocol.ts";
+} from "../protocol/frames.ts";
+import { parseAgentFrame } from "../protocol/frames.ts";
 import type { CannedResponse } from "../db/store.ts";
 // The console runs under the CSP the real server sends.
 import { CONSOLE_CSP } from "../routes/assets.ts";

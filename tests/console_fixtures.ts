@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AgentInfo, ConversationSummary, Message, VisitorInfo } from "../core/protocol.ts";
+import type { AgentInfo, ConversationSummary, Message, VisitorInfo } from "../protocol/frames.ts";
 import type { FakeData } from "./console_fake_server.ts";
 
 const MIN = 60_000;

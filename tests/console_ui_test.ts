@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { stop } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { buildConsole } from "../agent-console/build.ts";
-import type { AgentServerFrame } from "../core/protocol.ts";
+import type { AgentServerFrame } from "../protocol/frames.ts";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { type FakeServer, startFakeServer } from "./console_fake_server.ts";
 import { demoData } from "./console_fixtures.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ErrorCode } from "../core/codes.ts";
+import { ErrorCode } from "../protocol/codes.ts";
 import { adminCookie, figure, rssOf, startServerProcess } from "./helpers/faults.ts";
 import { fuzzBodies, fuzzQueryValue, Rng } from "./helpers/fuzz.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { CloseCode, ErrorCode } from "../core/codes.ts";
+import { CloseCode, ErrorCode } from "../protocol/codes.ts";
 import { adminCookie, figure, rssOf, startServerProcess } from "./helpers/faults.ts";
 import { type FuzzFrame, fuzzFrames, Rng } from "./helpers/fuzz.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";

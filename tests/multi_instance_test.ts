@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type ParleyProcess, signIn, startParley } from "../bench/server_process.ts";
+import { type ParleyProcess, signIn, startParley } from "./helpers/parley_process.ts";
 import { createPostgresDb } from "../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable, SERVER_URL } from "./helpers/database.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";

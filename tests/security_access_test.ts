@@ -7,7 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { createVisitorTokenSigner, hmacHex, randomToken, sha256Hex } from "../core/tokens.ts";
+import {
+  createVisitorTokenSigner,
+  hmacHex,
+  randomToken,
+  sha256Hex,
+} from "../core/accounts/tokens.ts";
 import { ADMIN, startTestServer } from "./helpers/server.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
 

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { CloseCode } from "../core/codes.ts";
-import { MAX_BODY_CHARS, MAX_FRAME_BYTES } from "../core/limits.ts";
+import { CloseCode } from "../protocol/codes.ts";
+import { MAX_BODY_CHARS, MAX_FRAME_BYTES } from "../protocol/limits.ts";
 import { loadConfig } from "../server/config.ts";
 import { OutboxVisitor } from "./helpers/outbox_visitor.ts";
 import { ADMIN, startTestServer } from "./helpers/server.ts";

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { hmacHex, randomToken } from "../core/tokens.ts";
+import { hmacHex, randomToken } from "../core/accounts/tokens.ts";
 import { createLogger } from "../server/logger.ts";
 import { startCustomServer } from "./helpers/custom_server.ts";
 import { RawSocket } from "./helpers/raw_ws.ts";

@@ -12,8 +12,8 @@ import type {
   VisitorClientFrame,
   VisitorConversation,
   VisitorServerFrame,
-} from "../core/protocol.ts";
-import { parseVisitorFrame } from "../core/protocol.ts";
+} from "../protocol/frames.ts";
+import { parseVisitorFrame } from "../protocol/frames.ts";
 
 /** Options for {@link startFakeServer}. */
 export interface FakeServerOptions {

@@ -6,9 +6,14 @@
  * @module
  */
 
-import type { AgentInfo, ConversationSummary, Message, VisitorInfo } from "../../core/protocol.ts";
-import type { CannedResponse } from "../../db/store.ts";
-import { object } from "../../core/validate.ts";
+import type {
+  AgentInfo,
+  ConversationSummary,
+  Message,
+  VisitorInfo,
+} from "../../protocol/frames.ts";
+import type { CannedResponse } from "../../protocol/api.ts";
+import { object } from "../../protocol/validate.ts";
 import {
   decodeAgent,
   decodeCanned,

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { AgentClientFrame, AgentServerFrame } from "../../core/protocol.ts";
-import { CloseCode, FATAL_CLOSE_CODES } from "../../core/codes.ts";
+import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
+import { CloseCode, FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 import { decodeServerFrame } from "./decode.ts";
 
 /** Where the socket is in its life. */

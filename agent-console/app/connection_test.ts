@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { AgentServerFrame } from "../../core/protocol.ts";
+import type { AgentServerFrame } from "../../protocol/frames.ts";
 import {
   backoffDelay,
   type ConnectionState,

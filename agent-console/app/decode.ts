@@ -19,11 +19,11 @@ import type {
   Message,
   PageInfo,
   VisitorInfo,
-} from "../../core/protocol.ts";
-import type { ErrorCode } from "../../core/codes.ts";
-import { ErrorCode as Codes } from "../../core/codes.ts";
-import { type Obj, object, oneOf as pick, ValidationError } from "../../core/validate.ts";
-import type { CannedResponse } from "../../db/store.ts";
+} from "../../protocol/frames.ts";
+import type { ErrorCode } from "../../protocol/codes.ts";
+import { ErrorCode as Codes } from "../../protocol/codes.ts";
+import { type Obj, object, oneOf as pick, ValidationError } from "../../protocol/validate.ts";
+import type { CannedResponse } from "../../protocol/api.ts";
 
 export { ValidationError };
 

@@ -8,8 +8,8 @@
  */
 
 import type { Signal } from "@preact/signals";
-import type { AgentClientFrame, AgentServerFrame } from "../../core/protocol.ts";
-import { MAX_HISTORY_PAGE } from "../../core/limits.ts";
+import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
+import { MAX_HISTORY_PAGE } from "../../protocol/limits.ts";
 import { EMPTY_THREAD, firstSeq, lastSeq, mergeMessages, type Thread } from "./thread.ts";
 import { setMap } from "./signal_map.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { computed, type ReadonlySignal } from "@preact/signals";
-import type { AgentInfo, ConversationSummary } from "../../core/protocol.ts";
+import type { AgentInfo, ConversationSummary } from "../../protocol/frames.ts";
 import { inView, isUnread, viewList, type ViewName } from "./views.ts";
 
 /** The inbox's derived state. */

@@ -15,8 +15,8 @@ import type {
   ConversationSummary,
   Message,
   VisitorInfo,
-} from "../../core/protocol.ts";
-import { MAX_BODY_CHARS } from "../../core/limits.ts";
+} from "../../protocol/frames.ts";
+import { MAX_BODY_CHARS } from "../../protocol/limits.ts";
 import { type ConsoleApi, errorText } from "./api.ts";
 import type { ConnectionState } from "./connection.ts";
 import { createHistoryLoader } from "./history.ts";

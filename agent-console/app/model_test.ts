@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { AgentServerFrame } from "../../core/protocol.ts";
+import type { AgentServerFrame } from "../../protocol/frames.ts";
 import { type ConsoleEvent, createConsoleModel } from "./model.ts";
 import { agent, FakeSocket, FakeTimers, message, summary } from "./test_fakes.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AgentClientFrame } from "../../core/protocol.ts";
+import type { AgentClientFrame } from "../../protocol/frames.ts";
 import type { Timers } from "./timers.ts";
 
 /** The composer re-announces typing at most this often. */

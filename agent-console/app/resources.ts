@@ -7,8 +7,8 @@
  */
 
 import { computed, createModel, signal } from "@preact/signals";
-import type { AgentInfo } from "../../core/protocol.ts";
-import type { CannedResponse } from "../../db/store.ts";
+import type { AgentInfo } from "../../protocol/frames.ts";
+import type { CannedResponse } from "../../protocol/api.ts";
 import {
   type AgentUpdate,
   ApiError,

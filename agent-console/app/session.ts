@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AgentInfo } from "../../core/protocol.ts";
+import type { AgentInfo } from "../../protocol/frames.ts";
 import type { ConsoleApi } from "./api.ts";
 import { type Connection, createConnection } from "./connection.ts";
 import { type ConsoleEvent, type ConsoleModel, createConsoleModel } from "./model.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConversationSummary, Message } from "../../core/protocol.ts";
+import type { ConversationSummary, Message } from "../../protocol/frames.ts";
 
 /**
  * A summary from the server replacing the one we hold. `readSeq` never decreases: a broadcast

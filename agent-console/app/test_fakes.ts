@@ -10,7 +10,7 @@ import type {
   AgentInfo,
   ConversationSummary,
   Message,
-} from "../../core/protocol.ts";
+} from "../../protocol/frames.ts";
 import type { Timers } from "./timers.ts";
 
 /** Timers driven by {@link FakeTimers.advance} instead of the wall clock. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message } from "../../core/protocol.ts";
+import type { Message } from "../../protocol/frames.ts";
 
 /** A conversation's loaded history. */
 export interface Thread {

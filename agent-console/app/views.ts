@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConversationSummary } from "../../core/protocol.ts";
+import type { ConversationSummary } from "../../protocol/frames.ts";
 
 /** The inbox views, in tab order. */
 export const VIEWS = ["queue", "mine", "open", "resolved"] as const;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { rssOf, signIn } from "../../bench/server_process.ts";
+import { rssOf, signIn } from "./parley_process.ts";
 import { createPostgresDb } from "../../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "./database.ts";
 import { freePort } from "./pg_instance.ts";

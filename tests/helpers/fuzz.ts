@@ -7,7 +7,7 @@
  * @module
  */
 
-import { MAX_FRAME_BYTES } from "../../core/limits.ts";
+import { MAX_FRAME_BYTES } from "../../protocol/limits.ts";
 
 /** A small seeded PRNG (mulberry32). */
 export class Rng {

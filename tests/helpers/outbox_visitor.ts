@@ -9,7 +9,7 @@
  * @module
  */
 
-import { FATAL_CLOSE_CODES } from "../../core/codes.ts";
+import { FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 
 /** Messages sent and not yet acknowledged, at most. */
 export const WINDOW = 5;

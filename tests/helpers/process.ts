@@ -6,7 +6,7 @@
  * @module
  */
 
-import { readOutput, spawnMain } from "../../bench/server_process.ts";
+import { readOutput, spawnMain } from "./parley_process.ts";
 import { ADMIN } from "./server.ts";
 
 /** A Parley child process. */

@@ -11,7 +11,7 @@ import { silentLogger } from "../../core/log.ts";
 import { loadConfig } from "../../server/config.ts";
 import { type RunningServer, startServer } from "../../server/app.ts";
 import { createLogger } from "../../server/logger.ts";
-import { signIn } from "../../bench/server_process.ts";
+import { signIn } from "./parley_process.ts";
 import { freshDatabase } from "./database.ts";
 import { TestSocket } from "./ws_client.ts";
 
@@ -105,7 +105,7 @@ export async function startTestServer(
       const name = o.name ?? `Agent ${suffix}`;
       const email = o.email ?? `agent-${suffix}@test.local`;
       const password = o.password ?? "agent-password-1";
-      const { hashPassword } = await import("../../core/passwords.ts");
+      const { hashPassword } = await import("../../core/accounts/passwords.ts");
       const agent = await store.createAgent({
         email,
         name,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message, VisitorConversation } from "../../core/protocol.ts";
+import type { Message, VisitorConversation } from "../../protocol/frames.ts";
 import { fakeSockets, manualClock, MemoryStorage } from "./_testing.ts";
 import { createChatModel } from "./model.ts";
 import { createVisitorStore } from "./outbox.ts";

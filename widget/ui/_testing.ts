@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { VisitorClientFrame, VisitorServerFrame } from "../../core/protocol.ts";
+import type { VisitorClientFrame, VisitorServerFrame } from "../../protocol/frames.ts";
 import type { Clock, SocketFactory, SocketHandlers, TimerId } from "./connection.ts";
 import type { StorageLike } from "./outbox.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { CloseCode } from "../../core/codes.ts";
-import type { VisitorClientFrame } from "../../core/protocol.ts";
+import type { CloseCode } from "../../protocol/codes.ts";
+import type { VisitorClientFrame } from "../../protocol/frames.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { parseServerFrame, type ServerFrame } from "./frames.ts";
 

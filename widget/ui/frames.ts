@@ -11,7 +11,7 @@ import type {
   TeamInfo,
   VisitorConversation,
   VisitorServerFrame,
-} from "../../core/protocol.ts";
+} from "../../protocol/frames.ts";
 
 /**
  * A server frame as the widget sees it: like {@link VisitorServerFrame}, except that an error's

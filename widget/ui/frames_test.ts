@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FATAL_CLOSE_CODES } from "../../core/codes.ts";
+import { FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 import { FATAL_CODES } from "./connection.ts";
 import { parseServerFrame } from "./frames.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AuthorKind, Message } from "../../core/protocol.ts";
+import type { AuthorKind, Message } from "../../protocol/frames.ts";
 import type { PendingMessage } from "./outbox.ts";
 
 /** Delivery state of a visitor's message. */

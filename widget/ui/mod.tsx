@@ -9,7 +9,7 @@
 
 import { effect } from "@preact/signals";
 import { render } from "preact";
-import type { Message, PageInfo } from "../../core/protocol.ts";
+import type { Message, PageInfo } from "../../protocol/frames.ts";
 import { type MountUi, storageKey, UI_READY_EVENT } from "../api.ts";
 import { Panel } from "./components/Panel.tsx";
 import { type Strings, translator } from "./i18n.ts";

@@ -9,14 +9,14 @@
  */
 
 import { batch, computed, effect, type ReadonlySignal, signal } from "@preact/signals";
-import type { ErrorCode } from "../../core/codes.ts";
+import type { ErrorCode } from "../../protocol/codes.ts";
 import type {
   Message,
   PageInfo,
   TeamInfo,
   VisitorClientFrame,
   VisitorConversation,
-} from "../../core/protocol.ts";
+} from "../../protocol/frames.ts";
 import type { Attributes, Identity } from "../api.ts";
 import { backoffDelay } from "./backoff.ts";
 import {

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Message } from "../../core/protocol.ts";
+import type { Message } from "../../protocol/frames.ts";
 import { type FakeSocket, MemoryStorage } from "./_testing.ts";
 import { ack, KEY, setupChat } from "./_model_testing.ts";
 

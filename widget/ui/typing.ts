@@ -6,8 +6,8 @@
  * @module
  */
 
-import { MAX_PREVIEW_CHARS } from "../../core/limits.ts";
-import type { VisitorClientFrame } from "../../core/protocol.ts";
+import { MAX_PREVIEW_CHARS } from "../../protocol/limits.ts";
+import type { VisitorClientFrame } from "../../protocol/frames.ts";
 import type { Clock, TimerId } from "./connection.ts";
 
 /** Typing notices are sent at most this often while the visitor types. */

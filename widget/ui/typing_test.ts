@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { VisitorClientFrame } from "../../core/protocol.ts";
+import type { VisitorClientFrame } from "../../protocol/frames.ts";
 import { manualClock } from "./_testing.ts";
 import { createTypingNotifier, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from "./typing.ts";
 

@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import type { ConversationStatus } from "../../../core/protocol.ts";
-import type { CannedResponse } from "../../../db/store.ts";
+import type { ConversationStatus } from "../../../protocol/frames.ts";
+import type { CannedResponse } from "../../../protocol/api.ts";
 import type { Session } from "../session.ts";
 
 /** Canned responses matching the `/query` typed at the start of the composer. */

@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import type { ConversationSummary } from "../../../core/protocol.ts";
+import type { ConversationSummary } from "../../../protocol/frames.ts";
 import { visitorLabel } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import type { Session } from "../session.ts";

@@ -1,4 +1,4 @@
-import type { ConversationSummary } from "../../../core/protocol.ts";
+import type { ConversationSummary } from "../../../protocol/frames.ts";
 import { timeAgo, visitorLabel } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import { formatHash } from "../router.ts";

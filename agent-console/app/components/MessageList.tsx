@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import type { Message } from "../../../core/protocol.ts";
+import type { Message } from "../../../protocol/frames.ts";
 import { clockTime, fullTime } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import { EMPTY_THREAD, type PendingMessage, threadItems } from "../thread.ts";

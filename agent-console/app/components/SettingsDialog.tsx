@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
-import type { AgentInfo } from "../../../core/protocol.ts";
+import type { AgentInfo } from "../../../protocol/frames.ts";
 import type { Auth } from "../auth.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import type { ConversationSummary, VisitorInfo } from "../../../core/protocol.ts";
+import type { ConversationSummary, VisitorInfo } from "../../../protocol/frames.ts";
 import { agoText, describeUserAgent, isWebUrl, localTime, visitorLabel } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import { formatHash } from "../router.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { JSX, RefObject } from "preact";
-import { MAX_BODY_CHARS } from "../../../core/limits.ts";
+import { MAX_BODY_CHARS } from "../../../protocol/limits.ts";
 import { SendIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 

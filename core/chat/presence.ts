@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { AgentStatus } from "./protocol.ts";
-import type { Registry } from "./registry.ts";
+import type { AgentStatus } from "../../protocol/frames.ts";
+import type { Registry } from "../sockets/registry.ts";
 
 /** Answers presence questions for the fan-out and routing. */
 export interface Presence {

@@ -5,11 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { createStore, type DbStore } from "../db/mod.ts";
-import type { Db } from "../db/driver.ts";
-import { ClusterStore } from "../db/sql_cluster.ts";
+import { createStore, type DbStore } from "../../db/mod.ts";
+import type { Db } from "../../db/driver.ts";
+import { ClusterStore } from "../../db/sql_cluster.ts";
 import type { BusEvent } from "./bus.ts";
-import { silentLogger } from "./log.ts";
+import { silentLogger } from "../log.ts";
 import { PgBus } from "./pg_bus.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };

@@ -14,9 +14,9 @@
  * @module
  */
 
-import type { Message } from "./protocol.ts";
-import type { Db, Queryable } from "../db/driver.ts";
-import type { ChangedConversation, MessageRange } from "../db/sql_cluster.ts";
+import type { Message } from "../../protocol/frames.ts";
+import type { Db, Queryable } from "../../db/driver.ts";
+import type { ChangedConversation, MessageRange } from "../../db/sql_cluster.ts";
 import type { Bus, BusEvent, BusListener } from "./bus.ts";
 import {
   type AgentState,
@@ -28,7 +28,7 @@ import {
   utf8Length,
   type WireBatch,
 } from "./bus_wire.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 import { SeqTracker } from "./seq_tracker.ts";
 
 /** The reads the bus needs (implemented by `db/sql_cluster.ts`). */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createLocalBus } from "./bus.ts";
-import { silentLogger } from "./log.ts";
-import type { Peer } from "./peer.ts";
-import { TokenBucket } from "./rate_limit.ts";
-import { type AgentConn, Registry } from "./registry.ts";
+import { createLocalBus } from "../cluster/bus.ts";
+import { silentLogger } from "../log.ts";
+import type { Peer } from "../sockets/peer.ts";
+import { TokenBucket } from "../rate_limit.ts";
+import { type AgentConn, Registry } from "../sockets/registry.ts";
 import { checkSessions, type SessionWatchDeps } from "./session_watch.ts";
 
 function agentConn(agentId: string, sessionHash: string, closes: string[]): AgentConn {

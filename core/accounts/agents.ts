@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { AgentPatch, AgentRecord, Store } from "../db/store.ts";
-import type { Bus } from "./bus.ts";
-import { ErrorCode } from "./codes.ts";
-import { ParleyError } from "./errors.ts";
+import { type AgentPatch, type AgentRecord, type Store, StoreError } from "../../db/store.ts";
+import type { Bus } from "../cluster/bus.ts";
+import { ErrorCode } from "../../protocol/codes.ts";
+import { ParleyError } from "../errors.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
-import type { KeyedLimiter } from "./rate_limit.ts";
+import type { KeyedLimiter } from "../rate_limit.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
 /** Collaborators of {@link AgentService}. */
@@ -172,7 +172,7 @@ async function createOrIgnore(store: Store, email: string, passwordHash: string)
     return true;
   } catch (err) {
     // Another instance starting at the same moment created it first.
-    if (err instanceof Error && err.name === "StoreError") return false;
+    if (err instanceof StoreError) return false;
     throw err;
   }
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ConversationSummary, Message } from "./protocol.ts";
+import type { ConversationSummary, Message } from "../../protocol/frames.ts";
 
 /** Everything that fans out to sockets. */
 export type BusEvent =

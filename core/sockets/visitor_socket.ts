@@ -5,27 +5,31 @@
  * @module
  */
 
-import type { VisitorContext } from "./chat.ts";
-import { CloseCode, ErrorCode } from "./codes.ts";
-import { errorFrame, ParleyError, toParleyError } from "./errors.ts";
-import { parseVisitorFrame, type VisitorClientFrame, type VisitorServerFrame } from "./protocol.ts";
+import type { VisitorContext } from "../chat/service.ts";
+import { CloseCode, ErrorCode } from "../../protocol/codes.ts";
+import { errorFrame, ParleyError, toParleyError } from "../errors.ts";
+import {
+  parseVisitorFrame,
+  type VisitorClientFrame,
+  type VisitorServerFrame,
+} from "../../protocol/frames.ts";
 import type { Peer } from "./peer.ts";
-import { TokenBucket } from "./rate_limit.ts";
+import { TokenBucket } from "../rate_limit.ts";
 import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
-import { clearTyping } from "./typing.ts";
+import { clearTyping } from "../chat/typing.ts";
 import { SendOrder } from "./send_order.ts";
 import {
   acknowledge,
-  endSession,
+  endSocket,
   presenceEvent,
-  type SessionDeps,
+  type SocketDeps,
   type SocketHandlers,
-} from "./session.ts";
+} from "./socket.ts";
 import type { VisitorConn } from "./registry.ts";
 
 /** Starts the protocol on a freshly upgraded visitor socket. */
-export function openVisitorSession(
-  deps: SessionDeps,
+export function openVisitorSocket(
+  deps: SocketDeps,
   peer: Peer,
   ctx: VisitorContext,
 ): SocketHandlers {
@@ -216,7 +220,7 @@ export function openVisitorSession(
     onClose() {
       if (closed) return;
       closed = true;
-      endSession(deps, conn, queue);
+      endSocket(deps, conn, queue);
     },
   };
 }

@@ -5,25 +5,29 @@
  * @module
  */
 
-import { ErrorCode } from "./codes.ts";
-import { errorFrame, ParleyError, toParleyError } from "./errors.ts";
+import { ErrorCode } from "../../protocol/codes.ts";
+import { errorFrame, ParleyError, toParleyError } from "../errors.ts";
 import type { Peer } from "./peer.ts";
-import { type AgentClientFrame, type AgentServerFrame, parseAgentFrame } from "./protocol.ts";
-import { TokenBucket } from "./rate_limit.ts";
+import {
+  type AgentClientFrame,
+  type AgentServerFrame,
+  parseAgentFrame,
+} from "../../protocol/frames.ts";
+import { TokenBucket } from "../rate_limit.ts";
 import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
-import { clearTyping } from "./typing.ts";
+import { clearTyping } from "../chat/typing.ts";
 import type { AgentConn } from "./registry.ts";
 import {
   acknowledge,
-  endSession,
+  endSocket,
   presenceEvent,
-  type SessionDeps,
+  type SocketDeps,
   type SocketHandlers,
-} from "./session.ts";
+} from "./socket.ts";
 
 /** Starts the protocol on an authenticated agent socket. */
-export function openAgentSession(
-  deps: SessionDeps,
+export function openAgentSocket(
+  deps: SocketDeps,
   peer: Peer,
   agent: { id: string; name: string },
   sessionHash: string,
@@ -155,7 +159,7 @@ export function openAgentSession(
     onClose() {
       if (closed) return;
       closed = true;
-      endSession(deps, conn, queue);
+      endSocket(deps, conn, queue);
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseAgentFrame, parseVisitorFrame, UnknownTypeError } from "./protocol.ts";
+import { parseAgentFrame, parseVisitorFrame, UnknownTypeError } from "./frames.ts";
 import { ValidationError } from "./validate.ts";
 
 Deno.test("parseVisitorFrame returns typed frames and drops unknown fields", () => {

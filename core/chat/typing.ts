@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Bus } from "./bus.ts";
-import type { ChatService } from "./chat.ts";
-import type { Conn } from "./registry.ts";
+import type { Bus } from "../cluster/bus.ts";
+import type { ChatService } from "./service.ts";
+import type { Conn } from "../sockets/registry.ts";
 
 /** Publishes `active: false` for the conversation `conn` is typing in, if any. */
 export async function clearTyping(conn: Conn, bus: Bus, chat: ChatService): Promise<void> {

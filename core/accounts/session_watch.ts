@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { Bus } from "./bus.ts";
-import { CloseCode } from "./codes.ts";
-import type { Logger } from "./log.ts";
-import type { AgentConn, Registry } from "./registry.ts";
+import type { Bus } from "../cluster/bus.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import type { Logger } from "../log.ts";
+import type { AgentConn, Registry } from "../sockets/registry.ts";
 
 /** What the watch needs. */
 export interface SessionWatchDeps {

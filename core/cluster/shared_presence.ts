@@ -13,14 +13,14 @@
  * @module
  */
 
-import type { Queryable } from "../db/driver.ts";
-import type { ClusterStore } from "../db/sql_cluster.ts";
+import type { Queryable } from "../../db/driver.ts";
+import type { ClusterStore } from "../../db/sql_cluster.ts";
 import type { AgentState } from "./bus_wire.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 import type { PgBus, PresenceLink } from "./pg_bus.ts";
-import type { Presence } from "./presence.ts";
-import type { AgentStatus } from "./protocol.ts";
-import type { Registry } from "./registry.ts";
+import type { Presence } from "../chat/presence.ts";
+import type { AgentStatus } from "../../protocol/frames.ts";
+import type { Registry } from "../sockets/registry.ts";
 
 /** Options of {@link SharedPresence}. */
 export interface SharedPresenceOptions {

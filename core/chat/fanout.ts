@@ -10,15 +10,15 @@
  * @module
  */
 
-import type { Store } from "../db/store.ts";
-import type { Bus, BusEvent } from "./bus.ts";
-import type { ChatService } from "./chat.ts";
-import { CloseCode } from "./codes.ts";
-import type { Logger } from "./log.ts";
+import type { Store } from "../../db/store.ts";
+import type { Bus, BusEvent } from "../cluster/bus.ts";
+import type { ChatService } from "./service.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import type { Logger } from "../log.ts";
 import type { Presence } from "./presence.ts";
 import { DeliveryOrder } from "./delivery_order.ts";
-import type { AgentServerFrame, Message, VisitorServerFrame } from "./protocol.ts";
-import type { Registry } from "./registry.ts";
+import type { AgentServerFrame, Message, VisitorServerFrame } from "../../protocol/frames.ts";
+import type { Registry } from "../sockets/registry.ts";
 
 /** Dependencies of the fan-out. */
 export interface FanoutDeps {

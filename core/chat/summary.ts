@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { AppendResult } from "../db/store.ts";
-import type { ConversationSummary } from "./protocol.ts";
+import type { AppendResult } from "../../db/store.ts";
+import type { ConversationSummary } from "../../protocol/frames.ts";
 
 /**
  * The summary as of a stored visitor message, or null when it cannot be known without a read

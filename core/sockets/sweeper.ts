@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { Bus } from "./bus.ts";
-import type { ChatService, CoreOptions } from "./chat.ts";
-import { CloseCode } from "./codes.ts";
-import type { Logger } from "./log.ts";
+import type { Bus } from "../cluster/bus.ts";
+import type { ChatService, CoreOptions } from "../chat/service.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import type { Logger } from "../log.ts";
 import type { Registry } from "./registry.ts";
-import { clearTyping } from "./typing.ts";
+import { clearTyping } from "../chat/typing.ts";
 
 /** How long a socket may stay open without a successful `hello`. */
 export const HELLO_TIMEOUT_MS = 10_000;

@@ -5,18 +5,18 @@
  * @module
  */
 
-import type { Bus, BusEvent } from "./bus.ts";
-import type { ChatService, CoreOptions } from "./chat.ts";
+import type { Bus, BusEvent } from "../cluster/bus.ts";
+import type { ChatService, CoreOptions } from "../chat/service.ts";
 import type { InFlight } from "./in_flight.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 import type { Peer } from "./peer.ts";
-import type { Presence } from "./presence.ts";
-import type { AckFrame, Message } from "./protocol.ts";
+import type { Presence } from "../chat/presence.ts";
+import type { AckFrame, Message } from "../../protocol/frames.ts";
 import type { Conn, Registry } from "./registry.ts";
-import { clearTyping } from "./typing.ts";
+import { clearTyping } from "../chat/typing.ts";
 
 /** What a socket session needs. */
-export interface SessionDeps {
+export interface SocketDeps {
   chat: ChatService;
   bus: Bus;
   registry: Registry;
@@ -43,7 +43,7 @@ export interface SocketHandlers {
  * socket, clears its typing indicator, and tells everyone when it was the last socket of its
  * visitor or agent (presence).
  */
-export function endSession(deps: SessionDeps, conn: Conn, queue: Promise<void>): void {
+export function endSocket(deps: SocketDeps, conn: Conn, queue: Promise<void>): void {
   const last = deps.registry.remove(conn);
   if (conn.kind === "visitor" && !conn.visitorId) return;
   queue.finally(async () => {
@@ -73,7 +73,7 @@ export function presenceEvent(conn: Conn): BusEvent {
  * from another instance) would let a reconnect skip that message.
  */
 export async function acknowledge(
-  deps: SessionDeps,
+  deps: SocketDeps,
   peer: Peer,
   clientId: string,
   message: Message,

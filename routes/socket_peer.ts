@@ -12,9 +12,9 @@
  * @module
  */
 
-import { CloseCode } from "../core/codes.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import type { LogFields, Logger } from "../core/log.ts";
-import type { Peer } from "../core/peer.ts";
+import type { Peer } from "../core/sockets/peer.ts";
 
 /** How long a close handshake may take before the peer is treated as gone. */
 export const CLOSE_GRACE_MS = 3000;

@@ -6,7 +6,7 @@
  */
 
 import type { Peer } from "./peer.ts";
-import type { TokenBucket } from "./rate_limit.ts";
+import type { TokenBucket } from "../rate_limit.ts";
 
 /** State shared by every connection. */
 interface ConnBase {

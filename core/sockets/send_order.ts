@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { ErrorCode } from "./codes.ts";
-import { ParleyError } from "./errors.ts";
+import type { ErrorCode } from "../../protocol/codes.ts";
+import { ParleyError } from "../errors.ts";
 
 /**
  * How long a hold lasts without the held message being sent again. Clients resend well within

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { AppendResult, Conversation, Store, VisitorRecord } from "../db/store.ts";
-import type { Bus } from "./bus.ts";
-import { ErrorCode } from "./codes.ts";
-import { ParleyError } from "./errors.ts";
-import type { Logger } from "./log.ts";
+import type { AppendResult, Conversation, Store, VisitorRecord } from "../../db/store.ts";
+import type { Bus } from "../cluster/bus.ts";
+import { ErrorCode } from "../../protocol/codes.ts";
+import { ParleyError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { friendlyName } from "./names.ts";
 import { summaryAfter } from "./summary.ts";
 import type { Presence } from "./presence.ts";
@@ -23,9 +23,9 @@ import type {
   VisitorClientFrame,
   VisitorConversation,
   VisitorInfo,
-} from "./protocol.ts";
-import type { KeyedLimiter } from "./rate_limit.ts";
-import { hmacHex, safeEqual, type VisitorTokenSigner } from "./tokens.ts";
+} from "../../protocol/frames.ts";
+import type { KeyedLimiter } from "../rate_limit.ts";
+import { hmacHex, safeEqual, type VisitorTokenSigner } from "../accounts/tokens.ts";
 
 /** Tunables of the real-time core, from the server configuration. */
 export interface CoreOptions {

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { CloseCode, ErrorCode } from "./codes.ts";
-import { errorFrame, ParleyError } from "./errors.ts";
-import { MAX_FRAME_BYTES } from "./limits.ts";
+import { CloseCode, ErrorCode } from "../../protocol/codes.ts";
+import { errorFrame, ParleyError } from "../errors.ts";
+import { MAX_FRAME_BYTES } from "../../protocol/limits.ts";
 import type { Conn } from "./registry.ts";
-import { object, parseJson } from "./validate.ts";
+import { object, parseJson } from "../../protocol/validate.ts";
 
 /**
  * Records activity and returns whether the frame may be parsed; answers with an error if not.

@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { Db } from "../db/driver.ts";
-import { ClusterStore } from "../db/sql_cluster.ts";
-import type { Logger } from "./log.ts";
+import type { Db } from "../../db/driver.ts";
+import { ClusterStore } from "../../db/sql_cluster.ts";
+import type { Logger } from "../log.ts";
 import { PgBus } from "./pg_bus.ts";
-import type { Presence } from "./presence.ts";
-import type { Registry } from "./registry.ts";
+import type { Presence } from "../chat/presence.ts";
+import type { Registry } from "../sockets/registry.ts";
 import { SharedPresence } from "./shared_presence.ts";
 
 /** Timings of the cluster; the defaults are documented in `docs/scaling.md`. */
