@@ -210,16 +210,40 @@ export type VisitorServerFrame =
 export type AgentClientFrame =
   | { type: "message"; conversationId: string; clientId: string; body: string; note?: boolean }
   | { type: "typing"; conversationId: string; active: boolean }
-  | { type: "accept"; conversationId: string }
-  | { type: "transfer"; conversationId: string; agentId: string }
-  | { type: "resolve"; conversationId: string }
-  | { type: "reopen"; conversationId: string }
-  | { type: "presence"; status: "online" | "away" }
-  | { type: "read"; conversationId: string; seq: number }
-  | { type: "sync"; conversationId: string; afterSeq?: number; beforeSeq?: number; limit?: number }
-  | { type: "visitor"; visitorId: string }
+  | AgentCommand
   | { type: "ping" }
   | { type: "pong" };
+
+/**
+ * The agent frames that are commands: each may carry a `requestId`, and a command that carries one
+ * gets exactly one reply that echoes it: the `error` that refuses it, its own reply frame
+ * (`history` for `sync`, `visitor` for `visitor`), or else a `done`. A command without one is
+ * handled the same, with no `done` (older clients keep working).
+ */
+export type AgentCommand =
+  & (
+    | { type: "accept"; conversationId: string }
+    | { type: "transfer"; conversationId: string; agentId: string }
+    | { type: "resolve"; conversationId: string }
+    | { type: "reopen"; conversationId: string }
+    | { type: "presence"; status: "online" | "away" }
+    | { type: "read"; conversationId: string; seq: number }
+    | {
+      type: "sync";
+      conversationId: string;
+      afterSeq?: number;
+      beforeSeq?: number;
+      limit?: number;
+    }
+    | { type: "visitor"; visitorId: string }
+  )
+  & { requestId?: string };
+
+/** Tells an agent the command with this `requestId` succeeded (see {@link AgentCommand}). */
+export interface DoneFrame {
+  type: "done";
+  requestId: string;
+}
 
 /** Frames the server sends to an agent. */
 export type AgentServerFrame =
@@ -239,6 +263,8 @@ export type AgentServerFrame =
     conversationId: string;
     messages: Message[];
     hasMore: boolean;
+    /** The `sync` command this answers, when it carried one. */
+    requestId?: string;
   }
   | {
     type: "typing";
@@ -252,12 +278,21 @@ export type AgentServerFrame =
     preview?: string;
   }
   | { type: "agent"; agent: AgentInfo }
-  | { type: "visitor"; visitor: VisitorInfo }
+  | {
+    type: "visitor";
+    visitor: VisitorInfo;
+    /** The `visitor` command this answers, when it carried one. */
+    requestId?: string;
+  }
+  | DoneFrame
   | ErrorFrame
   | { type: "ping" }
   | { type: "pong" };
 
-/** A typed error. `clientId` / `conversationId` name the request it answers, when there is one. */
+/**
+ * A typed error. `clientId` (a message), `requestId` (an agent command) and `conversationId` name
+ * the request it answers, when there is one.
+ */
 export interface ErrorFrame {
   type: "error";
   code: ErrorCode;
@@ -265,6 +300,7 @@ export interface ErrorFrame {
   /** True when retrying the same request later may succeed (e.g. database unavailable). */
   retryable?: boolean;
   clientId?: string;
+  requestId?: string;
   conversationId?: string;
 }
 
@@ -293,8 +329,18 @@ function page(o: Obj, key: string): PageInfo {
 
 function clientId(o: Obj): string {
   const v = string(o, "clientId", MAX_CLIENT_ID_CHARS, 1);
-  if (!/^[A-Za-z0-9_.:-]+$/.test(v)) throw new ValidationError("clientId has invalid characters");
+  if (!REQUEST_ID.test(v)) throw new ValidationError("clientId has invalid characters");
   return v;
+}
+
+/** Characters allowed in a `clientId` or a `requestId`. */
+const REQUEST_ID = /^[A-Za-z0-9_.:-]+$/;
+
+function requestId(o: Obj): { requestId?: string } {
+  const v = optString(o, "requestId", MAX_CLIENT_ID_CHARS);
+  if (v === undefined) return {};
+  if (!REQUEST_ID.test(v)) throw new ValidationError("requestId has invalid characters");
+  return { requestId: v };
 }
 
 function body(o: Obj): string {
@@ -406,17 +452,32 @@ export function parseAgentFrame(text: string): AgentClientFrame {
     case "accept":
     case "resolve":
     case "reopen":
-      return { type, conversationId: id(o, "conversationId") };
+      return { type, conversationId: id(o, "conversationId"), ...requestId(o) };
     case "transfer":
-      return { type, conversationId: id(o, "conversationId"), agentId: id(o, "agentId") };
+      return {
+        type,
+        conversationId: id(o, "conversationId"),
+        agentId: id(o, "agentId"),
+        ...requestId(o),
+      };
     case "presence":
-      return { type, status: oneOf(o, "status", ["online", "away"] as const) };
+      return { type, status: oneOf(o, "status", ["online", "away"] as const), ...requestId(o) };
     case "read":
-      return { type, conversationId: id(o, "conversationId"), seq: integer(o, "seq", 0, 2 ** 31) };
+      return {
+        type,
+        conversationId: id(o, "conversationId"),
+        seq: integer(o, "seq", 0, 2 ** 31),
+        ...requestId(o),
+      };
     case "sync":
-      return { type, conversationId: id(o, "conversationId"), ...historyWindow(o) };
+      return {
+        type,
+        conversationId: id(o, "conversationId"),
+        ...historyWindow(o),
+        ...requestId(o),
+      };
     case "visitor":
-      return { type, visitorId: id(o, "visitorId") };
+      return { type, visitorId: id(o, "visitorId"), ...requestId(o) };
     case "ping":
     case "pong":
       return { type };

@@ -72,3 +72,20 @@ Deno.test("deeply nested JSON is refused before it is walked further", () => {
   const deep = '{"type":"ping","x":' + "[".repeat(100) + "]".repeat(100) + "}";
   assert.throws(() => parseVisitorFrame(deep), ValidationError);
 });
+
+Deno.test("parseAgentFrame() keeps a command's requestId and refuses a malformed one", () => {
+  assert.deepEqual(
+    parseAgentFrame(JSON.stringify({ type: "accept", conversationId: "c1", requestId: "r:1" })),
+    { type: "accept", conversationId: "c1", requestId: "r:1" },
+  );
+  assert.deepEqual(
+    parseAgentFrame(JSON.stringify({ type: "sync", conversationId: "c1", limit: 5 })),
+    { type: "sync", conversationId: "c1", limit: 5 },
+  );
+  for (const requestId of ["", "a b", "x".repeat(65), 7]) {
+    assert.throws(
+      () => parseAgentFrame(JSON.stringify({ type: "resolve", conversationId: "c1", requestId })),
+      ValidationError,
+    );
+  }
+});
