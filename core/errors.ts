@@ -48,7 +48,7 @@ export function toParleyError(err: unknown): ParleyError {
 /** Builds the error frame for `err`, naming the request it answers. */
 export function errorFrame(
   err: ParleyError,
-  about: { clientId?: string; conversationId?: string } = {},
+  about: { clientId?: string; requestId?: string; conversationId?: string } = {},
 ): ErrorFrame {
   return {
     type: "error",

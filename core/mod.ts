@@ -54,6 +54,11 @@ export interface Core {
   closeAll(reason: string): void;
   /** Resolves when no frame is being handled (or after `timeoutMs`); true when drained. */
   idle(timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves once no frame or socket close is being handled and the fan-out has handled every
+   * event received so far (or after `timeoutMs` for the frames). For tests and shutdown.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** Stops timers and the fan-out. */
   stop(): void;
 }
@@ -101,6 +106,10 @@ export function createCore(deps: CoreDeps): Core {
       for (const conn of [...registry.all]) conn.peer.close(CloseCode.ServiceRestart, reason);
     },
     idle: (timeoutMs) => inFlight.idle(timeoutMs),
+    async settled(timeoutMs = 5_000) {
+      await inFlight.idle(timeoutMs);
+      await fanout.settled();
+    },
     stop() {
       stopSessionWatch();
       stopSweeper();

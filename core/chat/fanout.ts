@@ -37,6 +37,8 @@ export interface Fanout {
    * every message before it; a sender's ack waits for it so it never overtakes one of them.
    */
   delivered(conversationId: string, seq: number): Promise<void>;
+  /** Resolves once every event received so far has been handled (tests, shutdown). */
+  settled(): Promise<void>;
   /** Unsubscribes from the bus. */
   stop(): void;
 }
@@ -215,6 +217,10 @@ export function startFanout(deps: FanoutDeps): Fanout {
   });
   return {
     delivered: (conversationId, seq) => order.reached(conversationId, seq),
+    async settled() {
+      // A chain may grow while we wait: wait again until none is left.
+      while (chains.size > 0) await Promise.all(chains.values());
+    },
     stop: unsubscribe,
   };
 }

@@ -14,7 +14,7 @@ import {
   parseAgentFrame,
 } from "../../protocol/frames.ts";
 import { TokenBucket } from "../rate_limit.ts";
-import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
+import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 import { clearTyping } from "../chat/typing.ts";
 import type { AgentConn } from "./registry.ts";
 import {
@@ -25,7 +25,18 @@ import {
   type SocketHandlers,
 } from "./socket.ts";
 
-/** Starts the protocol on an authenticated agent socket. */
+/** The `requestId` a reply to `frame` echoes, if the command carried one. */
+function echo(frame: AgentClientFrame): { requestId?: string } {
+  return "requestId" in frame && frame.requestId !== undefined
+    ? { requestId: frame.requestId }
+    : {};
+}
+
+/**
+ * Starts the protocol on an authenticated agent socket. A command carrying a `requestId` gets
+ * exactly one reply echoing it: the `error` refusing it, its own reply frame (`history`,
+ * `visitor`), or else a `done` once it took effect (stored, then published).
+ */
 export function openAgentSocket(
   deps: SocketDeps,
   peer: Peer,
@@ -93,28 +104,33 @@ export function openAgentSocket(
         return;
       }
       case "accept":
-        return chat.accept(actor, frame.conversationId);
+        await chat.accept(actor, frame.conversationId);
+        break;
       case "transfer":
-        return chat.transfer(actor, frame.conversationId, frame.agentId);
+        await chat.transfer(actor, frame.conversationId, frame.agentId);
+        break;
       case "resolve":
-        return chat.resolve(actor, frame.conversationId);
+        await chat.resolve(actor, frame.conversationId);
+        break;
       case "reopen":
-        return chat.reopen(actor, frame.conversationId);
+        await chat.reopen(actor, frame.conversationId);
+        break;
       case "presence":
         deps.presence.setAgentChoice(agent.id, frame.status);
         await bus.publish({ kind: "agent", agentId: agent.id });
-        return;
+        break;
       case "read":
-        return chat.agentRead(agent.id, frame.conversationId, frame.seq);
+        await chat.agentRead(agent.id, frame.conversationId, frame.seq);
+        break;
       case "sync": {
         const page = await chat.history(frame.conversationId, frame, true);
-        send({ type: "history", conversationId: frame.conversationId, ...page });
+        send({ type: "history", conversationId: frame.conversationId, ...page, ...echo(frame) });
         return;
       }
       case "visitor": {
         const visitor = await chat.visitorInfo(frame.visitorId);
         if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
-        send({ type: "visitor", visitor });
+        send({ type: "visitor", visitor, ...echo(frame) });
         return;
       }
       case "ping":
@@ -123,30 +139,37 @@ export function openAgentSocket(
       case "pong":
         return;
     }
+    // Only commands without a reply frame of their own get here, once they took effect.
+    if (frame.requestId !== undefined) send({ type: "done", requestId: frame.requestId });
   }
 
   const stopTyping = () => clearTyping(conn, bus, chat);
 
-  function fail(err: unknown, frame: AgentClientFrame | null, clientId?: string | null): void {
+  function fail(
+    err: unknown,
+    frame: AgentClientFrame | null,
+    ids: { clientId?: string; requestId?: string } = {},
+  ): void {
     const e = toParleyError(err);
     if (e.code === ErrorCode.Internal) {
       log.error("agent frame failed", { socket: peer.id, type: frame?.type }, err);
     }
-    const about: { clientId?: string; conversationId?: string } = {};
+    const about: { clientId?: string; requestId?: string; conversationId?: string } = frame
+      ? { ...echo(frame) }
+      : { ...ids };
     if (frame && "conversationId" in frame) about.conversationId = frame.conversationId;
     if (frame?.type === "message") about.clientId = frame.clientId;
-    else if (clientId) about.clientId = clientId;
     send(errorFrame(e, about));
   }
 
   return {
     onText(text) {
-      if (!admitFrame(conn, text)) return;
+      if (!admitFrame(conn, text, { requestIds: true })) return;
       let frame: AgentClientFrame;
       try {
         frame = parseAgentFrame(text);
       } catch (err) {
-        fail(err, null, messageClientId(text));
+        fail(err, null, refusedIds(text, true));
         return;
       }
       queue = queue.then(() => closed ? undefined : deps.inFlight.run(() => handle(frame))).catch((

@@ -11,27 +11,32 @@ import { MAX_FRAME_BYTES } from "../../protocol/limits.ts";
 import type { Conn } from "./registry.ts";
 import { object, parseJson } from "../../protocol/validate.ts";
 
+/** How a socket kind reads the ids a refusal should name. */
+export interface GateOptions {
+  /** Whether frames of this socket kind carry request ids (agent commands do). */
+  requestIds: boolean;
+  /** Told when a `message` frame is refused, so the socket can hold later ones back. */
+  onRefusedMessage?: (clientId: string, err: ParleyError) => void;
+}
+
 /**
  * Records activity and returns whether the frame may be parsed; answers with an error if not.
- * A `message` frame refused for the frame budget gets a retryable error naming its client id,
- * so the sender resends it instead of waiting for an ack that never comes; `onRefusedMessage`
- * lets the session hold later messages back (see `send_order.ts`). Oversized frames count
- * against the budget too, so a flood of them ends like any other flood.
+ * A `message` frame (or a command with a request id) refused for the frame budget gets a
+ * retryable error naming its id, so the sender resends it instead of waiting for a reply that
+ * never comes; `onRefusedMessage` lets the socket hold later messages back (see
+ * `send_order.ts`). Oversized frames count against the budget too, so a flood of them ends like
+ * any other flood; they are not parsed for ids (reading them is what the limit prevents).
  */
-export function admitFrame(
-  conn: Conn,
-  text: string,
-  onRefusedMessage?: (clientId: string, err: ParleyError) => void,
-): boolean {
+export function admitFrame(conn: Conn, text: string, opts: GateOptions): boolean {
   conn.lastSeen = Date.now();
   conn.pingedAt = 0;
   if (!withinBudget(conn)) {
-    const clientId = text.length > MAX_FRAME_BYTES ? null : messageClientId(text);
+    const ids = text.length > MAX_FRAME_BYTES ? {} : refusedIds(text, opts.requestIds);
     const err = new ParleyError(ErrorCode.RateLimited, "Too many frames", {
-      retryable: clientId !== null,
+      retryable: ids.clientId !== undefined || ids.requestId !== undefined,
     });
-    conn.peer.send(errorFrame(err, clientId === null ? {} : { clientId }));
-    if (clientId !== null) onRefusedMessage?.(clientId, err);
+    conn.peer.send(errorFrame(err, ids));
+    if (ids.clientId !== undefined) opts.onRefusedMessage?.(ids.clientId, err);
     return false;
   }
   if (text.length > MAX_FRAME_BYTES) {
@@ -59,17 +64,30 @@ function withinBudget(conn: Conn): boolean {
   return false;
 }
 
+// What a client id or request id may look like (as `protocol/frames.ts` validates them).
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /**
- * The client id of a `message` frame, or null for anything else (or anything malformed), so a
- * refusal can name the message it refuses even when the frame did not validate.
+ * The ids a refusal of this frame should name, read without validating the frame: a `message`
+ * frame's `clientId`, or (when `requestIds`) any other frame's `requestId`, each only when it
+ * looks valid. Lets a refusal name the request it refuses even when the frame did not validate;
+ * empty for anything malformed.
  */
-export function messageClientId(text: string): string | null {
+export function refusedIds(
+  text: string,
+  requestIds: boolean,
+): { clientId?: string; requestId?: string } {
   try {
     const o = object(parseJson(text));
-    if (o.type !== "message") return null;
-    return /^[A-Za-z0-9_.:-]{1,64}$/.test(String(o.clientId)) ? String(o.clientId) : null;
+    if (o.type === "message") {
+      return typeof o.clientId === "string" && ID.test(o.clientId) ? { clientId: o.clientId } : {};
+    }
+    if (!requestIds) return {};
+    return typeof o.requestId === "string" && ID.test(o.requestId)
+      ? { requestId: o.requestId }
+      : {};
   } catch {
-    return null;
+    return {};
   }
 }
 

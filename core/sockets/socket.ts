@@ -46,7 +46,9 @@ export interface SocketHandlers {
 export function endSocket(deps: SocketDeps, conn: Conn, queue: Promise<void>): void {
   const last = deps.registry.remove(conn);
   if (conn.kind === "visitor" && !conn.visitorId) return;
-  queue.finally(async () => {
+  // Counted in flight from now on, so a graceful shutdown (and a test) waits for it too.
+  deps.inFlight.run(async () => {
+    await queue;
     try {
       await clearTyping(conn, deps.bus, deps.chat);
       if (last) await deps.bus.publish(presenceEvent(conn));

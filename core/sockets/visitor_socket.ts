@@ -15,7 +15,7 @@ import {
 } from "../../protocol/frames.ts";
 import type { Peer } from "./peer.ts";
 import { TokenBucket } from "../rate_limit.ts";
-import { admitFrame, messageClientId, refuseBinary } from "./frame_gate.ts";
+import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 import { clearTyping } from "../chat/typing.ts";
 import { SendOrder } from "./send_order.ts";
 import {
@@ -187,7 +187,11 @@ export function openVisitorSocket(
 
   return {
     onText(text) {
-      if (!admitFrame(conn, text, (clientId, err) => order.refused(clientId, err))) {
+      const gate = {
+        requestIds: false,
+        onRefusedMessage: (clientId: string, err: ParleyError) => order.refused(clientId, err),
+      };
+      if (!admitFrame(conn, text, gate)) {
         // Before hello, anything but a valid hello ends the socket (an oversized first frame
         // would otherwise hold it open until the hello timeout).
         if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
@@ -197,7 +201,7 @@ export function openVisitorSocket(
       try {
         frame = parseVisitorFrame(text);
       } catch (err) {
-        fail(err, null, messageClientId(text));
+        fail(err, null, refusedIds(text, false).clientId);
         if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
         return;
       }
