@@ -6,7 +6,7 @@
  */
 
 import { ErrorCode } from "../../protocol/codes.ts";
-import { errorFrame, ParleyError, toParleyError } from "../errors.ts";
+import { ParleyError } from "../errors.ts";
 import type { Peer } from "./peer.ts";
 import {
   type AgentClientFrame,
@@ -14,13 +14,13 @@ import {
   parseAgentFrame,
 } from "../../protocol/frames.ts";
 import { TokenBucket } from "../rate_limit.ts";
-import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 import { clearTyping } from "../chat/typing.ts";
 import type { AgentConn } from "./registry.ts";
 import {
   acknowledge,
-  endSocket,
+  type ErrorAbout,
   presenceEvent,
+  runSocket,
   type SocketDeps,
   type SocketHandlers,
 } from "./socket.ts";
@@ -43,7 +43,7 @@ export function openAgentSocket(
   agent: { id: string; name: string },
   sessionHash: string,
 ): SocketHandlers {
-  const { chat, registry, options, log, bus } = deps;
+  const { chat, registry, options, bus } = deps;
   const now = Date.now();
   const conn: AgentConn = {
     kind: "agent",
@@ -59,18 +59,16 @@ export function openAgentSocket(
     frames: new TokenBucket(options.frameBurst * 2, options.framesPerSecond * 2),
   };
   const first = registry.add(conn);
-  let closed = false;
   const send = (frame: AgentServerFrame) => peer.send(frame);
   const actor = { id: agent.id, name: agent.name };
 
-  // The welcome is queued first so every later frame is answered after it.
-  let queue: Promise<void> = (async () => {
+  async function welcome(): Promise<void> {
     if (first) await bus.publish(presenceEvent(conn));
     const { agents, conversations } = await chat.agentWelcome(agent.id);
     const me = agents.find((a) => a.id === agent.id);
     if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
     send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
-  })().catch((err) => fail(err, null));
+  }
 
   async function handle(frame: AgentClientFrame): Promise<void> {
     switch (frame.type) {
@@ -145,44 +143,17 @@ export function openAgentSocket(
 
   const stopTyping = () => clearTyping(conn, bus, chat);
 
-  function fail(
-    err: unknown,
-    frame: AgentClientFrame | null,
-    ids: { clientId?: string; requestId?: string } = {},
-  ): void {
-    const e = toParleyError(err);
-    if (e.code === ErrorCode.Internal) {
-      log.error("agent frame failed", { socket: peer.id, type: frame?.type }, err);
-    }
-    const about: { clientId?: string; requestId?: string; conversationId?: string } = frame
-      ? { ...echo(frame) }
-      : { ...ids };
-    if (frame && "conversationId" in frame) about.conversationId = frame.conversationId;
-    if (frame?.type === "message") about.clientId = frame.clientId;
-    send(errorFrame(e, about));
+  function about(frame: AgentClientFrame): ErrorAbout {
+    const about: ErrorAbout = echo(frame);
+    if ("conversationId" in frame) about.conversationId = frame.conversationId;
+    if (frame.type === "message") about.clientId = frame.clientId;
+    return about;
   }
 
-  return {
-    onText(text) {
-      if (!admitFrame(conn, text, { requestIds: true })) return;
-      let frame: AgentClientFrame;
-      try {
-        frame = parseAgentFrame(text);
-      } catch (err) {
-        fail(err, null, refusedIds(text, true));
-        return;
-      }
-      queue = queue.then(() => closed ? undefined : deps.inFlight.run(() => handle(frame))).catch((
-        err,
-      ) => fail(err, frame));
-    },
-    onBinary() {
-      refuseBinary(conn);
-    },
-    onClose() {
-      if (closed) return;
-      closed = true;
-      endSocket(deps, conn, queue);
-    },
-  };
+  // The welcome is queued first so every later frame is answered after it.
+  return runSocket<AgentClientFrame>(
+    deps,
+    { conn, requestIds: true, parse: parseAgentFrame, handle, about },
+    welcome,
+  );
 }

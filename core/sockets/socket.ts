@@ -1,6 +1,8 @@
 /**
- * What the visitor and agent socket sessions share: their collaborators, the callbacks the
- * transport calls, and the ack that tells a sender its message is stored.
+ * What the visitor and agent sockets share: their collaborators, the callbacks the transport
+ * calls, the skeleton that runs a socket ({@link runSocket}: the per-socket frame queue,
+ * in-flight accounting, a failure turned into an error frame, binary refusal, close), and the ack
+ * that tells a sender its message is stored. Each kind supplies only its protocol.
  *
  * @module
  */
@@ -14,6 +16,9 @@ import type { Presence } from "../chat/presence.ts";
 import type { AckFrame, Message } from "../../protocol/frames.ts";
 import type { Conn, Registry } from "./registry.ts";
 import { clearTyping } from "../chat/typing.ts";
+import { ErrorCode } from "../../protocol/codes.ts";
+import { errorFrame, type ParleyError, toParleyError } from "../errors.ts";
+import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 
 /** What a socket session needs. */
 export interface SocketDeps {
@@ -36,6 +41,111 @@ export interface SocketHandlers {
   onBinary(): void;
   /** The socket closed. */
   onClose(): void;
+}
+
+/** The ids an error frame names: the request it answers. */
+export interface ErrorAbout {
+  clientId?: string;
+  requestId?: string;
+  conversationId?: string;
+}
+
+/** What a socket kind plugs into {@link runSocket}. */
+export interface SocketProtocol<F extends { type: string }> {
+  /** The socket's registry entry (already registered). */
+  readonly conn: Conn;
+  /** Whether this kind's frames carry request ids (agent commands do). */
+  readonly requestIds: boolean;
+  /** Validates a text frame; throws a `ValidationError`. */
+  parse(text: string): F;
+  /**
+   * Sees a parsed frame before it is queued; throws to refuse it (a visitor's first frame must
+   * be `hello`).
+   */
+  admit?(frame: F): void;
+  /** Handles one frame. Frames of a socket are handled one at a time, in arrival order. */
+  handle(frame: F): Promise<void>;
+  /** The ids an error answering `frame` names. */
+  about(frame: F): ErrorAbout;
+  /** Told when a message is refused, with its client id (the visitor's send hold). */
+  refusedMessage?(clientId: string, err: ParleyError): void;
+  /** Told after an error answered `frame` (null: the first job, or a frame never queued). */
+  failed?(err: ParleyError, frame: F | null): void;
+  /** Told after a frame was dropped unqueued (over budget, invalid, refused, binary). */
+  dropped?(): void;
+}
+
+/** A running socket: the transport's callbacks, and whether the socket has closed. */
+export interface RunningSocket extends SocketHandlers {
+  readonly closed: boolean;
+}
+
+/**
+ * Runs the shared skeleton of a socket. Frames are queued per socket and handled one at a time
+ * (so a sender's messages are stored in sending order), each counted in flight for a graceful
+ * shutdown; whatever a frame throws becomes one error frame naming its ids. `first`, when given,
+ * is queued before any frame (the agent's `welcome`, so every later frame is answered after it).
+ */
+export function runSocket<F extends { type: string }>(
+  deps: SocketDeps,
+  protocol: SocketProtocol<F>,
+  first?: () => Promise<void>,
+): RunningSocket {
+  const { conn } = protocol;
+  const peer = conn.peer;
+  let closed = false;
+  let queue: Promise<void> = first
+    ? deps.inFlight.run(first).catch((err) => fail(err, null))
+    : Promise.resolve();
+  const gate = {
+    requestIds: protocol.requestIds,
+    ...(protocol.refusedMessage ? { onRefusedMessage: protocol.refusedMessage } : {}),
+  };
+
+  function fail(err: unknown, frame: F | null, ids: ErrorAbout = {}): void {
+    const e = toParleyError(err);
+    if (e.code === ErrorCode.Internal) {
+      deps.log.error(`${conn.kind} frame failed`, { socket: peer.id, type: frame?.type }, err);
+    }
+    const about = frame ? protocol.about(frame) : ids;
+    if (about.clientId !== undefined) protocol.refusedMessage?.(about.clientId, e);
+    peer.send(errorFrame(e, about));
+    protocol.failed?.(e, frame);
+  }
+
+  return {
+    get closed() {
+      return closed;
+    },
+    onText(text) {
+      if (!admitFrame(conn, text, gate)) return protocol.dropped?.();
+      let frame: F;
+      try {
+        frame = protocol.parse(text);
+      } catch (err) {
+        fail(err, null, refusedIds(text, protocol.requestIds));
+        return protocol.dropped?.();
+      }
+      try {
+        protocol.admit?.(frame);
+      } catch (err) {
+        fail(err, null);
+        return protocol.dropped?.();
+      }
+      queue = queue
+        .then(() => closed ? undefined : deps.inFlight.run(() => protocol.handle(frame)))
+        .catch((err) => fail(err, frame));
+    },
+    onBinary() {
+      refuseBinary(conn);
+      protocol.dropped?.();
+    },
+    onClose() {
+      if (closed) return;
+      closed = true;
+      endSocket(deps, conn, queue);
+    },
+  };
 }
 
 /**

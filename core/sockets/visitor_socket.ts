@@ -7,7 +7,7 @@
 
 import type { VisitorContext } from "../chat/service.ts";
 import { CloseCode, ErrorCode } from "../../protocol/codes.ts";
-import { errorFrame, ParleyError, toParleyError } from "../errors.ts";
+import { ParleyError } from "../errors.ts";
 import {
   parseVisitorFrame,
   type VisitorClientFrame,
@@ -15,13 +15,12 @@ import {
 } from "../../protocol/frames.ts";
 import type { Peer } from "./peer.ts";
 import { TokenBucket } from "../rate_limit.ts";
-import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 import { clearTyping } from "../chat/typing.ts";
 import { SendOrder } from "./send_order.ts";
 import {
   acknowledge,
-  endSocket,
   presenceEvent,
+  runSocket,
   type SocketDeps,
   type SocketHandlers,
 } from "./socket.ts";
@@ -33,7 +32,7 @@ export function openVisitorSocket(
   peer: Peer,
   ctx: VisitorContext,
 ): SocketHandlers {
-  const { chat, registry, options, log } = deps;
+  const { chat, registry, options } = deps;
   const now = Date.now();
   const conn: VisitorConn = {
     kind: "visitor",
@@ -50,8 +49,6 @@ export function openVisitorSocket(
     frames: new TokenBucket(options.frameBurst, options.framesPerSecond),
   };
   registry.add(conn);
-  let queue: Promise<void> = Promise.resolve();
-  let closed = false;
   let helloState: "none" | "pending" | "done" = "none";
   const order = new SendOrder();
   const send = (frame: VisitorServerFrame) => peer.send(frame);
@@ -62,7 +59,7 @@ export function openVisitorSocket(
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
         const { visitor, token } = await chat.visitorHello(frame, ctx);
         const state = await chat.visitorState(visitor.id, frame.lastSeq);
-        if (closed) return;
+        if (socket.closed) return;
         conn.visitorId = visitor.id;
         conn.siteId = visitor.siteId;
         conn.conversationId = state.conversation?.id ?? null;
@@ -162,19 +159,22 @@ export function openVisitorSocket(
 
   const stopTyping = () => clearTyping(conn, deps.bus, chat);
 
-  function fail(err: unknown, frame: VisitorClientFrame | null, clientId?: string | null): void {
-    const e = toParleyError(err);
-    if (e.code === ErrorCode.Internal) {
-      log.error("visitor frame failed", { socket: peer.id, type: frame?.type }, err);
-    }
-    const about = frame?.type === "message"
-      ? { clientId: frame.clientId }
-      : clientId
-      ? { clientId }
-      : {};
-    if (frame?.type === "message") order.refused(frame.clientId, e);
-    send(errorFrame(e, about));
-    if (frame?.type === "hello") {
+  const socket = runSocket<VisitorClientFrame>(deps, {
+    conn,
+    requestIds: false,
+    parse: parseVisitorFrame,
+    admit(frame) {
+      if (helloState !== "none") return;
+      if (frame.type !== "hello") {
+        throw new ParleyError(ErrorCode.HelloRequired, "Send hello first");
+      }
+      helloState = "pending";
+    },
+    handle,
+    about: (frame) => frame.type === "message" ? { clientId: frame.clientId } : {},
+    refusedMessage: (clientId, err) => order.refused(clientId, err),
+    failed(e, frame) {
+      if (frame?.type !== "hello") return;
       const code = e.code === ErrorCode.Forbidden
         ? CloseCode.OriginNotAllowed
         : e.code === ErrorCode.InvalidToken || e.code === ErrorCode.SiteNotFound
@@ -182,49 +182,12 @@ export function openVisitorSocket(
         : CloseCode.HelloRequired;
       // A database outage during hello is retryable: close with 1013-like restart semantics.
       peer.close(e.retryable ? CloseCode.ServiceRestart : code, e.message.slice(0, 120));
-    }
-  }
-
-  return {
-    onText(text) {
-      const gate = {
-        requestIds: false,
-        onRefusedMessage: (clientId: string, err: ParleyError) => order.refused(clientId, err),
-      };
-      if (!admitFrame(conn, text, gate)) {
-        // Before hello, anything but a valid hello ends the socket (an oversized first frame
-        // would otherwise hold it open until the hello timeout).
-        if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
-        return;
-      }
-      let frame: VisitorClientFrame;
-      try {
-        frame = parseVisitorFrame(text);
-      } catch (err) {
-        fail(err, null, refusedIds(text, false).clientId);
-        if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
-        return;
-      }
-      if (helloState === "none") {
-        if (frame.type !== "hello") {
-          fail(new ParleyError(ErrorCode.HelloRequired, "Send hello first"), null);
-          peer.close(CloseCode.HelloRequired, "Expected hello");
-          return;
-        }
-        helloState = "pending";
-      }
-      queue = queue.then(() => closed ? undefined : deps.inFlight.run(() => handle(frame))).catch((
-        err,
-      ) => fail(err, frame));
     },
-    onBinary() {
-      refuseBinary(conn);
+    dropped() {
+      // Before hello, anything but a valid hello ends the socket (an oversized first frame
+      // would otherwise hold it open until the hello timeout).
       if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
     },
-    onClose() {
-      if (closed) return;
-      closed = true;
-      endSocket(deps, conn, queue);
-    },
-  };
+  });
+  return socket;
 }

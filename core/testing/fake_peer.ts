@@ -11,6 +11,9 @@ import type { Peer } from "../sockets/peer.ts";
 /** A frame as the core sent it, parsed back from JSON. */
 export type Frame = { type: string } & Record<string, unknown>;
 
+/** Fields a frame must have (deeply equal), or a test it must pass. */
+export type Matcher = Record<string, unknown> | ((frame: Frame) => boolean);
+
 /** How long {@link FakePeer.next} waits by default; generous, for a machine under load. */
 export const DEFAULT_WAIT_MS = 10_000;
 
@@ -56,16 +59,16 @@ export class FakePeer implements Peer {
   }
 
   /**
-   * The first frame not taken yet that matches (of `type`, with the given fields), waiting for
-   * it up to `timeoutMs`. Throws naming what was awaited and what arrived when it does not come.
+   * The first frame not taken yet that matches (of `type`, with the given top-level fields or
+   * passing the given test), waiting for it up to `timeoutMs`. Throws naming what was awaited
+   * and what arrived when it does not come.
    */
-  next(
-    type: string,
-    fields: Record<string, unknown> = {},
-    timeoutMs = DEFAULT_WAIT_MS,
-  ): Promise<Frame> {
+  next(type: string, fields: Matcher = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
     const match = (f: Frame) =>
-      f.type === type && Object.entries(fields).every(([k, v]) => deepEqual(f[k], v));
+      f.type === type &&
+      (typeof fields === "function"
+        ? fields(f)
+        : Object.entries(fields).every(([k, v]) => deepEqual(f[k], v)));
     const i = this.#unread.findIndex(match);
     if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
@@ -81,7 +84,9 @@ export class FakePeer implements Peer {
         const seen = this.frames.map((f) => f.type).join(", ");
         reject(
           new Error(
-            `${this.id}: no ${type} frame matching ${JSON.stringify(fields)} within ` +
+            `${this.id}: no ${type} frame matching ${
+              typeof fields === "function" ? "the test" : JSON.stringify(fields)
+            } within ` +
               `${timeoutMs} ms; received: ${seen || "nothing"}`,
           ),
         );

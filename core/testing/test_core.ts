@@ -13,7 +13,7 @@ import { type Bus, type BusEvent, createLocalBus } from "../cluster/bus.ts";
 import { createVisitorTokenSigner } from "../accounts/tokens.ts";
 import { silentLogger } from "../log.ts";
 import { type Core, type CoreOptions, createCore, type SocketHandlers } from "../mod.ts";
-import { FakePeer, type Frame } from "./fake_peer.ts";
+import { FakePeer, type Frame, type Matcher } from "./fake_peer.ts";
 
 /**
  * Opens a PGlite store in a temporary directory for one test file. Its cases share it (each
@@ -85,7 +85,7 @@ export interface TestSocket<C> extends AsyncDisposable {
   /** Sends a frame (a string is sent as is, for malformed input). */
   send(frame: C | string): void;
   /** Shorthand for `peer.next`. */
-  next(type: string, fields?: Record<string, unknown>, timeoutMs?: number): Promise<Frame>;
+  next(type: string, fields?: Matcher, timeoutMs?: number): Promise<Frame>;
   /** Closes the socket from the client side. */
   close(): void;
 }
