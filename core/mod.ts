@@ -1,5 +1,6 @@
 /**
- * The real-time core, assembled: registry, presence, routing, fan-out and the sweep timer.
+ * The real-time core, assembled: registry, presence, the chat commands and their projection,
+ * fan-out and the sweep timer.
  * It knows nothing about HTTP; the routes hand it sockets adapted to {@link Peer}.
  *
  * @module
@@ -8,7 +9,9 @@
 import type { Store } from "../db/store.ts";
 import { openAgentSocket } from "./sockets/agent_socket.ts";
 import type { Bus } from "./cluster/bus.ts";
-import { ChatService, type CoreOptions, type VisitorContext } from "./chat/service.ts";
+import { type Actor, ChatCommands, type VisitorContext } from "./chat/commands.ts";
+import { ChatProjection } from "./chat/projection.ts";
+import type { CoreOptions } from "./options.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { startFanout } from "./chat/fanout.ts";
 import { InFlight } from "./sockets/in_flight.ts";
@@ -23,8 +26,8 @@ import type { VisitorTokenSigner } from "./accounts/tokens.ts";
 import type { SocketHandlers } from "./sockets/socket.ts";
 import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 
-export type { CoreOptions, SocketHandlers, VisitorContext };
-export { ChatService };
+export type { Actor, CoreOptions, SocketHandlers, VisitorContext };
+export { ChatCommands, ChatProjection };
 
 /** Collaborators of the core. */
 export interface CoreDeps {
@@ -45,7 +48,10 @@ export interface CoreDeps {
 export interface Core {
   readonly registry: Registry;
   readonly presence: Presence;
-  readonly chat: ChatService;
+  /** The domain operations (persist, then publish). */
+  readonly commands: ChatCommands;
+  /** The read model: what visitors and agents may see, shaped for the wire. */
+  readonly projection: ChatProjection;
   /** Attaches the protocol to a new visitor socket. */
   openVisitor(peer: Peer, ctx: VisitorContext): SocketHandlers;
   /** Attaches the protocol to an agent socket opened by the session stored under `sessionHash`. */
@@ -69,19 +75,22 @@ export function createCore(deps: CoreDeps): Core {
   const registry = new Registry();
   const presence = (deps.presence ?? createLocalPresence)(registry);
   const newConversations = new KeyedLimiter(deps.newConversationsPerHour, 3_600_000);
-  const chat = new ChatService({
+  const projection = new ChatProjection({ store, presence });
+  const commands = new ChatCommands({
     store,
     bus,
     presence,
+    projection,
     signer: deps.signer,
     newConversations,
     log,
   });
-  const fanout = startFanout({ bus, store, chat, registry, presence, log });
+  // The fan-out sees the projection only: commands reach it through the bus, never directly.
+  const fanout = startFanout({ bus, projection, registry, presence, log });
   const stopSweeper = startSweeper({
     registry,
     bus,
-    chat,
+    commands,
     options,
     log,
     prune: () => newConversations.prune(),
@@ -95,13 +104,24 @@ export function createCore(deps: CoreDeps): Core {
   });
   const inFlight = new InFlight();
   const delivered = fanout.delivered;
-  const sessionDeps = { chat, bus, registry, presence, options, log, inFlight, delivered };
+  const socketDeps = {
+    commands,
+    projection,
+    bus,
+    registry,
+    presence,
+    options,
+    log,
+    inFlight,
+    delivered,
+  };
   return {
     registry,
     presence,
-    chat,
-    openVisitor: (peer, ctx) => openVisitorSocket(sessionDeps, peer, ctx),
-    openAgent: (peer, agent, hash) => openAgentSocket(sessionDeps, peer, agent, hash),
+    commands,
+    projection,
+    openVisitor: (peer, ctx) => openVisitorSocket(socketDeps, peer, ctx),
+    openAgent: (peer, agent, hash) => openAgentSocket(socketDeps, peer, agent, hash),
     closeAll(reason) {
       for (const conn of [...registry.all]) conn.peer.close(CloseCode.ServiceRestart, reason);
     },

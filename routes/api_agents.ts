@@ -19,7 +19,7 @@ function role(value: string | undefined): "admin" | "agent" | undefined {
 /** `GET /api/agents` */
 export const listAgents: Handler = async (req, ctx) => {
   await requireAgent(req, ctx);
-  return json({ agents: await ctx.app.core.chat.agentInfos() });
+  return json({ agents: await ctx.app.core.projection.agentInfos() });
 };
 
 /** `POST /api/agents` */
@@ -39,7 +39,7 @@ export const createAgent: Handler = async (req, ctx) => {
     role: role(optString(body, "role", 10)) ?? "agent",
     ...(capacity !== undefined ? { capacity } : {}),
   });
-  return json({ agent: ctx.app.core.chat.agentInfo(agent) }, 201);
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) }, 201);
 };
 
 /** `PATCH /api/agents/:id` */
@@ -59,5 +59,5 @@ export const updateAgent: Handler = async (req, ctx) => {
     ...(disabled !== undefined ? { disabled } : {}),
     ...(capacity !== undefined ? { capacity } : {}),
   });
-  return json({ agent: ctx.app.core.chat.agentInfo(agent) });
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) });
 };

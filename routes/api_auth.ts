@@ -24,7 +24,7 @@ export const login: Handler = async (req, ctx) => {
     ctx.ip,
   );
   const maxAge = Math.floor((expiresAt.getTime() - Date.now()) / 1000);
-  return json({ agent: ctx.app.core.chat.agentInfo(agent) }, 200, {
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) }, 200, {
     "set-cookie": cookie(req, ctx, token, maxAge),
   });
 };
@@ -48,7 +48,7 @@ export const logoutAll: Handler = async (req, ctx) => {
 /** `GET /api/agent/me` */
 export const me: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
-  return json({ agent: ctx.app.core.chat.agentInfo(agent) });
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) });
 };
 
 /** `PATCH /api/agent/me` */
@@ -62,7 +62,7 @@ export const updateMe: Handler = async (req, ctx) => {
     ...(name !== undefined ? { name } : {}),
     ...(avatar !== undefined ? { avatar } : {}),
   });
-  return json({ agent: ctx.app.core.chat.agentInfo(agent) });
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) });
 };
 
 /** `POST /api/agent/me/password` */

@@ -80,7 +80,7 @@ export const listMessages: Handler = async (req, ctx) => {
   const afterSeq = intParam(ctx.url, "afterSeq", 0, 2 ** 31);
   const limit = intParam(ctx.url, "limit", 1, 200);
   return json(
-    await ctx.app.core.chat.history(id, {
+    await ctx.app.core.projection.history(id, {
       ...(beforeSeq !== undefined ? { beforeSeq } : {}),
       ...(afterSeq !== undefined ? { afterSeq } : {}),
       ...(limit !== undefined ? { limit } : {}),
@@ -91,7 +91,7 @@ export const listMessages: Handler = async (req, ctx) => {
 /** `GET /api/visitors/:id` */
 export const getVisitor: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
-  const visitor = await ctx.app.core.chat.visitorInfo(idParam(ctx.params.id));
+  const visitor = await ctx.app.core.projection.visitorInfo(idParam(ctx.params.id));
   if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
   const conversations = await ctx.app.store.listConversations({
     visitorId: visitor.id,

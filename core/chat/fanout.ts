@@ -1,6 +1,7 @@
 /**
  * Delivers bus events to this instance's sockets. Events for one conversation are handled in
- * order; an event that lacks its data (it came from another instance) reads it from the store.
+ * order; an event that lacks its data (it came from another instance) reads it through the
+ * projection, the fan-out's one way to the store (it never calls the commands).
  * Messages reach sockets in seq order per conversation ({@link DeliveryOrder}), so a client
  * resuming from the highest seq it saw never skips one. Reads are skipped when no socket here
  * would receive the result, a conversation refresh
@@ -10,9 +11,8 @@
  * @module
  */
 
-import type { Store } from "../../db/store.ts";
 import type { Bus, BusEvent } from "../cluster/bus.ts";
-import type { ChatService } from "./service.ts";
+import type { ChatProjection } from "./projection.ts";
 import { CloseCode } from "../../protocol/codes.ts";
 import type { Logger } from "../log.ts";
 import type { Presence } from "./presence.ts";
@@ -23,8 +23,8 @@ import type { Registry } from "../sockets/registry.ts";
 /** Dependencies of the fan-out. */
 export interface FanoutDeps {
   bus: Bus;
-  store: Store;
-  chat: ChatService;
+  /** The one way the fan-out reads what it relays. */
+  projection: ChatProjection;
   registry: Registry;
   presence: Presence;
   log: Logger;
@@ -45,7 +45,7 @@ export interface Fanout {
 
 /** Subscribes to the bus and delivers events. */
 export function startFanout(deps: FanoutDeps): Fanout {
-  const { bus, registry, log } = deps;
+  const { bus, registry, projection, log } = deps;
   // Per-key promise chains keep events of one conversation (or visitor) in order.
   const chains = new Map<string, Promise<void>>();
   // Conversations with a refresh queued and not yet started, with the newest event for each.
@@ -84,13 +84,8 @@ export function startFanout(deps: FanoutDeps): Fanout {
   };
   const order = new DeliveryOrder({
     async fill(conversationId, afterSeq, beforeSeq) {
-      const visitorId = await deps.chat.visitorOf(conversationId);
-      const { messages } = await deps.store.listMessages(conversationId, {
-        afterSeq,
-        beforeSeq,
-        includeNotes: true,
-        limit: 200,
-      });
+      const visitorId = await projection.visitorOf(conversationId);
+      const messages = await projection.messagesBetween(conversationId, afterSeq, beforeSeq);
       for (const m of messages) sendMessage(visitorId, m);
     },
     onError: (err) => log.warn("filling a gap in messages failed", { err: String(err) }),
@@ -102,7 +97,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
         const visitors = e.note ? undefined : registry.visitors.get(e.visitorId);
         // Nobody here to tell: still keep the order, without reading the message.
         if (!agentsHere() && !visitors) return order.offer(e.conversationId, e.seq, () => {});
-        const message = e.message ?? await deps.store.getMessage(e.conversationId, e.seq);
+        const message = e.message ?? await projection.message(e.conversationId, e.seq);
         if (!message) return;
         order.offer(e.conversationId, e.seq, () => sendMessage(e.visitorId, message));
         return;
@@ -113,12 +108,11 @@ export function startFanout(deps: FanoutDeps): Fanout {
         refreshing.delete(e.conversationId);
         const visitors = [...registry.visitorConns(e.visitorId)];
         if (!agentsHere() && visitors.length === 0) return;
-        const summary = latest.summary ??
-          await deps.store.getConversationSummary(e.conversationId);
+        const summary = latest.summary ?? await projection.summary(e.conversationId);
         if (!summary) return;
         toAgents({ type: "conversation", conversation: summary });
         if (visitors.length === 0) return;
-        const conversation = await deps.chat.visitorConversation(summary);
+        const conversation = await projection.visitorConversation(summary);
         const text = JSON.stringify({ type: "conversation", conversation });
         for (const c of visitors) c.peer.send(text);
         return;
@@ -130,7 +124,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
             conversationId: e.conversationId,
             author: "visitor",
             agentId: null,
-            name: e.name || await deps.chat.visitorName(e.visitorId),
+            name: e.name || await projection.visitorName(e.visitorId),
             active: e.active,
             ...(e.preview !== undefined ? { preview: e.preview } : {}),
           });
@@ -150,28 +144,22 @@ export function startFanout(deps: FanoutDeps): Fanout {
       }
       case "agent": {
         if (agentsHere()) {
-          const agent = await deps.store.getAgent(e.agentId);
-          if (agent) toAgents({ type: "agent", agent: deps.chat.agentInfo(agent) });
+          const agent = await projection.agent(e.agentId);
+          if (agent) toAgents({ type: "agent", agent });
         }
         pushAgentsOnline();
         return;
       }
       case "visitor": {
         if (!agentsHere()) return;
-        const visitor = await deps.chat.visitorInfo(e.visitorId);
+        const visitor = await projection.visitorInfo(e.visitorId);
         if (visitor) toAgents({ type: "visitor", visitor });
         return;
       }
       case "identity": {
         if (!registry.visitors.has(e.visitorId)) return;
-        const visitor = await deps.store.getVisitor(e.visitorId);
-        if (!visitor) return;
-        toVisitor(e.visitorId, {
-          type: "identity",
-          name: visitor.name,
-          email: visitor.email,
-          verified: visitor.verified,
-        });
+        const identity = await projection.identity(e.visitorId);
+        if (identity) toVisitor(e.visitorId, { type: "identity", ...identity });
         return;
       }
       case "session_revoked": {

@@ -43,7 +43,7 @@ export function openAgentSocket(
   agent: { id: string; name: string },
   sessionHash: string,
 ): SocketHandlers {
-  const { chat, registry, options, bus } = deps;
+  const { commands, projection, registry, options, bus } = deps;
   const now = Date.now();
   const conn: AgentConn = {
     kind: "agent",
@@ -64,7 +64,7 @@ export function openAgentSocket(
 
   async function welcome(): Promise<void> {
     if (first) await bus.publish(presenceEvent(conn));
-    const { agents, conversations } = await chat.agentWelcome(agent.id);
+    const { agents, conversations } = await projection.agentWelcome(agent.id);
     const me = agents.find((a) => a.id === agent.id);
     if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
     send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
@@ -77,7 +77,7 @@ export function openAgentSocket(
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
         const note = frame.note ?? false;
-        const r = await chat.agentSend(actor, { ...frame, note });
+        const r = await commands.agentSend(actor, { ...frame, note });
         if (!note && conn.typingIn === frame.conversationId) await stopTyping();
         await acknowledge(deps, peer, frame.clientId, r.message);
         return;
@@ -87,46 +87,38 @@ export function openAgentSocket(
         if (frame.active && conn.typingIn && conn.typingIn !== frame.conversationId) {
           await stopTyping();
         }
-        const visitorId = await chat.visitorOf(frame.conversationId);
+        // Resolving the conversation's visitor may refuse it (`not_found`) before anything changes.
+        await projection.visitorOf(frame.conversationId);
         conn.typingIn = frame.active ? frame.conversationId : null;
         conn.typingAt = Date.now();
-        await bus.publish({
-          kind: "typing",
-          conversationId: frame.conversationId,
-          visitorId,
-          author: "agent",
-          agentId: agent.id,
-          name: agent.name,
-          active: frame.active,
-        });
+        await commands.typing({ kind: "agent", actor }, frame.conversationId, frame.active);
         return;
       }
       case "accept":
-        await chat.accept(actor, frame.conversationId);
+        await commands.accept(actor, frame.conversationId);
         break;
       case "transfer":
-        await chat.transfer(actor, frame.conversationId, frame.agentId);
+        await commands.transfer(actor, frame.conversationId, frame.agentId);
         break;
       case "resolve":
-        await chat.resolve(actor, frame.conversationId);
+        await commands.resolve(actor, frame.conversationId);
         break;
       case "reopen":
-        await chat.reopen(actor, frame.conversationId);
+        await commands.reopen(actor, frame.conversationId);
         break;
       case "presence":
-        deps.presence.setAgentChoice(agent.id, frame.status);
-        await bus.publish({ kind: "agent", agentId: agent.id });
+        await commands.setPresence(agent.id, frame.status);
         break;
       case "read":
-        await chat.agentRead(agent.id, frame.conversationId, frame.seq);
+        await commands.agentRead(agent.id, frame.conversationId, frame.seq);
         break;
       case "sync": {
-        const page = await chat.history(frame.conversationId, frame, true);
+        const page = await projection.history(frame.conversationId, frame, true);
         send({ type: "history", conversationId: frame.conversationId, ...page, ...echo(frame) });
         return;
       }
       case "visitor": {
-        const visitor = await chat.visitorInfo(frame.visitorId);
+        const visitor = await projection.visitorInfo(frame.visitorId);
         if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
         send({ type: "visitor", visitor, ...echo(frame) });
         return;
@@ -141,7 +133,7 @@ export function openAgentSocket(
     if (frame.requestId !== undefined) send({ type: "done", requestId: frame.requestId });
   }
 
-  const stopTyping = () => clearTyping(conn, bus, chat);
+  const stopTyping = () => clearTyping(conn, commands);
 
   function about(frame: AgentClientFrame): ErrorAbout {
     const about: ErrorAbout = echo(frame);

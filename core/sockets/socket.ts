@@ -8,7 +8,9 @@
  */
 
 import type { Bus, BusEvent } from "../cluster/bus.ts";
-import type { ChatService, CoreOptions } from "../chat/service.ts";
+import type { ChatCommands } from "../chat/commands.ts";
+import type { ChatProjection } from "../chat/projection.ts";
+import type { CoreOptions } from "../options.ts";
 import type { InFlight } from "./in_flight.ts";
 import type { Logger } from "../log.ts";
 import type { Peer } from "./peer.ts";
@@ -20,9 +22,10 @@ import { ErrorCode } from "../../protocol/codes.ts";
 import { errorFrame, type ParleyError, toParleyError } from "../errors.ts";
 import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
 
-/** What a socket session needs. */
+/** What a socket needs. */
 export interface SocketDeps {
-  chat: ChatService;
+  commands: ChatCommands;
+  projection: ChatProjection;
   bus: Bus;
   registry: Registry;
   presence: Presence;
@@ -149,7 +152,7 @@ export function runSocket<F extends { type: string }>(
 }
 
 /**
- * Ends a socket's session once the frames already queued (`queue`) are handled: forgets the
+ * Ends a socket once the frames already queued (`queue`) are handled: forgets the
  * socket, clears its typing indicator, and tells everyone when it was the last socket of its
  * visitor or agent (presence).
  */
@@ -160,7 +163,7 @@ export function endSocket(deps: SocketDeps, conn: Conn, queue: Promise<void>): v
   deps.inFlight.run(async () => {
     await queue;
     try {
-      await clearTyping(conn, deps.bus, deps.chat);
+      await clearTyping(conn, deps.commands);
       if (last) await deps.bus.publish(presenceEvent(conn));
     } catch (err) {
       deps.log.warn(`${conn.kind} close fan-out failed`, {

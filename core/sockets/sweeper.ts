@@ -7,7 +7,8 @@
  */
 
 import type { Bus } from "../cluster/bus.ts";
-import type { ChatService, CoreOptions } from "../chat/service.ts";
+import type { ChatCommands } from "../chat/commands.ts";
+import type { CoreOptions } from "../options.ts";
 import { CloseCode } from "../../protocol/codes.ts";
 import type { Logger } from "../log.ts";
 import type { Registry } from "./registry.ts";
@@ -20,7 +21,7 @@ export const HELLO_TIMEOUT_MS = 10_000;
 export interface SweeperDeps {
   registry: Registry;
   bus: Bus;
-  chat: ChatService;
+  commands: ChatCommands;
   options: CoreOptions;
   log: Logger;
   /** Called about once a minute to prune keyed limiters. */
@@ -46,7 +47,7 @@ function sweep(deps: SweeperDeps, now: number): void {
       conn.peer.send(ping);
     }
     if (conn.typingIn && now - conn.typingAt > options.typingTimeoutMs) {
-      clearTyping(conn, deps.bus, deps.chat).catch((err) =>
+      clearTyping(conn, deps.commands).catch((err) =>
         deps.log.warn("typing expiry failed", { err: String(err) })
       );
     }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { VisitorContext } from "../chat/service.ts";
+import type { VisitorContext } from "../chat/commands.ts";
 import { CloseCode, ErrorCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
 import {
@@ -32,7 +32,7 @@ export function openVisitorSocket(
   peer: Peer,
   ctx: VisitorContext,
 ): SocketHandlers {
-  const { chat, registry, options } = deps;
+  const { commands, projection, registry, options } = deps;
   const now = Date.now();
   const conn: VisitorConn = {
     kind: "visitor",
@@ -57,8 +57,8 @@ export function openVisitorSocket(
     switch (frame.type) {
       case "hello": {
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
-        const { visitor, token } = await chat.visitorHello(frame, ctx);
-        const state = await chat.visitorState(visitor.id, frame.lastSeq);
+        const { visitor, token } = await commands.visitorHello(frame, ctx);
+        const state = await projection.visitorState(visitor.id, frame.lastSeq);
         if (socket.closed) return;
         conn.visitorId = visitor.id;
         conn.siteId = visitor.siteId;
@@ -88,7 +88,7 @@ export function openVisitorSocket(
         if (!conn.messages.take()) {
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
-        const r = await chat.visitorSend(conn.visitorId, frame.clientId, frame.body, {
+        const r = await commands.visitorSend(conn.visitorId, frame.clientId, frame.body, {
           mayOpen: conn.conversationId === null,
           ip: conn.ip,
         });
@@ -103,49 +103,42 @@ export function openVisitorSocket(
         if (!frame.active && !conn.typingIn) return;
         conn.typingIn = frame.active ? conn.conversationId : null;
         conn.typingAt = Date.now();
-        await deps.bus.publish({
-          kind: "typing",
-          conversationId: conn.conversationId,
-          visitorId: conn.visitorId,
-          author: "visitor",
-          agentId: null,
-          name: "",
-          active: frame.active,
-          ...(frame.active && frame.preview !== undefined ? { preview: frame.preview } : {}),
-        });
+        await commands.typing(
+          { kind: "visitor", visitorId: conn.visitorId },
+          conn.conversationId,
+          frame.active,
+          frame.preview,
+        );
         return;
       }
       case "page":
-        await chat.updateVisitor(conn.visitorId, { page: frame.page });
+        await commands.updateVisitor(conn.visitorId, { page: frame.page });
         return;
       case "attributes":
-        await chat.updateVisitor(conn.visitorId, { attributes: frame.attributes });
+        await commands.updateVisitor(conn.visitorId, { attributes: frame.attributes });
         return;
       case "contact":
-        await chat.updateVisitor(conn.visitorId, { email: frame.email });
-        await deps.bus.publish({ kind: "identity", visitorId: conn.visitorId });
+        await commands.contact(conn.visitorId, frame.email);
         return;
-      case "identify": {
-        await chat.identify({ id: conn.visitorId, siteId: conn.siteId }, frame);
-        await deps.bus.publish({ kind: "identity", visitorId: conn.visitorId });
+      case "identify":
+        await commands.identify({ id: conn.visitorId, siteId: conn.siteId }, frame);
         return;
-      }
       case "read":
-        await chat.visitorRead(conn.visitorId, frame.seq);
+        await commands.visitorRead(conn.visitorId, frame.seq);
         return;
       case "sync": {
         if (!conn.conversationId) {
           send({ type: "history", messages: [], hasMore: false });
           return;
         }
-        send({ type: "history", ...await chat.history(conn.conversationId, frame, false) });
+        send({ type: "history", ...await projection.history(conn.conversationId, frame, false) });
         return;
       }
       case "rate":
-        await chat.rate(conn.visitorId, frame.rating);
+        await commands.rate(conn.visitorId, frame.rating);
         return;
       case "start_over":
-        await chat.startOver(conn.visitorId);
+        await commands.startOver(conn.visitorId);
         conn.conversationId = null;
         send({ type: "conversation", conversation: null });
         return;
@@ -157,7 +150,7 @@ export function openVisitorSocket(
     }
   }
 
-  const stopTyping = () => clearTyping(conn, deps.bus, chat);
+  const stopTyping = () => clearTyping(conn, commands);
 
   const socket = runSocket<VisitorClientFrame>(deps, {
     conn,

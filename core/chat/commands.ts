@@ -1,7 +1,8 @@
 /**
- * Conversation routing: the domain operations behind every frame. Each operation persists
- * first and publishes to the bus second, so nothing is relayed or acknowledged before it is
- * committed.
+ * The chat commands: the domain operations behind every frame (send, accept, transfer, resolve,
+ * reopen, read, typing, identify…). Each persists first and publishes to the bus second, so
+ * nothing is relayed or acknowledged before it is committed. What anyone sees of the result is
+ * the projection's business (`projection.ts`), reached by the fan-out from the bus.
  *
  * @module
  */
@@ -14,38 +15,10 @@ import type { Logger } from "../log.ts";
 import { friendlyName } from "./names.ts";
 import { summaryAfter } from "./summary.ts";
 import type { Presence } from "./presence.ts";
-import type {
-  AgentInfo,
-  ConversationSummary,
-  Message,
-  PageInfo,
-  TeamInfo,
-  VisitorClientFrame,
-  VisitorConversation,
-  VisitorInfo,
-} from "../../protocol/frames.ts";
+import type { PageInfo, VisitorClientFrame } from "../../protocol/frames.ts";
+import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import { hmacHex, safeEqual, type VisitorTokenSigner } from "../accounts/tokens.ts";
-
-/** Tunables of the real-time core, from the server configuration. */
-export interface CoreOptions {
-  /** How often idle sockets are pinged. */
-  heartbeatMs: number;
-  /** A socket silent for this long is closed as dead. */
-  heartbeatTimeoutMs: number;
-  /** A typing indicator with no refresh for this long is cleared. */
-  typingTimeoutMs: number;
-  /** Shown in the widget header. */
-  team: TeamInfo;
-  /** Messages per second per socket, and the burst allowed. */
-  messagesPerSecond: number;
-  messageBurst: number;
-  /** Any frames per second per socket, and the burst allowed. */
-  framesPerSecond: number;
-  frameBurst: number;
-  /** How often open agent sockets re-check their session (expiry, sign-out elsewhere). */
-  sessionCheckMs: number;
-}
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -53,11 +26,12 @@ export interface Actor {
   name: string;
 }
 
-/** The collaborators of {@link ChatService}. */
-export interface ChatDeps {
+/** The collaborators of {@link ChatCommands}. */
+export interface CommandDeps {
   store: Store;
   bus: Bus;
   presence: Presence;
+  projection: ChatProjection;
   signer: VisitorTokenSigner;
   /** Limits new conversations per IP. */
   newConversations: KeyedLimiter;
@@ -71,36 +45,13 @@ export interface VisitorContext {
   userAgent: string | null;
 }
 
+/** Who is typing, for {@link ChatCommands.typing}. */
+export type Typist = { kind: "visitor"; visitorId: string } | { kind: "agent"; actor: Actor };
+
 /** Domain operations on conversations. */
-export class ChatService {
-  // A conversation's visitor never changes, and typing frames need it on every keystroke burst.
-  #visitorOf = new Map<string, string>();
-  // Visitor names label typing indicators, which arrive many times a minute.
-  #visitorNames = new Map<string, string>();
-
-  /** Creates the service. */
-  constructor(private readonly deps: ChatDeps) {}
-
-  /** The visitor of a conversation. Throws `not_found`. */
-  async visitorOf(conversationId: string): Promise<string> {
-    const cached = this.#visitorOf.get(conversationId);
-    if (cached) return cached;
-    const conv = await this.requireConversation(conversationId);
-    if (this.#visitorOf.size >= 10_000) this.#visitorOf.clear();
-    this.#visitorOf.set(conversationId, conv.visitorId);
-    return conv.visitorId;
-  }
-
-  /** A visitor's display name (cached; `identify` refreshes it). Empty when unknown. */
-  async visitorName(visitorId: string): Promise<string> {
-    const cached = this.#visitorNames.get(visitorId);
-    if (cached !== undefined) return cached;
-    const visitor = await this.deps.store.getVisitor(visitorId);
-    if (!visitor) return "";
-    if (this.#visitorNames.size >= 10_000) this.#visitorNames.clear();
-    this.#visitorNames.set(visitorId, visitor.name);
-    return visitor.name;
-  }
+export class ChatCommands {
+  /** Creates the commands. */
+  constructor(private readonly deps: CommandDeps) {}
 
   /** Records that an agent read a conversation up to `seq`. */
   async agentRead(agentId: string, conversationId: string, seq: number): Promise<void> {
@@ -146,50 +97,6 @@ export class ChatService {
       ...(hello.timezone ? { timezone: hello.timezone } : {}),
     });
     return { visitor, token: await signer.sign(visitor.id, site.id) };
-  }
-
-  /** The visitor's current conversation and the messages the client is missing. */
-  async visitorState(
-    visitorId: string,
-    lastSeq: number | undefined,
-  ): Promise<{ conversation: VisitorConversation | null; messages: Message[] }> {
-    const conv = await this.deps.store.getCurrentConversation(visitorId);
-    if (!conv) return { conversation: null, messages: [] };
-    const { messages } = await this.deps.store.listMessages(conv.id, {
-      includeNotes: false,
-      ...(lastSeq === undefined ? { limit: 50 } : { afterSeq: lastSeq, limit: 200 }),
-    });
-    return { conversation: await this.visitorConversation(conv), messages };
-  }
-
-  /** A window of a conversation's history; visitors never see notes. */
-  history(
-    conversationId: string,
-    q: { afterSeq?: number; beforeSeq?: number; limit?: number },
-    includeNotes: boolean,
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    return this.deps.store.listMessages(conversationId, { ...q, includeNotes });
-  }
-
-  /**
-   * Shapes a conversation for its visitor (assignee name, no internal fields). A conversation or
-   * its inbox summary will do.
-   */
-  async visitorConversation(
-    conv: Pick<
-      Conversation,
-      "id" | "status" | "assigneeId" | "lastSeq" | "visitorReadSeq" | "rating"
-    >,
-  ): Promise<VisitorConversation> {
-    const assignee = conv.assigneeId ? await this.deps.store.getAgent(conv.assigneeId) : null;
-    return {
-      id: conv.id,
-      status: conv.status,
-      assignee: assignee ? { id: assignee.id, name: assignee.name, avatar: assignee.avatar } : null,
-      lastSeq: conv.lastSeq,
-      readSeq: conv.visitorReadSeq,
-      rating: conv.rating,
-    };
   }
 
   /**
@@ -310,8 +217,10 @@ export class ChatService {
       ...(frame.name !== undefined ? { name: frame.name } : {}),
       ...(frame.email !== undefined ? { email: frame.email } : {}),
     });
-    this.#visitorNames.set(visitor.id, updated.name);
+    this.deps.projection.visitorRenamed(visitor.id, updated.name);
     await this.deps.bus.publish({ kind: "visitor", visitorId: visitor.id });
+    // The visitor's own tabs show who they are.
+    await this.deps.bus.publish({ kind: "identity", visitorId: visitor.id });
     return updated;
   }
 
@@ -333,52 +242,46 @@ export class ChatService {
     await this.deps.bus.publish({ kind: "visitor", visitorId });
   }
 
+  /** Records the visitor's contact email, and tells agents and the visitor's own tabs. */
+  async contact(visitorId: string, email: string): Promise<void> {
+    await this.updateVisitor(visitorId, { email });
+    await this.deps.bus.publish({ kind: "identity", visitorId });
+  }
+
+  /**
+   * Publishes that someone started or stopped typing in a conversation. Typing is never stored:
+   * an indicator lost with an instance expires on its own.
+   */
+  async typing(
+    who: Typist,
+    conversationId: string,
+    active: boolean,
+    preview?: string,
+  ): Promise<void> {
+    const visitor = who.kind === "visitor";
+    await this.deps.bus.publish({
+      kind: "typing",
+      conversationId,
+      visitorId: visitor ? who.visitorId : await this.deps.projection.visitorOf(conversationId),
+      author: who.kind,
+      agentId: visitor ? null : who.actor.id,
+      name: visitor ? "" : who.actor.name,
+      active,
+      ...(active && preview !== undefined ? { preview } : {}),
+    });
+  }
+
+  /** Records an agent's chosen status (all their tabs) and tells everyone. */
+  async setPresence(agentId: string, status: "online" | "away"): Promise<void> {
+    this.deps.presence.setAgentChoice(agentId, status);
+    await this.deps.bus.publish({ kind: "agent", agentId });
+  }
+
   /** Records that the visitor read up to `seq`. */
   async visitorRead(visitorId: string, seq: number): Promise<void> {
     const conv = await this.deps.store.getCurrentConversation(visitorId);
     if (!conv) return;
     await this.deps.store.markVisitorRead(conv.id, Math.min(seq, conv.lastSeq));
-  }
-
-  /** Everything an agent console needs on connect. */
-  async agentWelcome(agentId: string): Promise<
-    { agents: AgentInfo[]; conversations: ConversationSummary[] }
-  > {
-    const { store } = this.deps;
-    const [agents, active, resolved] = await Promise.all([
-      this.agentInfos(),
-      store.listConversations({ status: ["queued", "open"], forAgentId: agentId, limit: 500 }),
-      store.listConversations({ status: ["resolved"], forAgentId: agentId, limit: 50 }),
-    ]);
-    return { agents, conversations: [...active, ...resolved] };
-  }
-
-  /** All agents with live presence. */
-  async agentInfos(): Promise<AgentInfo[]> {
-    const records = await this.deps.store.listAgents();
-    return records.map((a) => this.agentInfo(a));
-  }
-
-  /** Shapes an agent record with live presence, without the password hash. */
-  agentInfo(a: Omit<AgentInfo, "status">): AgentInfo {
-    return {
-      id: a.id,
-      email: a.email,
-      name: a.name,
-      avatar: a.avatar,
-      role: a.role,
-      disabled: a.disabled,
-      capacity: a.capacity,
-      status: a.disabled ? "offline" : this.deps.presence.agentStatus(a.id),
-    };
-  }
-
-  /** A visitor with live presence (also refreshes the cached display name). */
-  async visitorInfo(visitorId: string): Promise<VisitorInfo | null> {
-    const v = await this.deps.store.getVisitor(visitorId);
-    if (!v) return null;
-    if (this.#visitorNames.has(v.id)) this.#visitorNames.set(v.id, v.name);
-    return { ...v, online: this.deps.presence.visitorOnline(v.id) };
   }
 
   private async requireConversation(id: string): Promise<Conversation> {

@@ -1,0 +1,198 @@
+/**
+ * The chat read model: what each side may see of conversations, messages, visitors and agents,
+ * shaped for the wire. The fan-out reads through it alone (it never reaches the commands), as do
+ * the sockets' replies (`welcome`, `history`, `visitor`) and the HTTP routes. It writes nothing;
+ * its only state is two caches of values that rarely change.
+ *
+ * @module
+ */
+
+import type { Conversation, Store } from "../../db/store.ts";
+import { ErrorCode } from "../../protocol/codes.ts";
+import { ParleyError } from "../errors.ts";
+import type { Presence } from "./presence.ts";
+import type {
+  AgentInfo,
+  ConversationSummary,
+  Message,
+  VisitorConversation,
+  VisitorInfo,
+} from "../../protocol/frames.ts";
+
+/** The collaborators of {@link ChatProjection}. */
+export interface ProjectionDeps {
+  store: Store;
+  presence: Presence;
+}
+
+/** A window of a conversation's history, as `sync` and the inbox API ask for it. */
+export interface HistoryWindow {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+}
+
+// Caches are bounded crudely: cleared when full, refilled by the next reads.
+const CACHE_LIMIT = 10_000;
+
+/** Reads of the chat state, shaped for visitors and agents. */
+export class ChatProjection {
+  // A conversation's visitor never changes, and typing frames need it on every keystroke burst.
+  #visitorOf = new Map<string, string>();
+  // Visitor names label typing indicators, which arrive many times a minute.
+  #visitorNames = new Map<string, string>();
+
+  /** Creates the projection. */
+  constructor(private readonly deps: ProjectionDeps) {}
+
+  /** The visitor of a conversation. Throws `not_found`. */
+  async visitorOf(conversationId: string): Promise<string> {
+    const cached = this.#visitorOf.get(conversationId);
+    if (cached) return cached;
+    const conv = await this.deps.store.getConversation(conversationId);
+    if (!conv) throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+    if (this.#visitorOf.size >= CACHE_LIMIT) this.#visitorOf.clear();
+    this.#visitorOf.set(conversationId, conv.visitorId);
+    return conv.visitorId;
+  }
+
+  /** A visitor's display name (cached; `identify` refreshes it). Empty when unknown. */
+  async visitorName(visitorId: string): Promise<string> {
+    const cached = this.#visitorNames.get(visitorId);
+    if (cached !== undefined) return cached;
+    const visitor = await this.deps.store.getVisitor(visitorId);
+    if (!visitor) return "";
+    if (this.#visitorNames.size >= CACHE_LIMIT) this.#visitorNames.clear();
+    this.#visitorNames.set(visitorId, visitor.name);
+    return visitor.name;
+  }
+
+  /** Records a visitor's new display name (after `identify` stored it). */
+  visitorRenamed(visitorId: string, name: string): void {
+    this.#visitorNames.set(visitorId, name);
+  }
+
+  /** One stored message (notes included: the fan-out decides who gets it). */
+  message(conversationId: string, seq: number): Promise<Message | null> {
+    return this.deps.store.getMessage(conversationId, seq);
+  }
+
+  /** The stored messages with `afterSeq < seq < beforeSeq` (notes included), oldest first. */
+  async messagesBetween(
+    conversationId: string,
+    afterSeq: number,
+    beforeSeq: number,
+  ): Promise<Message[]> {
+    const { messages } = await this.deps.store.listMessages(conversationId, {
+      afterSeq,
+      beforeSeq,
+      includeNotes: true,
+      limit: 200,
+    });
+    return messages;
+  }
+
+  /** A conversation's inbox row, or null when it does not exist. */
+  summary(conversationId: string): Promise<ConversationSummary | null> {
+    return this.deps.store.getConversationSummary(conversationId);
+  }
+
+  /** The visitor's current conversation and the messages the client is missing. */
+  async visitorState(
+    visitorId: string,
+    lastSeq: number | undefined,
+  ): Promise<{ conversation: VisitorConversation | null; messages: Message[] }> {
+    const conv = await this.deps.store.getCurrentConversation(visitorId);
+    if (!conv) return { conversation: null, messages: [] };
+    const { messages } = await this.deps.store.listMessages(conv.id, {
+      includeNotes: false,
+      ...(lastSeq === undefined ? { limit: 50 } : { afterSeq: lastSeq, limit: 200 }),
+    });
+    return { conversation: await this.visitorConversation(conv), messages };
+  }
+
+  /** A window of a conversation's history; visitors never see notes. */
+  history(
+    conversationId: string,
+    q: HistoryWindow,
+    includeNotes: boolean,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    return this.deps.store.listMessages(conversationId, { ...q, includeNotes });
+  }
+
+  /**
+   * Shapes a conversation for its visitor (assignee name, no internal fields). A conversation or
+   * its inbox summary will do.
+   */
+  async visitorConversation(
+    conv: Pick<
+      Conversation,
+      "id" | "status" | "assigneeId" | "lastSeq" | "visitorReadSeq" | "rating"
+    >,
+  ): Promise<VisitorConversation> {
+    const assignee = conv.assigneeId ? await this.deps.store.getAgent(conv.assigneeId) : null;
+    return {
+      id: conv.id,
+      status: conv.status,
+      assignee: assignee ? { id: assignee.id, name: assignee.name, avatar: assignee.avatar } : null,
+      lastSeq: conv.lastSeq,
+      readSeq: conv.visitorReadSeq,
+      rating: conv.rating,
+    };
+  }
+
+  /** Everything an agent console needs on connect. */
+  async agentWelcome(agentId: string): Promise<
+    { agents: AgentInfo[]; conversations: ConversationSummary[] }
+  > {
+    const { store } = this.deps;
+    const [agents, active, resolved] = await Promise.all([
+      this.agentInfos(),
+      store.listConversations({ status: ["queued", "open"], forAgentId: agentId, limit: 500 }),
+      store.listConversations({ status: ["resolved"], forAgentId: agentId, limit: 50 }),
+    ]);
+    return { agents, conversations: [...active, ...resolved] };
+  }
+
+  /** All agents with live presence. */
+  async agentInfos(): Promise<AgentInfo[]> {
+    const records = await this.deps.store.listAgents();
+    return records.map((a) => this.agentInfo(a));
+  }
+
+  /** One agent with live presence, or null when there is no such agent. */
+  async agent(agentId: string): Promise<AgentInfo | null> {
+    const record = await this.deps.store.getAgent(agentId);
+    return record ? this.agentInfo(record) : null;
+  }
+
+  /** Shapes an agent record with live presence, without the password hash. */
+  agentInfo(a: Omit<AgentInfo, "status">): AgentInfo {
+    return {
+      id: a.id,
+      email: a.email,
+      name: a.name,
+      avatar: a.avatar,
+      role: a.role,
+      disabled: a.disabled,
+      capacity: a.capacity,
+      status: a.disabled ? "offline" : this.deps.presence.agentStatus(a.id),
+    };
+  }
+
+  /** A visitor with live presence (also refreshes the cached display name). */
+  async visitorInfo(visitorId: string): Promise<VisitorInfo | null> {
+    const v = await this.deps.store.getVisitor(visitorId);
+    if (!v) return null;
+    if (this.#visitorNames.has(v.id)) this.#visitorNames.set(v.id, v.name);
+    return { ...v, online: this.deps.presence.visitorOnline(v.id) };
+  }
+
+  /** What a visitor's own tabs show of who they are, or null when there is no such visitor. */
+  async identity(
+    visitorId: string,
+  ): Promise<{ name: string; email: string | null; verified: boolean } | null> {
+    const v = await this.deps.store.getVisitor(visitorId);
+    return v ? { name: v.name, email: v.email, verified: v.verified } : null;
+  }
+}

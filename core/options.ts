@@ -1,0 +1,27 @@
+/**
+ * The real-time core's tunables, from the server configuration.
+ *
+ * @module
+ */
+
+import type { TeamInfo } from "../protocol/frames.ts";
+
+/** Tunables of the real-time core, from the server configuration. */
+export interface CoreOptions {
+  /** How often idle sockets are pinged. */
+  heartbeatMs: number;
+  /** A socket silent for this long is closed as dead. */
+  heartbeatTimeoutMs: number;
+  /** A typing indicator with no refresh for this long is cleared. */
+  typingTimeoutMs: number;
+  /** Shown in the widget header. */
+  team: TeamInfo;
+  /** Messages per second per socket, and the burst allowed. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Any frames per second per socket, and the burst allowed. */
+  framesPerSecond: number;
+  frameBurst: number;
+  /** How often open agent sockets re-check their session (expiry, sign-out elsewhere). */
+  sessionCheckMs: number;
+}
