@@ -22,10 +22,16 @@ import type { Presence } from "../chat/presence.ts";
 import type { AgentStatus } from "../../protocol/frames.ts";
 import type { Registry } from "../sockets/registry.ts";
 
+/** What presence uses of the {@link PgBus} (tests pass a fake that records the calls). */
+export type PresenceBus = Pick<
+  PgBus,
+  "attach" | "onResync" | "resync" | "sendControl" | "deliverLocal" | "notePeers"
+>;
+
 /** Options of {@link SharedPresence}. */
 export interface SharedPresenceOptions {
   registry: Registry;
-  bus: PgBus;
+  bus: PresenceBus;
   cluster: ClusterStore;
   instanceId: string;
   log: Logger;

@@ -7,7 +7,7 @@
  */
 
 import { createStore, type DbStore, type Site } from "../../db/mod.ts";
-import type { AgentRecord } from "../../db/store.ts";
+import type { AgentRecord, NewAgent } from "../../db/store.ts";
 import type { AgentClientFrame, VisitorClientFrame } from "../../protocol/frames.ts";
 import { type Bus, type BusEvent, createLocalBus } from "../cluster/bus.ts";
 import { createVisitorTokenSigner } from "../accounts/tokens.ts";
@@ -109,8 +109,10 @@ export interface TestCore extends AsyncDisposable {
   readonly bus: HoldingBus;
   /** A site of this core's own (auto-assignment off). */
   readonly site: Site;
-  /** Creates an agent account and opens a socket for it. */
-  agent(name?: string): Promise<TestAgent>;
+  /** Creates an agent account (fields of `account` override the defaults) and connects it. */
+  agent(name?: string, account?: Partial<NewAgent>): Promise<TestAgent>;
+  /** Opens a socket for an existing agent, as the session stored under `sessionHash`. */
+  connect(agent: AgentRecord, sessionHash?: string): Promise<TestAgent>;
   /** Opens a visitor socket on this core's site and says hello. */
   visitor(): Promise<TestVisitor>;
   /** Opens a raw visitor socket (no hello sent). */
@@ -157,6 +159,13 @@ export async function startTestCore(
     return s;
   }
 
+  async function connect(agent: AgentRecord, sessionHash = "session-hash"): Promise<TestAgent> {
+    const peer = new FakePeer();
+    const s = socket<AgentClientFrame>(peer, core.openAgent(peer, agent, sessionHash));
+    const welcome = await peer.next("welcome");
+    return Object.assign(s, { agent, welcome });
+  }
+
   function visitorSocket(): TestSocket<VisitorClientFrame> {
     const peer = new FakePeer();
     return socket<VisitorClientFrame>(
@@ -171,18 +180,17 @@ export async function startTestCore(
     bus,
     site,
     visitorSocket,
-    async agent(name = `Agent ${crypto.randomUUID().slice(0, 6)}`) {
+    async agent(name = `Agent ${crypto.randomUUID().slice(0, 6)}`, account = {}) {
       const agent = await store.createAgent({
         email: `${crypto.randomUUID().slice(0, 12)}@example.com`,
         name,
         passwordHash: "unused",
         role: "agent",
+        ...account,
       });
-      const peer = new FakePeer();
-      const s = socket<AgentClientFrame>(peer, core.openAgent(peer, agent, "session-hash"));
-      const welcome = await peer.next("welcome");
-      return Object.assign(s, { agent, welcome });
+      return await connect(agent);
     },
+    connect,
     async visitor() {
       const s = visitorSocket();
       s.send({ type: "hello", site: site.id });

@@ -1,0 +1,113 @@
+/**
+ * Agent accounts in-process: sign-in and its limits, sessions, and what signing out everywhere or
+ * disabling an agent does to their open sockets.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { DbStore } from "../../db/mod.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import { ParleyError } from "../errors.ts";
+import { KeyedLimiter } from "../rate_limit.ts";
+import { openTestStore, startTestCore, type TestCore } from "../testing/test_core.ts";
+import { AgentService } from "./agents.ts";
+import { hashPassword } from "./passwords.ts";
+
+const store = await openTestStore();
+// Cheap hashes: these tests are about sessions, not the key derivation.
+const ITERATIONS = 1_000;
+const PASSWORD = "correct horse battery";
+
+function agentService(t: TestCore, store: DbStore, attemptsPerAccount = 10): AgentService {
+  return new AgentService({
+    store,
+    bus: t.bus,
+    sessionTtlMs: 3_600_000,
+    passwordIterations: ITERATIONS,
+    loginPerAccount: new KeyedLimiter(attemptsPerAccount, 15 * 60_000),
+    loginPerIp: new KeyedLimiter(100, 15 * 60_000),
+  });
+}
+
+/** The code of the ParleyError `promise` rejects with. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof ParleyError, `expected a ParleyError, got ${err}`);
+  return err.code;
+}
+
+Deno.test("sign-in opens a session only for the right password of an enabled agent", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using ann = await t.agent("Ann", {
+    passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+  });
+  const { token, agent } = await agents.login(ann.agent.email.toUpperCase(), PASSWORD, "ip");
+  assert.equal(agent.id, ann.agent.id);
+  assert.equal((await agents.authenticate(token))?.agent.id, ann.agent.id);
+  assert.equal(
+    await refusal(agents.login(ann.agent.email, "wrong password", "ip")),
+    "unauthorized",
+  );
+  await store.updateAgent(ann.agent.id, { disabled: true });
+  assert.equal(await refusal(agents.login(ann.agent.email, PASSWORD, "ip")), "unauthorized");
+  assert.equal(await agents.authenticate(token), null);
+});
+
+Deno.test("sign-in attempts are limited per account, even with the right password", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store, 2);
+  await using ann = await t.agent("Ann", {
+    passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+  });
+  await refusal(agents.login(ann.agent.email, "wrong 1", "ip-a"));
+  await refusal(agents.login(ann.agent.email, "wrong 2", "ip-b"));
+  assert.equal(await refusal(agents.login(ann.agent.email, PASSWORD, "ip-c")), "rate_limited");
+});
+
+Deno.test("signing out everywhere ends the sessions and closes the agent's sockets", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using ann = await t.agent("Ann", {
+    passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+  });
+  await using bob = await t.agent("Bob");
+  const { token } = await agents.login(ann.agent.email, PASSWORD, "ip");
+  await using secondTab = await t.connect(ann.agent);
+  await agents.logoutEverywhere(ann.agent.id);
+  assert.equal(await agents.authenticate(token), null);
+  assert.equal((await ann.peer.whenClosed()).code, CloseCode.Unauthorized);
+  assert.equal((await secondTab.peer.whenClosed()).code, CloseCode.Unauthorized);
+  assert.equal(bob.peer.closed, null);
+});
+
+Deno.test("only admins manage agents; a disabled agent's sockets close", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using admin = await t.agent("Admin", { role: "admin" });
+  await using ann = await t.agent("Ann");
+  assert.equal(
+    await refusal(agents.update(ann.agent, ann.agent.id, { role: "admin" })),
+    "forbidden",
+  );
+  assert.equal(
+    await refusal(agents.create(ann.agent, {
+      email: "new@example.com",
+      name: "New",
+      password: PASSWORD,
+      role: "agent",
+    })),
+    "forbidden",
+  );
+  // Agents may rename themselves; everyone connected hears of it.
+  await agents.update(ann.agent, ann.agent.id, { name: "Annie" });
+  await admin.next("agent", (f) => (f.agent as { name: string }).name === "Annie");
+  await agents.update(admin.agent, ann.agent.id, { disabled: true });
+  assert.equal((await ann.peer.whenClosed()).code, CloseCode.Unauthorized);
+  const disabled = await admin.next("agent", (f) => {
+    const a = f.agent as { id: string; disabled: boolean };
+    return a.id === ann.agent.id && a.disabled;
+  });
+  assert.equal((disabled.agent as { status: string }).status, "offline");
+});
