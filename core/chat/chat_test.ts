@@ -149,3 +149,45 @@ Deno.test("an ack reaches its sender only after every earlier message of the con
   assert.ok(reply >= 0, "the visitor got seq 2 before the ack for seq 3");
   assert.ok(reply < frames.indexOf(ack));
 });
+
+Deno.test("typing travels both ways, never back to the typing agent's own tabs", async () => {
+  await using t = await startTestCore(store);
+  await using ann = await t.agent("Ann");
+  await using annTab = await t.connect(ann.agent);
+  await using bob = await t.agent("Bob");
+  await using visitor = await t.visitor();
+  const conversationId = await queuedConversation(visitor);
+  visitor.send({ type: "typing", active: true, preview: "I wonder" });
+  const typing = await ann.next("typing", { conversationId, author: "visitor" });
+  assert.deepEqual([typing.active, typing.preview], [true, "I wonder"]);
+  assert.equal(typing.name, (visitor.welcome.visitor as { name: string }).name);
+  ann.send({ type: "typing", conversationId, active: true });
+  assert.deepEqual(await visitor.next("typing"), { type: "typing", active: true, name: "Ann" });
+  await bob.next("typing", { conversationId, author: "agent", agentId: ann.agent.id });
+  // Sending clears the indicator; the typing agent's other tab heard none of it.
+  ann.send({ type: "message", conversationId, clientId: "r1", body: "Hi!" });
+  await visitor.next("typing", { active: false, name: "Ann" });
+  await bob.next("typing", { agentId: ann.agent.id, active: false });
+  assert.deepEqual(annTab.peer.all("typing").filter((f) => f.author === "agent"), []);
+});
+
+Deno.test("identify and contact reach agents and the visitor's own tabs", async () => {
+  await using t = await startTestCore(store);
+  await using ann = await t.agent("Ann");
+  await using visitor = await t.visitor();
+  visitor.send({ type: "identify", id: "user-42", name: "Grace", email: "grace@example.com" });
+  const identity = await visitor.next("identity");
+  assert.deepEqual([identity.name, identity.email, identity.verified], [
+    "Grace",
+    "grace@example.com",
+    false,
+  ]);
+  await ann.next("visitor", (f) => (f.visitor as { name: string }).name === "Grace");
+  visitor.send({ type: "contact", email: "g@example.com" });
+  assert.equal((await visitor.next("identity")).email, "g@example.com");
+  await ann.next("visitor", (f) => (f.visitor as { email: string }).email === "g@example.com");
+  // The typing label follows the new name.
+  await queuedConversation(visitor);
+  visitor.send({ type: "typing", active: true });
+  assert.equal((await ann.next("typing", { author: "visitor" })).name, "Grace");
+});
