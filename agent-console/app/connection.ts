@@ -8,6 +8,7 @@
 
 import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
 import { CloseCode, FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
+import { backoffDelay } from "../../protocol/backoff.ts";
 import { decodeServerFrame } from "./decode.ts";
 
 /** Where the socket is in its life. */
@@ -63,20 +64,6 @@ export interface Connection {
 
 const DEFAULTS = { baseDelayMs: 500, maxDelayMs: 15_000 };
 
-/**
- * Full-jitter exponential backoff: a uniformly random delay in `[0, min(max, base * 2^attempt))`.
- * Spreads reconnecting clients out after a server restart.
- */
-export function backoffDelay(
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.floor(random() * ceiling);
-}
-
 /** Opens the agent socket and keeps it open until {@link Connection.close}. */
 export function createConnection(options: ConnectionOptions): Connection {
   const opts = { ...DEFAULTS, ...options };
@@ -126,7 +113,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       fatal();
       return;
     }
-    const delay = backoffDelay(attempt++, opts.baseDelayMs, opts.maxDelayMs, random);
+    const delay = backoffDelay(attempt++, random, { base: opts.baseDelayMs, cap: opts.maxDelayMs });
     retryTimer = setTimeout(open, delay);
     if (!hadWelcome && opts.checkSession) {
       opts.checkSession().then((ok) => {
@@ -145,7 +132,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     } catch {
       retryTimer = setTimeout(
         open,
-        backoffDelay(attempt++, opts.baseDelayMs, opts.maxDelayMs, random),
+        backoffDelay(attempt++, random, { base: opts.baseDelayMs, cap: opts.maxDelayMs }),
       );
       return;
     }

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import type { AgentServerFrame } from "../../protocol/frames.ts";
-import {
-  backoffDelay,
-  type ConnectionState,
-  createConnection,
-  type SocketLike,
-} from "./connection.ts";
+import { type ConnectionState, createConnection, type SocketLike } from "./connection.ts";
 
 class FakeWs implements SocketLike {
   readyState = 0;
@@ -73,13 +68,6 @@ function harness(opts: { checkSession?: () => Promise<boolean> } = {}) {
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-Deno.test("backoffDelay() stays within the exponential ceiling and the cap", () => {
-  assert.equal(backoffDelay(0, 500, 15_000, () => 0.999), 499);
-  assert.equal(backoffDelay(3, 500, 15_000, () => 0.5), 2000);
-  assert.equal(backoffDelay(30, 500, 15_000, () => 0.999), 14_985);
-  assert.equal(backoffDelay(5, 500, 15_000, () => 0), 0);
-});
 
 Deno.test("the connection is connected only after welcome, answers pings and forwards frames", () => {
   const h = harness();

@@ -17,6 +17,7 @@ import type {
   VisitorInfo,
 } from "../../protocol/frames.ts";
 import { MAX_BODY_CHARS } from "../../protocol/limits.ts";
+import { TYPING_TTL_MS } from "../../protocol/timing.ts";
 import { type ConsoleApi, errorText } from "./api.ts";
 import type { ConnectionState } from "./connection.ts";
 import { createHistoryLoader } from "./history.ts";
@@ -84,7 +85,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const visible = signal(true);
   const clock = signal(now());
   const resolvedHasMore = signal(true);
-  const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? 6000 });
+  const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? TYPING_TTL_MS });
 
   // ---- derived -------------------------------------------------------------------------------
   const { lists, counts, currentList, unreadCount } = createInbox(conversations, me, view);

@@ -10,7 +10,7 @@
  */
 
 import type { ReadonlySignal } from "@preact/signals";
-import { backoffDelay } from "./connection.ts";
+import { backoffDelay } from "../../protocol/backoff.ts";
 import type { PendingMessage } from "./thread.ts";
 import type { Timers } from "./timers.ts";
 
@@ -82,7 +82,10 @@ export function createSendQueue(deps: SendQueueDeps): SendQueue {
     refused(clientId, retryable) {
       if (clientId === inFlight) inFlight = null;
       if (retryable && waiting === null) {
-        const delay = backoffDelay(refusals++, RESEND_BASE_MS, RESEND_MAX_MS, random);
+        const delay = backoffDelay(refusals++, random, {
+          base: RESEND_BASE_MS,
+          cap: RESEND_MAX_MS,
+        });
         waiting = deps.timers.setTimeout(() => {
           waiting = null;
           pump();

@@ -8,7 +8,7 @@
 
 import type { CloseCode } from "../../protocol/codes.ts";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../../protocol/backoff.ts";
 import { parseServerFrame, type ServerFrame } from "./frames.ts";
 
 /** `connected` means the server answered `hello` with `welcome`. */

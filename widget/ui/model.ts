@@ -18,7 +18,8 @@ import type {
   VisitorConversation,
 } from "../../protocol/frames.ts";
 import type { Attributes, Identity } from "../api.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay } from "../../protocol/backoff.ts";
+import { TYPING_TTL_MS } from "../../protocol/timing.ts";
 import {
   type Clock,
   CLOSE_UNAUTHORIZED,
@@ -64,9 +65,6 @@ export interface ChatModelOptions {
   /** Makes idempotency keys; defaults to 128 random bits in hex. */
   newId?(): string;
 }
-
-/** An agent typing indicator disappears when not refreshed within this time. */
-export const AGENT_TYPING_TTL_MS = 6000;
 
 /** Makes a random 32-character hex id (works on plain-http pages, unlike randomUUID). */
 export function randomId(): string {
@@ -273,7 +271,7 @@ export function createChatModel(opts: ChatModelOptions) {
         if (frame.active) {
           agentTypingTimer = clock.setTimeout(() => {
             agentTyping.value = null;
-          }, AGENT_TYPING_TTL_MS);
+          }, TYPING_TTL_MS);
         }
         return;
       case "agents":
