@@ -9,7 +9,7 @@
 import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
 import { CloseCode, FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 import { backoffDelay } from "../../protocol/backoff.ts";
-import { decodeServerFrame } from "./decode.ts";
+import { decodeAgentFrame } from "../../protocol/client/decode_agent.ts";
 
 /** Where the socket is in its life. */
 export type ConnectionState = "disconnected" | "connecting" | "connected";
@@ -143,13 +143,15 @@ export function createConnection(options: ConnectionOptions): Connection {
     s.onmessage = (ev) => {
       if (socket !== s || typeof ev.data !== "string") return;
       armWatchdog();
-      let frame: AgentServerFrame;
+      let frame: AgentServerFrame | null;
       try {
-        frame = decodeServerFrame(ev.data);
+        frame = decodeAgentFrame(ev.data);
       } catch (err) {
         console.warn("Dropped a malformed frame:", err instanceof Error ? err.message : err);
         return;
       }
+      // A frame type this console does not know (a newer server): ignored, as the protocol says.
+      if (frame === null) return;
       if (frame.type === "ping") {
         s.send(JSON.stringify({ type: "pong" }));
         return;

@@ -9,7 +9,10 @@
 import type { CloseCode } from "../../protocol/codes.ts";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../../protocol/backoff.ts";
-import { parseServerFrame, type ServerFrame } from "./frames.ts";
+import {
+  decodeVisitorFrame,
+  type VisitorFrame as ServerFrame,
+} from "../../protocol/client/decode.ts";
 
 /** `connected` means the server answered `hello` with `welcome`. */
 export type ConnectionState = "disconnected" | "connecting" | "connected";
@@ -187,7 +190,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
           armDead();
           let frame: ServerFrame | null;
           try {
-            frame = parseServerFrame(data);
+            frame = decodeVisitorFrame(data);
           } catch (err) {
             console.warn("Parley: ignored a malformed frame", err);
             return;

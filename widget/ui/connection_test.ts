@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ConnectionState } from "./connection.ts";
-import { createConnection } from "./connection.ts";
+import { createConnection, FATAL_CODES } from "./connection.ts";
+import { FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 import { fakeSockets, manualClock } from "./_testing.ts";
 
 const welcome = {
@@ -137,4 +138,8 @@ Deno.test("createConnection().stop() closes and stays closed", () => {
   assert.equal(sockets.all.length, 1);
   conn.reconnectNow();
   assert.equal(sockets.all.length, 1);
+});
+
+Deno.test("FATAL_CODES matches core FATAL_CLOSE_CODES", () => {
+  assert.deepEqual(new Set(FATAL_CODES), new Set(FATAL_CLOSE_CODES));
 });

@@ -31,7 +31,7 @@ import {
   systemClock,
   type TimerId,
 } from "./connection.ts";
-import type { ServerFrame } from "./frames.ts";
+import type { VisitorFrame as ServerFrame } from "../../protocol/client/decode.ts";
 import { type ChatItem, type Delivery, fromPending, mergeMessages, sortItems } from "./items.ts";
 import { createTypingNotifier } from "./typing.ts";
 import type { PendingMessage, SavedState, VisitorStore } from "./outbox.ts";
