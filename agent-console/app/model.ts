@@ -29,7 +29,11 @@ import { createOwnTyping } from "./own_typing.ts";
 import { createSendQueue } from "./send_queue.ts";
 import { setMap } from "./signal_map.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
-import { defaultTimers, type Timers } from "./timers.ts";
+import {
+  type Clock as Timers,
+  systemClock as defaultTimers,
+  type TimerId,
+} from "../../protocol/client/clock.ts";
 import { createTyping } from "./typing.ts";
 import type { ViewName } from "./views.ts";
 
@@ -270,7 +274,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   });
 
   // A slow clock for "5 min ago" labels.
-  let tick = 0;
+  let tick: TimerId | undefined;
   const schedule = () => {
     tick = timers.setTimeout(() => {
       clock.value = now();

@@ -1,12 +1,13 @@
+import { manualClock } from "../../protocol/client/testing/clock.ts";
 import assert from "node:assert/strict";
 import type { AgentServerFrame } from "../../protocol/frames.ts";
 import { type ConsoleEvent, createConsoleModel } from "./model.ts";
-import { agent, FakeSocket, FakeTimers, message, summary } from "./test_fakes.ts";
+import { agent, FakeSocket, message, summary } from "./test_fakes.ts";
 
 const ME = agent("me");
 
 function setup() {
-  const timers = new FakeTimers();
+  const timers = manualClock();
   const socket = new FakeSocket();
   const events: ConsoleEvent[] = [];
   let n = 0;
@@ -14,7 +15,7 @@ function setup() {
     me: ME,
     send: socket.send,
     timers,
-    now: () => timers.now,
+    now: () => timers.now(),
     random: () => 0,
     newClientId: () => `client-${++n}`,
     onEvent: (e) => events.push(e),
@@ -383,7 +384,7 @@ Deno.test("a retryable refusal keeps replies sending and resends them by themsel
     note: true,
   });
   assert.equal(model.outbox.value.size, 0);
-  assert.equal(timers.pending, 1); // only the clock tick
+  assert.equal(timers.pending(), 1); // only the clock tick
 });
 
 Deno.test("a final refusal lets the next reply go; Retry queues the failed one in its place", () => {
@@ -473,7 +474,7 @@ Deno.test("dispose cancels every timer", () => {
     active: true,
   });
   model.notify("hello");
-  assert.ok(timers.pending > 0);
+  assert.ok(timers.pending() > 0);
   model[Symbol.dispose]();
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
 });

@@ -8,7 +8,7 @@
 
 import type { AgentClientFrame } from "../../protocol/frames.ts";
 import { AGENT_TYPING_IDLE_MS, AGENT_TYPING_REFRESH_MS } from "../../protocol/timing.ts";
-import type { Timers } from "./timers.ts";
+import type { Clock as Timers, TimerId } from "../../protocol/client/clock.ts";
 
 /** Outgoing typing state for every conversation. */
 export interface OwnTyping {
@@ -24,7 +24,7 @@ export interface OwnTyping {
 export function createOwnTyping(
   deps: { send(frame: AgentClientFrame): boolean; timers: Timers; now(): number },
 ): OwnTyping {
-  const active = new Map<string, { sentAt: number; idle: number }>();
+  const active = new Map<string, { sentAt: number; idle: TimerId }>();
 
   function stop(conversationId: string) {
     const t = active.get(conversationId);

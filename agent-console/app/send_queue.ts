@@ -12,7 +12,7 @@
 import type { ReadonlySignal } from "@preact/signals";
 import { backoffDelay } from "../../protocol/backoff.ts";
 import type { PendingMessage } from "./thread.ts";
-import type { Timers } from "./timers.ts";
+import type { Clock as Timers, TimerId } from "../../protocol/client/clock.ts";
 
 /** Shortest wait before resending after a retryable refusal, in ms. */
 export const RESEND_MIN_MS = 250;
@@ -55,7 +55,7 @@ export function createSendQueue(deps: SendQueueDeps): SendQueue {
   let inFlight: string | null = null;
   /** Retryable refusals since the last stored message: the backoff's attempt number. */
   let refusals = 0;
-  let waiting: number | null = null;
+  let waiting: TimerId | null = null;
 
   function pump() {
     if (inFlight !== null || waiting !== null) return;

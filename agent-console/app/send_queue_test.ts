@@ -1,7 +1,7 @@
+import { manualClock } from "../../protocol/client/testing/clock.ts";
 import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
 import { createSendQueue, RESEND_MIN_MS } from "./send_queue.ts";
-import { FakeTimers } from "./test_fakes.ts";
 import type { PendingMessage } from "./thread.ts";
 
 function pending(clientId: string, state: PendingMessage["state"] = "sending"): PendingMessage {
@@ -17,7 +17,7 @@ function pending(clientId: string, state: PendingMessage["state"] = "sending"): 
 }
 
 function setup(random = () => 0) {
-  const timers = new FakeTimers();
+  const timers = manualClock();
   const outbox = signal<ReadonlyMap<string, PendingMessage>>(new Map());
   const sent: string[] = [];
   let connected = true;
@@ -113,7 +113,7 @@ Deno.test("createSendQueue().restart() resends at once from the oldest and cance
   queue.refused("a", true);
   queue.restart(); // a reconnect during the wait
   assert.deepEqual(sent, ["a", "a", "a"]);
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
   store("a");
   assert.deepEqual(sent, ["a", "a", "a", "b"]);
 });
@@ -132,5 +132,5 @@ Deno.test("createSendQueue().dispose() cancels the wait", () => {
   queue.dispose();
   timers.advance(60_000);
   assert.deepEqual(sent, ["a"]);
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
 });

@@ -1,5 +1,6 @@
 /**
- * Test doubles for the console model: manual timers and builders for protocol values.
+ * Test doubles for the console model: builders for protocol values and a recorder of the frames a
+ * model sends (the fake clock is the kernel's, `protocol/client/testing/clock.ts`).
  * Imported by `*_test.ts` only; never bundled.
  *
  * @module
@@ -11,46 +12,6 @@ import type {
   ConversationSummary,
   Message,
 } from "../../protocol/frames.ts";
-import type { Timers } from "./timers.ts";
-
-/** Timers driven by {@link FakeTimers.advance} instead of the wall clock. */
-export class FakeTimers implements Timers {
-  /** The fake clock in ms. */
-  now = 1_700_000_000_000;
-  #next = 1;
-  #due = new Map<number, { at: number; fn: () => void }>();
-
-  /** Schedules `fn` at `now + ms`. */
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-
-  /** Cancels a timer. */
-  clearTimeout(id: number): void {
-    this.#due.delete(id);
-  }
-
-  /** Moves the clock forward, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      let first: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.#due) if (e[1].at <= end && (!first || e[1].at < first[1].at)) first = e;
-      if (!first) break;
-      this.#due.delete(first[0]);
-      this.now = first[1].at;
-      first[1].fn();
-    }
-    this.now = end;
-  }
-
-  /** How many timers are pending. */
-  get pending(): number {
-    return this.#due.size;
-  }
-}
 
 /** An agent. */
 export function agent(id: string, patch: Partial<AgentInfo> = {}): AgentInfo {

@@ -23,15 +23,18 @@ import { TYPING_TTL_MS } from "../../protocol/timing.ts";
 import {
   type Clock,
   CLOSE_UNAUTHORIZED,
-  type Connection,
   type ConnectionState,
-  createConnection,
+  createSocket,
   FATAL_CODES,
+  type ReconnectingSocket,
   type SocketFactory,
   systemClock,
   type TimerId,
-} from "./connection.ts";
-import type { VisitorFrame as ServerFrame } from "../../protocol/client/decode.ts";
+} from "../../protocol/client/socket.ts";
+import {
+  decodeVisitorFrame,
+  type VisitorFrame as ServerFrame,
+} from "../../protocol/client/decode.ts";
 import { type ChatItem, type Delivery, fromPending, mergeMessages, sortItems } from "./items.ts";
 import { createTypingNotifier } from "./typing.ts";
 import type { PendingMessage, SavedState, VisitorStore } from "./outbox.ts";
@@ -123,8 +126,9 @@ export function createChatModel(opts: ChatModelOptions) {
   let retryTimer: TimerId | undefined;
   let agentTypingTimer: TimerId | undefined;
 
-  const connection: Connection = createConnection({
+  const connection: ReconnectingSocket<VisitorClientFrame> = createSocket({
     url: opts.url,
+    decode: decodeVisitorFrame,
     socket: opts.socket,
     clock,
     random,

@@ -4,12 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Message } from "../../protocol/frames.ts";
-import { type FakeSocket, MemoryStorage } from "./_testing.ts";
+import type { Message, VisitorClientFrame } from "../../protocol/frames.ts";
+import type { FakeSocket } from "../../protocol/client/testing/socket.ts";
+import { MemoryStorage } from "./_testing.ts";
 import { ack, KEY, setupChat } from "./_model_testing.ts";
 
 /** Client ids of the messages a socket carried, in sending order. */
-const sentIds = (s: FakeSocket) => s.sentOf("message").map((f) => f.clientId);
+const sentIds = (s: FakeSocket<VisitorClientFrame>) => s.sentOf("message").map((f) => f.clientId);
 
 const refusal = (clientId: string, code = "unavailable") => ({
   type: "error",
@@ -25,7 +26,7 @@ const refusal = (clientId: string, code = "unavailable") => ({
  * later messages back after a refusal (as `core/send_order.ts` does), so any order it stores is
  * the order the client sent in.
  */
-function playServer(s: FakeSocket, refuse: (n: number) => boolean) {
+function playServer(s: FakeSocket<VisitorClientFrame>, refuse: (n: number) => boolean) {
   const stored: string[] = [];
   let answered = 0;
   let arrivals = 0;

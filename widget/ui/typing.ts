@@ -9,7 +9,7 @@
 import { MAX_PREVIEW_CHARS } from "../../protocol/limits.ts";
 import { VISITOR_TYPING_IDLE_MS, VISITOR_TYPING_THROTTLE_MS } from "../../protocol/timing.ts";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import type { Clock, TimerId } from "./connection.ts";
+import type { Clock, TimerId } from "../../protocol/client/clock.ts";
 
 /** Throttled typing notices for one connection. */
 export interface TypingNotifier {

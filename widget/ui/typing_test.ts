@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import { manualClock } from "./_testing.ts";
+import { manualClock } from "../../protocol/client/testing/clock.ts";
 import { VISITOR_TYPING_IDLE_MS, VISITOR_TYPING_THROTTLE_MS } from "../../protocol/timing.ts";
 import { createTypingNotifier } from "./typing.ts";
 
