@@ -89,18 +89,6 @@ export function decodeMessage(v: unknown): Message {
   };
 }
 
-/** Validates an `error` frame; the `clientId` of a refused message is kept when present. */
-export function decodeError(o: Obj): ClientErrorFrame {
-  const clientId = nullable(o, "clientId");
-  return {
-    type: "error",
-    code: string(o, "code"),
-    message: nullable(o, "message") ?? "",
-    retryable: flag(o, "retryable"),
-    ...(clientId === null ? {} : { clientId }),
-  };
-}
-
 function conversation(v: unknown): VisitorConversation | null {
   if (v === null || v === undefined) return null;
   const o = object(v, "conversation");
@@ -149,7 +137,14 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
       };
     }
     case "ack":
-      return decodeAck(o);
+      return {
+        type: "ack",
+        clientId: string(o, "clientId"),
+        messageId: string(o, "messageId"),
+        conversationId: string(o, "conversationId"),
+        seq: integer(o, "seq"),
+        createdAt: string(o, "createdAt"),
+      };
     case "message":
       return { type: "message", message: decodeMessage(o.message) };
     case "history":
@@ -171,24 +166,21 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         email: nullable(o, "email"),
         verified: flag(o, "verified"),
       };
-    case "error":
-      return decodeError(o);
+    case "error": {
+      // The agent decoder reads the same fields, plus the ids that only agent commands carry.
+      const clientId = nullable(o, "clientId");
+      return {
+        type: "error",
+        code: string(o, "code"),
+        message: nullable(o, "message") ?? "",
+        retryable: flag(o, "retryable"),
+        ...(clientId === null ? {} : { clientId }),
+      };
+    }
     case "ping":
     case "pong":
       return { type: o.type };
     default:
       return null;
   }
-}
-
-/** Validates an `ack` frame (the same on both sockets). */
-export function decodeAck(o: Obj): Extract<VisitorServerFrame, { type: "ack" }> {
-  return {
-    type: "ack",
-    clientId: string(o, "clientId"),
-    messageId: string(o, "messageId"),
-    conversationId: string(o, "conversationId"),
-    seq: integer(o, "seq"),
-    createdAt: string(o, "createdAt"),
-  };
 }

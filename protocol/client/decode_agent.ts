@@ -2,7 +2,7 @@
  * Turns what the server sends an agent (frames on `/ws/agent`, and the records of the HTTP API)
  * into typed values. Strict on identities (ids, seqs, types) and lenient on cosmetic fields (a
  * missing optional field becomes `null` or empty), so a server that adds or drops a decoration
- * keeps working. Shares the message, ack and error readers with the visitor side
+ * keeps working. Shares the field readers, messages, acks and errors with the visitor side
  * (`decode.ts`).
  *
  * @module
@@ -23,9 +23,8 @@ import type {
 import { HEARTBEAT_MS } from "../timing.ts";
 import type { Obj } from "../validate.ts";
 import {
-  decodeAck,
-  decodeError,
   decodeMessage,
+  decodeVisitorFrame,
   integer,
   nullable,
   object,
@@ -184,7 +183,20 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
           : Math.max(1000, integer(o, "heartbeatMs")),
       };
     case "ack":
-      return decodeAck(o);
+    case "error": {
+      // The visitor decoder reads both, the same on either socket (an error's code as a string).
+      const frame = decodeVisitorFrame(data);
+      if (frame?.type === "ack") return frame;
+      if (frame?.type !== "error") return null;
+      const conversationId = nullable(o, "conversationId");
+      return {
+        ...frame,
+        ...echo(o),
+        ...(conversationId === null ? {} : { conversationId }),
+        code: ERROR_CODES.find((c) => c === frame.code) ?? ErrorCode.Internal,
+        message: frame.message || "Something went wrong",
+      };
+    }
     case "message":
       return { type: "message", message: decodeMessage(o.message) };
     case "conversation":
@@ -215,17 +227,6 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
       return { type: "visitor", visitor: decodeVisitor(o.visitor), ...echo(o) };
     case "done":
       return { type: "done", requestId: string(o, "requestId") };
-    case "error": {
-      const frame = decodeError(o);
-      const conversationId = nullable(o, "conversationId");
-      return {
-        ...frame,
-        ...echo(o),
-        ...(conversationId === null ? {} : { conversationId }),
-        code: ERROR_CODES.find((c) => c === frame.code) ?? ErrorCode.Internal,
-        message: frame.message || "Something went wrong",
-      };
-    }
     case "ping":
     case "pong":
       return { type: o.type };
