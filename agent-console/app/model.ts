@@ -10,6 +10,7 @@
 import { computed, createModel, effect, signal, untracked } from "@preact/signals";
 import type {
   AgentClientFrame,
+  AgentCommand,
   AgentInfo,
   AgentServerFrame,
   ConversationSummary,
@@ -103,15 +104,41 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   });
 
   // ---- internals -----------------------------------------------------------------------------
-  const history = createHistoryLoader({ threads, send: deps.send });
+  /**
+   * Commands on the wire, by request id: a reply names its command, so an `error` is never
+   * guessed to answer another command (an accept's conflict is not a history load's failure).
+   */
+  const requests = new Map<string, AgentCommand>();
+  let lastRequest = 0;
+  /** True once the server echoed an id: from then on an error without one answers no command. */
+  let echoes = false;
+
+  /** Sends a command with a fresh request id; returns the id, or null when not connected. */
+  function sendCommand(frame: AgentCommand): string | null {
+    const requestId = `r${++lastRequest}`;
+    if (!deps.send({ ...frame, requestId })) return null;
+    requests.set(requestId, frame);
+    return requestId;
+  }
+
+  /** The command a reply answers (forgotten once answered), when the reply names one. */
+  function answered(requestId: string | undefined): AgentCommand | undefined {
+    if (requestId === undefined) return undefined;
+    echoes = true;
+    const frame = requests.get(requestId);
+    requests.delete(requestId);
+    return frame;
+  }
+
+  const history = createHistoryLoader({ threads, command: sendCommand });
   const ownTyping = createOwnTyping({ send: deps.send, timers, now });
   const sender = createSendQueue({ outbox, send: sendPending, timers, random: deps.random });
 
   const notice = notices.show;
 
   /** Sends a command frame; tells the agent when the socket is down. */
-  function command(frame: AgentClientFrame): boolean {
-    const sent = deps.send(frame);
+  function command(frame: AgentCommand): boolean {
+    const sent = sendCommand(frame) !== null;
     if (!sent) notice("Not connected: try again");
     return sent;
   }
@@ -125,7 +152,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   function markRead(id: string, seq: number) {
     const c = conversations.value.get(id);
     if (!c || seq <= c.readSeq) return;
-    if (!deps.send({ type: "read", conversationId: id, seq })) return;
+    if (sendCommand({ type: "read", conversationId: id, seq }) === null) return;
     setMap(conversations, id, { ...c, readSeq: seq });
   }
 
@@ -180,12 +207,14 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     ready.value = true;
     typing.clear();
     ownTyping.clear();
+    // Commands sent on the old socket get no answer on this one.
+    requests.clear();
     // Only the open conversation is kept (and caught up); others reload when opened again.
     const sel = selectedId.value;
     history.reset(sel);
     if (sel !== null) {
       const c = conversations.value.get(sel);
-      if (c) deps.send({ type: "visitor", visitorId: c.visitorId });
+      if (c) sendCommand({ type: "visitor", visitorId: c.visitorId });
     }
     // Whatever was on the old socket is resent now, oldest first, with the same client ids.
     sender.restart();
@@ -229,6 +258,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   }
 
   function onHistory(f: Extract<AgentServerFrame, { type: "history" }>) {
+    answered(f.requestId);
     if (!history.receive(f)) return;
     settleOutbox(f.messages);
     const last = f.messages.at(-1);
@@ -246,7 +276,12 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
         return;
       }
     }
-    if (f.conversationId !== undefined) history.failed(f.conversationId);
+    const refused = answered(f.requestId);
+    if (refused?.type === "sync") history.failed(refused.conversationId, f.requestId);
+    // A server that does not echo ids: an error naming a conversation may answer its sync.
+    else if (!refused && !echoes && f.conversationId !== undefined) {
+      history.failed(f.conversationId);
+    }
     notice(f.code === "conflict" ? `Conflict: ${f.message}` : f.message);
   }
 
@@ -259,7 +294,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     history.ensure(id);
     const c = conversations.value.get(id);
     if (c) {
-      deps.send({ type: "visitor", visitorId: c.visitorId });
+      sendCommand({ type: "visitor", visitorId: c.visitorId });
       void loadVisitorHistory(c.visitorId);
     }
   }
@@ -343,7 +378,11 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
           if (frame.agent.id === me.value.id) me.value = frame.agent;
           return;
         case "visitor":
+          answered(frame.requestId);
           return setMap(visitors, frame.visitor.id, frame.visitor);
+        case "done":
+          answered(frame.requestId);
+          return;
         case "error":
           return onError(frame);
       }
@@ -372,7 +411,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     openFromSearch(id: string, visitorId: string | null) {
       open(id);
       if (!conversations.value.has(id) && visitorId !== null) {
-        deps.send({ type: "visitor", visitorId });
+        sendCommand({ type: "visitor", visitorId });
         void loadVisitorHistory(visitorId);
       }
     },

@@ -72,20 +72,32 @@ export function message(
   };
 }
 
-/** Records frames a model sends; `connected` decides whether `send` succeeds. */
-export class FakeSocket {
-  /** Every frame sent while connected. */
+/**
+ * Records the frames a model sends (the model's `send`; not a socket: the socket fake is the
+ * kernel's). Request ids are kept apart, so tests compare frames by what they ask for.
+ */
+export class FrameRecorder {
+  /** Every frame sent while connected, without its `requestId`. */
   sent: AgentClientFrame[] = [];
+  /** The `requestId` of each frame in {@link FrameRecorder.sent} (undefined when it had none). */
+  requestIds: (string | undefined)[] = [];
   /** Whether sends succeed. */
   connected = true;
   /** The `send` function to give the model. */
   send = (frame: AgentClientFrame): boolean => {
     if (!this.connected) return false;
-    this.sent.push(frame);
+    const { requestId, ...rest } = frame as AgentClientFrame & { requestId?: string };
+    this.sent.push(rest as AgentClientFrame);
+    this.requestIds.push(requestId);
     return true;
   };
   /** Frames of one type. */
   of<T extends AgentClientFrame["type"]>(type: T): Extract<AgentClientFrame, { type: T }>[] {
     return this.sent.filter((f): f is Extract<AgentClientFrame, { type: T }> => f.type === type);
+  }
+  /** The request id of the last frame of one type. */
+  lastRequestId(type: AgentClientFrame["type"]): string | undefined {
+    const i = this.sent.findLastIndex((f) => f.type === type);
+    return i === -1 ? undefined : this.requestIds[i];
   }
 }
