@@ -27,7 +27,7 @@ import { createNotices, type Notice } from "./notices.ts";
 import { mergeMessages, type PendingMessage } from "./thread.ts";
 import type { Thread } from "./thread.ts";
 import { createOwnTyping } from "./own_typing.ts";
-import { createSendQueue } from "./send_queue.ts";
+import { createOutbox } from "../../protocol/client/outbox.ts";
 import { setMap } from "./signal_map.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
 import {
@@ -132,7 +132,24 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
 
   const history = createHistoryLoader({ threads, command: sendCommand });
   const ownTyping = createOwnTyping({ send: deps.send, timers, now });
-  const sender = createSendQueue({ outbox, send: sendPending, timers, random: deps.random });
+  // The outbox lives in memory: a console tab that closes loses its unsent replies.
+  const sender = createOutbox<PendingMessage>({
+    store: {
+      list: () => [...outbox.value.values()],
+      isFailed: (p) => p.state === "failed",
+      setFailed(p, failed, reason) {
+        setMap(outbox, p.clientId, {
+          ...p,
+          state: failed ? "failed" : "sending",
+          error: failed ? reason ?? null : null,
+        });
+      },
+      remove: (p) => setMap(outbox, p.clientId, undefined),
+    },
+    send: sendPending,
+    clock: timers,
+    random: deps.random,
+  });
 
   const notice = notices.show;
 
@@ -222,7 +239,6 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
 
   function onAck(f: Extract<AgentServerFrame, { type: "ack" }>) {
     const p = outbox.value.get(f.clientId);
-    if (p) setMap(outbox, f.clientId, undefined);
     sender.stored(f.clientId);
     const t = threads.value.get(f.conversationId);
     const m: Message = {
@@ -271,8 +287,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       if (p) {
         // Retryable (database unavailable, rate limited): it stays "sending" and is resent in
         // order after a backoff. Otherwise it waits for the agent's Retry or Discard.
-        if (!f.retryable) setMap(outbox, f.clientId, { ...p, state: "failed", error: f.message });
-        sender.refused(f.clientId, f.retryable === true);
+        sender.refused(f.clientId, f.retryable === true, f.message);
         return;
       }
     }
@@ -468,10 +483,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     },
     /** Queues a failed message again with the same client id; it keeps its place in order. */
     retry(clientId: string) {
-      const p = outbox.value.get(clientId);
-      if (!p) return;
-      setMap(outbox, clientId, { ...p, state: "sending", error: null });
-      sender.pump();
+      sender.retry(clientId);
     },
     /** Forgets a failed message. */
     discard(clientId: string) {

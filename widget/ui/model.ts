@@ -196,6 +196,10 @@ export function createChatModel(opts: ChatModelOptions) {
   /**
    * Sends the oldest message of the outbox that is not failed, one at a time: the next leaves
    * only once this one is acknowledged or refused, so they are stored in writing order.
+   *
+   * This is the rule of `protocol/client/outbox.ts` (the console's engine), written inline: the
+   * shared engine costs this bundle ~110 B gzip, over its no-growth size budget. Keep the two in
+   * step (`model_delivery_test.ts` and `outbox_test.ts` prove the same behaviours).
    */
   function pump(): void {
     // Timer ids are positive, so a pending retry timer is truthy.
