@@ -15,13 +15,13 @@ export const HEARTBEAT_TIMEOUT_BEATS = 3;
 export const CLIENT_FIRST_HEARTBEAT_MS = 25_000;
 
 /**
- * How long a client waits without hearing anything before it closes the socket as dead: two
- * missed server pings plus a grace for a slow network (laptop sleep, a NAT that dropped the
- * flow: the browser may not report either for minutes).
+ * A client closes a socket as dead after hearing nothing for this many heartbeats plus
+ * {@link CLIENT_SILENCE_GRACE_MS}: two missed server pings and a grace for a slow network (after
+ * a laptop sleep or a NAT that dropped the flow, the browser may not report a close for minutes).
  */
-export function silenceLimitMs(heartbeatMs: number): number {
-  return heartbeatMs * 2 + 5_000;
-}
+export const CLIENT_SILENCE_BEATS = 2;
+/** See {@link CLIENT_SILENCE_BEATS}. */
+export const CLIENT_SILENCE_GRACE_MS = 5_000;
 
 /** A visitor's `typing` notices are sent at most this often while the draft changes. */
 export const VISITOR_TYPING_THROTTLE_MS = 1500;

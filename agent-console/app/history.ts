@@ -11,7 +11,8 @@
 import type { Signal } from "@preact/signals";
 import type { AgentCommand, AgentServerFrame } from "../../protocol/frames.ts";
 import { MAX_HISTORY_PAGE } from "../../protocol/limits.ts";
-import { EMPTY_THREAD, firstSeq, lastSeq, mergeMessages, type Thread } from "./thread.ts";
+import { mergeMessages } from "../../protocol/client/merge.ts";
+import { EMPTY_THREAD, firstSeq, lastSeq, type Thread } from "./thread.ts";
 import { setMap } from "./signal_map.ts";
 
 /** Messages requested per history page. */

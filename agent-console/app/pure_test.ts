@@ -2,16 +2,8 @@ import assert from "node:assert/strict";
 import { agoText, describeUserAgent, initials, isWebUrl, timeAgo, visitorLabel } from "./format.ts";
 import { formatHash, parseHash } from "./router.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
-import { mergeMessages } from "./thread.ts";
 import { message, summary } from "./test_fakes.ts";
 import { matchCanned } from "./components/Composer.tsx";
-
-Deno.test("mergeMessages() keeps seq order, drops duplicates and reuses unchanged arrays", () => {
-  const a = [message("c", 2), message("c", 3)];
-  assert.equal(mergeMessages(a, [message("c", 3)]), a);
-  const merged = mergeMessages(a, [message("c", 5), message("c", 1), message("c", 4)]);
-  assert.deepEqual(merged.map((m) => m.seq), [1, 2, 3, 4, 5]);
-});
 
 Deno.test("mergeSummary() never moves readSeq backwards", () => {
   const prev = summary("c", { readSeq: 5 });

@@ -14,7 +14,11 @@
 
 import type { CloseCode } from "../codes.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../backoff.ts";
-import { CLIENT_FIRST_HEARTBEAT_MS, silenceLimitMs } from "../timing.ts";
+import {
+  CLIENT_FIRST_HEARTBEAT_MS,
+  CLIENT_SILENCE_BEATS,
+  CLIENT_SILENCE_GRACE_MS,
+} from "../timing.ts";
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
 
 export { type Clock, systemClock, type TimerId };
@@ -151,7 +155,10 @@ export function createSocket<In extends InboundFrame, Out extends { type: string
   };
   const armDead = () => {
     clock.clearTimeout(deadTimer);
-    deadTimer = clock.setTimeout(() => closed(DEAD_CLOSE, true), silenceLimitMs(heartbeatMs));
+    deadTimer = clock.setTimeout(
+      () => closed(DEAD_CLOSE, true),
+      heartbeatMs * CLIENT_SILENCE_BEATS + CLIENT_SILENCE_GRACE_MS,
+    );
   };
   const schedule = () => {
     clock.clearTimeout(retryTimer);
