@@ -97,3 +97,30 @@ Deno.test("decodeAgentFrame() accepts protocol frames, ignores unknown types and
   const err = decodeAgentFrame(JSON.stringify({ type: "error", code: "made_up", message: "x" }));
   assert.equal(err?.type === "error" && err.code, "internal");
 });
+
+Deno.test("decodeAgentFrame() reads done and the request ids that replies echo", () => {
+  assert.deepEqual(decodeAgentFrame(JSON.stringify({ type: "done", requestId: "r1" })), {
+    type: "done",
+    requestId: "r1",
+  });
+  const err = decodeAgentFrame(JSON.stringify({
+    type: "error",
+    code: "conflict",
+    message: "taken",
+    requestId: "r2",
+    conversationId: "c1",
+  }));
+  assert.equal(err?.type === "error" && err.requestId, "r2");
+  assert.equal(err?.type === "error" && err.conversationId, "c1");
+  const page = decodeAgentFrame(JSON.stringify({
+    type: "history",
+    conversationId: "c1",
+    messages: [agentMessage(1)],
+    hasMore: false,
+    requestId: "r3",
+  }));
+  assert.equal(page?.type === "history" && page.requestId, "r3");
+  // A reply from a server that does not echo ids carries none.
+  const old = decodeAgentFrame(JSON.stringify({ type: "history", conversationId: "c1" }));
+  assert.equal(old?.type === "history" && "requestId" in old, false);
+});
