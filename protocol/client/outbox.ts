@@ -5,8 +5,10 @@
  * once the previous is stored or refused. After a retryable refusal (database unavailable, rate
  * limited) nothing is sent for a full-jitter wait that grows while refusals go on; then sending
  * starts again from the oldest message with the same client ids (the server dedupes them). A
- * final refusal marks that message failed (it waits for Retry or Discard) and lets the next go. A
- * new socket starts again from the oldest at once.
+ * final refusal marks that message failed (it waits for Retry or Discard) and lets the next go.
+ * When the socket changes nothing is on the wire any more: `restart()` starts again from the
+ * oldest (the console calls it on each welcome; the widget when a socket closes, then `pump()` on
+ * the welcome once its stored copies have left the outbox, so none of them is sent again).
  *
  * Where the messages live is the app's: the widget keeps them in localStorage (they survive a
  * reload), the console in a signal; both reach them through an {@link OutboxStore}.
@@ -52,7 +54,10 @@ export interface Outbox {
   refused(clientId: string, retryable: boolean, reason?: string): void;
   /** Queues a failed message again with its client id; it keeps its place in order. */
   retry(clientId: string): void;
-  /** A new socket was welcomed: nothing is on it, so sending starts again from the oldest. */
+  /**
+   * The socket changed (it closed, or a new one was welcomed): nothing is on the wire, so the wait
+   * is cancelled and sending starts again from the oldest, at once if the socket can send.
+   */
   restart(): void;
   /** Cancels a running wait. */
   dispose(): void;
