@@ -6,6 +6,7 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import { backoffDelay } from "../protocol/backoff.ts";
 
 /** Calls `connect` until it succeeds or `maxAttempts` is reached (then rethrows). */
 export async function connectWithRetry<T>(
@@ -19,7 +20,8 @@ export async function connectWithRetry<T>(
       return await connect();
     } catch (err) {
       if (attempt >= maxAttempts) throw err;
-      const delay = Math.round(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+      // Attempt 1 failed: its wait is the second ceiling (1 s by default), as before.
+      const delay = backoffDelay(attempt, Math.random, { base: baseMs, cap: capMs });
       log.warn("database unavailable, retrying", {
         attempt,
         retryInMs: delay,

@@ -20,7 +20,7 @@ import {
   decodeMessage,
   decodeSummary,
   decodeVisitor,
-} from "./decode.ts";
+} from "../../protocol/client/decode_agent.ts";
 
 /** The text of an error for a notice. */
 export function errorText(err: unknown): string {

@@ -1,28 +1,22 @@
 /**
- * The agent socket (`/ws/agent`): connects with the session cookie, decodes frames, answers the
- * server's pings, watches for a silent peer, and reconnects with full-jitter exponential backoff.
- * It knows nothing about the DOM or the inbox: frames go to `onFrame`, state to `onState`.
+ * The agent socket (`/ws/agent`): the kernel's reconnecting socket (`protocol/client/socket.ts`)
+ * with the agent decoder, plus what only the console needs: a refused session stops it. The
+ * socket is authenticated by the session cookie, so there is no `hello`: the server speaks first.
  *
  * @module
  */
 
+import { decodeAgentFrame } from "../../protocol/client/decode_agent.ts";
+import {
+  type Clock,
+  type ConnectionState,
+  createSocket,
+  FATAL_CODES,
+  type SocketFactory,
+} from "../../protocol/client/socket.ts";
 import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
-import { CloseCode, FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
-import { decodeServerFrame } from "./decode.ts";
 
-/** Where the socket is in its life. */
-export type ConnectionState = "disconnected" | "connecting" | "connected";
-
-/** The subset of `WebSocket` the connection uses, so tests can inject a fake. */
-export interface SocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: Event) => void) | null;
-  onmessage: ((ev: MessageEvent) => void) | null;
-  onclose: ((ev: CloseEvent) => void) | null;
-  onerror: ((ev: Event) => void) | null;
-}
+export type { ConnectionState };
 
 /** Options for {@link createConnection}. */
 export interface ConnectionOptions {
@@ -32,7 +26,7 @@ export interface ConnectionOptions {
   onFrame(frame: AgentServerFrame): void;
   /** Called when the state changes. */
   onState(state: ConnectionState): void;
-  /** Called when the server refuses the session (close code 4001): do not reconnect. */
+  /** Called when the server refuses the session (close code 4001): it does not reconnect. */
   onUnauthorized(): void;
   /**
    * Asked after a socket closed without a welcome (a refused upgrade looks like a plain 1006
@@ -41,17 +35,19 @@ export interface ConnectionOptions {
   checkSession?: () => Promise<boolean>;
   /** First backoff ceiling in ms. */
   baseDelayMs?: number;
-  /** Largest backoff ceiling in ms. */
+  /** Largest backoff ceiling in ms: an agent at their desk should not wait 30 s. */
   maxDelayMs?: number;
   /** Socket factory (tests). */
-  createSocket?: (url: string) => SocketLike;
+  socket?: SocketFactory;
+  /** Timers (tests). */
+  clock?: Clock;
   /** Random source in [0, 1) (tests). */
   random?: () => number;
 }
 
 /** A running connection. */
 export interface Connection {
-  /** Sends a frame; returns false (and drops it) when the socket is not open. */
+  /** Sends a frame; returns false (and drops it) when the socket is not connected. */
   send(frame: AgentClientFrame): boolean;
   /** Current state. */
   readonly state: ConnectionState;
@@ -61,156 +57,58 @@ export interface Connection {
   close(): void;
 }
 
-const DEFAULTS = { baseDelayMs: 500, maxDelayMs: 15_000 };
-
-/**
- * Full-jitter exponential backoff: a uniformly random delay in `[0, min(max, base * 2^attempt))`.
- * Spreads reconnecting clients out after a server restart.
- */
-export function backoffDelay(
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.floor(random() * ceiling);
-}
-
 /** Opens the agent socket and keeps it open until {@link Connection.close}. */
-export function createConnection(options: ConnectionOptions): Connection {
-  const opts = { ...DEFAULTS, ...options };
-  const createSocket = opts.createSocket ?? ((url: string) => new WebSocket(url));
-  const random = opts.random ?? Math.random;
-
-  let socket: SocketLike | null = null;
-  let state: ConnectionState = "disconnected";
-  let attempt = 0;
+export function createConnection(opts: ConnectionOptions): Connection {
   let closed = false;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  let silenceLimitMs = 0;
+  let welcomed = false;
+  let last: ConnectionState = "disconnected";
 
-  function setState(next: ConnectionState) {
-    if (state === next) return;
-    state = next;
-    opts.onState(next);
-  }
-
-  function armWatchdog() {
-    clearTimeout(watchdog);
-    if (silenceLimitMs <= 0 || socket === null) return;
-    const s = socket;
-    // The server pings every heartbeatMs; hearing nothing for 2.5x that means a dead link
-    // (laptop sleep, NAT drop) that the browser may not report for minutes.
-    watchdog = setTimeout(() => {
-      if (socket === s) s.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
-      drop(s, CloseCode.HeartbeatTimeout);
-    }, silenceLimitMs);
-  }
-
-  function fatal() {
+  const fatal = () => {
     closed = true;
-    clearTimeout(retryTimer);
+    socket.stop();
     opts.onUnauthorized();
-  }
+  };
 
-  function drop(s: SocketLike, code: number) {
-    if (socket !== s) return;
-    const hadWelcome = state === "connected";
-    socket = null;
-    clearTimeout(watchdog);
-    setState("disconnected");
-    if (closed) return;
-    if (FATAL_CLOSE_CODES.has(code)) {
-      fatal();
-      return;
-    }
-    const delay = backoffDelay(attempt++, opts.baseDelayMs, opts.maxDelayMs, random);
-    retryTimer = setTimeout(open, delay);
-    if (!hadWelcome && opts.checkSession) {
-      opts.checkSession().then((ok) => {
-        if (!ok && !closed) fatal();
-      }, () => {/* unreachable server: keep retrying */});
-    }
-  }
-
-  function open() {
-    if (closed) return;
-    clearTimeout(retryTimer);
-    setState("connecting");
-    let s: SocketLike;
-    try {
-      s = createSocket(opts.url);
-    } catch {
-      retryTimer = setTimeout(
-        open,
-        backoffDelay(attempt++, opts.baseDelayMs, opts.maxDelayMs, random),
-      );
-      return;
-    }
-    socket = s;
-    s.onopen = () => {
-      if (socket === s) armWatchdog();
-    };
-    s.onmessage = (ev) => {
-      if (socket !== s || typeof ev.data !== "string") return;
-      armWatchdog();
-      let frame: AgentServerFrame;
-      try {
-        frame = decodeServerFrame(ev.data);
-      } catch (err) {
-        console.warn("Dropped a malformed frame:", err instanceof Error ? err.message : err);
-        return;
+  const socket = createSocket<AgentServerFrame, AgentClientFrame>({
+    url: opts.url,
+    decode: decodeAgentFrame,
+    onFrame: opts.onFrame,
+    onState(state, code) {
+      // The kernel reports `disconnected` again on stop; the console reports changes only.
+      if (state !== last) opts.onState(state);
+      last = state;
+      if (state === "connected") welcomed = true;
+      if (state !== "disconnected" || closed || code === undefined) return;
+      if (FATAL_CODES.includes(code)) return fatal();
+      const hadWelcome = welcomed;
+      welcomed = false;
+      if (!hadWelcome && opts.checkSession) {
+        opts.checkSession().then((ok) => {
+          if (!ok && !closed) fatal();
+        }, () => {/* unreachable server: keep retrying */});
       }
-      if (frame.type === "ping") {
-        s.send(JSON.stringify({ type: "pong" }));
-        return;
-      }
-      if (frame.type === "pong") return;
-      if (frame.type === "welcome") {
-        // Only a welcome proves the session is good: reset the backoff here, not on open.
-        attempt = 0;
-        silenceLimitMs = frame.heartbeatMs > 0 ? frame.heartbeatMs * 2.5 : 0;
-        armWatchdog();
-        setState("connected");
-      }
-      opts.onFrame(frame);
-    };
-    s.onclose = (ev) => drop(s, ev.code);
-    s.onerror = () => {/* onclose follows and handles the retry */};
-  }
-
-  open();
+    },
+    backoff: { base: opts.baseDelayMs ?? 500, cap: opts.maxDelayMs ?? 15_000 },
+    socket: opts.socket,
+    clock: opts.clock,
+    random: opts.random,
+  });
+  socket.start();
 
   return {
-    send(frame) {
-      if (socket === null || socket.readyState !== 1 || state !== "connected") return false;
-      socket.send(JSON.stringify(frame));
-      return true;
-    },
+    send: (frame) => socket.send(frame),
     get state() {
-      return state;
+      return socket.state;
     },
     reconnectNow() {
       if (closed) return;
-      attempt = 0;
-      if (socket !== null) {
-        const s = socket;
-        s.close(CloseCode.Normal, "reconnect");
-        drop(s, CloseCode.Normal);
-      }
-      clearTimeout(retryTimer);
-      open();
+      // A socket that still looks open may be dead (the laptop slept): replace it, at once.
+      if (socket.state !== "disconnected") socket.drop();
+      socket.reconnectNow();
     },
     close() {
       closed = true;
-      clearTimeout(retryTimer);
-      clearTimeout(watchdog);
-      const s = socket;
-      socket = null;
-      s?.close(CloseCode.Normal, "bye");
-      setState("disconnected");
+      socket.stop();
     },
   };
 }

@@ -1,38 +1,8 @@
 import assert from "node:assert/strict";
-import type { AgentServerFrame } from "../../protocol/frames.ts";
-import {
-  backoffDelay,
-  type ConnectionState,
-  createConnection,
-  type SocketLike,
-} from "./connection.ts";
-
-class FakeWs implements SocketLike {
-  readyState = 0;
-  sent: string[] = [];
-  closedWith: number | null = null;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close(code = 1000) {
-    this.closedWith = code;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event("open"));
-  }
-  frame(f: unknown) {
-    this.onmessage?.(new MessageEvent("message", { data: JSON.stringify(f) }));
-  }
-  serverClose(code: number) {
-    this.readyState = 3;
-    this.onclose?.(new CloseEvent("close", { code }));
-  }
-}
+import type { AgentClientFrame, AgentServerFrame } from "../../protocol/frames.ts";
+import { manualClock } from "../../protocol/client/testing/clock.ts";
+import { fakeSockets } from "../../protocol/client/testing/socket.ts";
+import { type ConnectionState, createConnection } from "./connection.ts";
 
 const welcome = {
   type: "welcome",
@@ -52,34 +22,28 @@ const welcome = {
 };
 
 function harness(opts: { checkSession?: () => Promise<boolean> } = {}) {
-  const sockets: FakeWs[] = [];
+  const clock = manualClock();
+  const sockets = fakeSockets<AgentClientFrame>();
   const frames: AgentServerFrame[] = [];
   const states: ConnectionState[] = [];
   let unauthorized = 0;
   const conn = createConnection({
     url: "ws://test/ws/agent",
-    createSocket: () => {
-      const s = new FakeWs();
-      sockets.push(s);
-      return s;
-    },
+    socket: sockets.factory,
+    clock,
     random: () => 0, // no waiting between attempts
     onFrame: (f) => frames.push(f),
     onState: (s) => states.push(s),
     onUnauthorized: () => unauthorized++,
     ...opts,
   });
-  return { conn, sockets, frames, states, unauthorized: () => unauthorized };
+  return { conn, clock, sockets: sockets.all, frames, states, unauthorized: () => unauthorized };
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-Deno.test("backoffDelay() stays within the exponential ceiling and the cap", () => {
-  assert.equal(backoffDelay(0, 500, 15_000, () => 0.999), 499);
-  assert.equal(backoffDelay(3, 500, 15_000, () => 0.5), 2000);
-  assert.equal(backoffDelay(30, 500, 15_000, () => 0.999), 14_985);
-  assert.equal(backoffDelay(5, 500, 15_000, () => 0), 0);
-});
+/** Lets settled promises run their callbacks (the session check); no timer involved. */
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
 
 Deno.test("the connection is connected only after welcome, answers pings and forwards frames", () => {
   const h = harness();
@@ -87,27 +51,27 @@ Deno.test("the connection is connected only after welcome, answers pings and for
   s.open();
   assert.equal(h.conn.state, "connecting");
   assert.equal(h.conn.send({ type: "presence", status: "away" }), false);
-  s.frame(welcome);
+  s.receive(welcome);
   assert.equal(h.conn.state, "connected");
-  s.frame({ type: "ping" });
-  assert.deepEqual(s.sent, [JSON.stringify({ type: "pong" })]);
-  s.frame({ type: "nonsense" });
-  s.frame({ type: "agent", agent: { ...welcome.agent, status: "away" } });
+  s.receive({ type: "ping" });
+  assert.deepEqual(s.sent, [{ type: "pong" }]);
+  s.receive({ type: "nonsense" });
+  s.receive({ type: "agent", agent: { ...welcome.agent, status: "away" } });
   assert.deepEqual(h.frames.map((f) => f.type), ["welcome", "agent"]);
   assert.equal(h.conn.send({ type: "presence", status: "away" }), true);
   h.conn.close();
 });
 
-Deno.test("a dropped socket reconnects and a new welcome follows", async () => {
+Deno.test("a dropped socket reconnects and a new welcome follows", () => {
   const h = harness();
   h.sockets[0].open();
-  h.sockets[0].frame(welcome);
+  h.sockets[0].receive(welcome);
   h.sockets[0].serverClose(1012);
   assert.equal(h.conn.state, "disconnected");
-  await tick();
+  h.clock.advance(0);
   assert.equal(h.sockets.length, 2);
   h.sockets[1].open();
-  h.sockets[1].frame(welcome);
+  h.sockets[1].receive(welcome);
   assert.equal(h.conn.state, "connected");
   assert.deepEqual(h.states, [
     "connecting",
@@ -119,12 +83,12 @@ Deno.test("a dropped socket reconnects and a new welcome follows", async () => {
   h.conn.close();
 });
 
-Deno.test("close code 4001 stops reconnecting and reports the lost session", async () => {
+Deno.test("close code 4001 stops reconnecting and reports the lost session", () => {
   const h = harness();
   h.sockets[0].open();
-  h.sockets[0].frame(welcome);
+  h.sockets[0].receive(welcome);
   h.sockets[0].serverClose(4001);
-  await tick(5);
+  h.clock.advance(60_000);
   assert.equal(h.sockets.length, 1);
   assert.equal(h.unauthorized(), 1);
 });
@@ -132,18 +96,28 @@ Deno.test("close code 4001 stops reconnecting and reports the lost session", asy
 Deno.test("a refused upgrade with a dead session stops retrying", async () => {
   const h = harness({ checkSession: () => Promise.resolve(false) });
   h.sockets[0].serverClose(1006);
-  await tick(5);
+  await flush();
   assert.equal(h.unauthorized(), 1);
   const count = h.sockets.length;
-  await tick(5);
+  h.clock.advance(60_000);
   assert.equal(h.sockets.length, count);
 });
 
-Deno.test("close() closes the socket and never reconnects", async () => {
+Deno.test("close() closes the socket and never reconnects", () => {
   const h = harness();
   h.sockets[0].open();
   h.conn.close();
   assert.equal(h.sockets[0].closedWith, 1000);
-  await tick(5);
+  h.clock.advance(60_000);
   assert.equal(h.sockets.length, 1);
+});
+
+Deno.test("reconnectNow() replaces a socket that looks open, without waiting", () => {
+  const h = harness();
+  h.sockets[0].open();
+  h.sockets[0].receive(welcome);
+  h.conn.reconnectNow();
+  assert.equal(h.sockets.length, 2);
+  assert.notEqual(h.sockets[0].closedWith, undefined);
+  assert.equal(h.conn.state, "connecting");
 });

@@ -10,6 +10,7 @@
 import { computed, createModel, effect, signal, untracked } from "@preact/signals";
 import type {
   AgentClientFrame,
+  AgentCommand,
   AgentInfo,
   AgentServerFrame,
   ConversationSummary,
@@ -17,18 +18,24 @@ import type {
   VisitorInfo,
 } from "../../protocol/frames.ts";
 import { MAX_BODY_CHARS } from "../../protocol/limits.ts";
+import { TYPING_TTL_MS } from "../../protocol/timing.ts";
 import { type ConsoleApi, errorText } from "./api.ts";
 import type { ConnectionState } from "./connection.ts";
 import { createHistoryLoader } from "./history.ts";
 import { createInbox } from "./inbox.ts";
 import { createNotices, type Notice } from "./notices.ts";
-import { mergeMessages, type PendingMessage } from "./thread.ts";
+import { mergeMessages } from "../../protocol/client/merge.ts";
+import type { PendingMessage } from "./thread.ts";
 import type { Thread } from "./thread.ts";
 import { createOwnTyping } from "./own_typing.ts";
-import { createSendQueue } from "./send_queue.ts";
+import { createOutbox } from "../../protocol/client/outbox.ts";
 import { setMap } from "./signal_map.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
-import { defaultTimers, type Timers } from "./timers.ts";
+import {
+  type Clock as Timers,
+  systemClock as defaultTimers,
+  type TimerId,
+} from "../../protocol/client/clock.ts";
 import { createTyping } from "./typing.ts";
 import type { ViewName } from "./views.ts";
 
@@ -84,7 +91,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const visible = signal(true);
   const clock = signal(now());
   const resolvedHasMore = signal(true);
-  const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? 6000 });
+  const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? TYPING_TTL_MS });
 
   // ---- derived -------------------------------------------------------------------------------
   const { lists, counts, currentList, unreadCount } = createInbox(conversations, me, view);
@@ -98,15 +105,58 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   });
 
   // ---- internals -----------------------------------------------------------------------------
-  const history = createHistoryLoader({ threads, send: deps.send });
+  /**
+   * Commands on the wire, by request id: a reply names its command, so an `error` is never
+   * guessed to answer another command (an accept's conflict is not a history load's failure).
+   */
+  const requests = new Map<string, AgentCommand>();
+  let lastRequest = 0;
+  /** True once the server echoed an id: from then on an error without one answers no command. */
+  let echoes = false;
+
+  /** Sends a command with a fresh request id; returns the id, or null when not connected. */
+  function sendCommand(frame: AgentCommand): string | null {
+    const requestId = `r${++lastRequest}`;
+    if (!deps.send({ ...frame, requestId })) return null;
+    requests.set(requestId, frame);
+    return requestId;
+  }
+
+  /** The command a reply answers (forgotten once answered), when the reply names one. */
+  function answered(requestId: string | undefined): AgentCommand | undefined {
+    if (requestId === undefined) return undefined;
+    echoes = true;
+    const frame = requests.get(requestId);
+    requests.delete(requestId);
+    return frame;
+  }
+
+  const history = createHistoryLoader({ threads, command: sendCommand });
   const ownTyping = createOwnTyping({ send: deps.send, timers, now });
-  const sender = createSendQueue({ outbox, send: sendPending, timers, random: deps.random });
+  // The outbox lives in memory: a console tab that closes loses its unsent replies.
+  const sender = createOutbox<PendingMessage>({
+    store: {
+      list: () => [...outbox.value.values()],
+      isFailed: (p) => p.state === "failed",
+      setFailed(p, failed, reason) {
+        setMap(outbox, p.clientId, {
+          ...p,
+          state: failed ? "failed" : "sending",
+          error: failed ? reason ?? null : null,
+        });
+      },
+      remove: (p) => setMap(outbox, p.clientId, undefined),
+    },
+    send: sendPending,
+    clock: timers,
+    random: deps.random,
+  });
 
   const notice = notices.show;
 
   /** Sends a command frame; tells the agent when the socket is down. */
-  function command(frame: AgentClientFrame): boolean {
-    const sent = deps.send(frame);
+  function command(frame: AgentCommand): boolean {
+    const sent = sendCommand(frame) !== null;
     if (!sent) notice("Not connected: try again");
     return sent;
   }
@@ -120,7 +170,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   function markRead(id: string, seq: number) {
     const c = conversations.value.get(id);
     if (!c || seq <= c.readSeq) return;
-    if (!deps.send({ type: "read", conversationId: id, seq })) return;
+    if (sendCommand({ type: "read", conversationId: id, seq }) === null) return;
     setMap(conversations, id, { ...c, readSeq: seq });
   }
 
@@ -175,12 +225,14 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     ready.value = true;
     typing.clear();
     ownTyping.clear();
+    // Commands sent on the old socket get no answer on this one.
+    requests.clear();
     // Only the open conversation is kept (and caught up); others reload when opened again.
     const sel = selectedId.value;
     history.reset(sel);
     if (sel !== null) {
       const c = conversations.value.get(sel);
-      if (c) deps.send({ type: "visitor", visitorId: c.visitorId });
+      if (c) sendCommand({ type: "visitor", visitorId: c.visitorId });
     }
     // Whatever was on the old socket is resent now, oldest first, with the same client ids.
     sender.restart();
@@ -188,7 +240,6 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
 
   function onAck(f: Extract<AgentServerFrame, { type: "ack" }>) {
     const p = outbox.value.get(f.clientId);
-    if (p) setMap(outbox, f.clientId, undefined);
     sender.stored(f.clientId);
     const t = threads.value.get(f.conversationId);
     const m: Message = {
@@ -224,6 +275,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   }
 
   function onHistory(f: Extract<AgentServerFrame, { type: "history" }>) {
+    answered(f.requestId);
     if (!history.receive(f)) return;
     settleOutbox(f.messages);
     const last = f.messages.at(-1);
@@ -236,12 +288,16 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       if (p) {
         // Retryable (database unavailable, rate limited): it stays "sending" and is resent in
         // order after a backoff. Otherwise it waits for the agent's Retry or Discard.
-        if (!f.retryable) setMap(outbox, f.clientId, { ...p, state: "failed", error: f.message });
-        sender.refused(f.clientId, f.retryable === true);
+        sender.refused(f.clientId, f.retryable === true, f.message);
         return;
       }
     }
-    if (f.conversationId !== undefined) history.failed(f.conversationId);
+    const refused = answered(f.requestId);
+    if (refused?.type === "sync") history.failed(refused.conversationId, f.requestId);
+    // A server that does not echo ids: an error naming a conversation may answer its sync.
+    else if (!refused && !echoes && f.conversationId !== undefined) {
+      history.failed(f.conversationId);
+    }
     notice(f.code === "conflict" ? `Conflict: ${f.message}` : f.message);
   }
 
@@ -254,7 +310,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     history.ensure(id);
     const c = conversations.value.get(id);
     if (c) {
-      deps.send({ type: "visitor", visitorId: c.visitorId });
+      sendCommand({ type: "visitor", visitorId: c.visitorId });
       void loadVisitorHistory(c.visitorId);
     }
   }
@@ -269,7 +325,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   });
 
   // A slow clock for "5 min ago" labels.
-  let tick = 0;
+  let tick: TimerId | undefined;
   const schedule = () => {
     tick = timers.setTimeout(() => {
       clock.value = now();
@@ -338,7 +394,11 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
           if (frame.agent.id === me.value.id) me.value = frame.agent;
           return;
         case "visitor":
+          answered(frame.requestId);
           return setMap(visitors, frame.visitor.id, frame.visitor);
+        case "done":
+          answered(frame.requestId);
+          return;
         case "error":
           return onError(frame);
       }
@@ -367,7 +427,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     openFromSearch(id: string, visitorId: string | null) {
       open(id);
       if (!conversations.value.has(id) && visitorId !== null) {
-        deps.send({ type: "visitor", visitorId });
+        sendCommand({ type: "visitor", visitorId });
         void loadVisitorHistory(visitorId);
       }
     },
@@ -424,10 +484,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     },
     /** Queues a failed message again with the same client id; it keeps its place in order. */
     retry(clientId: string) {
-      const p = outbox.value.get(clientId);
-      if (!p) return;
-      setMap(outbox, clientId, { ...p, state: "sending", error: null });
-      sender.pump();
+      sender.retry(clientId);
     },
     /** Forgets a failed message. */
     discard(clientId: string) {

@@ -1,20 +1,21 @@
+import { manualClock } from "../../protocol/client/testing/clock.ts";
 import assert from "node:assert/strict";
 import type { AgentServerFrame } from "../../protocol/frames.ts";
 import { type ConsoleEvent, createConsoleModel } from "./model.ts";
-import { agent, FakeSocket, FakeTimers, message, summary } from "./test_fakes.ts";
+import { agent, FrameRecorder, message, summary } from "./test_fakes.ts";
 
 const ME = agent("me");
 
 function setup() {
-  const timers = new FakeTimers();
-  const socket = new FakeSocket();
+  const timers = manualClock();
+  const socket = new FrameRecorder();
   const events: ConsoleEvent[] = [];
   let n = 0;
   const model = createConsoleModel({
     me: ME,
     send: socket.send,
     timers,
-    now: () => timers.now,
+    now: () => timers.now(),
     random: () => 0,
     newClientId: () => `client-${++n}`,
     onEvent: (e) => events.push(e),
@@ -383,7 +384,7 @@ Deno.test("a retryable refusal keeps replies sending and resends them by themsel
     note: true,
   });
   assert.equal(model.outbox.value.size, 0);
-  assert.equal(timers.pending, 1); // only the clock tick
+  assert.equal(timers.pending(), 1); // only the clock tick
 });
 
 Deno.test("a final refusal lets the next reply go; Retry queues the failed one in its place", () => {
@@ -473,7 +474,60 @@ Deno.test("dispose cancels every timer", () => {
     active: true,
   });
   model.notify("hello");
-  assert.ok(timers.pending > 0);
+  assert.ok(timers.pending() > 0);
   model[Symbol.dispose]();
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
+});
+
+Deno.test("every command carries a unique request id", () => {
+  const { model, socket } = setup();
+  model.select("q1");
+  model.accept("q1");
+  model.setPresence("away");
+  const ids = socket.requestIds.filter((id) => id !== undefined);
+  assert.deepEqual(socket.sent.map((f) => f.type), ["sync", "visitor", "accept", "presence"]);
+  assert.equal(ids.length, 4);
+  assert.equal(new Set(ids).size, 4);
+});
+
+Deno.test("an accept conflict no longer fails a pending history load", () => {
+  const { model, socket } = setup();
+  model.select("q1");
+  model.accept("q1");
+  model.receive({
+    type: "error",
+    code: "conflict",
+    message: "Already taken",
+    conversationId: "q1",
+    requestId: socket.lastRequestId("accept"),
+  });
+  assert.equal(model.threads.value.get("q1")?.loaded, false); // still loading its history
+  assert.equal(model.notices.value.length, 1);
+  const page = history("q1", [1], { hasMore: false });
+  if (page.type !== "history") throw new TypeError("history() built another frame");
+  model.receive({ ...page, requestId: socket.lastRequestId("sync") });
+  assert.equal(model.threads.value.get("q1")?.loaded, true);
+  assert.deepEqual(model.threads.value.get("q1")?.messages.map((m) => m.seq), [1]);
+});
+
+Deno.test("a refused sync ends its history load, matched by request id", () => {
+  const { model, socket } = setup();
+  model.select("q1");
+  model.receive({
+    type: "error",
+    code: "unavailable",
+    message: "Try again",
+    requestId: socket.lastRequestId("sync"),
+  });
+  assert.equal(model.threads.value.get("q1")?.loaded, true);
+});
+
+Deno.test("replies without request ids (an older server) are still matched as before", () => {
+  const { model } = setup();
+  model.select("q1");
+  model.receive({ type: "error", code: "not_found", message: "Gone", conversationId: "q1" });
+  assert.equal(model.threads.value.get("q1")?.loaded, true);
+  model.select("q2");
+  model.receive(history("q2", [1, 2], { hasMore: false }));
+  assert.deepEqual(model.threads.value.get("q2")?.messages.map((m) => m.seq), [1, 2]);
 });

@@ -6,7 +6,7 @@
  */
 
 import { type ReadonlySignal, signal } from "@preact/signals";
-import type { Timers } from "./timers.ts";
+import type { Clock as Timers, TimerId } from "../../protocol/client/clock.ts";
 
 /** A transient message shown to the agent. */
 export interface Notice {
@@ -29,7 +29,7 @@ export interface Notices {
 /** Creates the notice list. */
 export function createNotices(timers: Timers): Notices {
   const list = signal<readonly Notice[]>([]);
-  const pending = new Set<number>();
+  const pending = new Set<TimerId>();
   let seq = 0;
   const dismiss = (id: number) => {
     list.value = list.value.filter((n) => n.id !== id);

@@ -1,18 +1,14 @@
 /**
  * This agent's own typing announcements: `typing active` at most every
- * {@link TYPING_REFRESH_MS} while the composer changes, `typing inactive` after
- * {@link TYPING_IDLE_MS} of quiet, on send, on leaving the conversation, and never for notes.
+ * {@link AGENT_TYPING_REFRESH_MS} while the composer changes, `typing inactive` after
+ * {@link AGENT_TYPING_IDLE_MS} of quiet, on send, on leaving the conversation, and never for notes.
  *
  * @module
  */
 
 import type { AgentClientFrame } from "../../protocol/frames.ts";
-import type { Timers } from "./timers.ts";
-
-/** The composer re-announces typing at most this often. */
-export const TYPING_REFRESH_MS = 3000;
-/** The composer announces "stopped typing" after this much idle time. */
-export const TYPING_IDLE_MS = 4000;
+import { AGENT_TYPING_IDLE_MS, AGENT_TYPING_REFRESH_MS } from "../../protocol/timing.ts";
+import type { Clock as Timers, TimerId } from "../../protocol/client/clock.ts";
 
 /** Outgoing typing state for every conversation. */
 export interface OwnTyping {
@@ -28,7 +24,7 @@ export interface OwnTyping {
 export function createOwnTyping(
   deps: { send(frame: AgentClientFrame): boolean; timers: Timers; now(): number },
 ): OwnTyping {
-  const active = new Map<string, { sentAt: number; idle: number }>();
+  const active = new Map<string, { sentAt: number; idle: TimerId }>();
 
   function stop(conversationId: string) {
     const t = active.get(conversationId);
@@ -47,8 +43,8 @@ export function createOwnTyping(
       const t = active.get(conversationId);
       const at = deps.now();
       if (t) deps.timers.clearTimeout(t.idle);
-      const idle = deps.timers.setTimeout(() => stop(conversationId), TYPING_IDLE_MS);
-      if (!t || at - t.sentAt >= TYPING_REFRESH_MS) {
+      const idle = deps.timers.setTimeout(() => stop(conversationId), AGENT_TYPING_IDLE_MS);
+      if (!t || at - t.sentAt >= AGENT_TYPING_REFRESH_MS) {
         deps.send({ type: "typing", conversationId, active: true });
         active.set(conversationId, { sentAt: at, idle });
       } else {

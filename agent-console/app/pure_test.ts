@@ -1,34 +1,9 @@
 import assert from "node:assert/strict";
-import { decodeServerFrame, ValidationError } from "./decode.ts";
 import { agoText, describeUserAgent, initials, isWebUrl, timeAgo, visitorLabel } from "./format.ts";
 import { formatHash, parseHash } from "./router.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
-import { mergeMessages } from "./thread.ts";
 import { message, summary } from "./test_fakes.ts";
 import { matchCanned } from "./components/Composer.tsx";
-
-Deno.test("mergeMessages() keeps seq order, drops duplicates and reuses unchanged arrays", () => {
-  const a = [message("c", 2), message("c", 3)];
-  assert.equal(mergeMessages(a, [message("c", 3)]), a);
-  const merged = mergeMessages(a, [message("c", 5), message("c", 1), message("c", 4)]);
-  assert.deepEqual(merged.map((m) => m.seq), [1, 2, 3, 4, 5]);
-});
-
-Deno.test("decodeServerFrame() accepts protocol frames and rejects malformed ones", () => {
-  const f = decodeServerFrame(JSON.stringify({ type: "message", message: message("c", 1) }));
-  assert.equal(f.type === "message" && f.message.seq, 1);
-  assert.throws(() => decodeServerFrame("{"), ValidationError);
-  assert.throws(() => decodeServerFrame(JSON.stringify({ type: "bogus" })), ValidationError);
-  assert.throws(
-    () =>
-      decodeServerFrame(
-        JSON.stringify({ type: "message", message: { ...message("c", 1), seq: "1" } }),
-      ),
-    ValidationError,
-  );
-  const err = decodeServerFrame(JSON.stringify({ type: "error", code: "made_up", message: "x" }));
-  assert.equal(err.type === "error" && err.code, "internal");
-});
 
 Deno.test("mergeSummary() never moves readSeq backwards", () => {
   const prev = summary("c", { readSeq: 5 });

@@ -1,5 +1,6 @@
 /**
- * Test doubles for the console model: manual timers and builders for protocol values.
+ * Test doubles for the console model: builders for protocol values and a recorder of the frames a
+ * model sends (the fake clock is the kernel's, `protocol/client/testing/clock.ts`).
  * Imported by `*_test.ts` only; never bundled.
  *
  * @module
@@ -11,46 +12,6 @@ import type {
   ConversationSummary,
   Message,
 } from "../../protocol/frames.ts";
-import type { Timers } from "./timers.ts";
-
-/** Timers driven by {@link FakeTimers.advance} instead of the wall clock. */
-export class FakeTimers implements Timers {
-  /** The fake clock in ms. */
-  now = 1_700_000_000_000;
-  #next = 1;
-  #due = new Map<number, { at: number; fn: () => void }>();
-
-  /** Schedules `fn` at `now + ms`. */
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-
-  /** Cancels a timer. */
-  clearTimeout(id: number): void {
-    this.#due.delete(id);
-  }
-
-  /** Moves the clock forward, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      let first: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.#due) if (e[1].at <= end && (!first || e[1].at < first[1].at)) first = e;
-      if (!first) break;
-      this.#due.delete(first[0]);
-      this.now = first[1].at;
-      first[1].fn();
-    }
-    this.now = end;
-  }
-
-  /** How many timers are pending. */
-  get pending(): number {
-    return this.#due.size;
-  }
-}
 
 /** An agent. */
 export function agent(id: string, patch: Partial<AgentInfo> = {}): AgentInfo {
@@ -111,20 +72,32 @@ export function message(
   };
 }
 
-/** Records frames a model sends; `connected` decides whether `send` succeeds. */
-export class FakeSocket {
-  /** Every frame sent while connected. */
+/**
+ * Records the frames a model sends (the model's `send`; not a socket: the socket fake is the
+ * kernel's). Request ids are kept apart, so tests compare frames by what they ask for.
+ */
+export class FrameRecorder {
+  /** Every frame sent while connected, without its `requestId`. */
   sent: AgentClientFrame[] = [];
+  /** The `requestId` of each frame in {@link FrameRecorder.sent} (undefined when it had none). */
+  requestIds: (string | undefined)[] = [];
   /** Whether sends succeed. */
   connected = true;
   /** The `send` function to give the model. */
   send = (frame: AgentClientFrame): boolean => {
     if (!this.connected) return false;
-    this.sent.push(frame);
+    const { requestId, ...rest } = frame as AgentClientFrame & { requestId?: string };
+    this.sent.push(rest as AgentClientFrame);
+    this.requestIds.push(requestId);
     return true;
   };
   /** Frames of one type. */
   of<T extends AgentClientFrame["type"]>(type: T): Extract<AgentClientFrame, { type: T }>[] {
     return this.sent.filter((f): f is Extract<AgentClientFrame, { type: T }> => f.type === type);
+  }
+  /** The request id of the last frame of one type. */
+  lastRequestId(type: AgentClientFrame["type"]): string | undefined {
+    const i = this.sent.findLastIndex((f) => f.type === type);
+    return i === -1 ? undefined : this.requestIds[i];
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Pure helpers for one conversation's message list: merge pages and live messages by `seq`
- * (dedupe, order), and the view items that interleave stored messages with outgoing ones.
+ * Pure helpers for one conversation's message list (merged by `seq` with the kernel's
+ * `mergeMessages`), and the view items that interleave stored messages with outgoing ones.
  *
  * @module
  */
@@ -41,35 +41,6 @@ export const EMPTY_THREAD: Thread = {
   loadingOlder: false,
   loaded: false,
 };
-
-/**
- * Merges `incoming` into `messages` by `seq`: keeps ascending order, drops duplicates (the
- * first copy wins, so an ack-built message is not replaced by its relayed twin). Returns the
- * same array when nothing changed, so signals do not notify needlessly.
- */
-export function mergeMessages(
-  messages: readonly Message[],
-  incoming: readonly Message[],
-): readonly Message[] {
-  if (incoming.length === 0) return messages;
-  const seen = new Set(messages.map((m) => m.seq));
-  const fresh = incoming.filter((m) => {
-    if (seen.has(m.seq)) return false;
-    seen.add(m.seq);
-    return true;
-  });
-  if (fresh.length === 0) return messages;
-  const last = messages.at(-1);
-  const appendOnly = last === undefined || fresh.every((m) => m.seq > last.seq);
-  const merged = [...messages, ...fresh];
-  if (!appendOnly || !isSorted(fresh)) merged.sort((a, b) => a.seq - b.seq);
-  return merged;
-}
-
-function isSorted(list: readonly Message[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i - 1].seq > list[i].seq) return false;
-  return true;
-}
 
 /** Highest stored `seq` of a thread, or 0. */
 export function lastSeq(thread: Thread): number {

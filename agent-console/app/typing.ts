@@ -7,7 +7,7 @@
 
 import { type ReadonlySignal, signal } from "@preact/signals";
 import { setMap } from "./signal_map.ts";
-import type { Timers } from "./timers.ts";
+import type { Clock as Timers, TimerId } from "../../protocol/client/clock.ts";
 
 /** Typing in one conversation. */
 export interface TypingState {
@@ -39,7 +39,7 @@ export interface TypingStore {
 /** Creates a typing store whose entries expire after `ttlMs`. */
 export function createTyping(opts: { timers: Timers; ttlMs: number }): TypingStore {
   const state = signal<ReadonlyMap<string, TypingState>>(new Map());
-  const expiries = new Map<string, number>();
+  const expiries = new Map<string, TimerId>();
 
   function write(conversationId: string, fn: (prev: TypingState) => TypingState) {
     const prev = state.value.get(conversationId) ?? { visitor: null, agents: [] };

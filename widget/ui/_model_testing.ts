@@ -6,7 +6,10 @@
  */
 
 import type { Message, VisitorConversation } from "../../protocol/frames.ts";
-import { fakeSockets, manualClock, MemoryStorage } from "./_testing.ts";
+import type { VisitorClientFrame } from "../../protocol/frames.ts";
+import { manualClock } from "../../protocol/client/testing/clock.ts";
+import { fakeSockets } from "../../protocol/client/testing/socket.ts";
+import { MemoryStorage } from "./_testing.ts";
 import { createChatModel } from "./model.ts";
 import { createVisitorStore } from "./outbox.ts";
 
@@ -80,7 +83,7 @@ export function setupChat(
     ChatSetupOptions = {},
 ) {
   const clock = manualClock();
-  const sockets = fakeSockets();
+  const sockets = fakeSockets<VisitorClientFrame>();
   let n = 0;
   const received: Message[] = [];
   const model = createChatModel({

@@ -6,6 +6,7 @@
  */
 
 import type { AuthorKind, Message } from "../../protocol/frames.ts";
+import { mergeMessages as merge } from "../../protocol/client/merge.ts";
 import type { PendingMessage } from "./outbox.ts";
 
 /** Delivery state of a visitor's message. */
@@ -26,8 +27,11 @@ export interface ChatItem {
   delivery: Delivery;
 }
 
+/** A row of a stored message. */
+type StoredItem = ChatItem & { seq: number };
+
 /** A stored message as a row. */
-export function fromMessage(m: Message): ChatItem {
+export function fromMessage(m: Message): StoredItem {
   return {
     ...m,
     key: m.authorKind === "visitor" && m.clientId ? m.clientId : m.id,
@@ -58,20 +62,14 @@ export function sortItems(items: ChatItem[]): ChatItem[] {
 }
 
 /**
- * Merges stored messages into `items`, replacing the pending copy of a visitor's own message
- * (same clientId) and any earlier copy (same id or seq). Private notes are dropped.
+ * Merges stored messages into `items` by seq (the kernel's rule), replacing the pending copy of
+ * a visitor's own message (same clientId). Private notes are dropped.
  */
 export function mergeMessages(items: ChatItem[], messages: Message[]): ChatItem[] {
-  const next = [...items];
-  for (const m of messages) {
-    if (m.note) continue;
-    const i = next.findIndex((x) =>
-      x.id === m.id ||
-      (x.seq === m.seq && x.conversationId === m.conversationId) ||
-      (m.authorKind === "visitor" && m.clientId !== null && x.clientId === m.clientId)
-    );
-    if (i === -1) next.push(fromMessage(m));
-    else next[i] = fromMessage(m);
-  }
-  return sortItems(next);
+  const fresh = messages.filter((m) => !m.note).map(fromMessage);
+  return [
+    ...merge(items.filter((i): i is StoredItem => i.seq !== null), fresh),
+    // A visitor's stored message has its clientId as key, like its pending copy.
+    ...items.filter((i) => i.seq === null && !fresh.some((m) => m.key === i.key)),
+  ];
 }

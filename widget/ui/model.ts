@@ -1,9 +1,10 @@
 /**
  * The chat model: all state the widget shows, as signals, plus the actions that change it. One
  * model per connection, created by {@link createChatModel}; components only read signals and call
- * actions. The model owns the outbox (offline-first delivery: one message on the wire at a time,
- * oldest first, so messages are stored in writing order), dedupes messages by seq and clientId,
- * throttles typing notices and expires the agent's typing indicator.
+ * actions. The model owns the outbox (offline-first delivery by the kernel's outbox engine,
+ * `protocol/client/outbox.ts`: one message on the wire at a time, oldest first, so messages are
+ * stored in writing order), dedupes messages by seq and clientId, throttles typing notices and
+ * expires the agent's typing indicator.
  *
  * @module
  */
@@ -18,19 +19,23 @@ import type {
   VisitorConversation,
 } from "../../protocol/frames.ts";
 import type { Attributes, Identity } from "../api.ts";
-import { backoffDelay } from "./backoff.ts";
+import { TYPING_TTL_MS } from "../../protocol/timing.ts";
 import {
   type Clock,
   CLOSE_UNAUTHORIZED,
-  type Connection,
   type ConnectionState,
-  createConnection,
+  createSocket,
   FATAL_CODES,
+  type ReconnectingSocket,
   type SocketFactory,
   systemClock,
   type TimerId,
-} from "./connection.ts";
-import type { ServerFrame } from "./frames.ts";
+} from "../../protocol/client/socket.ts";
+import {
+  decodeVisitorFrame,
+  type VisitorFrame as ServerFrame,
+} from "../../protocol/client/decode.ts";
+import { createOutbox } from "../../protocol/client/outbox.ts";
 import { type ChatItem, type Delivery, fromPending, mergeMessages, sortItems } from "./items.ts";
 import { createTypingNotifier } from "./typing.ts";
 import type { PendingMessage, SavedState, VisitorStore } from "./outbox.ts";
@@ -64,9 +69,6 @@ export interface ChatModelOptions {
   /** Makes idempotency keys; defaults to 128 random bits in hex. */
   newId?(): string;
 }
-
-/** An agent typing indicator disappears when not refreshed within this time. */
-export const AGENT_TYPING_TTL_MS = 6000;
 
 /** Makes a random 32-character hex id (works on plain-http pages, unlike randomUUID). */
 export function randomId(): string {
@@ -117,16 +119,11 @@ export function createChatModel(opts: ChatModelOptions) {
   let identity = opts.identity ?? null;
   let attributes = opts.attributes ?? null;
   let sentRead = 0;
-  /** The one message on the wire (sent on this socket, not yet acknowledged or refused). */
-  let inFlight: string | null = null;
-  /** Retryable refusals since the last ack: the resend backoff's attempt number. */
-  let refusals = 0;
-  /** Set while waiting out that backoff; nothing is sent meanwhile. */
-  let retryTimer: TimerId | undefined;
   let agentTypingTimer: TimerId | undefined;
 
-  const connection: Connection = createConnection({
+  const connection: ReconnectingSocket<VisitorClientFrame> = createSocket({
     url: opts.url,
+    decode: decodeVisitorFrame,
     socket: opts.socket,
     clock,
     random,
@@ -149,6 +146,9 @@ export function createChatModel(opts: ChatModelOptions) {
       if (state !== "disconnected") return;
       agentTyping.value = null;
       typing.reset();
+      // Nothing of ours is on the wire any more: the next welcome sends from the oldest message,
+      // after its stored copies have left the outbox (no resend of what the server already has).
+      outbox.restart();
       if (code === CLOSE_UNAUTHORIZED && helloToken && !tokenRetried) {
         // The stored token expired or was revoked: start over as a new visitor, once.
         tokenRetried = true;
@@ -191,16 +191,22 @@ export function createChatModel(opts: ChatModelOptions) {
     return changed;
   }
 
-  /**
-   * Sends the oldest message of the outbox that is not failed, one at a time: the next leaves
-   * only once this one is acknowledged or refused, so they are stored in writing order.
-   */
-  function pump(): void {
-    // Timer ids are positive, so a pending retry timer is truthy.
-    if (inFlight || retryTimer) return;
-    const p = store.read().outbox.find((m) => !m.failed);
-    if (p && send({ type: "message", clientId: p.clientId, body: p.body })) inFlight = p.clientId;
-  }
+  // The kernel's outbox rule over the visitor store's outbox (localStorage, so it survives a
+  // reload). A message's failed flag is shown on its row, so both change together.
+  const outbox = createOutbox<PendingMessage>({
+    store: {
+      list: () => store.read().outbox,
+      isFailed: (p) => !!p.failed,
+      setFailed(p, failed) {
+        store.put({ ...p, failed });
+        setDelivery(p.clientId, failed ? "failed" : "sending");
+      },
+      remove: (p) => store.remove(p.clientId),
+    },
+    send: (p) => send({ type: "message", clientId: p.clientId, body: p.body }),
+    clock,
+    random,
+  });
 
   function sendProfile(): void {
     if (identity) send({ type: "identify", ...identity });
@@ -217,10 +223,6 @@ export function createChatModel(opts: ChatModelOptions) {
   function receive(frame: ServerFrame): void {
     switch (frame.type) {
       case "welcome": {
-        // A new socket: what was on the old one is resent now, from the oldest message.
-        inFlight = null;
-        clock.clearTimeout(retryTimer);
-        retryTimer = undefined;
         token = frame.token;
         store.setToken(frame.token);
         tokenRetried = false;
@@ -236,7 +238,8 @@ export function createChatModel(opts: ChatModelOptions) {
         synced = true;
         // The conversation changed while this tab was away: fetch its latest page.
         if (changed && !first) send({ type: "sync" });
-        pump();
+        // What was on the old socket goes again now, from the oldest message (see onState).
+        outbox.pump();
         sendProfile();
         markRead();
         return;
@@ -273,7 +276,7 @@ export function createChatModel(opts: ChatModelOptions) {
         if (frame.active) {
           agentTypingTimer = clock.setTimeout(() => {
             agentTyping.value = null;
-          }, AGENT_TYPING_TTL_MS);
+          }, TYPING_TTL_MS);
         }
         return;
       case "agents":
@@ -283,7 +286,7 @@ export function createChatModel(opts: ChatModelOptions) {
         visitor.value = { name: frame.name, email: frame.email, verified: frame.verified };
         return;
       case "error":
-        if (frame.clientId) refused(frame.clientId, frame.retryable === true);
+        if (frame.clientId) outbox.refused(frame.clientId, frame.retryable === true);
         else if (frame.code === ("invalid_token" satisfies ErrorCode)) forgetToken();
         else if (frame.code === ("site_not_found" satisfies ErrorCode)) {
           unavailable.value = true;
@@ -296,16 +299,7 @@ export function createChatModel(opts: ChatModelOptions) {
   /** Stored copies of this visitor's messages leave the outbox. */
   function resolvePending(messages: Message[]): void {
     for (const m of messages) {
-      if (m.authorKind === "visitor" && m.clientId) settle(m.clientId);
-    }
-  }
-
-  function settle(clientId: string): void {
-    if (store.read().outbox.some((p) => p.clientId === clientId)) store.remove(clientId);
-    if (clientId === inFlight) {
-      inFlight = null;
-      refusals = 0;
-      pump();
+      if (m.authorKind === "visitor" && m.clientId) outbox.stored(m.clientId);
     }
   }
 
@@ -321,25 +315,7 @@ export function createChatModel(opts: ChatModelOptions) {
         ),
       ),
     );
-    settle(clientId);
-  }
-
-  function refused(clientId: string, retryable: boolean): void {
-    const pending = store.read().outbox.find((p) => p.clientId === clientId);
-    if (clientId === inFlight) inFlight = null;
-    if (retryable) {
-      // Keep it "sending"; after a jittered wait, send again from the oldest message with the
-      // same clientIds (the server dedupes them), so no later message overtakes it.
-      retryTimer ??= clock.setTimeout(() => {
-        retryTimer = undefined;
-        pump();
-      }, Math.max(250, backoffDelay(refusals++, random)));
-    } else if (pending) {
-      // Final for this message: it waits for the Retry button; the next one goes.
-      store.put({ ...pending, failed: true });
-      setDelivery(clientId, "failed");
-    }
-    pump();
+    outbox.stored(clientId);
   }
 
   function setDelivery(clientId: string, delivery: Delivery): void {
@@ -394,16 +370,12 @@ export function createChatModel(opts: ChatModelOptions) {
       store.put(pending);
       setItems(sortItems([...items.peek(), fromPending(pending)]));
       typing.stop();
-      pump();
+      outbox.pump();
       return true;
     },
     /** Queues a failed message again with its original clientId (it keeps its place). */
     retry(clientId: string): void {
-      const pending = store.read().outbox.find((p) => p.clientId === clientId);
-      if (!pending) return;
-      store.put({ ...pending, failed: false });
-      setDelivery(clientId, "sending");
-      pump();
+      outbox.retry(clientId);
     },
     /** The composer's text changed: throttled `typing` with a preview, idle after 3 s. */
     draft(text: string): void {
@@ -466,7 +438,7 @@ export function createChatModel(opts: ChatModelOptions) {
       connection.stop();
       typing.stop();
       clock.clearTimeout(agentTypingTimer);
-      clock.clearTimeout(retryTimer);
+      outbox.dispose();
       unsubscribe();
       disposeRead();
     },

@@ -4,12 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Message } from "../../protocol/frames.ts";
-import { type FakeSocket, MemoryStorage } from "./_testing.ts";
-import { ack, KEY, setupChat } from "./_model_testing.ts";
+import type { Message, VisitorClientFrame } from "../../protocol/frames.ts";
+import type { FakeSocket } from "../../protocol/client/testing/socket.ts";
+import { MemoryStorage } from "./_testing.ts";
+import { ack, KEY, msg, setupChat, welcome } from "./_model_testing.ts";
 
 /** Client ids of the messages a socket carried, in sending order. */
-const sentIds = (s: FakeSocket) => s.sentOf("message").map((f) => f.clientId);
+const sentIds = (s: FakeSocket<VisitorClientFrame>) => s.sentOf("message").map((f) => f.clientId);
 
 const refusal = (clientId: string, code = "unavailable") => ({
   type: "error",
@@ -25,7 +26,7 @@ const refusal = (clientId: string, code = "unavailable") => ({
  * later messages back after a refusal (as `core/send_order.ts` does), so any order it stores is
  * the order the client sent in.
  */
-function playServer(s: FakeSocket, refuse: (n: number) => boolean) {
+function playServer(s: FakeSocket<VisitorClientFrame>, refuse: (n: number) => boolean) {
   const stored: string[] = [];
   let answered = 0;
   let arrivals = 0;
@@ -184,6 +185,23 @@ Deno.test("a message in flight when the socket dropped is resent first after the
   assert.deepEqual(sentIds(again), ["k1"]);
   again.receive(ack("k1", 1));
   assert.deepEqual(sentIds(again), ["k1", "k2"]);
+  model.dispose();
+});
+
+Deno.test("a welcome holding the in-flight message's stored copy sends only the next one", () => {
+  const { model, connect, clock } = setupChat();
+  const s = connect();
+  model.send("a");
+  model.send("b");
+  s.serverClose(1006); // a was stored, but its ack was lost
+  clock.advance(0);
+  const again = connect(welcome([msg(1, { authorKind: "visitor", clientId: "k1", body: "a" })]));
+  assert.deepEqual(sentIds(again), ["k2"]);
+  again.receive(ack("k2", 2));
+  assert.deepEqual(model.items.value.map((i) => [i.body, i.seq, i.delivery]), [
+    ["a", 1, "sent"],
+    ["b", 2, "sent"],
+  ]);
   model.dispose();
 });
 

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { MemoryStorage, storageEvent } from "./_testing.ts";
 import { conv, KEY, msg, setupChat, T0, welcome } from "./_model_testing.ts";
-import { AGENT_TYPING_TTL_MS } from "./model.ts";
-import { TYPING_IDLE_MS } from "./typing.ts";
+import { TYPING_TTL_MS, VISITOR_TYPING_IDLE_MS } from "../../protocol/timing.ts";
 
 Deno.test("createChatModel() writes nothing to storage before the chat is opened", () => {
   const { model, storage, connect } = setupChat();
@@ -73,7 +72,7 @@ Deno.test("typing is throttled to every 1.5 s with a preview and stops on idle a
   assert.deepEqual(s.sentOf("typing"), [{ type: "typing", active: true, preview: "H" }]);
   clock.advance(1500);
   assert.deepEqual(s.sentOf("typing").at(-1), { type: "typing", active: true, preview: "Hel" });
-  clock.advance(TYPING_IDLE_MS);
+  clock.advance(VISITOR_TYPING_IDLE_MS);
   assert.deepEqual(s.sentOf("typing").at(-1), { type: "typing", active: false });
   model.draft("Hello");
   model.send("Hello");
@@ -90,9 +89,9 @@ Deno.test("the agent typing indicator expires by itself without a refresh", () =
   const s = connect();
   s.receive({ type: "typing", active: true, name: "Ana" });
   assert.equal(model.agentTyping.value, "Ana");
-  clock.advance(AGENT_TYPING_TTL_MS - 1);
+  clock.advance(TYPING_TTL_MS - 1);
   s.receive({ type: "typing", active: true, name: "Ana" }); // refresh
-  clock.advance(AGENT_TYPING_TTL_MS - 1);
+  clock.advance(TYPING_TTL_MS - 1);
   assert.equal(model.agentTyping.value, "Ana");
   clock.advance(1);
   assert.equal(model.agentTyping.value, null);

@@ -1,19 +1,15 @@
 /**
  * The visitor's typing notices: at most one `typing {active: true, preview}` per
- * {@link TYPING_THROTTLE_MS} while the draft changes (the last draft is sent when the window
- * ends), and `active: false` after {@link TYPING_IDLE_MS} without input or when stopped.
+ * {@link VISITOR_TYPING_THROTTLE_MS} while the draft changes (the last draft is sent when the window
+ * ends), and `active: false` after {@link VISITOR_TYPING_IDLE_MS} without input or when stopped.
  *
  * @module
  */
 
 import { MAX_PREVIEW_CHARS } from "../../protocol/limits.ts";
+import { VISITOR_TYPING_IDLE_MS, VISITOR_TYPING_THROTTLE_MS } from "../../protocol/timing.ts";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import type { Clock, TimerId } from "./connection.ts";
-
-/** Typing notices are sent at most this often while the visitor types. */
-export const TYPING_THROTTLE_MS = 1500;
-/** The visitor is considered idle (typing stopped) after this long without input. */
-export const TYPING_IDLE_MS = 3000;
+import type { Clock, TimerId } from "../../protocol/client/clock.ts";
 
 /** Throttled typing notices for one connection. */
 export interface TypingNotifier {
@@ -58,14 +54,14 @@ export function createTypingNotifier(
       text = value;
       if (!value.trim()) return stop();
       clock.clearTimeout(idleTimer);
-      idleTimer = clock.setTimeout(stop, TYPING_IDLE_MS);
+      idleTimer = clock.setTimeout(stop, VISITOR_TYPING_IDLE_MS);
       const since = clock.now() - lastAt;
-      if (since >= TYPING_THROTTLE_MS) notify();
+      if (since >= VISITOR_TYPING_THROTTLE_MS) notify();
       else if (trailingTimer === undefined) {
         trailingTimer = clock.setTimeout(() => {
           trailingTimer = undefined;
           notify();
-        }, TYPING_THROTTLE_MS - since);
+        }, VISITOR_TYPING_THROTTLE_MS - since);
       }
     },
     stop,

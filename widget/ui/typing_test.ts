@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import { manualClock } from "./_testing.ts";
-import { createTypingNotifier, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from "./typing.ts";
+import { manualClock } from "../../protocol/client/testing/clock.ts";
+import { VISITOR_TYPING_IDLE_MS, VISITOR_TYPING_THROTTLE_MS } from "../../protocol/timing.ts";
+import { createTypingNotifier } from "./typing.ts";
 
 function setup(connected = true) {
   const clock = manualClock();
@@ -20,7 +21,7 @@ Deno.test("createTypingNotifier() sends the latest draft when the throttle windo
   typing.draft("ab");
   typing.draft("abc");
   assert.equal(sent.length, 1);
-  clock.advance(TYPING_THROTTLE_MS - 500);
+  clock.advance(VISITOR_TYPING_THROTTLE_MS - 500);
   assert.deepEqual(sent, [
     { type: "typing", active: true, preview: "a" },
     { type: "typing", active: true, preview: "abc" },
@@ -30,11 +31,11 @@ Deno.test("createTypingNotifier() sends the latest draft when the throttle windo
 Deno.test("createTypingNotifier() says inactive after idle, on an emptied draft, and once", () => {
   const { clock, sent, typing } = setup();
   typing.draft("hi");
-  clock.advance(TYPING_IDLE_MS);
+  clock.advance(VISITOR_TYPING_IDLE_MS);
   assert.deepEqual(sent.at(-1), { type: "typing", active: false });
   typing.stop();
   assert.equal(sent.filter((f) => f.type === "typing" && !f.active).length, 1);
-  clock.advance(TYPING_THROTTLE_MS);
+  clock.advance(VISITOR_TYPING_THROTTLE_MS);
   typing.draft("x");
   typing.draft("");
   assert.deepEqual(sent.at(-1), { type: "typing", active: false });

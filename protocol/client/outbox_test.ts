@@ -1,50 +1,54 @@
 import assert from "node:assert/strict";
-import { signal } from "@preact/signals";
-import { createSendQueue, RESEND_MIN_MS } from "./send_queue.ts";
-import { FakeTimers } from "./test_fakes.ts";
-import type { PendingMessage } from "./thread.ts";
+import { createOutbox, type OutboxStore, RESEND_MIN_MS } from "./outbox.ts";
+import { manualClock } from "./testing/clock.ts";
 
-function pending(clientId: string, state: PendingMessage["state"] = "sending"): PendingMessage {
+interface Pending {
+  clientId: string;
+  state: "sending" | "failed";
+}
+
+const pending = (clientId: string, state: Pending["state"] = "sending"): Pending => ({
+  clientId,
+  state,
+});
+
+/** An in-memory outbox in writing order (what the console keeps in a signal). */
+function memoryStore(): OutboxStore<Pending> & { entries: Map<string, Pending> } {
+  const entries = new Map<string, Pending>();
   return {
-    clientId,
-    conversationId: "c1",
-    body: `body of ${clientId}`,
-    note: false,
-    state,
-    error: null,
-    createdAt: "2024-01-01T00:00:00.000Z",
+    entries,
+    list: () => [...entries.values()],
+    isFailed: (p) => p.state === "failed",
+    setFailed: (p, failed) =>
+      entries.set(p.clientId, { ...p, state: failed ? "failed" : "sending" }),
+    remove: (p) => entries.delete(p.clientId),
   };
 }
 
 function setup(random = () => 0) {
-  const timers = new FakeTimers();
-  const outbox = signal<ReadonlyMap<string, PendingMessage>>(new Map());
+  const timers = manualClock();
+  const outbox = memoryStore();
   const sent: string[] = [];
   let connected = true;
-  const queue = createSendQueue({
-    outbox,
+  const queue = createOutbox({
+    store: outbox,
     send: (p) => connected && sent.push(p.clientId) > 0,
-    timers,
+    clock: timers,
     random,
   });
   const write = (...ids: string[]) => {
-    outbox.value = new Map([...outbox.value, ...ids.map((id) => [id, pending(id)] as const)]);
+    for (const id of ids) outbox.entries.set(id, pending(id));
     queue.pump();
   };
-  /** The server stored `id`: it leaves the outbox and the queue hears of it. */
-  const store = (id: string) => {
-    const next = new Map(outbox.value);
-    next.delete(id);
-    outbox.value = next;
-    queue.stored(id);
-  };
+  /** The server stored `id`: the queue hears of it, and it leaves the outbox. */
+  const store = (id: string) => queue.stored(id);
   const setConnected = (on: boolean) => {
     connected = on;
   };
   return { timers, outbox, sent, queue, write, store, setConnected };
 }
 
-Deno.test("createSendQueue() keeps one message on the wire, oldest first", () => {
+Deno.test("createOutbox() keeps one message on the wire, oldest first", () => {
   const { sent, write, store } = setup();
   write("a", "b");
   write("c");
@@ -56,7 +60,7 @@ Deno.test("createSendQueue() keeps one message on the wire, oldest first", () =>
   assert.deepEqual(sent, ["a", "b", "c"]);
 });
 
-Deno.test("createSendQueue() resends from the oldest after a retryable refusal, after a wait", () => {
+Deno.test("createOutbox() resends from the oldest after a retryable refusal, after a wait", () => {
   const { sent, write, store, queue, timers } = setup();
   write("a", "b");
   queue.refused("a", true);
@@ -72,7 +76,7 @@ Deno.test("createSendQueue() resends from the oldest after a retryable refusal, 
   assert.deepEqual(sent, ["a", "a", "b", "c"]);
 });
 
-Deno.test("createSendQueue() backs off longer while refusals go on and starts over after a store", () => {
+Deno.test("createOutbox() backs off longer while refusals go on and starts over after a store", () => {
   const { sent, write, store, queue, timers } = setup(() => 0.999);
   write("a");
   queue.refused("a", true);
@@ -90,17 +94,17 @@ Deno.test("createSendQueue() backs off longer while refusals go on and starts ov
   assert.deepEqual(sent, ["a", "a", "a", "b", "b"]);
 });
 
-Deno.test("createSendQueue() skips failed messages and moves on after a final refusal", () => {
+Deno.test("createOutbox() skips failed messages and moves on after a final refusal", () => {
   const { sent, write, store, queue, outbox } = setup();
   write("a", "b");
-  outbox.value = new Map([...outbox.value, ["a", pending("a", "failed")]]);
+  outbox.entries.set("a", pending("a", "failed"));
   queue.refused("a", false);
   assert.deepEqual(sent, ["a", "b"]);
   store("b");
   assert.deepEqual(sent, ["a", "b"]);
 });
 
-Deno.test("createSendQueue().restart() resends at once from the oldest and cancels the wait", () => {
+Deno.test("createOutbox().restart() resends at once from the oldest and cancels the wait", () => {
   const { sent, write, store, queue, timers, setConnected } = setup();
   write("a", "b");
   queue.refused("a", true);
@@ -113,24 +117,37 @@ Deno.test("createSendQueue().restart() resends at once from the oldest and cance
   queue.refused("a", true);
   queue.restart(); // a reconnect during the wait
   assert.deepEqual(sent, ["a", "a", "a"]);
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
   store("a");
   assert.deepEqual(sent, ["a", "a", "a", "b"]);
 });
 
-Deno.test("createSendQueue() ignores acks of messages that are not on the wire", () => {
+Deno.test("createOutbox() ignores acks of messages that are not on the wire", () => {
   const { sent, write, queue } = setup();
   write("a", "b");
   queue.stored("b"); // another tab's copy, say: a is still unanswered
   assert.deepEqual(sent, ["a"]);
 });
 
-Deno.test("createSendQueue().dispose() cancels the wait", () => {
+Deno.test("createOutbox().dispose() cancels the wait", () => {
   const { sent, write, queue, timers } = setup();
   write("a");
   queue.refused("a", true);
   queue.dispose();
   timers.advance(60_000);
   assert.deepEqual(sent, ["a"]);
-  assert.equal(timers.pending, 0);
+  assert.equal(timers.pending(), 0);
+});
+
+Deno.test("createOutbox() marks a finally refused message failed; retry() sends it in its place", () => {
+  const { sent, write, store, queue, outbox } = setup();
+  write("a", "b");
+  queue.refused("a", false, "too long");
+  assert.equal(outbox.entries.get("a")?.state, "failed");
+  assert.deepEqual(sent, ["a", "b"]);
+  queue.retry("a"); // b is on the wire: a waits its turn
+  assert.deepEqual(sent, ["a", "b"]);
+  store("b");
+  assert.deepEqual(sent, ["a", "b", "a"]);
+  assert.deepEqual([...outbox.entries.keys()], ["a"]);
 });

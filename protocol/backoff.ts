@@ -1,12 +1,15 @@
 /**
- * Full-jitter exponential backoff for reconnects and retries.
+ * Full-jitter exponential backoff: the one delay rule for every retry in Parley (the widget's and
+ * the console's reconnects and resends, and the server's database retries at start-up).
  *
  * @module
  */
 
 /** Backoff bounds in milliseconds. */
 export interface BackoffOptions {
+  /** The first retry's ceiling; it doubles per attempt. */
   base: number;
+  /** The largest ceiling. */
   cap: number;
 }
 
@@ -22,5 +25,6 @@ export function backoffDelay(
   random: () => number = Math.random,
   { base, cap }: BackoffOptions = DEFAULT_BACKOFF,
 ): number {
+  // The exponent is clamped so a huge attempt count cannot overflow to Infinity * 0 = NaN.
   return Math.floor(random() * Math.min(cap, base * 2 ** Math.min(attempt, 30)));
 }

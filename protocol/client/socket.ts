@@ -1,17 +1,29 @@
 /**
- * The visitor socket client: connects, says `hello`, validates inbound frames, answers and sends
- * heartbeats, and reconnects with full-jitter exponential backoff. No DOM work and no state
- * beyond the socket: the chat model owns everything the visitor sees.
+ * The reconnecting socket both browser apps use: connects, sends the app's `hello` (if it has
+ * one), decodes inbound frames, answers and sends heartbeats, closes a silent peer, and
+ * reconnects with full-jitter exponential backoff. No DOM work and no state beyond the socket:
+ * each app's model owns everything its user sees.
+ *
+ * Invariants: only a `welcome` makes the socket `connected` and resets the backoff (an upgrade
+ * that opens and is then refused must not retry at full speed); after a fatal close code
+ * ({@link FATAL_CODES}) it does not reconnect by itself; events of a socket it already replaced
+ * are ignored.
  *
  * @module
  */
 
-import type { CloseCode } from "../../protocol/codes.ts";
-import type { VisitorClientFrame } from "../../protocol/frames.ts";
-import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import { parseServerFrame, type ServerFrame } from "./frames.ts";
+import type { CloseCode } from "../codes.ts";
+import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../backoff.ts";
+import {
+  CLIENT_FIRST_HEARTBEAT_MS,
+  CLIENT_SILENCE_BEATS,
+  CLIENT_SILENCE_GRACE_MS,
+} from "../timing.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 
-/** `connected` means the server answered `hello` with `welcome`. */
+export { type Clock, systemClock, type TimerId };
+
+/** `connected` means the server sent `welcome` on this socket. */
 export type ConnectionState = "disconnected" | "connecting" | "connected";
 
 /** Callbacks a socket implementation reports to. */
@@ -30,23 +42,6 @@ export interface SocketHandle {
 /** Opens a socket; tests pass a fake. */
 export type SocketFactory = (url: string, on: SocketHandlers) => SocketHandle;
 
-/** A timer handle (a number in browsers). */
-export type TimerId = ReturnType<typeof setTimeout>;
-
-/** Timers and time; tests pass a manual clock. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerId;
-  clearTimeout(id: TimerId | undefined): void;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id),
-};
-
 /** The browser's WebSocket behind {@link SocketFactory}. Binary frames are ignored. */
 export const browserSocket: SocketFactory = (url, on) => {
   const ws = new WebSocket(url);
@@ -61,14 +56,23 @@ export const browserSocket: SocketFactory = (url, on) => {
   };
 };
 
-/** Options for {@link createConnection}. */
-export interface ConnectionOptions {
-  /** `ws(s)://HOST/ws/visitor`. */
+/** What the socket needs to know of an inbound frame: its type, and a welcome's heartbeat. */
+export type InboundFrame = { type: string; heartbeatMs?: number };
+
+/** Options for {@link createSocket}. */
+export interface SocketOptions<In extends InboundFrame, Out extends { type: string }> {
+  /** `ws(s)://HOST/ws/visitor` or `/ws/agent`. */
   url: string;
-  /** Builds the `hello` frame for each attempt (token and lastSeq change between attempts). */
-  hello(): VisitorClientFrame;
-  /** Every valid frame except `ping`/`pong`, which the connection handles itself. */
-  onFrame(frame: ServerFrame): void;
+  /** Decodes a frame; `null` for a type this client does not know (ignored). */
+  decode(data: string): In | null;
+  /**
+   * Builds the first frame of each attempt (the visitor's `hello`: its token and lastSeq change
+   * between attempts). Absent when the server speaks first (the agent socket, authenticated by
+   * its cookie, is sent `welcome` at once).
+   */
+  hello?(): Out;
+  /** Every valid frame except `ping`/`pong`, which the socket handles itself. */
+  onFrame(frame: In): void;
   /** State changes; `code` is the close code when a socket closed. */
   onState(state: ConnectionState, code?: number): void;
   socket?: SocketFactory;
@@ -77,14 +81,14 @@ export interface ConnectionOptions {
   backoff?: BackoffOptions;
 }
 
-/** A visitor connection. */
-export interface Connection {
+/** A reconnecting socket. */
+export interface ReconnectingSocket<Out> {
   /** Starts (or restarts) connecting. */
   start(): void;
   /** Closes the socket for good (until `start`). */
   stop(): void;
   /** Sends a frame if connected; returns false when it was not sent. */
-  send(frame: VisitorClientFrame): boolean;
+  send(frame: Out): boolean;
   /** Drops the current socket and reconnects with backoff (e.g. the browser went offline). */
   drop(): void;
   /** Skips the backoff wait and resets the attempt count (e.g. the browser came online). */
@@ -96,19 +100,21 @@ export interface Connection {
 export const CLOSE_UNAUTHORIZED = 4001 satisfies typeof CloseCode.Unauthorized;
 
 /**
- * `FATAL_CLOSE_CODES` of `core/codes.ts` (a unit test keeps them equal): after these the client
- * does not reconnect by itself.
+ * `FATAL_CLOSE_CODES` of `protocol/codes.ts` (a unit test keeps them equal): after these the
+ * client does not reconnect by itself.
  */
 export const FATAL_CODES: readonly number[] = [
   CLOSE_UNAUTHORIZED,
   4003 satisfies typeof CloseCode.OriginNotAllowed,
 ];
 
-/** Client-side close code for a socket that stopped answering heartbeats. */
-const DEAD_CLOSE = 4008;
+/** `CloseCode.HeartbeatTimeout`: the client's code for a socket that stopped answering. */
+const DEAD_CLOSE = 4008 satisfies typeof CloseCode.HeartbeatTimeout;
 
-/** Creates a connection; it does nothing until {@link Connection.start}. */
-export function createConnection(opts: ConnectionOptions): Connection {
+/** Creates a socket; it does nothing until {@link ReconnectingSocket.start}. */
+export function createSocket<In extends InboundFrame, Out extends { type: string }>(
+  opts: SocketOptions<In, Out>,
+): ReconnectingSocket<Out> {
   const clock = opts.clock ?? systemClock;
   const openSocket = opts.socket ?? browserSocket;
   const random = opts.random ?? Math.random;
@@ -118,7 +124,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
   let attempt = 0;
   let stopped = true;
   let state: ConnectionState = "disconnected";
-  let heartbeatMs = 25_000;
+  let heartbeatMs = CLIENT_FIRST_HEARTBEAT_MS;
   let retryTimer: TimerId | undefined;
   let pingTimer: TimerId | undefined;
   let deadTimer: TimerId | undefined;
@@ -132,7 +138,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     clock.clearTimeout(pingTimer);
     clock.clearTimeout(deadTimer);
   };
-  const raw = (frame: VisitorClientFrame) => {
+  const raw = (frame: Out | { type: "ping" | "pong" }) => {
     if (!socket) return false;
     try {
       socket.send(JSON.stringify(frame));
@@ -149,8 +155,10 @@ export function createConnection(opts: ConnectionOptions): Connection {
   };
   const armDead = () => {
     clock.clearTimeout(deadTimer);
-    // The server pings every heartbeatMs; two missed beats mean the socket is dead.
-    deadTimer = clock.setTimeout(() => closed(DEAD_CLOSE, true), heartbeatMs * 2 + 5_000);
+    deadTimer = clock.setTimeout(
+      () => closed(DEAD_CLOSE, true),
+      heartbeatMs * CLIENT_SILENCE_BEATS + CLIENT_SILENCE_GRACE_MS,
+    );
   };
   const schedule = () => {
     clock.clearTimeout(retryTimer);
@@ -179,15 +187,15 @@ export function createConnection(opts: ConnectionOptions): Connection {
       socket = openSocket(opts.url, {
         open() {
           if (mine !== generation) return;
-          raw(opts.hello());
+          if (opts.hello) raw(opts.hello());
           armDead();
         },
         message(data) {
           if (mine !== generation) return;
           armDead();
-          let frame: ServerFrame | null;
+          let frame: In | null;
           try {
-            frame = parseServerFrame(data);
+            frame = opts.decode(data);
           } catch (err) {
             console.warn("Parley: ignored a malformed frame", err);
             return;
@@ -198,7 +206,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
             return;
           }
           if (frame.type === "welcome") {
-            heartbeatMs = frame.heartbeatMs;
+            heartbeatMs = frame.heartbeatMs ?? heartbeatMs;
             attempt = 0;
             armDead();
             armPing();

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import type { ConnectionState } from "./connection.ts";
-import { createConnection } from "./connection.ts";
-import { fakeSockets, manualClock } from "./_testing.ts";
+import type { VisitorClientFrame } from "../frames.ts";
+import { FATAL_CLOSE_CODES } from "../codes.ts";
+import { decodeVisitorFrame } from "./decode.ts";
+import { type ConnectionState, createSocket, FATAL_CODES } from "./socket.ts";
+import { manualClock } from "./testing/clock.ts";
+import { fakeSockets } from "./testing/socket.ts";
 
 const welcome = {
   type: "welcome",
@@ -16,11 +19,12 @@ const welcome = {
 
 function setup(random = () => 0.5) {
   const clock = manualClock();
-  const sockets = fakeSockets();
+  const sockets = fakeSockets<VisitorClientFrame>();
   const states: [ConnectionState, number | undefined][] = [];
   const frames: string[] = [];
-  const conn = createConnection({
+  const conn = createSocket<ReturnType<typeof decodeVisitorFrame> & object, VisitorClientFrame>({
     url: "ws://x/ws/visitor",
+    decode: decodeVisitorFrame,
     hello: () => ({ type: "hello", site: "demo" }),
     onFrame: (f) => frames.push(f.type),
     onState: (s, code) => states.push([s, code]),
@@ -31,7 +35,7 @@ function setup(random = () => 0.5) {
   return { clock, sockets, states, frames, conn };
 }
 
-Deno.test("createConnection() says hello first and is connected only after welcome", () => {
+Deno.test("createSocket() says hello first and is connected only after welcome", () => {
   const { sockets, conn } = setup();
   conn.start();
   assert.equal(conn.state, "connecting");
@@ -43,7 +47,7 @@ Deno.test("createConnection() says hello first and is connected only after welco
   assert.equal(conn.send({ type: "read", seq: 1 }), true);
 });
 
-Deno.test("createConnection() reconnects with full-jitter backoff that grows per failure", () => {
+Deno.test("createSocket() reconnects with full-jitter backoff that grows per failure", () => {
   const { clock, sockets, conn } = setup(() => 0.999);
   conn.start();
   sockets.last().serverClose(1006);
@@ -63,7 +67,7 @@ Deno.test("createConnection() reconnects with full-jitter backoff that grows per
   assert.equal(sockets.all.length, 4);
 });
 
-Deno.test("createConnection() does not reconnect after 4001 or 4003", () => {
+Deno.test("createSocket() does not reconnect after 4001 or 4003", () => {
   for (const code of [4001, 4003]) {
     const { clock, sockets, states, conn } = setup();
     conn.start();
@@ -74,7 +78,7 @@ Deno.test("createConnection() does not reconnect after 4001 or 4003", () => {
   }
 });
 
-Deno.test("createConnection() answers ping with pong and pings after heartbeatMs of silence", () => {
+Deno.test("createSocket() answers ping with pong and pings after heartbeatMs of silence", () => {
   const { clock, sockets, conn, frames } = setup();
   conn.start();
   const s = sockets.last();
@@ -91,7 +95,7 @@ Deno.test("createConnection() answers ping with pong and pings after heartbeatMs
   assert.equal(conn.state, "connected");
 });
 
-Deno.test("createConnection() drops a socket that stops answering and reconnects", () => {
+Deno.test("createSocket() drops a socket that stops answering and reconnects", () => {
   const { clock, sockets, conn } = setup(() => 0);
   conn.start();
   sockets.last().open();
@@ -101,7 +105,7 @@ Deno.test("createConnection() drops a socket that stops answering and reconnects
   assert.equal(sockets.all.length, 2);
 });
 
-Deno.test("createConnection() ignores events from a socket it already replaced", () => {
+Deno.test("createSocket() ignores events from a socket it already replaced", () => {
   const { sockets, conn, frames } = setup(() => 0);
   conn.start();
   const old = sockets.last();
@@ -112,7 +116,7 @@ Deno.test("createConnection() ignores events from a socket it already replaced",
   assert.equal(conn.state, "disconnected");
 });
 
-Deno.test("createConnection() ignores malformed frames without dropping the socket", () => {
+Deno.test("createSocket() ignores malformed frames without dropping the socket", () => {
   const { sockets, conn, frames } = setup();
   conn.start();
   const s = sockets.last();
@@ -128,7 +132,7 @@ Deno.test("createConnection() ignores malformed frames without dropping the sock
   assert.deepEqual(frames, ["welcome"]);
 });
 
-Deno.test("createConnection().stop() closes and stays closed", () => {
+Deno.test("createSocket().stop() closes and stays closed", () => {
   const { clock, sockets, conn } = setup();
   conn.start();
   conn.stop();
@@ -137,4 +141,8 @@ Deno.test("createConnection().stop() closes and stays closed", () => {
   assert.equal(sockets.all.length, 1);
   conn.reconnectNow();
   assert.equal(sockets.all.length, 1);
+});
+
+Deno.test("FATAL_CODES matches core FATAL_CLOSE_CODES", () => {
+  assert.deepEqual(new Set(FATAL_CODES), new Set(FATAL_CLOSE_CODES));
 });

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { decodeVisitorFrame } from "./decode.ts";
+import { decodeAgentFrame } from "./decode_agent.ts";
+
+const message = {
+  id: "m1",
+  conversationId: "c1",
+  seq: 1,
+  authorKind: "agent",
+  authorId: "a1",
+  authorName: "Ana",
+  clientId: null,
+  body: "Hello <b>there</b>",
+  note: false,
+  createdAt: "2025-01-01T10:00:00.000Z",
+};
+
+Deno.test("decodeVisitorFrame() reads a welcome into a typed frame", () => {
+  const frame = decodeVisitorFrame(JSON.stringify({
+    type: "welcome",
+    token: "tok",
+    visitor: { id: "v1", name: "Visitor 12", email: null, verified: false },
+    conversation: {
+      id: "c1",
+      status: "open",
+      assignee: { id: "a1", name: "Ana", avatar: null },
+      lastSeq: 1,
+      readSeq: 0,
+      rating: null,
+    },
+    messages: [message],
+    agentsOnline: 2,
+    team: { name: "Support", replyTime: "Minutes" },
+    heartbeatMs: 25000,
+  }));
+  assert.equal(frame?.type, "welcome");
+  if (frame?.type !== "welcome") return;
+  assert.equal(frame.messages[0].body, "Hello <b>there</b>");
+  assert.equal(frame.conversation?.assignee?.name, "Ana");
+});
+
+Deno.test("decodeVisitorFrame() rejects malformed known frames", () => {
+  assert.throws(() => decodeVisitorFrame("{"), SyntaxError);
+  assert.throws(() => decodeVisitorFrame("[]"), TypeError);
+  assert.throws(
+    () => decodeVisitorFrame(JSON.stringify({ type: "message", message: {} })),
+    TypeError,
+  );
+  assert.throws(
+    () => decodeVisitorFrame(JSON.stringify({ type: "message", message: { ...message, seq: -1 } })),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      decodeVisitorFrame(
+        JSON.stringify({ type: "message", message: { ...message, authorKind: "admin" } }),
+      ),
+    TypeError,
+  );
+  assert.throws(
+    () => decodeVisitorFrame(JSON.stringify({ type: "agents", online: "3" })),
+    TypeError,
+  );
+});
+
+Deno.test("decodeVisitorFrame() ignores frame types it does not know", () => {
+  assert.equal(decodeVisitorFrame(JSON.stringify({ type: "future_feature", x: 1 })), null);
+});
+
+Deno.test("decodeVisitorFrame() keeps unknown error codes and the clientId", () => {
+  assert.deepEqual(
+    decodeVisitorFrame(JSON.stringify({
+      type: "error",
+      code: "brand_new",
+      message: "x",
+      retryable: true,
+      clientId: "k1",
+    })),
+    { type: "error", code: "brand_new", message: "x", retryable: true, clientId: "k1" },
+  );
+});
+
+const agentMessage = (seq: unknown) => ({ ...message, seq });
+
+Deno.test("decodeAgentFrame() accepts protocol frames, ignores unknown types and rejects malformed ones", () => {
+  const f = decodeAgentFrame(JSON.stringify({ type: "message", message: agentMessage(1) }));
+  assert.equal(f?.type === "message" && f.message.seq, 1);
+  assert.throws(() => decodeAgentFrame("{"), SyntaxError);
+  assert.equal(decodeAgentFrame(JSON.stringify({ type: "bogus" })), null);
+  assert.throws(
+    () =>
+      decodeAgentFrame(
+        JSON.stringify({ type: "message", message: agentMessage("1") }),
+      ),
+    TypeError,
+  );
+  const err = decodeAgentFrame(JSON.stringify({ type: "error", code: "made_up", message: "x" }));
+  assert.equal(err?.type === "error" && err.code, "internal");
+});
+
+Deno.test("decodeAgentFrame() reads done and the request ids that replies echo", () => {
+  assert.deepEqual(decodeAgentFrame(JSON.stringify({ type: "done", requestId: "r1" })), {
+    type: "done",
+    requestId: "r1",
+  });
+  const err = decodeAgentFrame(JSON.stringify({
+    type: "error",
+    code: "conflict",
+    message: "taken",
+    requestId: "r2",
+    conversationId: "c1",
+  }));
+  assert.equal(err?.type === "error" && err.requestId, "r2");
+  assert.equal(err?.type === "error" && err.conversationId, "c1");
+  const page = decodeAgentFrame(JSON.stringify({
+    type: "history",
+    conversationId: "c1",
+    messages: [agentMessage(1)],
+    hasMore: false,
+    requestId: "r3",
+  }));
+  assert.equal(page?.type === "history" && page.requestId, "r3");
+  // A reply from a server that does not echo ids carries none.
+  const old = decodeAgentFrame(JSON.stringify({ type: "history", conversationId: "c1" }));
+  assert.equal(old?.type === "history" && "requestId" in old, false);
+});
