@@ -18,6 +18,7 @@ import type { App } from "../routes/context.ts";
 import { createHandler } from "../routes/mod.ts";
 import type { Config } from "./config.ts";
 import { listen } from "./listener.ts";
+import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
 
 /** A running Parley server. */
 export interface RunningServer {
@@ -95,7 +96,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     options: {
       heartbeatMs: config.heartbeatMs,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-      typingTimeoutMs: 5000,
+      typingTimeoutMs: SERVER_TYPING_TIMEOUT_MS,
       team: config.team,
       messagesPerSecond: config.limits.messagesPerSecond,
       messageBurst: config.limits.messageBurst,

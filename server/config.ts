@@ -5,6 +5,8 @@
  * @module
  */
 
+import { HEARTBEAT_MS, HEARTBEAT_TIMEOUT_BEATS } from "../protocol/timing.ts";
+
 /** Parley's configuration, passed down as one typed object. */
 export interface Config {
   port: number;
@@ -110,7 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
     problems.push("LOG_LEVEL must be one of debug, info, warn, error, silent");
   }
-  const heartbeatMs = int("PARLEY_HEARTBEAT_MS", 15_000, 100, 300_000);
+  const heartbeatMs = int("PARLEY_HEARTBEAT_MS", HEARTBEAT_MS, 100, 300_000);
 
   const config: Config = {
     port: int("PORT", 8000, 0, 65535),
@@ -125,7 +127,12 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     distDir: env.PARLEY_DIST_DIR || new URL("../dist", import.meta.url).pathname,
     logLevel: logLevel as Config["logLevel"],
     heartbeatMs,
-    heartbeatTimeoutMs: int("PARLEY_HEARTBEAT_TIMEOUT_MS", heartbeatMs * 3, 200, 900_000),
+    heartbeatTimeoutMs: int(
+      "PARLEY_HEARTBEAT_TIMEOUT_MS",
+      heartbeatMs * HEARTBEAT_TIMEOUT_BEATS,
+      200,
+      900_000,
+    ),
     sessionTtlHours: int("PARLEY_SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     sessionCheckMs: int("PARLEY_SESSION_CHECK_MS", 60_000, 200, 3_600_000),
     visitorTokenTtlDays: int("PARLEY_VISITOR_TOKEN_TTL_DAYS", 180, 1, 3650),
