@@ -266,10 +266,7 @@ Deno.test({
         o.server.push(dmitriTyping("Actually, could you also"));
         await o.page.getByText("Dmitri Petrov is typing…").waitFor();
         await o.page.getByText("Actually, could you also").waitFor();
-        await o.page.getByText("Dmitri Petrov is typing…").waitFor({
-          state: "detached",
-          timeout: 9000,
-        });
+        await o.page.getByText("Dmitri Petrov is typing…").waitFor({ state: "detached" });
         assert.equal(await o.page.getByText("Actually, could you also").count(), 0);
       });
 

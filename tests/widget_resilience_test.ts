@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { openChat } from "./helpers/widget_page.ts";
+import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { type FakeServer, startFakeServer } from "./widget_fake_server.ts";
 
@@ -128,13 +128,7 @@ Deno.test({
         path: "/",
       }, async ({ ctx, p }) => {
         const launcher = p.getByRole("button", { name: "Open chat" });
-        await launcher.waitFor();
-        // Give the launcher every chance to misbehave: the page has loaded everything it asks
-        // for, and the launcher's entrance has settled (the screenshot shows it at rest).
-        await p.waitForLoadState("networkidle");
-        await launcher.evaluate((el) =>
-          Promise.all((el.getRootNode() as ShadowRoot).getAnimations().map((a) => a.finished))
-        );
+        await launcherAtRest(p);
         await p.screenshot({ path: `${shots}/widget-launcher-closed.png` });
         assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
         assert.deepEqual(await ctx.cookies(), []);
@@ -183,7 +177,7 @@ Deno.test({
           await p.locator("parley-chat .ds[title='Sent']").waitFor();
           server.closeAll(1012);
           server.agentSay("written while you were away");
-          await p.getByText("written while you were away").waitFor({ timeout: 10_000 });
+          await p.getByText("written while you were away").waitFor();
           await send(p, "after restart");
           await p.locator("parley-chat .ds[title='Sent']").nth(1).waitFor();
           assert.deepEqual(await bodies(p), [
@@ -200,7 +194,7 @@ Deno.test({
       }, async ({ server, p }) => {
         server.failNext(true);
         await send(p, "retried by itself");
-        await p.locator("parley-chat .ds[title='Sent']").waitFor({ timeout: 5_000 });
+        await p.locator("parley-chat .ds[title='Sent']").waitFor();
         server.failNext(false);
         await send(p, "needs a retry");
         const retry = p.getByRole("button", { name: "Retry" });
@@ -220,7 +214,7 @@ Deno.test({
         const written = ["refused at first", "written second", "written third"];
         server.failNext(true);
         for (const text of written) await send(p, text);
-        await p.locator("parley-chat .ds[title='Sent']").nth(2).waitFor({ timeout: 5_000 });
+        await p.locator("parley-chat .ds[title='Sent']").nth(2).waitFor();
         const stored = server.messages().map((m) => m.body).filter((b) => written.includes(b));
         assert.deepEqual(stored, written);
         assert.deepEqual(await bodies(p), written);
@@ -318,7 +312,7 @@ Deno.test({
         await p.locator("parley-chat .ds[title='Sent']").waitFor();
         server.agentTyping(true, "Ana");
         await p.getByText("Ana is typing…").waitFor();
-        await p.getByText("Ana is typing…").waitFor({ state: "detached", timeout: 9_000 });
+        await p.getByText("Ana is typing…").waitFor({ state: "detached" });
         await p.keyboard.press("Escape");
         server.agentSay("one");
         server.agentSay("two");
