@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
@@ -112,7 +113,9 @@ Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => 
   const live = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
   live.send({ type: "hello", site: "demo" });
   await live.nextOf("welcome");
-  await new Promise((r) => setTimeout(r, 2000));
+  // Pings go out on sweep ticks at least a second apart: three of them span two seconds or
+  // more, well past the 1.2 s timeout, however slow the machine is.
+  await waitUntil(() => live.all("ping").length >= 3, "three heartbeats pass");
   assert.equal(live.ws.readyState, WebSocket.OPEN);
   await live.close();
 });

@@ -71,7 +71,9 @@ Deno.test("a visitor reads and writes only their own conversation", opts, async 
     ], "no notes, nothing of B's");
     assert.equal((await t.store.getConversation(convA))?.visitorReadSeq, 0, "B's read missed A");
 
-    await new Promise((r) => setTimeout(r, 300));
+    // Whatever the server sent B before answering these pings has arrived.
+    await a.roundTrip();
+    await b.roundTrip();
     const seenByB = JSON.stringify(b.frames);
     for (
       const secret of [convA, "A's private order", "Reply to A", "VIP", String(ackA.messageId)]

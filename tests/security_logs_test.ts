@@ -11,6 +11,7 @@ import { startCustomServer } from "./helpers/custom_server.ts";
 import { RawSocket } from "./helpers/raw_ws.ts";
 import { ADMIN } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
+import { PATIENCE_MS } from "./helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
@@ -83,7 +84,11 @@ Deno.test(
       // A peer that goes silent: the heartbeat closes it and the close is logged.
       const silent = await RawSocket.open(`${srv.wsUrl}/ws/visitor`);
       await silent.sendText(JSON.stringify({ type: "hello", site: "demo" }));
-      await new Promise((r) => setTimeout(r, 4500));
+      // Read (never answering its pings) until the server closes it.
+      for (;;) {
+        const frame = await silent.readFrame(PATIENCE_MS);
+        if (frame === null || frame.opcode === 8) break;
+      }
       silent.abort();
       // Sign out everywhere.
       await (await post("/api/agent/logout-all", {}, cookie)).body?.cancel();
