@@ -7,9 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
-import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import {
+  artifactsDir,
+  browserAvailable,
+  type SharedBrowser,
+  sharedBrowser,
+} from "./helpers/browser.ts";
 import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { type FakeServer, startFakeServer } from "./widget_fake_server.ts";
@@ -45,7 +50,7 @@ const PAGES = {
 
 /** The built widget and one Chromium, shared by every step (building and launching are slow). */
 interface Env {
-  browser: Browser;
+  browsers: SharedBrowser;
   dist: string;
 }
 
@@ -55,7 +60,7 @@ async function setup(): Promise<Env> {
   await buildWidget({ outDir: dist });
   const { stop } = await import("esbuild");
   await stop();
-  return { dist, browser: await launchBrowser() };
+  return { dist, browsers: sharedBrowser() };
 }
 
 /** What a step gets: its own fake server, and a page in its own browser context. */
@@ -93,11 +98,9 @@ async function newPage(ctx: BrowserContext, errors: string[]): Promise<Page> {
 Deno.test({
   name: "widget in Chromium against a scripted server",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const env = await setup();
-    const { browser } = env;
+    const { browsers } = env;
     const errors: string[] = [];
     const shots = await artifactsDir();
     /**
@@ -111,7 +114,7 @@ Deno.test({
           pages: PAGES,
           heartbeatMs: 5_000,
         });
-        const ctx = await browser.newContext(options.context);
+        const ctx = await (await browsers.get()).newContext(options.context);
         try {
           const p = await newPage(ctx, errors);
           if (options.path !== undefined) await p.goto(`${server.url}${options.path}`);
@@ -435,7 +438,7 @@ Deno.test({
             }],
           ] as const
         ) {
-          const ctx = await browser.newContext(options);
+          const ctx = await (await browsers.get()).newContext(options);
           const p = await newPage(ctx, errors);
           await p.goto(`${server.url}/`);
           await openChat(p);
@@ -457,7 +460,7 @@ Deno.test({
 
       assert.deepEqual(errors, []);
     } finally {
-      await browser.close();
+      await browsers[Symbol.asyncDispose]();
       await Deno.remove(env.dist, { recursive: true });
     }
   },
