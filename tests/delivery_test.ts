@@ -4,13 +4,16 @@
  */
 
 import assert from "node:assert/strict";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
+/** One server for the file (booting one takes seconds); each test brings its own people. */
+const server = serverPerFile();
+
 Deno.test("resending a message with the same client id stores it once", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "same-1", body: "first try" });
   const a1 = await visitor.nextOf("ack");
@@ -29,7 +32,7 @@ Deno.test(
   "a visitor reconnecting with its last seq receives exactly what it missed",
   opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const agentWs = await t.adminSocket();
     const visitor = await t.visitorSocket();
     const token = String(visitor.all("welcome")[0].token);
@@ -55,7 +58,7 @@ Deno.test(
 );
 
 Deno.test("an agent catches up on a conversation with sync after a reconnect", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const cookie = await t.login(ADMIN.email, ADMIN.password);
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "one" });
@@ -70,7 +73,7 @@ Deno.test("an agent catches up on a conversation with sync after a reconnect", o
 });
 
 Deno.test("several tabs of one visitor all see the conversation live", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const tab1 = await t.visitorSocket();
   const token = String(tab1.all("welcome")[0].token);
   const tab2 = await t.visitorSocket({ token });
@@ -82,7 +85,7 @@ Deno.test("several tabs of one visitor all see the conversation live", opts, asy
 });
 
 Deno.test("start over opens a new conversation on the next message", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "first" });
   const first = await visitor.nextOf("ack");
@@ -96,7 +99,7 @@ Deno.test("start over opens a new conversation on the next message", opts, async
 });
 
 Deno.test("a visitor rates a resolved conversation", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "hi" });

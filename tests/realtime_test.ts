@@ -3,16 +3,19 @@
  */
 
 import assert from "node:assert/strict";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { waitUntil } from "./helpers/wait.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
+
+/** One server for the file (booting one takes seconds); each test brings its own people. */
+const server = serverPerFile();
 
 Deno.test(
   "typing travels both ways, with the visitor's live preview, and expires",
   opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const agentWs = await t.adminSocket();
     const visitor = await t.visitorSocket();
     visitor.send({ type: "message", clientId: "m1", body: "hi" });
@@ -43,7 +46,7 @@ Deno.test(
   "agent presence follows tabs and choice; visitors get the online count",
   opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const visitor = await t.visitorSocket();
     assert.equal(visitor.all("welcome")[0].agentsOnline, 0);
     const cookie = await t.login(ADMIN.email, ADMIN.password);
@@ -73,7 +76,7 @@ Deno.test(
 );
 
 Deno.test("agents see visitors come online with their page and go offline", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket({
     page: { url: "https://shop.test/cart", title: "Cart" },
@@ -121,7 +124,7 @@ Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => 
 });
 
 Deno.test("visitor typing carries the visitor's name", opts, async () => {
-  await using t = await startTestServer();
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();
   const name = (visitor.all("welcome")[0].visitor as { name: string }).name;
