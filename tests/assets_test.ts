@@ -5,12 +5,10 @@
 import assert from "node:assert/strict";
 import { serverPerFile } from "./helpers/server.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** One server for the file (booting one takes seconds); each test brings its own people. */
 const server = serverPerFile();
 
-Deno.test("the loader is served gzipped with a short cache and an ETag", opts, async () => {
+Deno.test("the loader is served gzipped with a short cache and an ETag", async () => {
   const t = server();
   const res = await fetch(`${t.url}/widget.js`, { headers: { "accept-encoding": "gzip" } });
   assert.equal(res.status, 200);
@@ -25,7 +23,7 @@ Deno.test("the loader is served gzipped with a short cache and an ETag", opts, a
   await again.body?.cancel();
 });
 
-Deno.test("hashed bundles are immutable and HTML pages carry security headers", opts, async () => {
+Deno.test("hashed bundles are immutable and HTML pages carry security headers", async () => {
   const t = server();
   const manifest = JSON.parse(await Deno.readTextFile("dist/manifest.json"));
   const file = manifest.assets["widget-ui"].file as string;

@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { ADMIN, serverPerFile } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 
-const opts = {};
 const CSRF = { "content-type": "application/json", "x-parley-csrf": "1" };
 
 /** One server for the file: each test signs in and opens its own sockets. */
 const server = serverPerFile();
 
-Deno.test("health, readiness and placeholder pages answer", opts, async () => {
+Deno.test("health, readiness and placeholder pages answer", async () => {
   const t = server();
   const health = await fetch(`${t.url}/healthz`);
   assert.equal(health.status, 200);
@@ -26,7 +25,7 @@ Deno.test("health, readiness and placeholder pages answer", opts, async () => {
   assert.equal((await missing.json()).error.code, "not_found");
 });
 
-Deno.test("sign-in refuses wrong passwords and sets an HttpOnly session cookie", opts, async () => {
+Deno.test("sign-in refuses wrong passwords and sets an HttpOnly session cookie", async () => {
   const t = server();
   const wrong = await fetch(`${t.url}/api/agent/login`, {
     method: "POST",
@@ -66,7 +65,6 @@ Deno.test("sign-in refuses wrong passwords and sets an HttpOnly session cookie",
 
 Deno.test(
   "state-changing requests without the CSRF header or from another origin are refused",
-  opts,
   async () => {
     const t = server();
     const cookie = await t.login(ADMIN.email, ADMIN.password);
@@ -96,7 +94,6 @@ Deno.test(
 
 Deno.test(
   "agent endpoints and the agent socket refuse requests without a session",
-  opts,
   async () => {
     const t = server();
     for (const path of ["/api/agents", "/api/conversations", "/api/search?q=x", "/api/canned"]) {
@@ -120,7 +117,6 @@ Deno.test(
 
 Deno.test(
   "the console socket refuses a foreign origin even with a valid session",
-  opts,
   async () => {
     const t = server();
     const cookie = await t.login(ADMIN.email, ADMIN.password);
@@ -135,7 +131,6 @@ Deno.test(
 
 Deno.test(
   "forged, foreign-site and garbage visitor tokens are refused with 4001",
-  opts,
   async () => {
     const t = server();
     await t.store.upsertSite({ id: "other", name: "Other shop" });
@@ -167,7 +162,7 @@ Deno.test(
   },
 );
 
-Deno.test("a visitor socket must start with hello", opts, async () => {
+Deno.test("a visitor socket must start with hello", async () => {
   const t = server();
   const s = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
   s.send({ type: "message", clientId: "x", body: "hi" });
@@ -175,7 +170,7 @@ Deno.test("a visitor socket must start with hello", opts, async () => {
   assert.equal((await s.closed).code, 4400);
 });
 
-Deno.test("malformed frames get typed errors and the socket stays usable", opts, async () => {
+Deno.test("malformed frames get typed errors and the socket stays usable", async () => {
   const t = server();
   const s = await t.visitorSocket();
   const cases: [unknown, string][] = [
@@ -223,7 +218,7 @@ Deno.test("malformed frames get typed errors and the socket stays usable", opts,
   await agentWs.close();
 });
 
-Deno.test("bad HTTP bodies get 400 or 413 with a typed error", opts, async () => {
+Deno.test("bad HTTP bodies get 400 or 413 with a typed error", async () => {
   const t = server();
   const post = (body: string, headers: Record<string, string> = CSRF) =>
     fetch(`${t.url}/api/agent/login`, { method: "POST", headers, body });

@@ -8,8 +8,6 @@ import assert from "node:assert/strict";
 import { ADMIN, serverPerFile } from "./helpers/server.ts";
 import type { Frame } from "./helpers/ws_client.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 function messageOf(f: Frame): Record<string, unknown> {
   return f.message as Record<string, unknown>;
 }
@@ -23,7 +21,6 @@ const server = serverPerFile();
 
 Deno.test(
   "a visitor's first message queues a conversation that agents see live",
-  opts,
   async () => {
     const t = server();
     const cookie = await t.login(ADMIN.email, ADMIN.password);
@@ -58,7 +55,6 @@ Deno.test(
 
 Deno.test(
   "accept, reply, note, transfer, resolve and reopen reach the right people",
-  opts,
   async () => {
     const t = server();
     const ann = await t.createAgent({ name: "Ann" });
@@ -157,7 +153,7 @@ Deno.test(
   },
 );
 
-Deno.test("replying to a queued conversation claims it for the replying agent", opts, async () => {
+Deno.test("replying to a queued conversation claims it for the replying agent", async () => {
   const t = server();
   const ann = await t.createAgent({ name: "Ann" });
   const annWs = await t.agentSocket(await t.login(ann.email, ann.password));
@@ -174,7 +170,7 @@ Deno.test("replying to a queued conversation claims it for the replying agent", 
   await Promise.all([visitor.close(), annWs.close()]);
 });
 
-Deno.test("of two agents accepting the same conversation exactly one wins", opts, async () => {
+Deno.test("of two agents accepting the same conversation exactly one wins", async () => {
   const t = server();
   const a = await t.createAgent({ name: "A" });
   const b = await t.createAgent({ name: "B" });
@@ -200,7 +196,6 @@ Deno.test("of two agents accepting the same conversation exactly one wins", opts
 
 Deno.test(
   "auto-assignment gives a new conversation to the least-loaded online agent",
-  opts,
   async () => {
     const t = server();
     await t.store.upsertSite({ id: "demo", name: "Demo", autoAssign: true });

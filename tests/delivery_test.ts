@@ -7,12 +7,10 @@ import assert from "node:assert/strict";
 import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** One server for the file (booting one takes seconds); each test brings its own people. */
 const server = serverPerFile();
 
-Deno.test("resending a message with the same client id stores it once", opts, async () => {
+Deno.test("resending a message with the same client id stores it once", async () => {
   const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "same-1", body: "first try" });
@@ -30,7 +28,6 @@ Deno.test("resending a message with the same client id stores it once", opts, as
 
 Deno.test(
   "a visitor reconnecting with its last seq receives exactly what it missed",
-  opts,
   async () => {
     const t = server();
     const agentWs = await t.adminSocket();
@@ -57,7 +54,7 @@ Deno.test(
   },
 );
 
-Deno.test("an agent catches up on a conversation with sync after a reconnect", opts, async () => {
+Deno.test("an agent catches up on a conversation with sync after a reconnect", async () => {
   const t = server();
   const cookie = await t.login(ADMIN.email, ADMIN.password);
   const visitor = await t.visitorSocket();
@@ -72,7 +69,7 @@ Deno.test("an agent catches up on a conversation with sync after a reconnect", o
   await Promise.all([visitor.close(), agentWs.close()]);
 });
 
-Deno.test("several tabs of one visitor all see the conversation live", opts, async () => {
+Deno.test("several tabs of one visitor all see the conversation live", async () => {
   const t = server();
   const tab1 = await t.visitorSocket();
   const token = String(tab1.all("welcome")[0].token);
@@ -84,7 +81,7 @@ Deno.test("several tabs of one visitor all see the conversation live", opts, asy
   await Promise.all([tab1.close(), tab2.close()]);
 });
 
-Deno.test("start over opens a new conversation on the next message", opts, async () => {
+Deno.test("start over opens a new conversation on the next message", async () => {
   const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "first" });
@@ -98,7 +95,7 @@ Deno.test("start over opens a new conversation on the next message", opts, async
   await visitor.close();
 });
 
-Deno.test("a visitor rates a resolved conversation", opts, async () => {
+Deno.test("a visitor rates a resolved conversation", async () => {
   const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();
@@ -119,7 +116,7 @@ Deno.test("a visitor rates a resolved conversation", opts, async () => {
   await Promise.all([visitor.close(), agentWs.close()]);
 });
 
-Deno.test("the server closes sockets with 1012 on shutdown", opts, async () => {
+Deno.test("the server closes sockets with 1012 on shutdown", async () => {
   const t = await startTestServer();
   const visitor = await t.visitorSocket();
   const raw = await TestSocket.open(`${t.wsUrl}/ws/visitor`);

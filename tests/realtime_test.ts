@@ -6,14 +6,11 @@ import assert from "node:assert/strict";
 import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { waitUntil } from "./helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** One server for the file (booting one takes seconds); each test brings its own people. */
 const server = serverPerFile();
 
 Deno.test(
   "typing travels both ways, with the visitor's live preview, and expires",
-  opts,
   async () => {
     const t = server();
     const agentWs = await t.adminSocket();
@@ -44,7 +41,6 @@ Deno.test(
 
 Deno.test(
   "agent presence follows tabs and choice; visitors get the online count",
-  opts,
   async () => {
     const t = server();
     const visitor = await t.visitorSocket();
@@ -75,7 +71,7 @@ Deno.test(
   },
 );
 
-Deno.test("agents see visitors come online with their page and go offline", opts, async () => {
+Deno.test("agents see visitors come online with their page and go offline", async () => {
   const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket({
@@ -101,7 +97,7 @@ Deno.test("agents see visitors come online with their page and go offline", opts
   await agentWs.close();
 });
 
-Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => {
+Deno.test("a silent socket is closed by the heartbeat sweep", async () => {
   await using t = await startTestServer({
     env: { PARLEY_HEARTBEAT_MS: "300", PARLEY_HEARTBEAT_TIMEOUT_MS: "1200" },
   });
@@ -123,7 +119,7 @@ Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => 
   await live.close();
 });
 
-Deno.test("visitor typing carries the visitor's name", opts, async () => {
+Deno.test("visitor typing carries the visitor's name", async () => {
   const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();

@@ -16,7 +16,6 @@ import {
 import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
 const SECRET = "s".repeat(20) + randomToken(16);
 const CSRF = { "content-type": "application/json", "x-parley-csrf": "1" };
 
@@ -30,7 +29,7 @@ async function hello(wsUrl: string, frame: Record<string, unknown>, headers = {}
 /** One server for the file (booting one takes seconds); each test brings its own people. */
 const server = serverPerFile();
 
-Deno.test("a visitor reads and writes only their own conversation", opts, async () => {
+Deno.test("a visitor reads and writes only their own conversation", async () => {
   const t = server();
   const agent = await t.adminSocket();
   const a = await t.visitorSocket();
@@ -88,7 +87,6 @@ Deno.test("a visitor reads and writes only their own conversation", opts, async 
 
 Deno.test(
   "visitor tokens: forged, re-signed for another visitor, expired or from another site are refused",
-  opts,
   async () => {
     await using t = await startTestServer({
       env: { PARLEY_SECRET: SECRET, PARLEY_VISITOR_TOKEN_TTL_DAYS: "30" },
@@ -151,7 +149,6 @@ async function get(url: string, cookie: string): Promise<number> {
 
 Deno.test(
   "agent sessions expire, and the cookie is HttpOnly, SameSite and time-limited",
-  opts,
   async () => {
     await using t = await startTestServer({ env: { PARLEY_SESSION_TTL_HOURS: "8" } });
     const res = await fetch(`${t.url}/api/agent/login`, {
@@ -183,7 +180,6 @@ Deno.test(
 
 Deno.test(
   "signing out everywhere revokes every session and closes every open console socket",
-  opts,
   async () => {
     const t = server();
     const bob = await t.createAgent({ name: "Bob" });
@@ -223,7 +219,6 @@ Deno.test(
 
 Deno.test(
   "an open console socket closes once its session expires or is signed out, without a bus event",
-  opts,
   async () => {
     await using t = await startTestServer({ env: { PARLEY_SESSION_CHECK_MS: "200" } });
     const bob = await t.createAgent({ name: "Bob" });
@@ -257,7 +252,7 @@ Deno.test(
   },
 );
 
-Deno.test("a site's storefront allow-list is enforced at hello (4003)", opts, async () => {
+Deno.test("a site's storefront allow-list is enforced at hello (4003)", async () => {
   const t = server();
   await t.store.upsertSite({
     id: "shop",
@@ -287,7 +282,7 @@ Deno.test("a site's storefront allow-list is enforced at hello (4003)", opts, as
   await ok.close();
 });
 
-Deno.test("CORS is granted to the embeddable assets only, never to the API", opts, async () => {
+Deno.test("CORS is granted to the embeddable assets only, never to the API", async () => {
   const t = server();
   const origin = { origin: "https://shop.example" };
   const loader = await fetch(`${t.url}/widget.js`, { headers: origin });
@@ -317,7 +312,6 @@ Deno.test("CORS is granted to the embeddable assets only, never to the API", opt
 
 Deno.test(
   "identify is trusted only with a valid HMAC; a site can require verified identities",
-  opts,
   async () => {
     const t = server();
     const agent = await t.adminSocket();
@@ -377,7 +371,6 @@ Deno.test(
 
 Deno.test(
   "every HTML response carries CSP, nosniff, a referrer policy; the console is never framed",
-  opts,
   async () => {
     const t = server();
     for (const path of ["/", "/console", "/console/inbox", "/console/c/123?x=1"]) {

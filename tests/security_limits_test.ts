@@ -13,8 +13,6 @@ import { ADMIN, startTestServer } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 import { waitUntil } from "./helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** The defaults Parley promises, by environment variable. */
 const DEFAULTS: Record<string, number> = {
   PARLEY_MESSAGES_PER_SECOND: 5,
@@ -66,7 +64,6 @@ Deno.test("docs/guarantees.md states every default limit", async () => {
 
 Deno.test(
   "oversized frames and message bodies get too_large; the socket stays usable",
-  opts,
   async () => {
     await using t = await startTestServer();
     const v = await t.visitorSocket();
@@ -86,7 +83,6 @@ Deno.test(
 Deno.test(
   "messages per second per socket: a burst past the bucket is refused retryably and, " +
     "resent in order, stored in writing order",
-  opts,
   async () => {
     // A slow refill, so the bucket cannot refill while the burst is being stored.
     const slow = await startTestServer({
@@ -126,7 +122,6 @@ Deno.test(
 
 Deno.test(
   "frames per second per socket: pings past the bucket get rate_limited, a flood is closed with 4029",
-  opts,
   async () => {
     await using t = await startTestServer({
       env: { PARLEY_FRAMES_PER_SECOND: "1", PARLEY_FRAME_BURST: "10" },
@@ -154,7 +149,6 @@ Deno.test(
 
 Deno.test(
   "sockets per address: the next upgrade is refused with 429 until one closes",
-  opts,
   async () => {
     await using t = await startTestServer({ env: { PARLEY_SOCKETS_PER_IP: "3" } });
     const open = await Promise.all([1, 2, 3].map(() => t.visitorSocket()));
@@ -180,7 +174,6 @@ Deno.test(
 
 Deno.test(
   "new conversations per address per hour: the next new visitor's first message is refused",
-  opts,
   async () => {
     await using t = await startTestServer({ env: { PARLEY_NEW_CONVERSATIONS_PER_HOUR: "2" } });
     const visitors = await Promise.all([1, 2, 3].map(() => t.visitorSocket()));
@@ -210,7 +203,6 @@ async function tryLogin(url: string, email: string, password: string): Promise<n
 
 Deno.test(
   "sign-in attempts are limited per account, even with the right password",
-  opts,
   async () => {
     await using t = await startTestServer({ env: { PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT: "3" } });
     const bob = await t.createAgent();
@@ -222,7 +214,7 @@ Deno.test(
   },
 );
 
-Deno.test("sign-in attempts are limited per address across accounts", opts, async () => {
+Deno.test("sign-in attempts are limited per address across accounts", async () => {
   await using t = await startTestServer({ env: { PARLEY_LOGIN_ATTEMPTS_PER_IP: "4" } });
   for (let i = 0; i < 4; i++) {
     assert.equal(await tryLogin(t.url, `nobody${i}@test.local`, "wrong-pass"), 401);
