@@ -49,8 +49,6 @@ function e2eTest(
   Deno.test({
     name,
     ignore: !browserAvailable(),
-    sanitizeOps: false,
-    sanitizeResources: false,
     async fn(t) {
       await using srv = await startTestServer({ env });
       await using browser = await launchBrowser();

@@ -28,8 +28,6 @@ const OFFLINE_WITHIN_MS = 10_000;
 
 const opts = {
   ignore: !postgresUp && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
 };
 
 interface Pair {

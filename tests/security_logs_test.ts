@@ -13,11 +13,8 @@ import { ADMIN } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 import { PATIENCE_MS } from "./helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 Deno.test(
   "logs are structured JSON with socket or request ids and never hold a secret",
-  opts,
   async () => {
     const lines: string[] = [];
     const secret = `signing-${randomToken(24)}`;

@@ -97,8 +97,6 @@ function scanDom(page: Page) {
 Deno.test({
   name: "payloads from visitors and agents render as inert text in the widget and the console",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dist = await buildDist();
     let srv: TestServer | null = null;

@@ -60,8 +60,6 @@ function startStrictSite(parley: string): { url: string; close(): Promise<void> 
 Deno.test({
   name: "widget end to end against the Parley server",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const dist = await Deno.makeTempDir({ prefix: "parley-widget-dist-" });
     await Deno.mkdir(`${dist}/assets`);
