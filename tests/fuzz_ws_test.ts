@@ -48,6 +48,7 @@ async function throwAt(s: TestSocket, frames: FuzzFrame[], where: string): Promi
         if (f.type === "pong") pongs++;
         else if (f.type !== "ping") answers.push(f);
       }
+      // A poll against the 20 s deadline above, not a sleep: it ends when the pongs are in.
       if (pongs < batch.length) await new Promise((r) => setTimeout(r, 2));
     }
     const what = `${where} frames ${start}..${start + batch.length} (seed ${SEED}): ${
