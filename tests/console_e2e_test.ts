@@ -8,8 +8,11 @@ import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
+import { storySteps } from "./helpers/story.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
-const TIMEOUT = 10_000;
+/** Playwright's own default: a generous bound that a loaded machine does not reach by accident. */
+const TIMEOUT = 30_000;
 
 async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -35,28 +38,21 @@ async function signIn(page: Page, url: string, email: string, password: string) 
 
 /**
  * Registers a browser test against a fresh real server and a fresh Chromium, both closed when
- * `fn` ends, whether it passes or fails.
+ * `fn` ends, whether it passes or fails. The steps of `fn` tell one story, so `step` reports
+ * the steps after a failure as skipped rather than as failures of their own.
  */
 function e2eTest(
   name: string,
-  fn: (t: Deno.TestContext, srv: TestServer, browser: Browser) => Promise<void>,
+  fn: (step: ReturnType<typeof storySteps>, srv: TestServer, browser: Browser) => Promise<void>,
+  env: Record<string, string> = {},
 ) {
   Deno.test({
     name,
     ignore: !browserAvailable(),
-    sanitizeOps: false,
-    sanitizeResources: false,
     async fn(t) {
-      let srv: TestServer | null = null;
-      let browser: Browser | null = null;
-      try {
-        srv = await startTestServer();
-        browser = await launchBrowser();
-        await fn(t, srv, browser);
-      } finally {
-        await browser?.close();
-        await srv?.close();
-      }
+      await using srv = await startTestServer({ env });
+      await using browser = await launchBrowser();
+      await fn(storySteps(t), srv, browser);
     },
   });
 }
@@ -72,12 +68,12 @@ function recordSocketFrames(page: Page): string[] {
 
 e2eTest(
   "console end to end: visitor on the storefront, two agents in the console",
-  async (t, srv, browser) => {
+  async (step, srv, browser) => {
     const url = srv.url;
     const bob = await srv.createAgent({ name: "Bob Builder" });
     const dir = await artifactsDir();
 
-    await t.step("a wrong password or unknown email shows a clear message", async () => {
+    await step("a wrong password or unknown email shows a clear message", async () => {
       const { context, page } = await newPage(browser);
       try {
         await submitSignIn(page, url, ADMIN.email, "not-the-password");
@@ -101,7 +97,7 @@ e2eTest(
     const b = bobPage.page;
     const v = visitor.page;
 
-    await t.step("a new visitor message appears in the Queue without a refresh", async () => {
+    await step("a new visitor message appears in the Queue without a refresh", async () => {
       await v.goto(`${url}/`);
       await v.getByRole("button", { name: "Open chat" }).click();
       await v.getByRole("textbox", { name: "Message" }).fill("Hello, where is my order #1234?");
@@ -116,7 +112,7 @@ e2eTest(
     });
 
     let visitorName = "";
-    await t.step("the visitor's typing shows with a live preview before they send", async () => {
+    await step("the visitor's typing shows with a live preview before they send", async () => {
       await a.locator(".row", { hasText: "where is my order" }).click();
       visitorName = (await a.locator(".conv-title h2").textContent()) ?? "";
       assert.ok(visitorName.length > 0, "the visitor has a (generated) name");
@@ -129,7 +125,7 @@ e2eTest(
       await a.locator(".live-preview", { hasText: "It was due on Mon" }).waitFor();
     });
 
-    await t.step(
+    await step(
       "accept and reply: the visitor receives it and sees the agent typing",
       async () => {
         await a.getByRole("button", { name: "Accept" }).click();
@@ -154,7 +150,7 @@ e2eTest(
       },
     );
 
-    await t.step("a private note never reaches the visitor, not even as typing", async () => {
+    await step("a private note never reaches the visitor, not even as typing", async () => {
       const from = visitorFrames.length;
       await a.getByRole("button", { name: "Note" }).click();
       const reply = a.getByRole("textbox", { name: "Reply" });
@@ -166,7 +162,14 @@ e2eTest(
       await b.getByRole("tab", { name: /^All open/ }).click();
       await b.locator(".row", { hasText: visitorName }).click();
       await b.locator(".msg-note", { hasText: "VIP customer" }).waitFor();
-      await v.waitForTimeout(1000);
+      // The server has sent the note to every socket that gets it (Bob shows it). A heartbeat
+      // (the server's ping, or its pong to the widget's ping) the visitor receives after that
+      // point comes behind anything sent to it before.
+      const seen = visitorFrames.length;
+      await waitUntil(
+        () => visitorFrames.slice(seen).some((f) => /"type":"p[io]ng"/.test(f)),
+        "a heartbeat reaches the visitor",
+      );
       const after = visitorFrames.slice(from);
       assert.ok(after.every((f) => !f.includes("VIP customer")), "note body reached the visitor");
       assert.ok(
@@ -177,7 +180,7 @@ e2eTest(
       await a.getByRole("button", { name: "Note" }).click();
     });
 
-    await t.step("transfer hands the conversation to another agent", async () => {
+    await step("transfer hands the conversation to another agent", async () => {
       await a.getByRole("combobox", { name: "Transfer to" }).selectOption(bob.id);
       await a.getByRole("button", { name: "Transfer", exact: true }).click();
       await a.getByText("Open · Assigned to Bob Builder").waitFor();
@@ -192,7 +195,7 @@ e2eTest(
         .waitFor();
     });
 
-    await t.step("resolve and reopen update every console live", async () => {
+    await step("resolve and reopen update every console live", async () => {
       await b.getByRole("button", { name: "Resolve", exact: true }).click();
       await b.getByText(/^Resolved ·/).waitFor();
       await a.getByText(/^Resolved ·/).waitFor();
@@ -203,7 +206,7 @@ e2eTest(
       await a.getByRole("tab", { name: /^Resolved\s*0$/ }).waitFor();
     });
 
-    await t.step("of two agents accepting at once, one gets a conflict notice", async () => {
+    await step("of two agents accepting at once, one gets a conflict notice", async () => {
       const raw = await srv.visitorSocket();
       try {
         raw.send({ type: "message", clientId: "race-1", body: "Race condition please" });
@@ -234,7 +237,7 @@ e2eTest(
       }
     });
 
-    await t.step("sign out returns to the sign-in page", async () => {
+    await step("sign out returns to the sign-in page", async () => {
       await b.getByRole("button", { name: "Sign out" }).click();
       await b.getByRole("button", { name: "Sign in" }).waitFor();
       await b.reload();
@@ -244,17 +247,20 @@ e2eTest(
     await v.screenshot({ path: `${dir}/console-e2e-visitor.png` });
     for (const c of [ann, bobPage, visitor]) await c.context.close();
   },
+  // A heartbeat every second is the visitor's barrier in the private-note step; the timeout
+  // stays long so a loaded machine does not drop live pages.
+  { PARLEY_HEARTBEAT_MS: "1000", PARLEY_HEARTBEAT_TIMEOUT_MS: "60000" },
 );
 
 e2eTest(
   "console end to end: team, canned responses, password and long history",
-  async (t, srv, browser) => {
+  async (step, srv, browser) => {
     const url = srv.url;
     const admin = await newPage(browser);
     const a = admin.page;
     await signIn(a, url, ADMIN.email, ADMIN.password);
 
-    await t.step("an admin adds an agent who can then sign in, and disables them", async () => {
+    await step("an admin adds an agent who can then sign in, and disables them", async () => {
       await a.getByRole("button", { name: "Settings" }).click();
       const dialog = a.getByRole("dialog", { name: "Settings" });
       await dialog.getByRole("button", { name: "Team" }).click();
@@ -275,7 +281,7 @@ e2eTest(
       await a.keyboard.press("Escape");
     });
 
-    await t.step("a canned response saved in settings is offered after /", async () => {
+    await step("a canned response saved in settings is offered after /", async () => {
       await a.getByRole("button", { name: "Settings" }).click();
       const dialog = a.getByRole("dialog", { name: "Settings" });
       await dialog.getByRole("button", { name: "Canned responses" }).click();
@@ -296,7 +302,7 @@ e2eTest(
       v.ws.close();
     });
 
-    await t.step("older history pages load when scrolling up", async () => {
+    await step("older history pages load when scrolling up", async () => {
       const visitor = await srv.store.createVisitor({ siteId: "demo", name: "Long Talker" });
       for (let i = 1; i <= 120; i++) {
         await srv.store.appendVisitorMessage({
@@ -312,19 +318,25 @@ e2eTest(
       const log = a.getByRole("log", { name: "Messages" });
       await log.getByText("Long message number 120", { exact: true }).waitFor();
       assert.equal(await log.getByText("Long message number 1", { exact: true }).count(), 0);
-      for (let i = 0; i < 5; i++) {
-        if (await log.getByText("Long message number 1", { exact: true }).count() > 0) break;
-        await log.evaluate((el) => (el.scrollTop = 0));
-        await a.waitForTimeout(400);
-      }
-      await log.getByText("Long message number 1", { exact: true }).waitFor();
+      // Scroll to the top until the first message has loaded, one page per scroll.
+      await waitUntil(
+        async () => {
+          if (await log.getByText("Long message number 1", { exact: true }).count() > 0) {
+            return true;
+          }
+          await log.evaluate((el) => (el.scrollTop = 0));
+          return false;
+        },
+        "the first page of history loads",
+        { everyMs: 100 },
+      );
       const seqs = await log.locator("article[data-seq]").evaluateAll((els) =>
         els.map((e) => Number(e.getAttribute("data-seq")))
       );
       assert.deepEqual(seqs, Array.from({ length: 120 }, (_, i) => i + 1));
     });
 
-    await t.step("an agent changes their own password", async () => {
+    await step("an agent changes their own password", async () => {
       await a.getByRole("button", { name: "Settings" }).click();
       const dialog = a.getByRole("dialog", { name: "Settings" });
       await dialog.getByLabel("Current password").fill("wrong-password");

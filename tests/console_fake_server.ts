@@ -19,6 +19,7 @@ import { parseAgentFrame } from "../protocol/frames.ts";
 import type { CannedResponse } from "../db/store.ts";
 // The console runs under the CSP the real server sends.
 import { CONSOLE_CSP } from "../routes/assets.ts";
+import { PATIENCE_MS } from "./helpers/wait.ts";
 
 /** In-memory fixtures. */
 export interface FakeData {
@@ -304,7 +305,7 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
     get socketCount() {
       return sockets.size;
     },
-    waitFor(pred, timeoutMs = 5000) {
+    waitFor(pred, timeoutMs = PATIENCE_MS) {
       const hit = received.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { stop } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { buildConsole } from "../agent-console/build.ts";
 import type { AgentServerFrame } from "../protocol/frames.ts";
-import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { artifactsDir, browserAvailable, sharedBrowser } from "./helpers/browser.ts";
 import { type FakeServer, startFakeServer } from "./console_fake_server.ts";
 import { demoData } from "./console_fixtures.ts";
 
@@ -109,17 +109,15 @@ async function openRow(page: Page, name: string) {
 Deno.test({
   name: "console UI against a scripted server",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const dist = await Deno.makeTempDir({ prefix: "parley-console-" });
     await buildConsole({ outDir: dist });
     await stop();
-    const browser = await launchBrowser();
+    await using browsers = sharedBrowser();
     /** One step on its own console page (a fresh browser context and fake server). */
     const step = (name: string, ...args: [Run] | [OpenOptions, Run]) => {
       const [options, fn] = args.length === 1 ? [{}, args[0]] : args;
-      return t.step(name, () => withConsole(browser, dist, options, fn));
+      return t.step(name, async () => withConsole(await browsers.get(), dist, options, fn));
     };
     try {
       await step(
@@ -266,10 +264,7 @@ Deno.test({
         o.server.push(dmitriTyping("Actually, could you also"));
         await o.page.getByText("Dmitri Petrov is typing…").waitFor();
         await o.page.getByText("Actually, could you also").waitFor();
-        await o.page.getByText("Dmitri Petrov is typing…").waitFor({
-          state: "detached",
-          timeout: 9000,
-        });
+        await o.page.getByText("Dmitri Petrov is typing…").waitFor({ state: "detached" });
         assert.equal(await o.page.getByText("Actually, could you also").count(), 0);
       });
 
@@ -441,7 +436,6 @@ Deno.test({
         await o.page.screenshot({ path: `${dir}/console-ui-tablet.png` });
       });
     } finally {
-      await browser.close();
       await Deno.remove(dist, { recursive: true });
     }
   },

@@ -4,13 +4,14 @@
  */
 
 import assert from "node:assert/strict";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
+/** One server for the file (booting one takes seconds); each test brings its own people. */
+const server = serverPerFile();
 
-Deno.test("resending a message with the same client id stores it once", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("resending a message with the same client id stores it once", async () => {
+  const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "same-1", body: "first try" });
   const a1 = await visitor.nextOf("ack");
@@ -27,9 +28,8 @@ Deno.test("resending a message with the same client id stores it once", opts, as
 
 Deno.test(
   "a visitor reconnecting with its last seq receives exactly what it missed",
-  opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const agentWs = await t.adminSocket();
     const visitor = await t.visitorSocket();
     const token = String(visitor.all("welcome")[0].token);
@@ -54,8 +54,8 @@ Deno.test(
   },
 );
 
-Deno.test("an agent catches up on a conversation with sync after a reconnect", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("an agent catches up on a conversation with sync after a reconnect", async () => {
+  const t = server();
   const cookie = await t.login(ADMIN.email, ADMIN.password);
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "one" });
@@ -69,8 +69,8 @@ Deno.test("an agent catches up on a conversation with sync after a reconnect", o
   await Promise.all([visitor.close(), agentWs.close()]);
 });
 
-Deno.test("several tabs of one visitor all see the conversation live", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("several tabs of one visitor all see the conversation live", async () => {
+  const t = server();
   const tab1 = await t.visitorSocket();
   const token = String(tab1.all("welcome")[0].token);
   const tab2 = await t.visitorSocket({ token });
@@ -81,8 +81,8 @@ Deno.test("several tabs of one visitor all see the conversation live", opts, asy
   await Promise.all([tab1.close(), tab2.close()]);
 });
 
-Deno.test("start over opens a new conversation on the next message", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("start over opens a new conversation on the next message", async () => {
+  const t = server();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "first" });
   const first = await visitor.nextOf("ack");
@@ -95,8 +95,8 @@ Deno.test("start over opens a new conversation on the next message", opts, async
   await visitor.close();
 });
 
-Deno.test("a visitor rates a resolved conversation", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("a visitor rates a resolved conversation", async () => {
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();
   visitor.send({ type: "message", clientId: "m1", body: "hi" });
@@ -116,7 +116,7 @@ Deno.test("a visitor rates a resolved conversation", opts, async () => {
   await Promise.all([visitor.close(), agentWs.close()]);
 });
 
-Deno.test("the server closes sockets with 1012 on shutdown", opts, async () => {
+Deno.test("the server closes sockets with 1012 on shutdown", async () => {
   const t = await startTestServer();
   const visitor = await t.visitorSocket();
   const raw = await TestSocket.open(`${t.wsUrl}/ws/visitor`);

@@ -25,7 +25,6 @@ import { BASE_ENV, FAST_WRITERS_ENV, spawnServer } from "./helpers/process.ts";
 import { TestSocket } from "./helpers/ws_client.ts";
 
 const pgOk = faultTestsEnabled("faults_crash_test") && await requirePostgres("faults_crash_test");
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 async function login(url: string): Promise<string> {
   const res = await fetch(`${url}/api/agent/login`, {
@@ -75,7 +74,6 @@ function assertExactlyOnceInOrder(written: string[], rows: StoredRow[], who: str
 Deno.test({
   name: "messages written across a SIGKILL are stored exactly once, in order, and reach the agent",
   ignore: !pgOk,
-  ...opts,
   async fn() {
     const db = await freshDatabase();
     const port = freePort();
@@ -162,7 +160,6 @@ Deno.test({
 Deno.test({
   name: "the widget in Chromium keeps every message across a SIGKILL: pending, then sent, once",
   ignore: !pgOk || !browserAvailable(),
-  ...opts,
   async fn() {
     const dist = await buildDist();
     const db = await freshDatabase();
@@ -214,7 +211,8 @@ Deno.test({
       await proc.waitReady();
       for (let i = 0; i < 5; i++) await write(`after the restart ${i}`);
       await sent.nth(written.length - 1).waitFor({ timeout: 30_000 });
-      await sleep(500);
+      // Settled: the last "Sending" mark has gone (a wait for the outcome, not a fixed pause).
+      await sending.first().waitFor({ state: "detached", timeout: 30_000 });
       assert.equal(await sending.count(), 0, "nothing left pending");
       assert.equal(await sent.count(), written.length, "each message shown once, as Sent");
       assert.equal(await page.locator("parley-chat .ds[title='Not delivered.']").count(), 0);

@@ -17,7 +17,6 @@ import { FAST_WRITERS_ENV, jsonLines, spawnServer } from "./helpers/process.ts";
 
 const available = faultTestsEnabled("faults_database_test") && pgInstanceAvailable();
 if (FAULT_TESTS && !available) console.warn(`faults_database_test: ${PG_SKIP_REASON}`);
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 /** Polls a probe every 100 ms and records each status (0 when the request failed). */
 function probe(url: string): { statuses: number[]; stop(): Promise<void> } {
@@ -48,7 +47,6 @@ Deno.test({
   name: "a database restart and a database crash under load lose nothing, " +
     "never ack falsely, and the server recovers by itself",
   ignore: !available,
-  ...opts,
   async fn(t) {
     const pg = await startPgInstance();
     const port = freePort();
@@ -168,7 +166,6 @@ Deno.test({
   name: "a database unreachable at start-up gives one clear line per retry with backoff, " +
     "then the server starts by itself",
   ignore: !available,
-  ...opts,
   async fn() {
     const pg = await startPgInstance();
     await pg.stop();

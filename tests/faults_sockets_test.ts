@@ -23,13 +23,11 @@ import { TestSocket } from "./helpers/ws_client.ts";
 
 const enabled = faultTestsEnabled("faults_sockets_test");
 const pgOk = enabled && await requirePostgres("faults_sockets_test");
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test({
   name: "a reader that stops reading cannot make the server buffer without bound; " +
     "it is closed with 4009 and resumes from its last seq",
   ignore: !pgOk,
-  ...opts,
   async fn() {
     const db = await freshDatabase();
     const cap = 256 * 1024;
@@ -118,7 +116,6 @@ Deno.test({
   name:
     "dead peers are found by the heartbeat within the documented time and their presence clears",
   ignore: !enabled,
-  ...opts,
   async fn() {
     const heartbeatMs = 400;
     const timeoutMs = 1200;
@@ -177,7 +174,6 @@ Deno.test({
   name: "SIGTERM with 1,000 open sockets: every socket gets 1012, in-flight writes finish, " +
     "exit 0 in under 5 s",
   ignore: !pgOk,
-  ...opts,
   async fn() {
     const db = await freshDatabase();
     const port = freePort();
@@ -258,7 +254,6 @@ Deno.test({
   name: "running out of file descriptors refuses new connections but never stops the server; " +
     "open sockets keep working and it accepts again once descriptors are free",
   ignore: !pgOk,
-  ...opts,
   async fn() {
     const db = await freshDatabase();
     const proc = spawnServer(freePort(), { DATABASE_URL: db.url });

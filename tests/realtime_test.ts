@@ -3,15 +3,16 @@
  */
 
 import assert from "node:assert/strict";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
+/** One server for the file (booting one takes seconds); each test brings its own people. */
+const server = serverPerFile();
 
 Deno.test(
   "typing travels both ways, with the visitor's live preview, and expires",
-  opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const agentWs = await t.adminSocket();
     const visitor = await t.visitorSocket();
     visitor.send({ type: "message", clientId: "m1", body: "hi" });
@@ -40,9 +41,8 @@ Deno.test(
 
 Deno.test(
   "agent presence follows tabs and choice; visitors get the online count",
-  opts,
   async () => {
-    await using t = await startTestServer();
+    const t = server();
     const visitor = await t.visitorSocket();
     assert.equal(visitor.all("welcome")[0].agentsOnline, 0);
     const cookie = await t.login(ADMIN.email, ADMIN.password);
@@ -71,8 +71,8 @@ Deno.test(
   },
 );
 
-Deno.test("agents see visitors come online with their page and go offline", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("agents see visitors come online with their page and go offline", async () => {
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket({
     page: { url: "https://shop.test/cart", title: "Cart" },
@@ -97,7 +97,7 @@ Deno.test("agents see visitors come online with their page and go offline", opts
   await agentWs.close();
 });
 
-Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => {
+Deno.test("a silent socket is closed by the heartbeat sweep", async () => {
   await using t = await startTestServer({
     env: { PARLEY_HEARTBEAT_MS: "300", PARLEY_HEARTBEAT_TIMEOUT_MS: "1200" },
   });
@@ -112,13 +112,15 @@ Deno.test("a silent socket is closed by the heartbeat sweep", opts, async () => 
   const live = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
   live.send({ type: "hello", site: "demo" });
   await live.nextOf("welcome");
-  await new Promise((r) => setTimeout(r, 2000));
+  // Pings go out on sweep ticks at least a second apart: three of them span two seconds or
+  // more, well past the 1.2 s timeout, however slow the machine is.
+  await waitUntil(() => live.all("ping").length >= 3, "three heartbeats pass");
   assert.equal(live.ws.readyState, WebSocket.OPEN);
   await live.close();
 });
 
-Deno.test("visitor typing carries the visitor's name", opts, async () => {
-  await using t = await startTestServer();
+Deno.test("visitor typing carries the visitor's name", async () => {
+  const t = server();
   const agentWs = await t.adminSocket();
   const visitor = await t.visitorSocket();
   const name = (visitor.all("welcome")[0].visitor as { name: string }).name;

@@ -17,6 +17,35 @@ import { TestSocket } from "./helpers/ws_client.ts";
 
 const TIMEOUT = 15_000;
 
+/**
+ * Waits until whatever the rendered payloads could have set off has had its chance: every image
+ * and frame in the page (shadow roots included) has loaded or failed, and two frames painted.
+ * A payload that became markup is also caught by `scanDom`, however soon it runs.
+ */
+function settled(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    const all: Element[] = [];
+    const walk = (root: Document | ShadowRoot) => {
+      for (const el of root.querySelectorAll("*")) {
+        all.push(el);
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    await Promise.all(all.map((el) => {
+      const pending = (el instanceof HTMLImageElement && !el.complete) ||
+        el instanceof HTMLIFrameElement;
+      if (!pending) return null;
+      return new Promise((r) => {
+        el.addEventListener("load", r, { once: true });
+        el.addEventListener("error", r, { once: true });
+        if (el instanceof HTMLIFrameElement) requestAnimationFrame(r); // may have loaded already
+      });
+    }));
+    for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
+  });
+}
+
 /** Each payload would set `window.__xss` (or open a dialog) if it were ever run. */
 const PAYLOADS = [
   `<img src=x onerror="window.__xss=1">`,
@@ -68,8 +97,6 @@ function scanDom(page: Page) {
 Deno.test({
   name: "payloads from visitors and agents render as inert text in the widget and the console",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dist = await buildDist();
     let srv: TestServer | null = null;
@@ -208,7 +235,7 @@ Deno.test({
       agentWs.send({ type: "typing", conversationId: conv.id, active: true });
       await w.locator("parley-chat .bb", { hasText: PAYLOADS.at(-1)! }).nth(1).waitFor();
       await con.getByRole("log", { name: "Messages" }).getByText(PAYLOADS.at(-1)!).nth(1).waitFor();
-      await w.waitForTimeout(500);
+      await Promise.all([settled(w), settled(con)]);
 
       // Every payload is visible as text, in both places.
       const widgetText = (await w.locator("parley-chat .bb").allInnerTexts()).join("\n");

@@ -6,11 +6,8 @@
 import assert from "node:assert/strict";
 import { buildWidget, LOADER_BUDGET, TOTAL_BUDGET } from "../widget/build.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
 Deno.test({
   name: "buildWidget() writes the loader, hashed UI bundles and the demo page within budget",
-  ...opts,
   async fn() {
     const outDir = await Deno.makeTempDir({ prefix: "parley-widget-" });
     try {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { openChat } from "./helpers/widget_page.ts";
+import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import type { Frame, TestSocket } from "./helpers/ws_client.ts";
 
@@ -60,8 +60,6 @@ function startStrictSite(parley: string): { url: string; close(): Promise<void> 
 Deno.test({
   name: "widget end to end against the Parley server",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const dist = await Deno.makeTempDir({ prefix: "parley-widget-dist-" });
     await Deno.mkdir(`${dist}/assets`);
@@ -86,7 +84,7 @@ Deno.test({
         await p.goto(`${url}/`);
         await p.getByRole("button", { name: "Open chat" }).waitFor();
         assert.equal(await p.evaluate(() => localStorage.length), 0);
-        await p.waitForTimeout(200);
+        await launcherAtRest(p);
         await p.screenshot({ path: `${shots}/widget-e2e-launcher-closed.png` });
         await openChat(p);
         await send(p, "Hi! Is the Huila roast good for espresso?");
@@ -143,12 +141,14 @@ Deno.test({
         await ctx.setOffline(true);
         await p.getByText("You're offline").waitFor();
         await send(p, "typed in the tunnel");
+        // "Sending" while offline: the message waits in the outbox.
         await p.locator("parley-chat .ds[title='Sending']").waitFor();
-        await p.waitForTimeout(500);
         await ctx.setOffline(false);
         await p.locator("parley-chat .ds[title='Sent']").nth(1).waitFor({ timeout: 15_000 });
         await agentSees(agent, "typed in the tunnel");
-        await p.waitForTimeout(500);
+        // The widget shows it sent, so it sent its last copy before that ack; a ping answered
+        // on the agent's socket means every copy the server relayed has reached the agent.
+        await agent.roundTrip();
         const seen = agent.all("message").filter((f) =>
           (f.message as { body: string }).body === "typed in the tunnel"
         );

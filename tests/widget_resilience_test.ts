@@ -7,10 +7,16 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
-import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { openChat } from "./helpers/widget_page.ts";
+import {
+  artifactsDir,
+  browserAvailable,
+  type SharedBrowser,
+  sharedBrowser,
+} from "./helpers/browser.ts";
+import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
+import { waitUntil } from "./helpers/wait.ts";
 import { type FakeServer, startFakeServer } from "./widget_fake_server.ts";
 
 const embed = (attrs = "") =>
@@ -42,9 +48,9 @@ const PAGES = {
   },
 };
 
+/** The built widget and one Chromium, shared by every step (building and launching are slow). */
 interface Env {
-  server: FakeServer;
-  browser: Browser;
+  browsers: SharedBrowser;
   dist: string;
 }
 
@@ -54,8 +60,23 @@ async function setup(): Promise<Env> {
   await buildWidget({ outDir: dist });
   const { stop } = await import("esbuild");
   await stop();
-  const server = await startFakeServer({ distDir: dist, pages: PAGES, heartbeatMs: 5_000 });
-  return { server, browser: await launchBrowser(), dist };
+  return { dist, browsers: sharedBrowser() };
+}
+
+/** What a step gets: its own fake server, and a page in its own browser context. */
+interface Scene {
+  server: FakeServer;
+  ctx: BrowserContext;
+  p: Page;
+}
+
+/** How a step's page starts. */
+interface SceneOptions {
+  context?: BrowserContextOptions;
+  /** Open this path of the fake server before the step runs (default: leave the page blank). */
+  path?: string;
+  /** Then open the chat from the launcher. */
+  open?: boolean;
 }
 
 async function send(p: Page, text: string): Promise<void> {
@@ -77,21 +98,40 @@ async function newPage(ctx: BrowserContext, errors: string[]): Promise<Page> {
 Deno.test({
   name: "widget in Chromium against a scripted server",
   ignore: !browserAvailable(),
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn(t) {
     const env = await setup();
-    const { server, browser } = env;
+    const { browsers } = env;
     const errors: string[] = [];
     const shots = await artifactsDir();
+    /**
+     * One step with a fresh fake server and browser context, both closed however it ends: no
+     * step sees another's visitors, queued failures or open sockets, so one failure stays one.
+     */
+    const scene = (name: string, options: SceneOptions, fn: (s: Scene) => Promise<void>) =>
+      t.step(name, async () => {
+        const server = await startFakeServer({
+          distDir: env.dist,
+          pages: PAGES,
+          heartbeatMs: 5_000,
+        });
+        const ctx = await (await browsers.get()).newContext(options.context);
+        try {
+          const p = await newPage(ctx, errors);
+          if (options.path !== undefined) await p.goto(`${server.url}${options.path}`);
+          if (options.open) await openChat(p);
+          await fn({ server, ctx, p });
+        } finally {
+          await ctx.close();
+          await server.close();
+        }
+      });
     try {
-      await t.step("the launcher stores nothing and loads no chat code until opened", async () => {
-        const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
+      await scene("the launcher stores nothing and loads no chat code until opened", {
+        context: { viewport: { width: 1280, height: 800 } },
+        path: "/",
+      }, async ({ ctx, p }) => {
         const launcher = p.getByRole("button", { name: "Open chat" });
-        await launcher.waitFor();
-        await p.waitForTimeout(300);
+        await launcherAtRest(p);
         await p.screenshot({ path: `${shots}/widget-launcher-closed.png` });
         assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
         assert.deepEqual(await ctx.cookies(), []);
@@ -107,43 +147,40 @@ Deno.test({
         assert.equal(await p.locator("script[src*='widget-ui-en-']").count(), 1);
         assert.ok(await p.evaluate(() => localStorage.getItem("parley:demo") !== null));
         assert.deepEqual(await ctx.cookies(), []);
-        await ctx.close();
       });
 
-      await t.step("a strict-CSP page on another origin runs the widget", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        const violations: string[] = [];
-        p.on("console", (m) => {
-          if (m.text().includes("Content Security Policy")) violations.push(m.text());
-        });
-        await p.goto(`${server.url.replace("127.0.0.1", "localhost")}/strict`);
-        await openChat(p);
-        await send(p, "Hello from a strict page");
-        await p.locator("parley-chat .ds[title='Sent']").waitFor();
-        server.agentSay("Strict pages are fine");
-        await p.getByText("Strict pages are fine").waitFor();
-        // Adopted stylesheets apply even with style-src 'none'.
-        const position = await p.locator("parley-chat .p").evaluate((el) =>
-          getComputedStyle(el).position
-        );
-        assert.equal(position, "fixed");
-        assert.deepEqual(violations, []);
-        await ctx.close();
-      });
-
-      await t.step(
-        "a server restart (1012) reconnects and resumes without duplicates",
-        async () => {
-          const ctx = await browser.newContext();
-          const p = await newPage(ctx, errors);
-          await p.goto(`${server.url}/`);
+      await scene(
+        "a strict-CSP page on another origin runs the widget",
+        {},
+        async ({ server, p }) => {
+          const violations: string[] = [];
+          p.on("console", (m) => {
+            if (m.text().includes("Content Security Policy")) violations.push(m.text());
+          });
+          await p.goto(`${server.url.replace("127.0.0.1", "localhost")}/strict`);
           await openChat(p);
+          await send(p, "Hello from a strict page");
+          await p.locator("parley-chat .ds[title='Sent']").waitFor();
+          server.agentSay("Strict pages are fine");
+          await p.getByText("Strict pages are fine").waitFor();
+          // Adopted stylesheets apply even with style-src 'none'.
+          const position = await p.locator("parley-chat .p").evaluate((el) =>
+            getComputedStyle(el).position
+          );
+          assert.equal(position, "fixed");
+          assert.deepEqual(violations, []);
+        },
+      );
+
+      await scene(
+        "a server restart (1012) reconnects and resumes without duplicates",
+        { path: "/", open: true },
+        async ({ server, p }) => {
           await send(p, "before restart");
           await p.locator("parley-chat .ds[title='Sent']").waitFor();
           server.closeAll(1012);
           server.agentSay("written while you were away");
-          await p.getByText("written while you were away").waitFor({ timeout: 10_000 });
+          await p.getByText("written while you were away").waitFor();
           await send(p, "after restart");
           await p.locator("parley-chat .ds[title='Sent']").nth(1).waitFor();
           assert.deepEqual(await bodies(p), [
@@ -151,18 +188,16 @@ Deno.test({
             "written while you were away",
             "after restart",
           ]);
-          await ctx.close();
         },
       );
 
-      await t.step("retryable errors are retried; refused messages offer Retry", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
+      await scene("retryable errors are retried; refused messages offer Retry", {
+        path: "/",
+        open: true,
+      }, async ({ server, p }) => {
         server.failNext(true);
         await send(p, "retried by itself");
-        await p.locator("parley-chat .ds[title='Sent']").waitFor({ timeout: 5_000 });
+        await p.locator("parley-chat .ds[title='Sent']").waitFor();
         server.failNext(false);
         await send(p, "needs a retry");
         const retry = p.getByRole("button", { name: "Retry" });
@@ -171,31 +206,27 @@ Deno.test({
         await p.locator("parley-chat .ds[title='Sent']").nth(1).waitFor();
         assert.equal(await retry.count(), 0);
         assert.deepEqual(await bodies(p), ["retried by itself", "needs a retry"]);
-        await ctx.close();
       });
 
-      await t.step("after a retryable refusal, later messages wait their turn", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
+      await scene("after a retryable refusal, later messages wait their turn", {
+        path: "/",
+        open: true,
+      }, async ({ server, p }) => {
         // The fake server does not hold later messages back after a refusal: only the widget
         // sending one message at a time, oldest first, keeps them in order.
         const written = ["refused at first", "written second", "written third"];
         server.failNext(true);
         for (const text of written) await send(p, text);
-        await p.locator("parley-chat .ds[title='Sent']").nth(2).waitFor({ timeout: 5_000 });
+        await p.locator("parley-chat .ds[title='Sent']").nth(2).waitFor();
         const stored = server.messages().map((m) => m.body).filter((b) => written.includes(b));
         assert.deepEqual(stored, written);
         assert.deepEqual(await bodies(p), written);
-        await ctx.close();
       });
 
-      await t.step("messages written offline survive a reload and are delivered once", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
+      await scene("messages written offline survive a reload and are delivered once", {
+        path: "/",
+        open: true,
+      }, async ({ server, ctx, p }) => {
         await send(p, "online first");
         await p.locator("parley-chat .ds[title='Sent']").waitFor();
         await ctx.setOffline(true);
@@ -210,99 +241,93 @@ Deno.test({
         assert.deepEqual(await bodies(p), ["online first", "written offline"]);
         const stored = server.messages().filter((m) => m.body === "written offline");
         assert.equal(stored.length, 1);
-        await ctx.close();
       });
 
-      await t.step("two tabs show the same conversation live", async () => {
-        const ctx = await browser.newContext();
-        const a = await newPage(ctx, errors);
-        await a.goto(`${server.url}/`);
-        await openChat(a);
-        await send(a, "from tab A");
-        await a.locator("parley-chat .ds[title='Sent']").waitFor();
-        const b = await newPage(ctx, errors);
-        await b.goto(`${server.url}/`);
-        await openChat(b);
-        await b.getByText("from tab A").waitFor();
-        await send(b, "from tab B");
-        await a.getByText("from tab B").waitFor();
-        server.agentSay("hello both tabs");
-        await a.getByText("hello both tabs").waitFor();
-        await b.getByText("hello both tabs").waitFor();
-        assert.deepEqual(await bodies(a), await bodies(b));
-        await ctx.close();
-      });
+      await scene(
+        "two tabs show the same conversation live",
+        { path: "/", open: true },
+        async ({ server, ctx, p: a }) => {
+          await send(a, "from tab A");
+          await a.locator("parley-chat .ds[title='Sent']").waitFor();
+          const b = await newPage(ctx, errors);
+          await b.goto(`${server.url}/`);
+          await openChat(b);
+          await b.getByText("from tab A").waitFor();
+          await send(b, "from tab B");
+          await a.getByText("from tab B").waitFor();
+          server.agentSay("hello both tabs");
+          await a.getByText("hello both tabs").waitFor();
+          await b.getByText("hello both tabs").waitFor();
+          assert.deepEqual(await bodies(a), await bodies(b));
+        },
+      );
 
-      await t.step("keyboard: Enter sends, Shift+Enter adds a line, Escape closes", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await p.keyboard.press("Tab"); // shop links come first; reach the launcher by focus()
-        await p.getByRole("button", { name: "Open chat" }).focus();
-        await p.keyboard.press("Enter");
-        const box = p.getByRole("textbox", { name: "Message" });
-        await box.waitFor();
-        await p.waitForFunction(() =>
-          document.querySelector("parley-chat")?.shadowRoot?.activeElement?.tagName === "TEXTAREA"
-        );
-        await p.keyboard.type("line one");
-        await p.keyboard.press("Shift+Enter");
-        await p.keyboard.type("line two");
-        await p.keyboard.press("Enter");
-        await p.getByText("line two").waitFor();
-        assert.deepEqual(await bodies(p), ["line one\nline two"]);
-        assert.equal(await box.inputValue(), "");
-        await p.keyboard.press("Escape");
-        await p.getByRole("button", { name: "Open chat" }).waitFor();
-        assert.equal(await box.isVisible(), false);
-        const focused = await p.evaluate(() =>
-          document.querySelector("parley-chat")?.shadowRoot?.activeElement?.getAttribute(
-            "aria-label",
-          )
-        );
-        assert.equal(focused, "Open chat");
-        await ctx.close();
-      });
+      await scene(
+        "keyboard: Enter sends, Shift+Enter adds a line, Escape closes",
+        { path: "/" },
+        async ({ p }) => {
+          await p.keyboard.press("Tab"); // shop links come first; reach the launcher by focus()
+          await p.getByRole("button", { name: "Open chat" }).focus();
+          await p.keyboard.press("Enter");
+          const box = p.getByRole("textbox", { name: "Message" });
+          await box.waitFor();
+          await p.waitForFunction(() =>
+            document.querySelector("parley-chat")?.shadowRoot?.activeElement?.tagName === "TEXTAREA"
+          );
+          await p.keyboard.type("line one");
+          await p.keyboard.press("Shift+Enter");
+          await p.keyboard.type("line two");
+          await p.keyboard.press("Enter");
+          await p.getByText("line two").waitFor();
+          assert.deepEqual(await bodies(p), ["line one\nline two"]);
+          assert.equal(await box.inputValue(), "");
+          await p.keyboard.press("Escape");
+          await p.getByRole("button", { name: "Open chat" }).waitFor();
+          assert.equal(await box.isVisible(), false);
+          const focused = await p.evaluate(() =>
+            document.querySelector("parley-chat")?.shadowRoot?.activeElement?.getAttribute(
+              "aria-label",
+            )
+          );
+          assert.equal(focused, "Open chat");
+        },
+      );
 
-      await t.step("typed markup renders as text and links are safe", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
-        await send(p, `<img src=x onerror="window.pwned=1"> see https://example.com/x`);
-        await p.getByText("<img src=x", { exact: false }).waitFor();
-        assert.equal(await p.evaluate(() => "pwned" in window), false);
-        const link = p.locator("parley-chat .bb a");
-        assert.equal(await link.getAttribute("href"), "https://example.com/x");
-        assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
-        assert.equal(await link.getAttribute("target"), "_blank");
-        await ctx.close();
-      });
+      await scene(
+        "typed markup renders as text and links are safe",
+        { path: "/", open: true },
+        async ({ p }) => {
+          await send(p, `<img src=x onerror="window.pwned=1"> see https://example.com/x`);
+          await p.getByText("<img src=x", { exact: false }).waitFor();
+          assert.equal(await p.evaluate(() => "pwned" in window), false);
+          const link = p.locator("parley-chat .bb a");
+          assert.equal(await link.getAttribute("href"), "https://example.com/x");
+          assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+          assert.equal(await link.getAttribute("target"), "_blank");
+        },
+      );
 
-      await t.step("agent typing shows and expires; unread badge counts while closed", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
+      await scene("agent typing shows and expires; unread badge counts while closed", {
+        path: "/",
+        open: true,
+      }, async ({ server, p }) => {
         await send(p, "anyone there?");
         await p.locator("parley-chat .ds[title='Sent']").waitFor();
         server.agentTyping(true, "Ana");
         await p.getByText("Ana is typing…").waitFor();
-        await p.getByText("Ana is typing…").waitFor({ state: "detached", timeout: 9_000 });
+        await p.getByText("Ana is typing…").waitFor({ state: "detached" });
         await p.keyboard.press("Escape");
         server.agentSay("one");
         server.agentSay("two");
         await p.locator("parley-chat .ub", { hasText: "2" }).waitFor();
         await openChat(p);
         await p.locator("parley-chat .ub:empty").waitFor({ state: "attached" });
-        await ctx.close();
       });
 
-      await t.step("nobody online: the email prompt; resolved: rating and start over", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/`);
-        await openChat(p);
+      await scene("nobody online: the email prompt; resolved: rating and start over", {
+        path: "/",
+        open: true,
+      }, async ({ server, p }) => {
         server.setAgentsOnline(0);
         await p.getByText("We're away right now").waitFor();
         await p.getByRole("textbox", { name: "Email" }).fill("kim@shop.test");
@@ -318,54 +343,53 @@ Deno.test({
         await p.locator("parley-chat .bb", { hasText: "Ask us anything" }).waitFor();
         assert.ok(server.received.some((f) => f.type === "rate" && f.rating === 5));
         assert.ok(server.received.some((f) => f.type === "contact"));
-        await ctx.close();
       });
 
-      await t.step("the queue stub works before the script loads", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/stub`);
-        await p.getByRole("textbox", { name: "Message" }).waitFor(); // Parley("open") ran
-        await p.getByRole("button", { name: "Close chat" }).waitFor();
-        server.agentSay("hi from the API test");
-        await p.waitForFunction(() =>
-          (window as unknown as { seen: string[] }).seen.includes("message:hi from the API test")
-        );
-        const seen = await p.evaluate(() => (window as unknown as { seen: string[] }).seen);
-        assert.equal(seen[0], "open");
-        assert.ok(
-          server.received.some((f) => f.type === "attributes" && f.attributes.plan === "pro"),
-        );
-        await p.evaluate(() =>
-          (window as unknown as { Parley: { shutdown(): void } }).Parley.shutdown()
-        );
-        assert.equal(await p.evaluate(() => localStorage.getItem("parley:demo")), null);
-        await ctx.close();
-      });
+      await scene(
+        "the queue stub works before the script loads",
+        { path: "/stub" },
+        async ({ server, p }) => {
+          await p.getByRole("textbox", { name: "Message" }).waitFor(); // Parley("open") ran
+          await p.getByRole("button", { name: "Close chat" }).waitFor();
+          server.agentSay("hi from the API test");
+          await p.waitForFunction(() =>
+            (window as unknown as { seen: string[] }).seen.includes("message:hi from the API test")
+          );
+          const seen = await p.evaluate(() => (window as unknown as { seen: string[] }).seen);
+          assert.equal(seen[0], "open");
+          assert.ok(
+            server.received.some((f) => f.type === "attributes" && f.attributes.plan === "pro"),
+          );
+          await p.evaluate(() =>
+            (window as unknown as { Parley: { shutdown(): void } }).Parley.shutdown()
+          );
+          assert.equal(await p.evaluate(() => localStorage.getItem("parley:demo")), null);
+        },
+      );
 
-      await t.step(
+      await scene(
         "a returning visitor's closed widget loads when idle and shows unread",
-        async () => {
-          const ctx = await browser.newContext();
-          const p = await newPage(ctx, errors);
-          await p.goto(`${server.url}/`);
-          await openChat(p);
+        { path: "/", open: true },
+        async ({ server, p }) => {
           await send(p, "I'll come back later");
           await p.locator("parley-chat .ds[title='Sent']").waitFor();
           await p.reload();
           await p.locator("script[src*='widget-ui-en-']").waitFor({ state: "attached" });
-          await p.waitForTimeout(300); // connected in the background
+          // Connected in the background: the reloaded page said hello again.
+          await waitUntil(
+            () => server.received.filter((f) => f.type === "hello").length >= 2,
+            "the reloaded widget connects",
+          );
           server.agentSay("Your order shipped today");
           await p.locator("parley-chat .ub", { hasText: "1" }).waitFor();
           assert.equal(await p.getByRole("textbox", { name: "Message" }).isVisible(), false);
-          await ctx.close();
         },
       );
 
-      await t.step("data-sound, data-position and data-color", async () => {
-        const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/options`);
+      await scene("data-sound, data-position and data-color", {
+        context: { viewport: { width: 1280, height: 800 } },
+        path: "/options",
+      }, async ({ server, p }) => {
         const launcher = p.getByRole("button", { name: "Open chat" });
         const box = await launcher.boundingBox();
         assert.ok(box && box.x < 100, "launcher on the left");
@@ -394,20 +418,15 @@ Deno.test({
           document.dispatchEvent(new Event("visibilitychange"));
         });
         await p.waitForFunction(() => document.title === "Test shop");
-        await ctx.close();
       });
 
-      await t.step("data-locale=fr speaks French", async () => {
-        const ctx = await browser.newContext();
-        const p = await newPage(ctx, errors);
-        await p.goto(`${server.url}/fr`);
+      await scene("data-locale=fr speaks French", { path: "/fr" }, async ({ p }) => {
         await p.getByRole("button", { name: "Ouvrir le chat" }).click();
         await p.getByRole("textbox", { name: "Message" }).waitFor();
         await p.getByRole("button", { name: "Envoyer" }).waitFor();
-        await ctx.close();
       });
 
-      await t.step("screenshots: open panel on desktop and phone", async () => {
+      await scene("screenshots: open panel on desktop and phone", {}, async ({ server }) => {
         for (
           const [name, options] of [
             ["widget-panel-desktop", { viewport: { width: 1280, height: 800 } }],
@@ -419,7 +438,7 @@ Deno.test({
             }],
           ] as const
         ) {
-          const ctx = await browser.newContext(options);
+          const ctx = await (await browsers.get()).newContext(options);
           const p = await newPage(ctx, errors);
           await p.goto(`${server.url}/`);
           await openChat(p);
@@ -441,8 +460,7 @@ Deno.test({
 
       assert.deepEqual(errors, []);
     } finally {
-      await browser.close();
-      await server.close();
+      await browsers[Symbol.asyncDispose]();
       await Deno.remove(env.dist, { recursive: true });
     }
   },

@@ -43,3 +43,28 @@ export async function artifactsDir(): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   return dir;
 }
+
+/** One Chromium shared by the independent steps of a test, relaunched if it goes away. */
+export interface SharedBrowser extends AsyncDisposable {
+  /** The running browser; a new one if the last one crashed or was closed. */
+  get(): Promise<Browser>;
+}
+
+/**
+ * Launches Chromium lazily and again whenever it has disconnected, so that a browser lost in one
+ * step (a crash under load) fails that step alone instead of every later one in a millisecond.
+ */
+export function sharedBrowser(): SharedBrowser {
+  let current: Browser | null = null;
+  return {
+    async get() {
+      if (current?.isConnected()) return current;
+      if (current) console.warn("Chromium disconnected during the previous step; relaunching");
+      current = await launchBrowser();
+      return current;
+    },
+    async [Symbol.asyncDispose]() {
+      await current?.close();
+    },
+  };
+}

@@ -82,7 +82,13 @@ export function figure(name: string, value: unknown): void {
   console.log(`[figure] ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
 }
 
-/** Resolves after `ms`. */
+/**
+ * Resolves after `ms`. For the fault suites' scenario timing only, never to wait for an
+ * outcome: traffic paced at a rate, a stretch of traffic before a fault, an outage that lasts
+ * a while, a reader that stays stalled. Those durations are what the tests put real processes
+ * through, where no fake clock reaches. Outcomes are awaited with readiness polls, `waitFor`
+ * and frame waits; `sleep(0)` races only ask whether a process has exited yet.
+ */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

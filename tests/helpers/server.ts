@@ -141,3 +141,25 @@ export async function startTestServer(
   };
   return t;
 }
+
+/**
+ * One test server for every test of the calling file: started before the first test runs,
+ * closed after the last. Booting a server (a PGlite database, migrations) takes seconds, so a
+ * file whose tests do not conflict shares one; each test keeps to its own visitors, agents and
+ * conversations. Call at module level; the returned function gives the running server.
+ */
+export function serverPerFile(
+  opts: Parameters<typeof startTestServer>[0] = {},
+): () => TestServer {
+  let running: TestServer | null = null;
+  Deno.test.beforeAll(async () => {
+    running = await startTestServer(opts);
+  });
+  Deno.test.afterAll(async () => {
+    await running?.close();
+  });
+  return () => {
+    if (!running) throw new Error("The file's test server is not running");
+    return running;
+  };
+}

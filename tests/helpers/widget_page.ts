@@ -20,3 +20,16 @@ export async function openChat(p: Page): Promise<void> {
     await Promise.all(entering);
   });
 }
+
+/**
+ * Waits until the page has loaded everything it asks for and the launcher's entrance has
+ * settled: before a screenshot of it, or a check that it has stored and loaded nothing yet.
+ */
+export async function launcherAtRest(p: Page): Promise<void> {
+  const launcher = p.getByRole("button", { name: "Open chat" });
+  await launcher.waitFor();
+  await p.waitForLoadState("networkidle");
+  await launcher.evaluate((el) =>
+    Promise.all((el.getRootNode() as ShadowRoot).getAnimations().map((a) => a.finished))
+  );
+}

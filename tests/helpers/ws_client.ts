@@ -5,6 +5,8 @@
  * @module
  */
 
+import { PATIENCE_MS } from "./wait.ts";
+
 /** A parsed server frame. */
 export type Frame = { type: string } & Record<string, unknown>;
 
@@ -51,11 +53,12 @@ export class TestSocket {
   /**
    * Waits for the earliest frame matching `pred` that no earlier call returned. Frames are
    * matched in arrival order but independently of each other, so tests do not depend on the
-   * interleaving of unrelated frames.
+   * interleaving of unrelated frames. The default deadline is {@link PATIENCE_MS}: a frame
+   * that comes ends the wait at once, and a loaded machine can delay one by seconds.
    */
   async next(
     pred: (f: Frame) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = PATIENCE_MS,
   ): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -83,8 +86,19 @@ export class TestSocket {
   }
 
   /** Waits for the next frame of `type` (optionally also matching `pred`). */
-  nextOf(type: string, pred: (f: Frame) => boolean = () => true, timeoutMs = 5000) {
+  nextOf(type: string, pred: (f: Frame) => boolean = () => true, timeoutMs = PATIENCE_MS) {
     return this.next((f) => f.type === type && pred(f), timeoutMs);
+  }
+
+  /**
+   * Sends a `ping` and waits for its `pong`. The server answers a socket's frames in order, so
+   * when the pong arrives, everything the server had sent this socket before it has arrived
+   * too: a barrier for "nothing else came" checks, instead of a sleep.
+   */
+  async roundTrip(): Promise<void> {
+    const from = this.frames.length;
+    this.send({ type: "ping" });
+    await this.next((f) => f.type === "pong" && this.frames.indexOf(f) >= from);
   }
 
   /** All frames received so far of `type`. */
