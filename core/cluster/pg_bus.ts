@@ -125,7 +125,12 @@ export class PgBus implements Bus {
   #healthyAt = 0;
   #lastSelfHeard = 0;
   #resyncing = false;
-  #resyncAgain = false;
+  /**
+   * Why catch-ups were asked for since the last pass started. A pass logs every reason it covers,
+   * so a request that arrives while another pass runs (a listen re-established during a gap
+   * catch-up) is still named in the log.
+   */
+  readonly #resyncReasons = new Set<string>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #warnedAt = new Map<string, number>();
@@ -211,7 +216,12 @@ export class PgBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#timer);
-    await Promise.race([this.#flushNow(), new Promise((r) => setTimeout(r, 2000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#flushNow(),
+      new Promise((r) => timer = setTimeout(r, 2000)),
+    ]);
+    clearTimeout(timer);
     this.#closed = true;
     this.#listeners.clear();
     const unlisten = this.#unlisten;
@@ -222,10 +232,10 @@ export class PgBus implements Bus {
   /** Forces a catch-up now (used when an instance is found dead: its last doorbells may be lost). */
   resync(reason: string): void {
     if (this.#closed) return;
-    this.#resyncAgain = true;
+    this.#resyncReasons.add(reason);
     if (this.#resyncing) return;
     this.#resyncing = true;
-    this.#inbox = this.#inbox.then(() => this.#catchUp(reason));
+    this.#inbox = this.#inbox.then(() => this.#catchUp());
   }
 
   // ---------------------------------------------------------------------------------------
@@ -454,9 +464,10 @@ export class PgBus implements Bus {
   }
 
   /** Reads what changed since this instance last heard everything, and delivers what it missed. */
-  async #catchUp(reason: string): Promise<void> {
-    while (this.#resyncAgain && !this.#closed) {
-      this.#resyncAgain = false;
+  async #catchUp(): Promise<void> {
+    while (this.#resyncReasons.size > 0 && !this.#closed) {
+      const reason = [...this.#resyncReasons].join(", ");
+      this.#resyncReasons.clear();
       const startedAt = Date.now();
       const sinceMs = this.#healthyAt + this.#offsetMs - this.#marginMs;
       try {
@@ -497,7 +508,7 @@ export class PgBus implements Bus {
         for (const l of this.#resyncListeners) l();
       } catch (err) {
         this.#warn("catchup", "bus catch-up failed; retrying", err);
-        this.#resyncAgain = true;
+        this.#resyncReasons.add(reason);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

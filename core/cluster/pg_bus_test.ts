@@ -9,7 +9,7 @@ import { createStore, type DbStore } from "../../db/mod.ts";
 import type { Db } from "../../db/driver.ts";
 import { ClusterStore, type MessageRange } from "../../db/sql_cluster.ts";
 import type { BusEvent } from "./bus.ts";
-import { silentLogger } from "../log.ts";
+import { type LogFields, silentLogger } from "../log.ts";
 import { PgBus } from "./pg_bus.ts";
 
 /** Bus options every instance here shares: a fast heartbeat keeps the tests short. */
@@ -179,10 +179,8 @@ async function storeMessage(store: DbStore, body: string) {
   return { message, conversation, event };
 }
 
-// sanitizeOps is off: PgBus.close() races its flush against a 2 s timer it never clears.
 Deno.test(
   "PgBus across two instances on one embedded database",
-  { sanitizeOps: false },
   (t) =>
     withStore(t, {
       "the publishing instance gets its own event at once, with the message, unread": (
@@ -301,6 +299,49 @@ Deno.test(
           }
         } finally {
           await a.close();
+        }
+      },
+
+      "a catch-up asked for while another runs is run again, and both reasons are logged": async (
+        store,
+        channel,
+      ) => {
+        const cluster = new ClusterStore(store.db);
+        let entered!: () => void;
+        const firstRead = new Promise<void>((r) => entered = r);
+        let release!: () => void;
+        const held = new Promise<void>((r) => release = r);
+        let calls = 0;
+        const reader = {
+          now: () => cluster.now(),
+          changedConversations: async (since: number) => {
+            if (calls++ === 0) {
+              entered();
+              await held;
+            }
+            return cluster.changedConversations(since);
+          },
+          messagesInRanges: (...args: Parameters<ClusterStore["messagesInRanges"]>) =>
+            cluster.messagesInRanges(...args),
+        };
+        const caughtUp: string[] = [];
+        const log = {
+          ...silentLogger,
+          info: (msg: string, fields?: LogFields) => {
+            if (msg === "bus caught up") caughtUp.push(String(fields?.reason));
+          },
+        };
+        const bus = new PgBus({ db: store.db, reader, instanceId: "a", channel, ...common, log });
+        await bus.start();
+        try {
+          bus.resync("gap in batches");
+          await firstRead;
+          bus.resync("listen re-established");
+          release();
+          await until(() => caughtUp.length >= 2, "both passes finish");
+          assert.deepEqual(caughtUp, ["gap in batches", "listen re-established"]);
+        } finally {
+          await bus.close();
         }
       },
     }),
