@@ -9,6 +9,7 @@
  * @module
  */
 
+import { backoffDelay } from "../../protocol/backoff.ts";
 import { FATAL_CLOSE_CODES } from "../../protocol/codes.ts";
 
 /** Messages sent and not yet acknowledged, at most. */
@@ -175,8 +176,8 @@ export class OutboxVisitor {
 
   #reconnect(): void {
     if (this.#stopped) return;
-    const cap = Math.min(this.opts.maxBackoffMs ?? 1000, 100 * 2 ** this.#attempt++);
-    this.#later(() => this.#connect(), 50 + Math.random() * cap);
+    const bounds = { base: 100, cap: this.opts.maxBackoffMs ?? 1000 };
+    this.#later(() => this.#connect(), 50 + backoffDelay(this.#attempt++, Math.random, bounds));
   }
 
   #receive(f: Frame): void {
@@ -232,11 +233,11 @@ export class OutboxVisitor {
           // Stop, wait one jittered timer, then start again from the oldest unacknowledged.
           this.#paused = true;
           this.#inFlight = 0;
-          const cap = Math.min(2000, 250 * 2 ** this.#refusals++);
+          const delay = backoffDelay(this.#refusals++, Math.random, { base: 250, cap: 2000 });
           this.#later(() => {
             this.#paused = false;
             this.#pump();
-          }, 100 + Math.random() * cap);
+          }, 100 + delay);
         }
         break;
       }
