@@ -19,6 +19,7 @@ import type { AgentConn } from "./registry.ts";
 import {
   acknowledge,
   type ErrorAbout,
+  type Heartbeat,
   presenceEvent,
   runSocket,
   type SocketDeps,
@@ -70,7 +71,7 @@ export function openAgentSocket(
     send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
   }
 
-  async function handle(frame: AgentClientFrame): Promise<void> {
+  async function handle(frame: Exclude<AgentClientFrame, Heartbeat>): Promise<void> {
     switch (frame.type) {
       case "message": {
         if (!conn.messages.take()) {
@@ -123,11 +124,6 @@ export function openAgentSocket(
         send({ type: "visitor", visitor, ...echo(frame) });
         return;
       }
-      case "ping":
-        send({ type: "pong" });
-        return;
-      case "pong":
-        return;
     }
     // Only commands without a reply frame of their own get here, once they took effect.
     if (frame.requestId !== undefined) send({ type: "done", requestId: frame.requestId });

@@ -53,6 +53,12 @@ export interface ErrorAbout {
   conversationId?: string;
 }
 
+/** The heartbeat frames, which {@link runSocket} answers itself for both kinds. */
+export type Heartbeat = { type: "ping" } | { type: "pong" };
+
+// Sent as already-serialised JSON: a pong is the most frequent frame a socket answers.
+const PONG = JSON.stringify({ type: "pong" });
+
 /** What a socket kind plugs into {@link runSocket}. */
 export interface SocketProtocol<F extends { type: string }> {
   /** The socket's registry entry (already registered). */
@@ -66,8 +72,11 @@ export interface SocketProtocol<F extends { type: string }> {
    * be `hello`).
    */
   admit?(frame: F): void;
-  /** Handles one frame. Frames of a socket are handled one at a time, in arrival order. */
-  handle(frame: F): Promise<void>;
+  /**
+   * Handles one frame other than a heartbeat. Frames of a socket are handled one at a time, in
+   * arrival order.
+   */
+  handle(frame: Exclude<F, Heartbeat>): Promise<void>;
   /** The ids an error answering `frame` names. */
   about(frame: F): ErrorAbout;
   /** Told when a message is refused, with its client id (the visitor's send hold). */
@@ -105,6 +114,15 @@ export function runSocket<F extends { type: string }>(
     ...(protocol.refusedMessage ? { onRefusedMessage: protocol.refusedMessage } : {}),
   };
 
+  // A ping is answered in its turn, after every frame before it: a client's ping/pong round
+  // trip then tells it that the replies to everything it sent earlier are on their way.
+  function run(frame: F): Promise<void> {
+    if (frame.type === "ping") peer.send(PONG);
+    if (frame.type === "ping" || frame.type === "pong") return Promise.resolve();
+    // Narrowing does not reach through the generic F: this is F without its heartbeats.
+    return protocol.handle(frame as Exclude<F, Heartbeat>);
+  }
+
   function fail(err: unknown, frame: F | null, ids: ErrorAbout = {}): void {
     const e = toParleyError(err);
     if (e.code === ErrorCode.Internal) {
@@ -136,7 +154,7 @@ export function runSocket<F extends { type: string }>(
         return protocol.dropped?.();
       }
       queue = queue
-        .then(() => closed ? undefined : deps.inFlight.run(() => protocol.handle(frame)))
+        .then(() => closed ? undefined : deps.inFlight.run(() => run(frame)))
         .catch((err) => fail(err, frame));
     },
     onBinary() {

@@ -19,6 +19,7 @@ import { clearTyping } from "../chat/typing.ts";
 import { SendOrder } from "./send_order.ts";
 import {
   acknowledge,
+  type Heartbeat,
   presenceEvent,
   runSocket,
   type SocketDeps,
@@ -53,7 +54,7 @@ export function openVisitorSocket(
   const order = new SendOrder();
   const send = (frame: VisitorServerFrame) => peer.send(frame);
 
-  async function handle(frame: VisitorClientFrame): Promise<void> {
+  async function handle(frame: Exclude<VisitorClientFrame, Heartbeat>): Promise<void> {
     switch (frame.type) {
       case "hello": {
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
@@ -141,11 +142,6 @@ export function openVisitorSocket(
         await commands.startOver(conn.visitorId);
         conn.conversationId = null;
         send({ type: "conversation", conversation: null });
-        return;
-      case "ping":
-        send({ type: "pong" });
-        return;
-      case "pong":
         return;
     }
   }
