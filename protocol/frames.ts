@@ -336,6 +336,16 @@ function clientId(o: Obj): string {
 /** Characters allowed in a `clientId` or a `requestId`. */
 const REQUEST_ID = /^[A-Za-z0-9_.:-]+$/;
 
+/**
+ * Whether `v` is a well-formed `clientId` or `requestId`: 1 to {@link MAX_CLIENT_ID_CHARS} of
+ * `A-Z a-z 0-9 _ . : -`. For reading the id of a frame that did not validate, to name it in the
+ * refusal.
+ */
+export function isRequestId(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= MAX_CLIENT_ID_CHARS &&
+    REQUEST_ID.test(v);
+}
+
 function requestId(o: Obj): { requestId?: string } {
   const v = optString(o, "requestId", MAX_CLIENT_ID_CHARS);
   if (v === undefined) return {};

@@ -7,6 +7,7 @@
 
 import { CloseCode, ErrorCode } from "../../protocol/codes.ts";
 import { errorFrame, ParleyError } from "../errors.ts";
+import { isRequestId } from "../../protocol/frames.ts";
 import { MAX_FRAME_BYTES } from "../../protocol/limits.ts";
 import type { Conn } from "./registry.ts";
 import { object, parseJson } from "../../protocol/validate.ts";
@@ -64,9 +65,6 @@ function withinBudget(conn: Conn): boolean {
   return false;
 }
 
-// What a client id or request id may look like (as `protocol/frames.ts` validates them).
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-
 /**
  * The ids a refusal of this frame should name, read without validating the frame: a `message`
  * frame's `clientId`, or (when `requestIds`) any other frame's `requestId`, each only when it
@@ -80,12 +78,10 @@ export function refusedIds(
   try {
     const o = object(parseJson(text));
     if (o.type === "message") {
-      return typeof o.clientId === "string" && ID.test(o.clientId) ? { clientId: o.clientId } : {};
+      return isRequestId(o.clientId) ? { clientId: o.clientId } : {};
     }
     if (!requestIds) return {};
-    return typeof o.requestId === "string" && ID.test(o.requestId)
-      ? { requestId: o.requestId }
-      : {};
+    return isRequestId(o.requestId) ? { requestId: o.requestId } : {};
   } catch {
     return {};
   }
