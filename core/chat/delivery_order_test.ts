@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { DeliveryOrder } from "./delivery_order.ts";
-
-/** Polls `cond` until it holds (the order's wait timer and fill run on their own). */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((res) => setTimeout(res, 5));
-  }
-}
+import { waitUntil } from "../../tests/helpers/wait.ts";
 
 function recorder() {
   const seen: number[] = [];
@@ -41,7 +33,7 @@ Deno.test("DeliveryOrder reads a gap that outlives the wait from the store", asy
   });
   order.offer("c", 1, r.at(1));
   order.offer("c", 4, r.at(4));
-  await until(() => r.seen.length >= 4, "the gap is filled and 4 delivered");
+  await waitUntil(() => r.seen.length >= 4, "the gap is filled and 4 delivered");
   assert.deepEqual(fills, [[1, 4]]);
   assert.deepEqual(r.seen, [1, 2, 3, 4]);
   order.offer("c", 2, r.at(2)); // the late original: clients drop the repeat
@@ -59,7 +51,7 @@ Deno.test("DeliveryOrder delivers held messages even when the fill fails", async
   });
   order.offer("c", 1, r.at(1));
   order.offer("c", 3, r.at(3));
-  await until(() => errors.length >= 1 && r.seen.length >= 2, "the failed fill lets 3 go");
+  await waitUntil(() => errors.length >= 1 && r.seen.length >= 2, "the failed fill lets 3 go");
   assert.deepEqual(r.seen, [1, 3]);
   assert.equal(errors.length, 1);
 });

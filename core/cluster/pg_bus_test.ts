@@ -11,14 +11,10 @@ import { ClusterStore, type MessageRange } from "../../db/sql_cluster.ts";
 import type { BusEvent } from "./bus.ts";
 import { type LogFields, silentLogger } from "../log.ts";
 import { PgBus } from "./pg_bus.ts";
+import { waitUntil } from "../../tests/helpers/wait.ts";
 
 /** Bus options every instance here shares: a fast heartbeat keeps the tests short. */
 const common = { log: silentLogger, heartbeatMs: 100, catchUpMarginMs: 1000 };
-/**
- * Deadline for what the buses should do by themselves. Generous on purpose: waits end as soon
- * as the condition holds, and a loaded machine can stall a heartbeat for seconds.
- */
-const PATIENCE_MS = 30_000;
 
 interface Counting {
   db: Db;
@@ -146,14 +142,7 @@ async function withTwoBuses(
   }
 }
 
-/** Polls `cond` until it holds; fails after {@link PATIENCE_MS}. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + PATIENCE_MS;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean, what: string) => waitUntil(cond, what, { everyMs: 10 });
 
 /** Batches from instance `id` among raw notifications. */
 const batchesFrom = (payloads: string[], id: string) =>
