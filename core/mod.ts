@@ -62,7 +62,8 @@ export interface Core {
   idle(timeoutMs: number): Promise<boolean>;
   /**
    * Resolves once no frame or socket close is being handled and the fan-out has handled every
-   * event received so far (or after `timeoutMs` for the frames). For tests and shutdown.
+   * event received so far (or after `timeoutMs` for the frames). Tests wait on it; a shutdown
+   * waits on {@link Core.idle} alone.
    */
   settled(timeoutMs?: number): Promise<void>;
   /** Stops timers and the fan-out. */
