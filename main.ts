@@ -25,7 +25,15 @@ try {
 const log = createLogger(config.logLevel, { pid: Deno.pid });
 guardProcess(log);
 const store = await connectWithRetry(
-  () => createStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir }),
+  () =>
+    createStore({
+      databaseUrl: config.databaseUrl ?? undefined,
+      dataDir: config.dataDir,
+      onDiskState: ({ full, path, freeBytes }) =>
+        full
+          ? log.error("disk full: writes fail until space is freed", { path, freeBytes })
+          : log.info("disk space available again", { path, freeBytes }),
+    }),
   log,
 );
 // With Postgres, instances share events and presence through it (LISTEN/NOTIFY); the embedded

@@ -52,6 +52,11 @@ export interface Db extends Queryable {
   notify(channel: string, payload: string): Promise<void>;
   /** Closes every connection; later calls fail with `StoreUnavailableError`. */
   close(): Promise<void>;
+  /**
+   * Checks the storage the database writes to, where the driver owns it (PGlite): throws
+   * `DiskFullError` while that disk is full. Absent for Postgres, which watches its own disk.
+   */
+  checkStorage?(): void;
 }
 
 /** An error reported by Postgres, with its SQLSTATE `code` and, when known, the constraint. */

@@ -13,13 +13,15 @@
  */
 
 import type { Db } from "./driver.ts";
+import type { DiskState } from "./disk_space.ts";
 import type { Store } from "./store.ts";
 import { migrate } from "./migrate.ts";
 import { SqlStore } from "./sql_store.ts";
 
 export type * from "./store.ts";
-export { StoreError, StoreUnavailableError } from "./store.ts";
+export { DiskFullError, StoreError, StoreUnavailableError } from "./store.ts";
 export type { Db, NotifyHandler, Queryable, Row } from "./driver.ts";
+export type { DiskState } from "./disk_space.ts";
 export { DbError } from "./driver.ts";
 export { loadMigrations, migrate, type Migration } from "./migrate.ts";
 export { SqlStore } from "./sql_store.ts";
@@ -32,6 +34,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Postgres pool size (default 10). */
   poolSize?: number;
+  /** Hears when the embedded database's disk becomes full and when space is back (PGlite). */
+  onDiskState?: (state: DiskState) => void;
 }
 
 /** A {@link Store} that also exposes its driver, for LISTEN/NOTIFY fan-out. */
@@ -48,7 +52,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     db = createPostgresDb(opts.databaseUrl, { max: opts.poolSize });
   } else {
     const { createPgliteDb } = await import("./pglite_driver.ts");
-    db = await createPgliteDb(opts.dataDir);
+    db = await createPgliteDb(opts.dataDir, { onDiskState: opts.onDiskState });
   }
   try {
     await migrate(db);

@@ -9,10 +9,12 @@
 
 import { Mutex, PGlite } from "@electric-sql/pglite";
 import { join } from "node:path";
-import { StoreUnavailableError } from "./store.ts";
+import { DiskFullError, StoreUnavailableError } from "./store.ts";
 import { checkChannel, type Db, normalizeError, type Queryable, type Row } from "./driver.ts";
 import { startUpkeep } from "./pglite_upkeep.ts";
 import { PgliteStatements } from "./pglite_prepared.ts";
+import { durablePgliteOptions, type SyncObserver, syncTree } from "./pglite_durable_fs.ts";
+import { type DiskState, DiskWatch, freeBytes, isDiskFull, MIN_FREE_BYTES } from "./disk_space.ts";
 
 /** The subset of PGlite's query API shared by the database and its transactions. */
 interface PgliteQueryable {
@@ -39,34 +41,61 @@ interface PgliteQueryable {
 const SESSION_SETTINGS = "SET gin_pending_list_limit = 128; SET wal_init_zero = off; " +
   "SET plan_cache_mode = force_generic_plan";
 
+/** Options of {@link createPgliteDb}. */
+export interface PgliteDbOptions {
+  /** Observes each fsync the database makes, with the real path synced (tests count them). */
+  onSync?: SyncObserver;
+  /** Hears when the disk under the data directory becomes full, and when space is back. */
+  onDiskState?: (state: DiskState) => void;
+}
+
 /**
  * Opens (creating when needed) a PGlite database under `dataDir` (in `dataDir/pglite`). Throws
  * `StoreUnavailableError` when another process holds the directory.
+ *
+ * Commits are durable: Postgres runs with fsync on, through a filesystem that forwards it
+ * (`pglite_durable_fs.ts`), so a transaction that resolved is on stable storage. Both directories
+ * are private to the server's user (mode 0700): they hold every conversation.
  */
-export async function createPgliteDb(dataDir: string): Promise<Db> {
-  await Deno.mkdir(dataDir, { recursive: true });
-  const lock = await Deno.open(join(dataDir, "pglite.lock"), {
-    read: true,
-    write: true,
-    create: true,
-  });
+export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}): Promise<Db> {
+  const pgdata = join(dataDir, "pglite");
+  const starting = (err: unknown): Error => {
+    // On a full disk Postgres's own start-up error says little; name the condition.
+    const free = freeBytes(dataDir);
+    if (isDiskFull(err) || (free !== null && free < MIN_FREE_BYTES)) {
+      return new DiskFullError(dataDir, free, { cause: err });
+    }
+    return new StoreUnavailableError("PGlite failed to start", { cause: err });
+  };
+  let lock: Deno.FsFile;
+  try {
+    await makePrivateDir(dataDir);
+    lock = await Deno.open(join(dataDir, "pglite.lock"), { read: true, write: true, create: true });
+  } catch (err) {
+    throw starting(err);
+  }
   if (!(await lock.tryLock(true))) {
     lock.close();
     throw new StoreUnavailableError(`PGlite data directory is in use by another process`);
   }
   let pg: PGlite;
   try {
-    pg = await PGlite.create(join(dataDir, "pglite"));
+    await makePrivateDir(pgdata);
+    pg = await PGlite.create({ dataDir: pgdata, ...durablePgliteOptions(pgdata, opts.onSync) });
+    // What PGlite's initdb (or an earlier run, with fsync off) wrote without syncing is made
+    // durable before anything new is acknowledged on top of it.
+    await syncTree(pgdata);
     await pg.exec(SESSION_SETTINGS);
   } catch (err) {
     lock.close();
-    throw new StoreUnavailableError("PGlite failed to start", { cause: err });
+    throw starting(err);
   }
 
+  const disk = new DiskWatch(dataDir, opts.onDiskState);
   const fail = (err: unknown): unknown =>
     pg.closed
       ? new StoreUnavailableError("Database unavailable (pglite): closed", { cause: err })
-      : normalizeError(err, "pglite");
+      : disk.noteError(normalizeError(err, "pglite"));
 
   const queryable = (q: PgliteQueryable): Queryable => ({
     async query(text: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -123,6 +152,10 @@ export async function createPgliteDb(dataDir: string): Promise<Db> {
         throw fail(err);
       }
     },
+    checkStorage() {
+      const full = disk.check();
+      if (full) throw full;
+    },
     async notify(channel, payload) {
       checkChannel(channel);
       await base.query("SELECT pg_notify($1, $2)", [channel, payload]);
@@ -139,4 +172,11 @@ export async function createPgliteDb(dataDir: string): Promise<Db> {
       return closing;
     },
   };
+}
+
+/** Creates `dir` (and parents) when missing, and takes group and other access away from it. */
+async function makePrivateDir(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const { mode } = await Deno.stat(dir);
+  if (mode !== null && (mode & 0o077) !== 0) await Deno.chmod(dir, mode & 0o700);
 }

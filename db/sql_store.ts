@@ -94,9 +94,13 @@ export class SqlStore implements Store {
     return this.db.backend;
   }
 
-  /** Resolves when the database answers `SELECT 1`. */
+  /**
+   * Resolves when the database answers `SELECT 1` and its storage can take writes; throws
+   * `DiskFullError` while the embedded database's disk is full.
+   */
   async ping(): Promise<void> {
     await this.db.query("SELECT 1");
+    this.db.checkStorage?.();
   }
 
   /** Closes the driver. */

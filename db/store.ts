@@ -294,3 +294,22 @@ export class StoreUnavailableError extends Error {
     this.name = "StoreUnavailableError";
   }
 }
+
+/**
+ * The disk holding the embedded database is full: writes fail (retryable, nothing half-written)
+ * until space is freed.
+ */
+export class DiskFullError extends StoreUnavailableError {
+  /** The data directory whose filesystem is full. */
+  readonly path: string;
+  /** Bytes free on it when last measured, or null when unknown. */
+  readonly freeBytes: number | null;
+  /** Creates the error; the message names the condition ("disk full") and the directory. */
+  constructor(path: string, freeBytes: number | null, options?: ErrorOptions) {
+    const free = freeBytes === null ? "" : ` (${freeBytes} bytes free)`;
+    super(`Disk full: the filesystem holding ${path} is full${free}`, options);
+    this.name = "DiskFullError";
+    this.path = path;
+    this.freeBytes = freeBytes;
+  }
+}

@@ -6,17 +6,22 @@
 
 import type { Handler } from "./context.ts";
 import { json } from "./http.ts";
+import { DiskFullError } from "../db/mod.ts";
 
 /** `GET /healthz`: 200 while the process serves requests. */
 export const healthz: Handler = () => json({ status: "ok" });
 
-/** `GET /readyz`: 200 when the database answers within a second, 503 otherwise or while draining. */
+/**
+ * `GET /readyz`: 200 when the database answers within a second, 503 otherwise or while draining;
+ * `{"status":"disk full"}` (503) while the embedded database's disk is full.
+ */
 export const readyz: Handler = async (_req, ctx) => {
   if (ctx.app.lifecycle.draining) return json({ status: "draining" }, 503);
   try {
     await withTimeout(ctx.app.store.ping(), 1000);
     return json({ status: "ready", backend: ctx.app.store.backend });
-  } catch {
+  } catch (err) {
+    if (err instanceof DiskFullError) return json({ status: "disk full" }, 503);
     return json({ status: "database unavailable" }, 503);
   }
 };
