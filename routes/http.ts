@@ -45,6 +45,30 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Res
   return json({ error: { code: e.code, message: e.message } }, status, headers);
 }
 
+/**
+ * A `Host` header as RFC 9110 allows it: a name, an IPv4 address or a bracketed IPv6 address,
+ * then an optional port. Deno builds `req.url` by pasting the header in unchecked, so anything
+ * else either makes the URL unparseable or, worse, moves the path (`a/b`, `a?b`, `x@y`).
+ */
+const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::[0-9]{1,5})?$/;
+
+/**
+ * The request's URL, or throws `bad_frame` (400) when the client's `Host` header is malformed.
+ * A request without `Host` (HTTP/1.0) keeps the URL Deno derives from the listening address.
+ */
+export function requestUrl(req: Request): URL {
+  const host = req.headers.get("host");
+  if (host !== null && !HOST_HEADER.test(host)) {
+    throw new ParleyError(ErrorCode.BadFrame, "Invalid Host header");
+  }
+  try {
+    return new URL(req.url);
+  } catch (err) {
+    // Passes the syntax check but not the URL parser, e.g. a port above 65535.
+    throw new ParleyError(ErrorCode.BadFrame, "Invalid Host header", { cause: err });
+  }
+}
+
 /** Reads a JSON object body of at most `maxBytes`. */
 export async function readJson(req: Request, maxBytes = 16_384): Promise<Obj> {
   const type = req.headers.get("content-type") ?? "";
