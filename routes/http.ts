@@ -26,12 +26,27 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** A JSON response. */
+/** A JSON response, never sniffed into anything else (a body echoing input stays data). */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    },
   });
+}
+
+/**
+ * Adds `X-Content-Type-Options: nosniff` to a handler's response that lacks it (a 204, say), so
+ * every answer carries it. A WebSocket upgrade (101) is left alone: it has no body to sniff.
+ */
+export function withNosniff(res: Response): Response {
+  if (res.status !== 101 && !res.headers.has("x-content-type-options")) {
+    res.headers.set("x-content-type-options", "nosniff");
+  }
+  return res;
 }
 
 /** Turns any error into a JSON error response; logs only unexpected (5xx) ones. */

@@ -14,7 +14,7 @@ import * as inbox from "./api_inbox.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
-import { clientIp, errorResponse, json, requestUrl } from "./http.ts";
+import { clientIp, errorResponse, json, requestUrl, withNosniff } from "./http.ts";
 import * as ws from "./ws.ts";
 
 type Route = [method: string, pattern: URLPattern, handler: Handler];
@@ -71,7 +71,8 @@ export function createHandler(app: App): Deno.ServeHandler {
           continue;
         }
         const ip = clientIp(req, info, app.config.trustProxy);
-        return await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+        const res = await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+        return withNosniff(res);
       }
       if (methodMismatch) {
         return json({ error: { code: ErrorCode.BadFrame, message: "Method not allowed" } }, 405);

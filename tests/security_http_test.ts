@@ -87,3 +87,45 @@ Deno.test(
     assert.deepEqual(errors, [], "nothing logged at error level");
   },
 );
+
+Deno.test(
+  "pages say who may frame them, and every response carries nosniff",
+  async () => {
+    const t = server();
+    const storefront = await fetch(`${t.url}/`);
+    await storefront.body?.cancel();
+    assert.equal(storefront.status, 200, "run deno task build first");
+    // The demo storefront is the operator's own page: their origin may frame it, nobody else.
+    assert.match(
+      storefront.headers.get("content-security-policy") ?? "",
+      /(^|; )frame-ancestors 'self'($|;)/,
+    );
+    assert.equal(storefront.headers.get("x-frame-options"), "SAMEORIGIN");
+    const console = await fetch(`${t.url}/console`);
+    await console.body?.cancel();
+    assert.match(
+      console.headers.get("content-security-policy") ?? "",
+      /(^|; )frame-ancestors 'none'($|;)/,
+    );
+
+    const cookie = await t.login(ADMIN.email, ADMIN.password);
+    const requests: [string, string, Record<string, string>, string?][] = [
+      ["GET", "/healthz", {}],
+      ["GET", "/readyz", {}],
+      ["GET", "/api/agent/me", { cookie }],
+      ["GET", "/api/agents", {}],
+      ["GET", "/api/canned", { cookie }],
+      ["GET", "/api/conversations/not-an-id", { cookie }],
+      ["GET", "/nowhere", {}],
+      ["PUT", "/api/canned", { cookie, ...CSRF }, "{}"],
+      ["POST", "/api/canned", { cookie, ...CSRF }, "{not json"],
+      ["POST", "/api/agent/logout", { cookie: "parley_session=none", ...CSRF }, "{}"],
+      ["GET", "/widget.js", {}],
+    ];
+    for (const [method, path, headers, body] of requests) {
+      const res = await fetch(`${t.url}${path}`, { method, headers, body });
+      await res.body?.cancel();
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", `${method} ${path}`);
+    }
+  },
+);
