@@ -146,11 +146,3 @@ export function isSecure(req: Request, trustProxy: boolean): boolean {
   if (trustProxy && req.headers.get("x-forwarded-proto") === "https") return true;
   return new URL(req.url).protocol === "https:";
 }
-
-/** The origin this server is reached at, for same-origin checks. */
-export function selfOrigin(req: Request, publicUrl: string | null, trustProxy: boolean): string {
-  if (publicUrl) return new URL(publicUrl).origin;
-  const url = new URL(req.url);
-  const host = req.headers.get("host") ?? url.host;
-  return `${isSecure(req, trustProxy) ? "https" : "http"}://${host}`;
-}

@@ -89,6 +89,80 @@ Deno.test(
 );
 
 Deno.test(
+  "without PARLEY_PUBLIC_URL only a loopback Host is trusted for the origin checks, and start-up says so",
+  async () => {
+    const lines: string[] = [];
+    // Bound to every interface, as `deno task start` is, with no public URL configured.
+    const srv = await startCustomServer({
+      env: { HOST: "0.0.0.0" },
+      log: createLogger("info", { pid: 1 }, (line) => lines.push(line)),
+    });
+    try {
+      const warning = lines.map((l) => JSON.parse(l)).find((o) =>
+        o.level === "warn" && String(o.msg).includes("PARLEY_PUBLIC_URL")
+      );
+      assert.ok(warning, `a start-up warning names PARLEY_PUBLIC_URL in ${lines.join("\n")}`);
+
+      const cookie = await signIn(srv.url, ADMIN.email, ADMIN.password);
+      const { port } = new URL(srv.url);
+      // A browser on this machine: the Host it sends and its page's origin agree, as before.
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+        const res = await postCanned(srv.url, cookie, host, `http://${host}`);
+        assert.equal(res.status, 201, `${host}: ${res.body}`);
+      }
+      // Any other Host matches an Origin only because the sender chose both: refused, with the
+      // fix in the message, for the API and for the console socket.
+      for (const host of ["chat.example.test", `evil.example:${port}`, `10.0.0.7:${port}`]) {
+        const res = await postCanned(srv.url, cookie, host, `http://${host}`);
+        assert.equal(res.status, 403, `${host}: ${res.body}`);
+        const { error } = JSON.parse(res.body);
+        assert.equal(error.code, "forbidden");
+        assert.match(error.message, /PARLEY_PUBLIC_URL/);
+        const socket = await rawRequest(srv.url, "GET", "/ws/agent", {
+          host,
+          origin: `http://${host}`,
+          cookie,
+          ...UPGRADE,
+        });
+        assert.equal(socket.status, 403, `socket via ${host}`);
+        assert.equal(JSON.parse(socket.body).error.code, "forbidden");
+      }
+      // The loopback console socket still opens.
+      const local = await rawRequest(srv.url, "GET", "/ws/agent", {
+        host: `localhost:${port}`,
+        origin: `http://localhost:${port}`,
+        cookie,
+        ...UPGRADE,
+      });
+      assert.equal(local.status, 101);
+      // A request without Origin is no browser page's: the CSRF header alone guards it, as before.
+      const noOrigin = await rawRequest(srv.url, "POST", "/api/canned", {
+        host: "chat.example.test",
+        cookie,
+        ...CSRF,
+      }, JSON.stringify({ shortcut: "noorigin", body: "Hi" }));
+      assert.equal(noOrigin.status, 201, noOrigin.body);
+    } finally {
+      await srv.close();
+    }
+  },
+);
+
+Deno.test("with PARLEY_PUBLIC_URL the origin checks compare with it, whatever the Host", async () => {
+  const t = server();
+  const cookie = await t.login(ADMIN.email, ADMIN.password);
+  const ok = await postCanned(t.url, cookie, "chat.example.test", PUBLIC_URL);
+  assert.equal(ok.status, 201, ok.body);
+  // The Host a client sends does not make its own origin ours.
+  const spoofed = await postCanned(t.url, cookie, "evil.example", "http://evil.example");
+  assert.equal(spoofed.status, 403, spoofed.body);
+  assert.equal(JSON.parse(spoofed.body).error.code, "forbidden");
+  // Nor is loopback special once the public origin is known.
+  const local = await postCanned(t.url, cookie, `127.0.0.1:${t.port}`, t.url);
+  assert.equal(local.status, 403, local.body);
+});
+
+Deno.test(
   "pages say who may frame them, and every response carries nosniff",
   async () => {
     const t = server();
