@@ -163,6 +163,62 @@ Deno.test("with PARLEY_PUBLIC_URL the origin checks compare with it, whatever th
 });
 
 Deno.test(
+  "only admins create shared canned responses; agents manage their own",
+  async () => {
+    const t = server();
+    const agent = await t.createAgent();
+    const agentCookie = await t.login(agent.email, agent.password);
+    const adminCookie = await t.login(ADMIN.email, ADMIN.password);
+    const call = (cookie: string, method: string, path: string, body?: unknown) =>
+      fetch(`${t.url}${path}`, {
+        method,
+        headers: { ...CSRF, cookie },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    const refused = await call(agentCookie, "POST", "/api/canned", {
+      shortcut: "team-hello",
+      body: "Hello from the whole team",
+      shared: true,
+    });
+    assert.equal(refused.status, 403);
+    assert.deepEqual(await refused.json(), {
+      error: { code: "forbidden", message: "Only admins can create shared canned responses" },
+    });
+    const listed = await (await call(agentCookie, "GET", "/api/canned")).json();
+    assert.ok(
+      !listed.canned.some((c: { shortcut: string }) => c.shortcut === "team-hello"),
+      "nothing was stored",
+    );
+
+    // The agent's own response: created and deleted by them.
+    const own = await call(agentCookie, "POST", "/api/canned", { shortcut: "mine", body: "Hi" });
+    assert.equal(own.status, 201);
+    const mine = (await own.json()).canned;
+    assert.equal(mine.agentId, agent.id);
+    const gone = await call(agentCookie, "DELETE", `/api/canned/${mine.id}`);
+    await gone.body?.cancel();
+    assert.equal(gone.status, 204);
+
+    // An admin's shared response: the agent sees it but cannot delete it; the admin can.
+    const team = await call(adminCookie, "POST", "/api/canned", {
+      shortcut: "team-bye",
+      body: "Bye from the team",
+      shared: true,
+    });
+    assert.equal(team.status, 201);
+    const shared = (await team.json()).canned;
+    assert.equal(shared.agentId, null);
+    const notYours = await call(agentCookie, "DELETE", `/api/canned/${shared.id}`);
+    await notYours.body?.cancel();
+    assert.equal(notYours.status, 404);
+    const byAdmin = await call(adminCookie, "DELETE", `/api/canned/${shared.id}`);
+    await byAdmin.body?.cancel();
+    assert.equal(byAdmin.status, 204);
+  },
+);
+
+Deno.test(
   "pages say who may frame them, and every response carries nosniff",
   async () => {
     const t = server();
