@@ -1,5 +1,6 @@
 /**
- * Canned responses: each agent's own plus the team's shared ones.
+ * Canned responses: each agent's own plus the team's shared ones. Any agent manages their own;
+ * shared ones are the team's, so only admins create them (and only admins may delete them).
  *
  * @module
  */
@@ -28,9 +29,14 @@ export const createCanned: Handler = async (req, ctx) => {
   if (!/^[a-z0-9_-]+$/i.test(shortcut)) {
     throw new ParleyError(ErrorCode.BadFrame, "shortcut may use letters, digits, - and _");
   }
+  const shared = optBoolean(body, "shared") ?? false;
+  if (shared && agent.role !== "admin") {
+    // Otherwise an agent could put text before the whole team that only an admin can take back.
+    throw new ParleyError(ErrorCode.Forbidden, "Only admins can create shared canned responses");
+  }
   const canned = await ctx.app.store.createCanned({
     agentId: agent.id,
-    shared: optBoolean(body, "shared") ?? false,
+    shared,
     shortcut: shortcut.toLowerCase(),
     body: string(body, "body", MAX_BODY_CHARS, 1),
   });

@@ -79,12 +79,19 @@ const COMMON_HEADERS = {
   "referrer-policy": "strict-origin-when-cross-origin",
 };
 
-/** CSP of the demo storefront: only same-origin scripts, styles and sockets. */
-export const STOREFRONT_CSP =
+/** What every Parley page allows: only same-origin scripts, styles and sockets. */
+const PAGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; object-src 'none'";
 
-/** CSP of the console: the storefront's, and never framed. */
-export const CONSOLE_CSP = `${STOREFRONT_CSP}; frame-ancestors 'none'`;
+/**
+ * CSP of the demo storefront: framed by the operator's own pages at most. The demo is theirs to
+ * show (a same-origin frame is fine), but another site framing it could dress the live widget
+ * in its own page.
+ */
+export const STOREFRONT_CSP = `${PAGE_CSP}; frame-ancestors 'self'`;
+
+/** CSP of the console: never framed, not even by this origin (clickjacking an agent's session). */
+export const CONSOLE_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 
 function notBuilt(): Response {
   return json(
@@ -127,7 +134,10 @@ function page(file: string, csp: string, extra: Record<string, string> = {}): Ha
 }
 
 /** `GET /`: the demo storefront. */
-export const storefront: Handler = page("demo.html", STOREFRONT_CSP);
+export const storefront: Handler = page("demo.html", STOREFRONT_CSP, {
+  // For browsers without CSP level 2, which ignore frame-ancestors.
+  "x-frame-options": "SAMEORIGIN",
+});
 
 /** `GET /console`: the agent console. */
 export const consolePage: Handler = page("console.html", CONSOLE_CSP, {

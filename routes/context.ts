@@ -17,7 +17,7 @@ import type { Assets } from "./assets.ts";
  * `Config` satisfies it.
  */
 export interface RoutesConfig {
-  /** Public origin when behind a proxy; null derives it per request. */
+  /** The origin agents use; null trusts only a loopback `Host` (see `origin.ts`). */
   publicUrl: string | null;
   /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
   trustProxy: boolean;

@@ -9,7 +9,8 @@ import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import type { AgentRecord } from "../db/store.ts";
 import type { RequestContext } from "./context.ts";
-import { getCookie, selfOrigin } from "./http.ts";
+import { getCookie } from "./http.ts";
+import { trustedOrigin } from "./origin.ts";
 
 /** Name of the agent session cookie. */
 export const SESSION_COOKIE = "parley_session";
@@ -38,11 +39,21 @@ export function requireCsrf(req: Request, ctx: RequestContext): void {
   refuseCrossOrigin(req, ctx, "Cross-origin request refused");
 }
 
-/** Throws `forbidden` with `message` when the request carries an origin other than ours. */
+/**
+ * Throws `forbidden` with `message` when the request carries an origin other than ours, or any
+ * origin at all when ours is unknown (no `PARLEY_PUBLIC_URL` and a non-loopback `Host`, see
+ * `origin.ts`). Requests without `Origin` do not come from a browser page and pass.
+ */
 export function refuseCrossOrigin(req: Request, ctx: RequestContext, message: string): void {
   const origin = req.headers.get("origin");
+  if (origin === null) return;
   const { publicUrl, trustProxy } = ctx.app.config;
-  if (origin !== null && origin !== selfOrigin(req, publicUrl, trustProxy)) {
-    throw new ParleyError(ErrorCode.Forbidden, message);
+  const own = trustedOrigin(req, publicUrl, trustProxy);
+  if (own === null) {
+    throw new ParleyError(
+      ErrorCode.Forbidden,
+      "Set PARLEY_PUBLIC_URL to this server's public origin: without it only localhost is trusted",
+    );
   }
+  if (origin !== own) throw new ParleyError(ErrorCode.Forbidden, message);
 }

@@ -26,12 +26,27 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** A JSON response. */
+/** A JSON response, never sniffed into anything else (a body echoing input stays data). */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    },
   });
+}
+
+/**
+ * Adds `X-Content-Type-Options: nosniff` to a handler's response that lacks it (a 204, say), so
+ * every answer carries it. A WebSocket upgrade (101) is left alone: it has no body to sniff.
+ */
+export function withNosniff(res: Response): Response {
+  if (res.status !== 101 && !res.headers.has("x-content-type-options")) {
+    res.headers.set("x-content-type-options", "nosniff");
+  }
+  return res;
 }
 
 /** Turns any error into a JSON error response; logs only unexpected (5xx) ones. */
@@ -43,6 +58,30 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Res
   }
   const headers: HeadersInit = e.retryable ? { "retry-after": "5" } : {};
   return json({ error: { code: e.code, message: e.message } }, status, headers);
+}
+
+/**
+ * A `Host` header as RFC 9110 allows it: a name, an IPv4 address or a bracketed IPv6 address,
+ * then an optional port. Deno builds `req.url` by pasting the header in unchecked, so anything
+ * else either makes the URL unparseable or, worse, moves the path (`a/b`, `a?b`, `x@y`).
+ */
+const HOST_HEADER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::[0-9]{1,5})?$/;
+
+/**
+ * The request's URL, or throws `bad_frame` (400) when the client's `Host` header is malformed.
+ * A request without `Host` (HTTP/1.0) keeps the URL Deno derives from the listening address.
+ */
+export function requestUrl(req: Request): URL {
+  const host = req.headers.get("host");
+  if (host !== null && !HOST_HEADER.test(host)) {
+    throw new ParleyError(ErrorCode.BadFrame, "Invalid Host header");
+  }
+  try {
+    return new URL(req.url);
+  } catch (err) {
+    // Passes the syntax check but not the URL parser, e.g. a port above 65535.
+    throw new ParleyError(ErrorCode.BadFrame, "Invalid Host header", { cause: err });
+  }
 }
 
 /** Reads a JSON object body of at most `maxBytes`. */
@@ -106,12 +145,4 @@ export function clientIp(req: Request, info: Deno.ServeHandlerInfo, trustProxy: 
 export function isSecure(req: Request, trustProxy: boolean): boolean {
   if (trustProxy && req.headers.get("x-forwarded-proto") === "https") return true;
   return new URL(req.url).protocol === "https:";
-}
-
-/** The origin this server is reached at, for same-origin checks. */
-export function selfOrigin(req: Request, publicUrl: string | null, trustProxy: boolean): string {
-  if (publicUrl) return new URL(publicUrl).origin;
-  const url = new URL(req.url);
-  const host = req.headers.get("host") ?? url.host;
-  return `${isSecure(req, trustProxy) ? "https" : "http"}://${host}`;
 }

@@ -14,7 +14,7 @@ import * as inbox from "./api_inbox.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
-import { clientIp, errorResponse, json } from "./http.ts";
+import { clientIp, errorResponse, json, requestUrl, withNosniff } from "./http.ts";
 import * as ws from "./ws.ts";
 
 type Route = [method: string, pattern: URLPattern, handler: Handler];
@@ -60,7 +60,8 @@ export function createHandler(app: App): Deno.ServeHandler {
   return async (req, info) => {
     const requestId = `r${(++requestCounter).toString(36)}`;
     try {
-      const url = new URL(req.url);
+      // A malformed Host header is the client's error (400), not ours (500 and a stack).
+      const url = requestUrl(req);
       let methodMismatch = false;
       for (const [method, pattern, handler] of ROUTES) {
         const match = pattern.exec(url);
@@ -70,7 +71,8 @@ export function createHandler(app: App): Deno.ServeHandler {
           continue;
         }
         const ip = clientIp(req, info, app.config.trustProxy);
-        return await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+        const res = await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+        return withNosniff(res);
       }
       if (methodMismatch) {
         return json({ error: { code: ErrorCode.BadFrame, message: "Method not allowed" } }, 405);

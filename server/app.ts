@@ -16,6 +16,7 @@ import type { Store } from "../db/store.ts";
 import { createAssets } from "../routes/assets.ts";
 import type { App } from "../routes/context.ts";
 import { createHandler } from "../routes/mod.ts";
+import { isLoopbackHost } from "../routes/origin.ts";
 import type { Config } from "./config.ts";
 import { listen } from "./listener.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
@@ -130,6 +131,16 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     backend: store.backend,
     instance: cluster?.instanceId ?? null,
   });
+  if (!config.publicUrl && !isLoopbackHost(config.hostname)) {
+    // Reachable from elsewhere, but the origin agents use is unknown: only loopback `Host`s are
+    // trusted for the same-origin checks (routes/origin.ts), so say what to set before an agent
+    // signing in from another machine meets a 403.
+    log.warn(
+      "PARLEY_PUBLIC_URL is not set: the console works only at localhost, 127.0.0.1 or [::1]; " +
+        "set PARLEY_PUBLIC_URL to the origin agents use, e.g. https://chat.example.com",
+      { hostname: config.hostname },
+    );
+  }
 
   let stopping: Promise<void> | null = null;
   const shutdown = () =>

@@ -17,7 +17,10 @@ export interface Config {
   admin: { email: string; password: string } | null;
   /** Signing secret from `PARLEY_SECRET`; null means generated once and kept in the database. */
   secret: string | null;
-  /** Public origin (e.g. https://chat.example.com) when behind a proxy; null derives it per request. */
+  /**
+   * The origin agents use (e.g. https://chat.example.com); null trusts only a loopback `Host`
+   * for the same-origin checks (`routes/origin.ts`).
+   */
   publicUrl: string | null;
   /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
   trustProxy: boolean;
