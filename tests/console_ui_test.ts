@@ -295,6 +295,25 @@ Deno.test({
         await page.getByRole("heading", { name: "No conversation open" }).waitFor();
       });
 
+      const openCanned = async (page: Page) => {
+        await page.getByRole("button", { name: "Settings" }).click();
+        await page.getByRole("button", { name: "Canned responses" }).click();
+        await page.getByRole("button", { name: "Add response" }).waitFor();
+      };
+      await step("an admin is offered to share a new canned response", async (o) => {
+        await openCanned(o.page);
+        await o.page.getByRole("checkbox", { name: "Shared with the team" }).waitFor();
+      });
+      await step("an agent is not (the server would refuse it)", { signIn: false }, async (o) => {
+        await o.page.getByLabel("Email").fill("bob@example.com");
+        await o.page.getByLabel("Password").fill("battery staple");
+        await o.page.getByRole("button", { name: "Sign in" }).click();
+        await o.page.getByRole("tab", { name: /^Queue/ }).waitFor();
+        await openCanned(o.page);
+        const shared = o.page.getByRole("checkbox", { name: "Shared with the team" });
+        assert.equal(await shared.count(), 0);
+      });
+
       await step("the presence switch toggles online and away", async (o) => {
         const sw = o.page.getByRole("switch", { name: "Online" });
         assert.equal(await sw.isChecked(), true);

@@ -192,9 +192,14 @@ function Canned({ session }: { session: Session }) {
         <Field label="Response text">
           <textarea name="body" required rows={4} maxLength={4000} />
         </Field>
-        <label class="check">
-          <input type="checkbox" name="shared" /> Shared with the team
-        </label>
+        {
+          // Only admins may create shared responses (the server refuses others with 403).
+          me.role === "admin" && (
+            <label class="check">
+              <input type="checkbox" name="shared" /> Shared with the team
+            </label>
+          )
+        }
         <button type="submit" class="button primary">Add response</button>
       </form>
     </div>
