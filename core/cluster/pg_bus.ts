@@ -276,11 +276,15 @@ export class PgBus implements Bus {
         this.#unsent = this.#pack(this.#queue.splice(0));
       }
       try {
-        await this.#send(this.#unsent, this.#unsentHeartbeat || this.#peers.size > 0);
+        const ring = this.#unsentHeartbeat || this.#peers.size > 0;
+        const rang = await this.#send(this.#unsent, ring);
         this.#unsent = [];
         this.#unsentHeartbeat = false;
         this.#backoffMs = 0;
-        this.#lastSentAt = Date.now();
+        // Only a NOTIFY comes back to our listener: a batch that rang nobody must not count as
+        // sent, or steady traffic on a lone instance holds the heartbeat back and the silence
+        // check in #tick mistakes the missing echoes for a dead listener.
+        if (rang) this.#lastSentAt = Date.now();
       } catch (err) {
         this.#backoffMs = Math.min(2000, Math.max(50, this.#backoffMs * 2));
         this.#warn("send", "bus notify failed; retrying", err);
@@ -313,7 +317,8 @@ export class PgBus implements Bus {
     return payloads;
   }
 
-  async #send(payloads: string[], ring: boolean): Promise<void> {
+  /** Writes pending presence and sends the payloads when `ring`; true when a NOTIFY went out. */
+  async #send(payloads: string[], ring: boolean): Promise<boolean> {
     const link = this.#link;
     if (link?.hasPendingWrites()) {
       let committed = () => {};
@@ -323,12 +328,13 @@ export class PgBus implements Bus {
       });
       committed();
     } else if (!ring) {
-      return;
+      return false;
     } else if (payloads.length === 1) {
       await this.#db.notify(this.#channel, payloads[0]);
     } else {
       await this.#db.query(NOTIFY_MANY, [this.#channel, payloads]);
     }
+    return ring;
   }
 
   #tick(): void {

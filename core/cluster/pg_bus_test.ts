@@ -291,6 +291,68 @@ Deno.test(
         }
       },
 
+      "a lone instance under steady traffic still rings its heartbeat and never re-listens": async (
+        store,
+        channel,
+      ) => {
+        // A slower heartbeat than the other cases: a real silence needs three missed periods,
+        // which a loaded machine must not fake, while the old bug shows after three of them.
+        const heartbeatMs = 250;
+        const cluster = new ClusterStore(store.db);
+        const heard: string[] = [];
+        const db: Db = {
+          ...store.db,
+          listen: (ch, onNotify, onListen) =>
+            store.db.listen(ch, (payload) => {
+              heard.push(payload);
+              onNotify(payload);
+            }, onListen),
+        };
+        const warnings: string[] = [];
+        const catchUps: string[] = [];
+        const log = {
+          ...silentLogger,
+          warn: (msg: string) => warnings.push(msg),
+          info: (msg: string, fields?: LogFields) => {
+            if (msg === "bus caught up") catchUps.push(String(fields?.reason));
+          },
+        };
+        const a = new PgBus({
+          db,
+          reader: cluster,
+          instanceId: "lone",
+          channel,
+          ...common,
+          heartbeatMs,
+          log,
+        });
+        await a.start();
+        // Steady traffic: an event every 20 ms, so a batch is packed between any two ticks.
+        let published = 0;
+        const traffic = setInterval(() => {
+          published++;
+          void a.publish({ kind: "agent", agentId: `agent-${published}` });
+        }, 20);
+        try {
+          const echoes = () => batchesFrom(heard, "lone");
+          const start = echoes();
+          // Twelve heartbeat periods of traffic (four times what a false alarm needs).
+          const periods = 12;
+          await waitUntil(
+            () => published >= (periods * heartbeatMs) / 20,
+            "twelve heartbeat periods of traffic",
+          );
+          clearInterval(traffic);
+          assert.deepEqual(warnings, [], "no warning under steady traffic");
+          assert.deepEqual(catchUps, [], "no catch-up under steady traffic");
+          // The heartbeat rang throughout (at least a third of the periods, for a busy machine).
+          assert.ok(echoes() - start >= periods / 3, `${echoes() - start} heartbeats heard`);
+        } finally {
+          clearInterval(traffic);
+          await a.close();
+        }
+      },
+
       "a catch-up asked for while another runs is run again, and both reasons are logged": async (
         store,
         channel,
