@@ -25,7 +25,12 @@ try {
 const log = createLogger(config.logLevel, { pid: Deno.pid });
 guardProcess(log);
 const store = await connectWithRetry(
-  () => createStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir }),
+  () =>
+    createStore({
+      databaseUrl: config.databaseUrl ?? undefined,
+      dataDir: config.dataDir,
+      timeoutMs: config.dbTimeoutMs,
+    }),
   log,
 );
 // With Postgres, instances share events and presence through it (LISTEN/NOTIFY); the embedded
