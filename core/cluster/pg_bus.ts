@@ -9,7 +9,8 @@
  * least every `heartbeatMs`, so a receiver notices a gap, a reconnect of the LISTEN connection
  * (`onListen` runs again) or a silent listener (its own batches stop coming back), and catches
  * up: it reads the conversations changed since it was last known to hear everything and
- * delivers the messages it has not delivered yet ({@link SeqTracker}).
+ * delivers the messages it has not delivered yet ({@link SeqTracker}). A silent listener is also
+ * moved to a new connection (`Db.resetListener`).
  *
  * @module
  */
@@ -350,7 +351,16 @@ export class PgBus implements Bus {
     if (silentFor > 3 * this.#heartbeatMs && this.#lastSentAt > this.#lastSelfHeard) {
       this.#lastSelfHeard = now; // one attempt per silent period
       this.#warn("listen", "bus listener went silent; listening again");
-      this.#relisten().catch((err) => this.#warn("relisten", "re-listen failed", err));
+      // What the silent listener missed is in the tables: deliver it now, not once a new
+      // listener is up (that may take a while, and its own catch-up covers the rest).
+      this.resync("listener silent");
+      if (this.#db.resetListener) {
+        // The connection may be cut off without a reset: LISTEN sent on it again would wait
+        // as long as it does. A new connection re-subscribes, and onListen catches up again.
+        this.#db.resetListener();
+      } else {
+        this.#relisten().catch((err) => this.#warn("relisten", "re-listen failed", err));
+      }
     }
   }
 
