@@ -77,10 +77,13 @@ function deadline(ms: number): Bound {
 }
 
 /** Runs a postgres.js query under `bound`; a query still queued when it expires is dropped. */
-function bounded<T>(bound: Bound, q: postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-  // cancel() takes a query that was never sent off the pool's queue; for one already sent it
-  // asks the server to cancel it, which Postgres's own statement_timeout does anyway.
-  return bound(q as Promise<unknown> as Promise<T>, () => void Promise.resolve(q.cancel()));
+function bounded(bound: Bound, q: postgres.PendingQuery<Row[]>): Promise<Row[]> {
+  return bound<Row[]>(q, () => {
+    // cancel() takes a query that was never sent off the pool's queue; for one already sent it
+    // asks the server to cancel it (over a new connection, which may fail in a partition:
+    // Postgres's own statement_timeout cancels it anyway). Typed void, it returns a promise.
+    Promise.resolve<unknown>(q.cancel()).catch(() => {});
+  });
 }
 
 function queryable(
@@ -102,7 +105,7 @@ function queryable(
       try {
         guard();
         // Without parameters postgres.js uses the simple protocol, which allows many statements.
-        await bounded(bound, sql.unsafe(script));
+        await bounded(bound, sql.unsafe<Row[]>(script));
       } catch (err) {
         throw normalizeError(err, "postgres");
       }
