@@ -353,6 +353,65 @@ Deno.test(
         }
       },
 
+      "a silent listener is caught up at once and its connection replaced, not listened on again":
+        async (store, channel) => {
+          const cluster = new ClusterStore(store.db);
+          // b's listener goes deaf as a connection cut off without a reset does: nothing comes
+          // in, and a LISTEN sent again on it would never be answered.
+          let deaf = false;
+          const resets: number[] = [];
+          const dbB: Db = {
+            ...store.db,
+            listen: (ch, onNotify, onListen) =>
+              deaf ? new Promise(() => {}) : store.db.listen(ch, (payload) => {
+                if (!deaf) onNotify(payload);
+              }, onListen),
+            resetListener: () => void resets.push(Date.now()),
+          };
+          const caughtUp: string[] = [];
+          const log = {
+            ...silentLogger,
+            info: (msg: string, fields?: LogFields) => {
+              if (msg === "bus caught up") caughtUp.push(String(fields?.reason));
+            },
+          };
+          const a = new PgBus({
+            db: store.db,
+            reader: cluster,
+            instanceId: "a",
+            channel,
+            ...common,
+          });
+          const b = new PgBus({
+            db: dbB,
+            reader: cluster,
+            instanceId: "b",
+            channel,
+            ...common,
+            log,
+          });
+          await a.start();
+          await b.start();
+          a.notePeers(["b"]);
+          b.notePeers(["a"]);
+          const got: BusEvent[] = [];
+          b.subscribe((e) => got.push(e));
+          try {
+            deaf = true;
+            const { conversation, event } = await storeMessage(store, "said while b is deaf");
+            await a.publish(event);
+            await until(
+              () => got.some((e) => e.kind === "message" && e.conversationId === conversation.id),
+              "b catches the message up while its listener is still deaf",
+            );
+            assert.ok(resets.length >= 1, "b asked the driver for a new listen connection");
+            assert.ok(caughtUp.some((r) => r.includes("listener silent")), caughtUp.join("; "));
+          } finally {
+            await a.close();
+            await b.close();
+          }
+        },
+
       "a catch-up asked for while another runs is run again, and both reasons are logged": async (
         store,
         channel,
