@@ -33,6 +33,7 @@ const store = await connectWithRetry(
         full
           ? log.error("disk full: writes fail until space is freed", { path, freeBytes })
           : log.info("disk space available again", { path, freeBytes }),
+      timeoutMs: config.dbTimeoutMs,
     }),
   log,
 );

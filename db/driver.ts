@@ -48,6 +48,13 @@ export interface Db extends Queryable {
     onNotify: NotifyHandler,
     onListen?: () => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * Drops the connection that carries the subscriptions and opens a new one: for a listener
+   * found silent (its connection may be cut off without a reset, so listening again on it would
+   * wait as long). Every subscription's `onListen` runs again once it is back. Absent where
+   * notifications do not cross a network (PGlite).
+   */
+  resetListener?(): void;
   /** Sends a notification to every listener of `channel`, in every instance. */
   notify(channel: string, payload: string): Promise<void>;
   /** Closes every connection; later calls fail with `StoreUnavailableError`. */

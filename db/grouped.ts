@@ -17,7 +17,7 @@ import type {
   VisitorMessageInput,
   VisitorRecord,
 } from "./store.ts";
-import { StoreError } from "./store.ts";
+import { StoreError, StoreUnavailableError } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { Batcher, settle, type Settled } from "./batcher.ts";
 import * as messages from "./sql_messages.ts";
@@ -125,6 +125,7 @@ async function appendStaff(
         })
     );
   if (items.length === 1) return [await single(items[0])];
+  const one = unlessUnavailable(single);
   const out: Settled<AppendResult>[] = new Array(items.length);
   let left = items.map((a, i) => ({ a, i }));
   while (left.length > 0) {
@@ -134,12 +135,12 @@ async function appendStaff(
       try {
         stored = await appendStaffBatch(q, round.map((x) => x.a));
       } catch {
-        // Retried one by one below.
+        // Retried one by one below (all failing at once if the database is unavailable).
       }
     }
     for (let k = 0; k < round.length; k++) {
       const r = stored[k];
-      out[round[k].i] = r ? { ok: true, value: r } : await single(round[k].a);
+      out[round[k].i] = r ? { ok: true, value: r } : await one(round[k].a);
     }
     left = later;
   }
@@ -156,6 +157,7 @@ async function updateVisitors(
 ): Promise<Settled<VisitorRecord>[]> {
   const single = (u: VisitorUpdate) => settle(() => visitors.updateVisitor(q, u.id, u.patch));
   if (updates.length === 1) return [await single(updates[0])];
+  const one = unlessUnavailable(single);
   const out: Settled<VisitorRecord>[] = new Array(updates.length);
   let left = updates.map((u, i) => ({ ...u, i }));
   while (left.length > 0) {
@@ -177,7 +179,7 @@ async function updateVisitors(
             : { ok: false, error: new StoreError("not_found", "Visitor not found") };
         }
       } catch {
-        for (const u of group) out[u.i] = await single(u);
+        for (const u of group) out[u.i] = await one(u);
       }
     }
     left = later;
@@ -196,15 +198,34 @@ async function appendVisitors(
   let stored: (AppendResult | null)[];
   try {
     stored = await appendVisitorBatch(q, inputs);
-  } catch {
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return inputs.map(() => ({ ok: false, error: err }));
     stored = inputs.map(() => null);
   }
+  const one = unlessUnavailable(single);
   const out: Settled<AppendResult>[] = [];
   for (let i = 0; i < inputs.length; i++) {
     const r = stored[i];
-    out.push(r ? { ok: true, value: r } : await single(inputs[i]));
+    out.push(r ? { ok: true, value: r } : await one(inputs[i]));
   }
   return out;
+}
+
+/**
+ * Wraps a one-by-one path: once one item finds the database unavailable, the rest of the batch
+ * fail with the same error at once. Each would otherwise wait out the same timeout in turn, and
+ * a partition would hold the last sender of a batch for the batch's length times the bound.
+ */
+function unlessUnavailable<I, O>(
+  single: (item: I) => Promise<Settled<O>>,
+): (item: I) => Promise<Settled<O>> {
+  let down: StoreUnavailableError | null = null;
+  return async (item) => {
+    if (down) return { ok: false, error: down };
+    const r = await single(item);
+    if (!r.ok && r.error instanceof StoreUnavailableError) down = r.error;
+    return r;
+  };
 }
 
 /** Splits `items` into the first of each key, in order, and the repeats (for a later round). */

@@ -36,6 +36,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Hears when the embedded database's disk becomes full and when space is back (PGlite). */
   onDiskState?: (state: DiskState) => void;
+  /**
+   * Postgres only: the bound on every call after the migrations, in ms (see
+   * `postgres_driver.ts`); absent: unbounded.
+   */
+  timeoutMs?: number;
 }
 
 /** A {@link Store} that also exposes its driver, for LISTEN/NOTIFY fan-out. */
@@ -47,15 +52,27 @@ export type DbStore = Store & { readonly db: Db };
  */
 export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
   let db: Db;
+  let migrated = false;
   if (opts.databaseUrl) {
     const { createPostgresDb } = await import("./postgres_driver.ts");
-    db = createPostgresDb(opts.databaseUrl, { max: opts.poolSize });
+    if (opts.timeoutMs) {
+      // Migrations may wait for another instance's lock and rewrite large tables: they run
+      // unbounded on a connection of their own, and only what follows gets the bound.
+      const setup = createPostgresDb(opts.databaseUrl, { max: 1 });
+      try {
+        await migrate(setup);
+      } finally {
+        await setup.close();
+      }
+      migrated = true;
+    }
+    db = createPostgresDb(opts.databaseUrl, { max: opts.poolSize, timeoutMs: opts.timeoutMs });
   } else {
     const { createPgliteDb } = await import("./pglite_driver.ts");
     db = await createPgliteDb(opts.dataDir, { onDiskState: opts.onDiskState });
   }
   try {
-    await migrate(db);
+    if (!migrated) await migrate(db);
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

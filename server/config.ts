@@ -13,6 +13,11 @@ export interface Config {
   hostname: string;
   /** Postgres URL; null means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | null;
+  /**
+   * Postgres only: every database call ends within this many ms, answered or failed with a
+   * retryable error (`db/postgres_driver.ts`), so a partition cannot hold senders.
+   */
+  dbTimeoutMs: number;
   dataDir: string;
   admin: { email: string; password: string } | null;
   /** Signing secret from `PARLEY_SECRET`; null means generated once and kept in the database. */
@@ -121,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     port: int("PORT", 8000, 0, 65535),
     hostname: env.HOST || "0.0.0.0",
     databaseUrl,
+    dbTimeoutMs: int("PARLEY_DB_TIMEOUT_MS", 5000, 100, 600_000),
     dataDir: env.DATA_DIR || "./.parley",
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
     secret,

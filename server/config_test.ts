@@ -42,3 +42,9 @@ Deno.test("loadConfig reads Postgres, admin and limits", () => {
   assert.equal(c.limits.socketsPerIp, 7);
   assert.equal(c.trustProxy, true);
 });
+
+Deno.test("loadConfig bounds database calls at 5 s by default and refuses a bad bound", () => {
+  assert.equal(loadConfig({}).dbTimeoutMs, 5000);
+  assert.equal(loadConfig({ PARLEY_DB_TIMEOUT_MS: "1500" }).dbTimeoutMs, 1500);
+  assert.throws(() => loadConfig({ PARLEY_DB_TIMEOUT_MS: "0" }), /PARLEY_DB_TIMEOUT_MS/);
+});

@@ -9,7 +9,8 @@
  * least every `heartbeatMs`, so a receiver notices a gap, a reconnect of the LISTEN connection
  * (`onListen` runs again) or a silent listener (its own batches stop coming back), and catches
  * up: it reads the conversations changed since it was last known to hear everything and
- * delivers the messages it has not delivered yet ({@link SeqTracker}).
+ * delivers the messages it has not delivered yet ({@link SeqTracker}). A silent listener is also
+ * moved to a new connection (`Db.resetListener`).
  *
  * @module
  */
@@ -276,11 +277,15 @@ export class PgBus implements Bus {
         this.#unsent = this.#pack(this.#queue.splice(0));
       }
       try {
-        await this.#send(this.#unsent, this.#unsentHeartbeat || this.#peers.size > 0);
+        const ring = this.#unsentHeartbeat || this.#peers.size > 0;
+        const rang = await this.#send(this.#unsent, ring);
         this.#unsent = [];
         this.#unsentHeartbeat = false;
         this.#backoffMs = 0;
-        this.#lastSentAt = Date.now();
+        // Only a NOTIFY comes back to our listener: a batch that rang nobody must not count as
+        // sent, or steady traffic on a lone instance holds the heartbeat back and the silence
+        // check in #tick mistakes the missing echoes for a dead listener.
+        if (rang) this.#lastSentAt = Date.now();
       } catch (err) {
         this.#backoffMs = Math.min(2000, Math.max(50, this.#backoffMs * 2));
         this.#warn("send", "bus notify failed; retrying", err);
@@ -313,7 +318,8 @@ export class PgBus implements Bus {
     return payloads;
   }
 
-  async #send(payloads: string[], ring: boolean): Promise<void> {
+  /** Writes pending presence and sends the payloads when `ring`; true when a NOTIFY went out. */
+  async #send(payloads: string[], ring: boolean): Promise<boolean> {
     const link = this.#link;
     if (link?.hasPendingWrites()) {
       let committed = () => {};
@@ -323,12 +329,13 @@ export class PgBus implements Bus {
       });
       committed();
     } else if (!ring) {
-      return;
+      return false;
     } else if (payloads.length === 1) {
       await this.#db.notify(this.#channel, payloads[0]);
     } else {
       await this.#db.query(NOTIFY_MANY, [this.#channel, payloads]);
     }
+    return ring;
   }
 
   #tick(): void {
@@ -344,7 +351,16 @@ export class PgBus implements Bus {
     if (silentFor > 3 * this.#heartbeatMs && this.#lastSentAt > this.#lastSelfHeard) {
       this.#lastSelfHeard = now; // one attempt per silent period
       this.#warn("listen", "bus listener went silent; listening again");
-      this.#relisten().catch((err) => this.#warn("relisten", "re-listen failed", err));
+      // What the silent listener missed is in the tables: deliver it now, not once a new
+      // listener is up (that may take a while, and its own catch-up covers the rest).
+      this.resync("listener silent");
+      if (this.#db.resetListener) {
+        // The connection may be cut off without a reset: LISTEN sent on it again would wait
+        // as long as it does. A new connection re-subscribes, and onListen catches up again.
+        this.#db.resetListener();
+      } else {
+        this.#relisten().catch((err) => this.#warn("relisten", "re-listen failed", err));
+      }
     }
   }
 

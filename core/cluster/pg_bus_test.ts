@@ -291,6 +291,127 @@ Deno.test(
         }
       },
 
+      "a lone instance under steady traffic still rings its heartbeat and never re-listens": async (
+        store,
+        channel,
+      ) => {
+        // A slower heartbeat than the other cases: a real silence needs three missed periods,
+        // which a loaded machine must not fake, while the old bug shows after three of them.
+        const heartbeatMs = 250;
+        const cluster = new ClusterStore(store.db);
+        const heard: string[] = [];
+        const db: Db = {
+          ...store.db,
+          listen: (ch, onNotify, onListen) =>
+            store.db.listen(ch, (payload) => {
+              heard.push(payload);
+              onNotify(payload);
+            }, onListen),
+        };
+        const warnings: string[] = [];
+        const catchUps: string[] = [];
+        const log = {
+          ...silentLogger,
+          warn: (msg: string) => warnings.push(msg),
+          info: (msg: string, fields?: LogFields) => {
+            if (msg === "bus caught up") catchUps.push(String(fields?.reason));
+          },
+        };
+        const a = new PgBus({
+          db,
+          reader: cluster,
+          instanceId: "lone",
+          channel,
+          ...common,
+          heartbeatMs,
+          log,
+        });
+        await a.start();
+        // Steady traffic: an event every 20 ms, so a batch is packed between any two ticks.
+        let published = 0;
+        const traffic = setInterval(() => {
+          published++;
+          void a.publish({ kind: "agent", agentId: `agent-${published}` });
+        }, 20);
+        try {
+          const echoes = () => batchesFrom(heard, "lone");
+          const start = echoes();
+          // Twelve heartbeat periods of traffic (four times what a false alarm needs).
+          const periods = 12;
+          await waitUntil(
+            () => published >= (periods * heartbeatMs) / 20,
+            "twelve heartbeat periods of traffic",
+          );
+          clearInterval(traffic);
+          assert.deepEqual(warnings, [], "no warning under steady traffic");
+          assert.deepEqual(catchUps, [], "no catch-up under steady traffic");
+          // The heartbeat rang throughout (at least a third of the periods, for a busy machine).
+          assert.ok(echoes() - start >= periods / 3, `${echoes() - start} heartbeats heard`);
+        } finally {
+          clearInterval(traffic);
+          await a.close();
+        }
+      },
+
+      "a silent listener is caught up at once and its connection replaced, not listened on again":
+        async (store, channel) => {
+          const cluster = new ClusterStore(store.db);
+          // b's listener goes deaf as a connection cut off without a reset does: nothing comes
+          // in, and a LISTEN sent again on it would never be answered.
+          let deaf = false;
+          const resets: number[] = [];
+          const dbB: Db = {
+            ...store.db,
+            listen: (ch, onNotify, onListen) =>
+              deaf ? new Promise(() => {}) : store.db.listen(ch, (payload) => {
+                if (!deaf) onNotify(payload);
+              }, onListen),
+            resetListener: () => void resets.push(Date.now()),
+          };
+          const caughtUp: string[] = [];
+          const log = {
+            ...silentLogger,
+            info: (msg: string, fields?: LogFields) => {
+              if (msg === "bus caught up") caughtUp.push(String(fields?.reason));
+            },
+          };
+          const a = new PgBus({
+            db: store.db,
+            reader: cluster,
+            instanceId: "a",
+            channel,
+            ...common,
+          });
+          const b = new PgBus({
+            db: dbB,
+            reader: cluster,
+            instanceId: "b",
+            channel,
+            ...common,
+            log,
+          });
+          await a.start();
+          await b.start();
+          a.notePeers(["b"]);
+          b.notePeers(["a"]);
+          const got: BusEvent[] = [];
+          b.subscribe((e) => got.push(e));
+          try {
+            deaf = true;
+            const { conversation, event } = await storeMessage(store, "said while b is deaf");
+            await a.publish(event);
+            await until(
+              () => got.some((e) => e.kind === "message" && e.conversationId === conversation.id),
+              "b catches the message up while its listener is still deaf",
+            );
+            assert.ok(resets.length >= 1, "b asked the driver for a new listen connection");
+            assert.ok(caughtUp.some((r) => r.includes("listener silent")), caughtUp.join("; "));
+          } finally {
+            await a.close();
+            await b.close();
+          }
+        },
+
       "a catch-up asked for while another runs is run again, and both reasons are logged": async (
         store,
         channel,

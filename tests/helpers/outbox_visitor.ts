@@ -49,7 +49,13 @@ export class OutboxVisitor {
   readonly closes: number[] = [];
   /** Longest time from writing a message to its first ack, in ms. */
   maxAckMs = 0;
+  /**
+   * Longest time from sending a message frame to the server's answer about it (its ack, or an
+   * error naming its client id), in ms: how long the server left a sender without word.
+   */
+  maxAnswerMs = 0;
   #writtenAt = new Map<string, number>();
+  #sentAt = new Map<string, number>();
   /** Successful `welcome`s (1 + reconnects). */
   welcomes = 0;
   state: "disconnected" | "connecting" | "connected" = "disconnected";
@@ -140,7 +146,9 @@ export class OutboxVisitor {
   #pump(): void {
     if (this.state !== "connected" || this.#paused) return;
     while (this.#inFlight < Math.min(WINDOW, this.outbox.length)) {
-      this.#send({ type: "message", ...this.outbox[this.#inFlight++] });
+      const m = this.outbox[this.#inFlight++];
+      this.#sentAt.set(m.clientId, Date.now());
+      this.#send({ type: "message", ...m });
     }
   }
 
@@ -174,6 +182,20 @@ export class OutboxVisitor {
     };
   }
 
+  #answered(clientId: string): void {
+    const at = this.#sentAt.get(clientId);
+    if (at === undefined) return;
+    this.#sentAt.delete(clientId);
+    this.maxAnswerMs = Math.max(this.maxAnswerMs, Date.now() - at);
+  }
+
+  /** Ms the oldest frame still waiting for an answer has waited (0: none waits). */
+  waitingMs(): number {
+    let oldest = Infinity;
+    for (const at of this.#sentAt.values()) oldest = Math.min(oldest, at);
+    return oldest === Infinity ? 0 : Date.now() - oldest;
+  }
+
   #reconnect(): void {
     if (this.#stopped) return;
     const bounds = { base: 100, cap: this.opts.maxBackoffMs ?? 1000 };
@@ -191,6 +213,7 @@ export class OutboxVisitor {
           this.lastSeq = Math.max(this.lastSeq, m.seq);
         }
         // Send the outbox again from the oldest message, with the original client ids.
+        this.#sentAt.clear();
         this.#inFlight = 0;
         this.#paused = false;
         this.#pump();
@@ -204,6 +227,7 @@ export class OutboxVisitor {
           seq: Number(f.seq),
         };
         this.acks.push(ack);
+        this.#answered(ack.clientId);
         this.conversationId = ack.conversationId;
         this.lastSeq = Math.max(this.lastSeq, ack.seq);
         const at = this.#writtenAt.get(ack.clientId);
@@ -229,6 +253,7 @@ export class OutboxVisitor {
       case "error": {
         this.errors.push(f);
         const clientId = typeof f.clientId === "string" ? f.clientId : null;
+        if (clientId) this.#answered(clientId);
         if (clientId && f.retryable === true && !this.#paused) {
           // Stop, wait one jittered timer, then start again from the oldest unacknowledged.
           this.#paused = true;

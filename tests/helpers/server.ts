@@ -86,7 +86,11 @@ export async function startTestServer(
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...opts.env,
   });
-  const store = await createStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir });
+  const store = await createStore({
+    databaseUrl: config.databaseUrl ?? undefined,
+    dataDir,
+    timeoutMs: config.dbTimeoutMs,
+  });
   const log = opts.logs ? createLogger("info") : silentLogger;
   const server = await startServer(config, { store, log });
   const { url, port } = server;
