@@ -184,8 +184,11 @@ export interface Store {
   getSessionAgent(tokenHash: string): Promise<AgentRecord | null>;
   /** Deletes one session. */
   deleteSession(tokenHash: string): Promise<void>;
-  /** Deletes every session of an agent (sign out everywhere); returns how many. */
-  deleteAgentSessions(agentId: string): Promise<number>;
+  /**
+   * Deletes every session of an agent (sign out everywhere), except the one stored under
+   * `exceptHash` when given (a password change keeps the session that made it); returns how many.
+   */
+  deleteAgentSessions(agentId: string, exceptHash?: string): Promise<number>;
 
   /** Creates a visitor of a site with a display name. */
   createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord>;

@@ -6,7 +6,7 @@
 
 import { optString, string } from "../protocol/validate.ts";
 import type { Handler, RequestContext } from "./context.ts";
-import { requireAgent, requireCsrf, SESSION_COOKIE } from "./guard.ts";
+import { requireAgent, requireCsrf, requireSession, SESSION_COOKIE } from "./guard.ts";
 import { getCookie, isSecure, json, readJson } from "./http.ts";
 
 function cookie(req: Request, ctx: RequestContext, value: string, maxAgeSeconds: number): string {
@@ -68,10 +68,11 @@ export const updateMe: Handler = async (req, ctx) => {
 /** `POST /api/agent/me/password` */
 export const changePassword: Handler = async (req, ctx) => {
   requireCsrf(req, ctx);
-  const actor = await requireAgent(req, ctx);
+  const { agent: actor, sessionHash } = await requireSession(req, ctx);
   const body = await readJson(req);
   await ctx.app.agents.changePassword(
     actor,
+    sessionHash,
     string(body, "currentPassword", 200, 1),
     string(body, "newPassword", 200, 1),
   );

@@ -84,6 +84,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     passwordIterations: config.passwordIterations,
     loginPerAccount: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
     loginPerIp: new KeyedLimiter(config.limits.loginAttemptsPerIp, 15 * 60_000),
+    passwordChecks: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
   });
   const secret = await bootstrap(config, store, agents, log);
   const core: Core = createCore({

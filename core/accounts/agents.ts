@@ -21,6 +21,11 @@ export interface AgentServiceDeps {
   passwordIterations: number;
   loginPerAccount: KeyedLimiter;
   loginPerIp: KeyedLimiter;
+  /**
+   * Checks of the current password on a password change, per agent. Each costs a full
+   * password hash, and a stolen session must not become a way to guess the password.
+   */
+  passwordChecks: KeyedLimiter;
 }
 
 // Verifying against a fixed hash when the account is unknown keeps timing uniform.
@@ -78,10 +83,17 @@ export class AgentService {
     await this.deps.store.deleteSession(await sha256Hex(token));
   }
 
-  /** Ends every session of the agent and closes their sockets on every instance. */
-  async logoutEverywhere(agentId: string): Promise<void> {
-    await this.deps.store.deleteAgentSessions(agentId);
-    await this.deps.bus.publish({ kind: "session_revoked", agentId });
+  /**
+   * Ends every session of the agent and closes their sockets on every instance; with
+   * `keepSession` (a session hash), that one session and its sockets stay.
+   */
+  async logoutEverywhere(agentId: string, keepSession?: string): Promise<void> {
+    await this.deps.store.deleteAgentSessions(agentId, keepSession);
+    await this.deps.bus.publish({
+      kind: "session_revoked",
+      agentId,
+      ...(keepSession === undefined ? {} : { keepSession }),
+    });
   }
 
   /** Creates an agent (admin only). Throws `conflict` when the email is taken. */
@@ -126,15 +138,31 @@ export class AgentService {
     return agent;
   }
 
-  /** Changes the actor's own password after checking the current one. */
-  async changePassword(actor: AgentRecord, current: string, next: string): Promise<void> {
+  /**
+   * Changes the actor's own password after checking the current one, then ends every other
+   * session of the actor (whoever held one may have known the old password) and keeps
+   * `sessionHash`, the session making the change. Throws `rate_limited` after too many checks
+   * of the current password for this agent, before hashing anything.
+   */
+  async changePassword(
+    actor: AgentRecord,
+    sessionHash: string,
+    current: string,
+    next: string,
+  ): Promise<void> {
+    const { passwordChecks } = this.deps;
+    if (!passwordChecks.take(actor.id)) {
+      throw new ParleyError(ErrorCode.RateLimited, "Too many password checks; try again later");
+    }
     if (!await verifyPassword(current, actor.passwordHash)) {
       throw new ParleyError(ErrorCode.Forbidden, "Current password is wrong");
     }
+    passwordChecks.reset(actor.id);
     checkPassword(next);
     await this.deps.store.updateAgent(actor.id, {
       passwordHash: await hashPassword(next, this.deps.passwordIterations),
     });
+    await this.logoutEverywhere(actor.id, sessionHash);
   }
 
   /**

@@ -27,6 +27,7 @@ function agentService(t: TestCore, store: DbStore, attemptsPerAccount = 10): Age
     passwordIterations: ITERATIONS,
     loginPerAccount: new KeyedLimiter(attemptsPerAccount, 15 * 60_000),
     loginPerIp: new KeyedLimiter(100, 15 * 60_000),
+    passwordChecks: new KeyedLimiter(attemptsPerAccount, 15 * 60_000),
   });
 }
 

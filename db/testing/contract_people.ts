@@ -140,7 +140,9 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     }
     await store.deleteSession(tokens[0]);
     assert.equal(await store.getSessionAgent(tokens[0]), null);
-    assert.equal(await store.deleteAgentSessions(a.id), 2);
+    assert.equal(await store.deleteAgentSessions(a.id, tokens[2]), 1, "all but the kept one");
+    assert.equal((await store.getSessionAgent(tokens[2]))?.id, a.id);
+    assert.equal(await store.deleteAgentSessions(a.id), 1);
     assert.equal(await store.getSessionAgent(tokens[1]), null);
     assert.equal(await store.deleteAgentSessions(a.id), 0);
   });
