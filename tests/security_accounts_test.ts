@@ -11,8 +11,41 @@ import { waitUntil } from "./helpers/wait.ts";
 
 const CSRF = { "content-type": "application/json", "x-parley-csrf": "1" };
 
-/** One server for the file (booting one takes seconds); each test brings its own agents. */
-const server = serverPerFile();
+/**
+ * One server for the file (booting one takes seconds); each test brings its own agents. Behind a
+ * trusted proxy, so a test can sign in from several addresses with `X-Forwarded-For`; the
+ * per-address limit is the default again (test servers raise it).
+ */
+const server = serverPerFile({
+  env: { PARLEY_TRUST_PROXY: "true", PARLEY_LOGIN_ATTEMPTS_PER_IP: "30" },
+});
+
+const ATTACKER = "203.0.113.66";
+const ELSEWHERE = "198.51.100.7";
+/** An address shared by an owner and a guesser. */
+const OFFICE = "192.0.2.10";
+
+/** Signs in from `ip`; the status and the known-browser cookie it set, if any. */
+async function tryLogin(
+  url: string,
+  email: string,
+  password: string,
+  ip: string,
+  knownBrowser: string | null = null,
+): Promise<{ status: number; knownBrowser: string | null }> {
+  const res = await fetch(`${url}/api/agent/login`, {
+    method: "POST",
+    headers: {
+      ...CSRF,
+      "x-forwarded-for": ip,
+      ...(knownBrowser ? { cookie: knownBrowser } : {}),
+    },
+    body: JSON.stringify({ email, password }),
+  });
+  await res.body?.cancel();
+  const known = res.headers.getSetCookie().find((c) => c.startsWith("parley_known_browser="));
+  return { status: res.status, knownBrowser: known ? known.split(";")[0] : null };
+}
 
 async function get(url: string, cookie: string): Promise<number> {
   const res = await fetch(url, { headers: { cookie } });
@@ -80,5 +113,46 @@ Deno.test(
     assert.deepEqual(limited, { status: 429, code: "rate_limited" });
     // Nothing changed: the old password still signs in.
     assert.equal(await get(`${t.url}/api/agent/me`, await t.login(eve.email, eve.password)), 200);
+  },
+);
+
+Deno.test(
+  "wrong passwords from one address never lock the owners of six accounts out from another",
+  async () => {
+    const t = server();
+    const owners = [];
+    for (let i = 0; i < 6; i++) owners.push(await t.createAgent());
+    for (const owner of owners) {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await tryLogin(t.url, owner.email, `wrong-${i}`, ATTACKER)).status, 401);
+      }
+    }
+    // The guessing address has spent its attempts on these accounts...
+    const attacker = await tryLogin(t.url, owners[0].email, owners[0].password, ATTACKER);
+    assert.equal(attacker.status, 429);
+    // ...but each owner, from their own address, gets in (after a bounded delay).
+    for (const owner of owners) {
+      const started = performance.now();
+      const { status } = await tryLogin(t.url, owner.email, owner.password, ELSEWHERE);
+      assert.equal(status, 200, `${owner.email} signs in from another address`);
+      console.log(`owner sign-in after 5 failures: ${Math.round(performance.now() - started)} ms`);
+    }
+  },
+);
+
+Deno.test(
+  "a known browser signs in even when guessers on its own address spent the attempts",
+  async () => {
+    const t = server();
+    const ann = await t.createAgent({ name: "Ann" });
+    const first = await tryLogin(t.url, ann.email, ann.password, OFFICE);
+    assert.equal(first.status, 200);
+    assert.ok(first.knownBrowser, "a sign-in marks the browser as known");
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await tryLogin(t.url, ann.email, `wrong-${i}`, OFFICE)).status, 401);
+    }
+    assert.equal((await tryLogin(t.url, ann.email, ann.password, OFFICE)).status, 429);
+    const known = await tryLogin(t.url, ann.email, ann.password, OFFICE, first.knownBrowser);
+    assert.equal(known.status, 200, "the owner's own browser is never locked out");
   },
 );
