@@ -112,6 +112,10 @@ export interface VisitorPatch {
   name?: string;
   email?: string | null;
   verified?: boolean;
+  /** The email was covered by the site's identity signature. */
+  emailVerified?: boolean;
+  /** The name was covered by the site's identity signature. */
+  nameVerified?: boolean;
   externalId?: string | null;
   page?: PageInfo;
   referrer?: string | null;

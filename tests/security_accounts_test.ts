@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { hmacHex } from "../core/accounts/tokens.ts";
 import { serverPerFile } from "./helpers/server.ts";
 import type { TestSocket } from "./helpers/ws_client.ts";
 import { waitUntil } from "./helpers/wait.ts";
@@ -154,5 +155,100 @@ Deno.test(
     assert.equal((await tryLogin(t.url, ann.email, ann.password, OFFICE)).status, 429);
     const known = await tryLogin(t.url, ann.email, ann.password, OFFICE, first.knownBrowser);
     assert.equal(known.status, 200, "the owner's own browser is never locked out");
+  },
+);
+
+Deno.test(
+  "identify shows as verified only the fields the site's signature covers",
+  async () => {
+    const t = server();
+    const agent = await t.adminSocket();
+    const secret = (await t.store.getSite("demo"))!.identitySecret;
+    const v = await t.visitorSocket();
+    const visitorId = String((v.all("welcome")[0].visitor as { id: string }).id);
+    let round = 0;
+    /** Sends `frame` and returns what agents see of the visitor afterwards. */
+    const identify = async (frame: Record<string, unknown>) => {
+      const marker = `page-${++round}`;
+      v.send(frame);
+      // A page view after it marks which visitor update answers this step.
+      v.send({ type: "page", page: { url: `https://shop.example/${marker}`, title: marker } });
+      const f = await agent.nextOf("visitor", (x) => {
+        const info = x.visitor as { id: string; page: { title: string } | null };
+        return info.id === visitorId && info.page?.title === marker;
+      });
+      const { verified, emailVerified, nameVerified, email, name } = f.visitor as Record<
+        string,
+        unknown
+      >;
+      return { verified, emailVerified, nameVerified, email, name };
+    };
+
+    // The original id-only signature proves the id, not the email or name sent beside it.
+    const idOnly = await hmacHex(secret, "user-7");
+    assert.deepEqual(
+      await identify({
+        type: "identify",
+        id: "user-7",
+        email: "ceo@victim.example",
+        name: "The CEO",
+        hash: idOnly,
+      }),
+      {
+        verified: true,
+        emailVerified: false,
+        nameVerified: false,
+        email: "ceo@victim.example",
+        name: "The CEO",
+      },
+    );
+
+    // Signing id, email and name proves all three.
+    const all = { type: "identify", id: "user-7", email: "ann@example.com", name: "Ann Lee" };
+    const full = await hmacHex(secret, "id=user-7\nemail=ann@example.com\nname=Ann Lee");
+    assert.deepEqual(await identify({ ...all, hash: full }), {
+      verified: true,
+      emailVerified: true,
+      nameVerified: true,
+      email: "ann@example.com",
+      name: "Ann Lee",
+    });
+
+    // The same signature with another email proves nothing.
+    assert.deepEqual(
+      await identify({ ...all, email: "ceo@victim.example", hash: full }),
+      {
+        verified: false,
+        emailVerified: false,
+        nameVerified: false,
+        email: "ceo@victim.example",
+        name: "Ann Lee",
+      },
+    );
+
+    // Signing id and email leaves a name the browser chose unverified.
+    const idEmail = await hmacHex(secret, "id=user-7\nemail=ann@example.com");
+    assert.deepEqual(
+      await identify({ ...all, name: "Mallory", hash: idEmail }),
+      {
+        verified: true,
+        emailVerified: true,
+        nameVerified: false,
+        email: "ann@example.com",
+        name: "Mallory",
+      },
+    );
+
+    // A later contact email is the visitor's word: the id stays verified, the email does not.
+    v.send({ type: "contact", email: "ceo@victim.example" });
+    await v.nextOf("identity", (f) => f.email === "ceo@victim.example");
+    assert.deepEqual(await identify({ type: "ping" }), {
+      verified: true,
+      emailVerified: false,
+      nameVerified: false,
+      email: "ceo@victim.example",
+      name: "Mallory",
+    });
+    await Promise.all([v.close(), agent.close()]);
   },
 );

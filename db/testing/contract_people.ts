@@ -187,6 +187,8 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
       name: "Jane",
       email: "jane@example.com",
       verified: true,
+      emailVerified: true,
+      nameVerified: false,
       externalId: "u-1",
       userAgent: "UA",
       timezone: "Europe/Paris",
@@ -197,6 +199,7 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     assert.equal(u.name, "Jane");
     assert.equal(u.email, "jane@example.com");
     assert.equal(u.verified, true);
+    assert.deepEqual([u.emailVerified, u.nameVerified], [true, false]);
     assert.equal(u.externalId, "u-1");
     assert.equal(u.timezone, "Europe/Paris");
     assert.deepEqual(u.attributes, { plan: "pro", seats: 4, vip: true, note: null });
