@@ -227,11 +227,19 @@ export async function deleteSession(db: Queryable, tokenHash: string): Promise<v
 }
 
 /** See `Store.deleteAgentSessions`. */
-export async function deleteAgentSessions(db: Queryable, agentId: string): Promise<number> {
+export async function deleteAgentSessions(
+  db: Queryable,
+  agentId: string,
+  exceptHash?: string,
+): Promise<number> {
+  // `IS DISTINCT FROM` with a null parameter keeps nothing: every session goes.
   const rows = await db.query(
-    `WITH d AS (DELETE FROM agent_sessions WHERE agent_id = $1 RETURNING 1)
+    `WITH d AS (
+       DELETE FROM agent_sessions WHERE agent_id = $1 AND token_hash IS DISTINCT FROM $2
+       RETURNING 1
+     )
      SELECT count(*)::int AS n FROM d`,
-    [agentId],
+    [agentId, exceptHash ?? null],
   );
   return integer(rows[0], "n");
 }

@@ -181,9 +181,9 @@ export class SqlStore implements Store {
     return agents.deleteSession(this.#q, tokenHash);
   }
 
-  /** Deletes every session of an agent. */
-  deleteAgentSessions(agentId: string): Promise<number> {
-    return agents.deleteAgentSessions(this.#q, agentId);
+  /** Deletes every session of an agent, but `exceptHash`. */
+  deleteAgentSessions(agentId: string, exceptHash?: string): Promise<number> {
+    return agents.deleteAgentSessions(this.#q, agentId, exceptHash);
   }
 
   /** Creates a visitor. */

@@ -20,8 +20,10 @@ export interface VisitorUpdate {
 
 type Key = keyof VisitorPatch;
 type Column = keyof typeof VISITOR_PATCH_COLUMNS;
-/** Every patch field, in a fixed order; of the plain columns only `verified` is a boolean. */
+/** Every patch field, in a fixed order. */
 const KEYS: Key[] = [...Object.keys(VISITOR_PATCH_COLUMNS) as Column[], "attributes", "page"];
+/** The plain columns that are booleans; the others are text. */
+const BOOLEANS: ReadonlySet<Key> = new Set<Key>(["verified", "emailVerified", "nameVerified"]);
 
 /** The fields a patch sets, as a stable string: updates with equal shapes share a statement. */
 export function shapeOf(patch: VisitorPatch): string {
@@ -45,10 +47,10 @@ export async function updateVisitorsOfShape(
     const n = params.length + 1;
     const col = `c${n}`;
     names.push(col);
-    if (key === "verified") {
-      params.push(updates.map((u) => u.patch.verified ?? null));
+    if (BOOLEANS.has(key)) {
+      params.push(updates.map((u) => u.patch[key] ?? null));
       inputs.push(`$${n}::boolean[]`);
-      sets.push(`verified = u.${col}`);
+      sets.push(`${VISITOR_PATCH_COLUMNS[key as Column]} = u.${col}`);
     } else if (key === "attributes") {
       params.push(updates.map((u) => JSON.stringify(u.patch.attributes ?? {})));
       inputs.push(`$${n}::text[]`);

@@ -56,6 +56,8 @@ export const VISITOR_PATCH_COLUMNS = {
   name: "name",
   email: "email",
   verified: "verified",
+  emailVerified: "email_verified",
+  nameVerified: "name_verified",
   externalId: "external_id",
   referrer: "referrer",
   userAgent: "user_agent",

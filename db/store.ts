@@ -112,6 +112,10 @@ export interface VisitorPatch {
   name?: string;
   email?: string | null;
   verified?: boolean;
+  /** The email was covered by the site's identity signature. */
+  emailVerified?: boolean;
+  /** The name was covered by the site's identity signature. */
+  nameVerified?: boolean;
   externalId?: string | null;
   page?: PageInfo;
   referrer?: string | null;
@@ -184,8 +188,11 @@ export interface Store {
   getSessionAgent(tokenHash: string): Promise<AgentRecord | null>;
   /** Deletes one session. */
   deleteSession(tokenHash: string): Promise<void>;
-  /** Deletes every session of an agent (sign out everywhere); returns how many. */
-  deleteAgentSessions(agentId: string): Promise<number>;
+  /**
+   * Deletes every session of an agent (sign out everywhere), except the one stored under
+   * `exceptHash` when given (a password change keeps the session that made it); returns how many.
+   */
+  deleteAgentSessions(agentId: string, exceptHash?: string): Promise<number>;
 
   /** Creates a visitor of a site with a display name. */
   createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord>;

@@ -72,8 +72,12 @@ export interface VisitorInfo {
   siteId: string;
   name: string;
   email: string | null;
-  /** True when the identity was verified by the site's HMAC. */
+  /** True when the external id (`externalId`) was verified by the site's HMAC. */
   verified: boolean;
+  /** True when that HMAC also covered `email`; otherwise the email is the visitor's word. */
+  emailVerified: boolean;
+  /** True when that HMAC also covered `name`. */
+  nameVerified: boolean;
   externalId: string | null;
   online: boolean;
   page: PageInfo | null;

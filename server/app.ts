@@ -5,7 +5,9 @@
  * @module
  */
 
+import { AccountDelay } from "../core/accounts/account_delay.ts";
 import { AgentService } from "../core/accounts/agents.ts";
+import { createKnownBrowsers } from "../core/accounts/known_browser.ts";
 import { type Bus, createLocalBus } from "../core/cluster/bus.ts";
 import type { Cluster } from "../core/cluster/start.ts";
 import type { Logger } from "../core/log.ts";
@@ -49,9 +51,8 @@ export interface ServerDeps {
   onListen?: (addr: { hostname: string; port: number }) => void;
 }
 
-/** Makes sure the signing secret, the admin and the demo site exist. */
+/** Makes sure the admin and the demo site exist. */
 async function bootstrap(config: Config, store: Store, agents: AgentService, log: Logger) {
-  const secret = config.secret ?? await store.setSettingIfAbsent("secret", randomToken(32));
   const generated = await agents.ensureAdmin(config.admin);
   if (generated) {
     // Printed once, on the very first start, so the owner can sign in.
@@ -70,14 +71,21 @@ async function bootstrap(config: Config, store: Store, agents: AgentService, log
       autoAssign: false,
     });
   }
-  return secret;
 }
+
+/** Failures on one account (from anywhere, within 15 minutes) before sign-ins start waiting. */
+const LOGIN_FREE_FAILURES = 3;
+/** The first wait; it doubles with each further failure up to `PARLEY_LOGIN_MAX_DELAY_MS`. */
+const LOGIN_DELAY_BASE_MS = 250;
+/** How long a browser stays "known" after a sign-in (the known-browser cookie's lifetime). */
+const KNOWN_BROWSER_TTL_SECONDS = 180 * 86_400;
 
 /** Builds the app and starts serving on `config.port`. */
 export async function startServer(config: Config, deps: ServerDeps): Promise<RunningServer> {
   const { store, log } = deps;
   const { cluster } = deps;
   const bus = cluster?.bus ?? deps.bus ?? createLocalBus();
+  const secret = config.secret ?? await store.setSettingIfAbsent("secret", randomToken(32));
   const agents = new AgentService({
     store,
     bus,
@@ -85,8 +93,16 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     passwordIterations: config.passwordIterations,
     loginPerAccount: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
     loginPerIp: new KeyedLimiter(config.limits.loginAttemptsPerIp, 15 * 60_000),
+    loginDelay: new AccountDelay({
+      freeFailures: LOGIN_FREE_FAILURES,
+      baseMs: LOGIN_DELAY_BASE_MS,
+      maxMs: config.limits.loginMaxDelayMs,
+      windowMs: 15 * 60_000,
+    }),
+    knownBrowsers: createKnownBrowsers(secret, KNOWN_BROWSER_TTL_SECONDS),
+    passwordChecks: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
   });
-  const secret = await bootstrap(config, store, agents, log);
+  await bootstrap(config, store, agents, log);
   const core: Core = createCore({
     store,
     bus,

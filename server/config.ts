@@ -51,6 +51,8 @@ export interface Config {
     newConversationsPerHour: number;
     loginAttemptsPerAccount: number;
     loginAttemptsPerIp: number;
+    /** Cap of the growing wait before a sign-in to an account with recent failures (0: none). */
+    loginMaxDelayMs: number;
     maxBufferedBytes: number;
   };
   team: { name: string; replyTime: string };
@@ -155,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       newConversationsPerHour: int("PARLEY_NEW_CONVERSATIONS_PER_HOUR", 30, 1, 1_000_000),
       loginAttemptsPerAccount: int("PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT", 5, 1, 10_000),
       loginAttemptsPerIp: int("PARLEY_LOGIN_ATTEMPTS_PER_IP", 30, 1, 100_000),
+      loginMaxDelayMs: int("PARLEY_LOGIN_MAX_DELAY_MS", 4000, 0, 60_000),
       maxBufferedBytes: int("PARLEY_MAX_BUFFERED_BYTES", 1_048_576, 1024, 1 << 30),
     },
     team: {

@@ -55,6 +55,8 @@ export function demoData(now = Date.now()): FakeData {
       name,
       email: null,
       verified: false,
+      emailVerified: false,
+      nameVerified: false,
       externalId: null,
       online: status !== "resolved",
       page: { url: "https://shop.example.com/products/kettle", title: "Copper kettle – Demo shop" },
@@ -120,7 +122,13 @@ export function demoData(now = Date.now()): FakeData {
     ["agent", "Checked the carrier: the parcel is still in the warehouse, so this is fine.", true],
     ["agent", "Done: the new address is on the order. Anything else?"],
     ["visitor", "Perfect, thank you so much!\nHave a nice day."],
-  ], { email: "dmitri@example.org", verified: true, externalId: "user-8812" });
+  ], {
+    email: "dmitri@example.org",
+    verified: true,
+    emailVerified: true,
+    nameVerified: true,
+    externalId: "user-8812",
+  });
   add("Gentle Heron", "open", "bob", 50, [
     ["visitor", "Do you ship to Canada?"],
     ["agent", "We do, in 5 to 8 business days."],

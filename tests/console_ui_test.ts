@@ -443,6 +443,33 @@ Deno.test({
         },
       );
 
+      await step(
+        "the contact panel badges each identity field by what the site's signature covered",
+        async (o) => {
+          await openRow(o.page, "Dmitri Petrov");
+          const panel = o.page.getByRole("complementary", { name: "Visitor details" });
+          const badge = (label: string) =>
+            panel.locator(".fact", { hasText: label }).locator(".badge");
+          await badge("Email").filter({ hasText: /^Verified$/ }).waitFor();
+          // The site signed only the user id: the email and name sent beside it are unproven.
+          const dmitri = o.server.data.visitors.find((v) => v.name === "Dmitri Petrov")!;
+          o.server.push({
+            type: "visitor",
+            visitor: {
+              ...dmitri,
+              email: "ceo@victim.example",
+              verified: true,
+              emailVerified: false,
+              nameVerified: false,
+            },
+          });
+          await panel.getByText("ceo@victim.example").waitFor();
+          assert.equal(await badge("Email").textContent(), "Unverified");
+          assert.equal(await badge("User id").textContent(), "Verified");
+          assert.equal(await badge("Name").textContent(), "Unverified");
+        },
+      );
+
       await step("screenshots of the inbox and an open conversation", async (o) => {
         const dir = await artifactsDir();
         await o.page.screenshot({ path: `${dir}/console-ui-inbox.png` });

@@ -13,6 +13,7 @@ import { type ParleyProcess, signIn, startParley } from "./helpers/parley_proces
 import { createPostgresDb } from "../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable, SERVER_URL } from "./helpers/database.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const postgresUp = await postgresReachable();
 if (!postgresUp && !IN_CI) {
@@ -503,5 +504,35 @@ Deno.test(
     assert.deepEqual(overtaken(agentWs.frames, conversationId), [], "agent on B");
     await visitor.close();
     await agentWs.close();
+  },
+);
+
+Deno.test(
+  "a password change on one instance closes the other sessions' sockets on another, not its own",
+  opts,
+  async () => {
+    // The periodic session check is pushed out of the way: only the bus event can close them.
+    await using t = await twoInstances({ PARLEY_SESSION_CHECK_MS: "3600000" });
+    const current = await signIn(t.a.url, ADMIN.email, ADMIN.password);
+    const other = await signIn(t.b.url, ADMIN.email, ADMIN.password);
+    const keptTab = await agentSocket(t.b, current);
+    const otherTab = await agentSocket(t.b, other);
+    let otherClosed: number | null = null;
+    otherTab.closed.then((c) => otherClosed = c.code);
+    const res = await fetch(`${t.a.url}/api/agent/me/password`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-parley-csrf": "1", cookie: current },
+      body: JSON.stringify({
+        currentPassword: ADMIN.password,
+        newPassword: "a-new-admin-password",
+      }),
+    });
+    assert.equal(res.status, 204);
+    await res.body?.cancel();
+    await waitUntil(() => otherClosed !== null, "the other session's socket on B closes");
+    assert.equal(otherClosed, 4001);
+    keptTab.send({ type: "ping" });
+    await keptTab.nextOf("pong");
+    await keptTab.close();
   },
 );

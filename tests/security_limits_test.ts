@@ -23,6 +23,7 @@ const DEFAULTS: Record<string, number> = {
   PARLEY_NEW_CONVERSATIONS_PER_HOUR: 30,
   PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT: 5,
   PARLEY_LOGIN_ATTEMPTS_PER_IP: 30,
+  PARLEY_LOGIN_MAX_DELAY_MS: 4000,
   PARLEY_MAX_BUFFERED_BYTES: 1_048_576,
   PARLEY_HEARTBEAT_MS: 15_000,
   PARLEY_HEARTBEAT_TIMEOUT_MS: 45_000,
@@ -40,6 +41,7 @@ Deno.test("every limit has the documented default", () => {
     PARLEY_NEW_CONVERSATIONS_PER_HOUR: c.limits.newConversationsPerHour,
     PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT: c.limits.loginAttemptsPerAccount,
     PARLEY_LOGIN_ATTEMPTS_PER_IP: c.limits.loginAttemptsPerIp,
+    PARLEY_LOGIN_MAX_DELAY_MS: c.limits.loginMaxDelayMs,
     PARLEY_MAX_BUFFERED_BYTES: c.limits.maxBufferedBytes,
     PARLEY_HEARTBEAT_MS: c.heartbeatMs,
     PARLEY_HEARTBEAT_TIMEOUT_MS: c.heartbeatTimeoutMs,
@@ -202,7 +204,7 @@ async function tryLogin(url: string, email: string, password: string): Promise<n
 }
 
 Deno.test(
-  "sign-in attempts are limited per account, even with the right password",
+  "sign-in attempts are limited per account and address, even with the right password",
   async () => {
     await using t = await startTestServer({ env: { PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT: "3" } });
     const bob = await t.createAgent();

@@ -12,6 +12,8 @@ import { ParleyError } from "../errors.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
+import type { AccountDelay } from "./account_delay.ts";
+import type { KnownBrowsers } from "./known_browser.ts";
 
 /** Collaborators of {@link AgentService}. */
 export interface AgentServiceDeps {
@@ -19,8 +21,24 @@ export interface AgentServiceDeps {
   bus: Bus;
   sessionTtlMs: number;
   passwordIterations: number;
+  /**
+   * Sign-in attempts per account and client address (or per account and known browser): a
+   * guesser exhausts only their own budget, never the owner's.
+   */
   loginPerAccount: KeyedLimiter;
+  /** Sign-in attempts per client address across accounts (known browsers are not counted). */
   loginPerIp: KeyedLimiter;
+  /** The growing, capped delay before an attempt on an account with recent failures. */
+  loginDelay: AccountDelay;
+  /** Signs the tokens of browsers that signed in before. */
+  knownBrowsers: KnownBrowsers;
+  /** Waits `ms` (the login delay); injectable so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Checks of the current password on a password change, per agent. Each costs a full
+   * password hash, and a stolen session must not become a way to guess the password.
+   */
+  passwordChecks: KeyedLimiter;
 }
 
 // Verifying against a fixed hash when the account is unknown keeps timing uniform.
@@ -33,29 +51,54 @@ export class AgentService {
   constructor(private readonly deps: AgentServiceDeps) {}
 
   /**
-   * Checks credentials and opens a session. Throws `rate_limited` after too many attempts for
-   * the account or the address, and `unauthorized` for wrong credentials or a disabled agent.
+   * Checks credentials and opens a session; `knownBrowser` is the token of the browser's
+   * earlier sign-in, if any. The rules (docs/security.md, "Sign-in against guessing"): attempts
+   * are limited per account and address, or per account and known browser, and per address
+   * across accounts (known browsers excepted); an account with recent failures makes the next
+   * attempts wait a growing, capped delay (known browsers excepted) but never refuses the right
+   * password from elsewhere. Throws `rate_limited` past a limit, before hashing anything, and
+   * `unauthorized` for wrong credentials or a disabled agent. The result carries a fresh
+   * known-browser token for this browser.
    */
   async login(
     email: string,
     password: string,
     ip: string,
-  ): Promise<{ agent: AgentRecord; token: string; expiresAt: Date }> {
-    const { store, loginPerAccount, loginPerIp } = this.deps;
+    knownBrowser: string | null = null,
+  ): Promise<{ agent: AgentRecord; token: string; expiresAt: Date; knownBrowser: string }> {
+    const { store, loginPerAccount, loginPerIp, loginDelay, knownBrowsers } = this.deps;
     const account = email.trim().toLowerCase();
-    if (!loginPerIp.take(ip) || !loginPerAccount.take(account)) {
+    const agent = await store.getAgentByEmail(account);
+    const claims = await knownBrowsers.verify(knownBrowser);
+    const known = claims !== null && agent !== null && claims.agentId === agent.id;
+    // A newline cannot occur in an address or a browser id, so the keys cannot collide.
+    const pair = known ? `${account}\nbrowser:${claims.browserId}` : `${account}\nip:${ip}`;
+    if ((!known && !loginPerIp.take(ip)) || !loginPerAccount.take(pair)) {
       throw new ParleyError(ErrorCode.RateLimited, "Too many sign-in attempts; try again later");
     }
-    const agent = await store.getAgentByEmail(account);
+    const wait = known ? 0 : loginDelay.delayMs(account);
+    if (wait > 0) await (this.deps.sleep ?? sleep)(wait);
     const ok = await verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH);
     if (!agent || !ok || agent.disabled) {
+      loginDelay.failed(account);
       throw new ParleyError(ErrorCode.Unauthorized, "Wrong email or password");
     }
-    loginPerAccount.reset(account);
+    loginPerAccount.reset(pair);
+    loginDelay.succeeded(account);
     const token = randomToken();
     const expiresAt = new Date(Date.now() + this.deps.sessionTtlMs);
     await store.createSession({ tokenHash: await sha256Hex(token), agentId: agent.id, expiresAt });
-    return { agent, token, expiresAt };
+    return {
+      agent,
+      token,
+      expiresAt,
+      knownBrowser: await knownBrowsers.issue(agent.id, known ? claims.browserId : undefined),
+    };
+  }
+
+  /** How long a known-browser token is valid, in seconds (its cookie's lifetime). */
+  get knownBrowserTtlSeconds(): number {
+    return this.deps.knownBrowsers.ttlSeconds;
   }
 
   /** The agent owning a valid session token, with the hash the session is stored under, or null. */
@@ -78,10 +121,17 @@ export class AgentService {
     await this.deps.store.deleteSession(await sha256Hex(token));
   }
 
-  /** Ends every session of the agent and closes their sockets on every instance. */
-  async logoutEverywhere(agentId: string): Promise<void> {
-    await this.deps.store.deleteAgentSessions(agentId);
-    await this.deps.bus.publish({ kind: "session_revoked", agentId });
+  /**
+   * Ends every session of the agent and closes their sockets on every instance; with
+   * `keepSession` (a session hash), that one session and its sockets stay.
+   */
+  async logoutEverywhere(agentId: string, keepSession?: string): Promise<void> {
+    await this.deps.store.deleteAgentSessions(agentId, keepSession);
+    await this.deps.bus.publish({
+      kind: "session_revoked",
+      agentId,
+      ...(keepSession === undefined ? {} : { keepSession }),
+    });
   }
 
   /** Creates an agent (admin only). Throws `conflict` when the email is taken. */
@@ -126,15 +176,31 @@ export class AgentService {
     return agent;
   }
 
-  /** Changes the actor's own password after checking the current one. */
-  async changePassword(actor: AgentRecord, current: string, next: string): Promise<void> {
+  /**
+   * Changes the actor's own password after checking the current one, then ends every other
+   * session of the actor (whoever held one may have known the old password) and keeps
+   * `sessionHash`, the session making the change. Throws `rate_limited` after too many checks
+   * of the current password for this agent, before hashing anything.
+   */
+  async changePassword(
+    actor: AgentRecord,
+    sessionHash: string,
+    current: string,
+    next: string,
+  ): Promise<void> {
+    const { passwordChecks } = this.deps;
+    if (!passwordChecks.take(actor.id)) {
+      throw new ParleyError(ErrorCode.RateLimited, "Too many password checks; try again later");
+    }
     if (!await verifyPassword(current, actor.passwordHash)) {
       throw new ParleyError(ErrorCode.Forbidden, "Current password is wrong");
     }
+    passwordChecks.reset(actor.id);
     checkPassword(next);
     await this.deps.store.updateAgent(actor.id, {
       passwordHash: await hashPassword(next, this.deps.passwordIterations),
     });
+    await this.logoutEverywhere(actor.id, sessionHash);
   }
 
   /**
@@ -164,6 +230,10 @@ export class AgentService {
     );
     return created ? { email: "admin@localhost", password } : null;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function createOrIgnore(store: Store, email: string, passwordHash: string): Promise<boolean> {

@@ -11,7 +11,9 @@ import { CloseCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
 import { KeyedLimiter } from "../rate_limit.ts";
 import { openTestStore, startTestCore, type TestCore } from "../testing/test_core.ts";
+import { AccountDelay } from "./account_delay.ts";
 import { AgentService } from "./agents.ts";
+import { createKnownBrowsers } from "./known_browser.ts";
 import { hashPassword } from "./passwords.ts";
 
 const store = await openTestStore();
@@ -19,7 +21,12 @@ const store = await openTestStore();
 const ITERATIONS = 1_000;
 const PASSWORD = "correct horse battery";
 
-function agentService(t: TestCore, store: DbStore, attemptsPerAccount = 10): AgentService {
+function agentService(
+  t: TestCore,
+  store: DbStore,
+  attemptsPerAccount = 10,
+  waits: number[] = [],
+): AgentService {
   return new AgentService({
     store,
     bus: t.bus,
@@ -27,6 +34,14 @@ function agentService(t: TestCore, store: DbStore, attemptsPerAccount = 10): Age
     passwordIterations: ITERATIONS,
     loginPerAccount: new KeyedLimiter(attemptsPerAccount, 15 * 60_000),
     loginPerIp: new KeyedLimiter(100, 15 * 60_000),
+    loginDelay: new AccountDelay({ freeFailures: 3, baseMs: 250, maxMs: 4000, windowMs: 900_000 }),
+    knownBrowsers: createKnownBrowsers("k".repeat(32), 86_400),
+    // The delays are recorded, not waited.
+    sleep: (ms) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+    passwordChecks: new KeyedLimiter(attemptsPerAccount, 15 * 60_000),
   });
 }
 
@@ -55,16 +70,79 @@ Deno.test("sign-in opens a session only for the right password of an enabled age
   assert.equal(await agents.authenticate(token), null);
 });
 
-Deno.test("sign-in attempts are limited per account, even with the right password", async () => {
-  await using t = await startTestCore(store);
-  const agents = agentService(t, store, 2);
-  await using ann = await t.agent("Ann", {
-    passwordHash: await hashPassword(PASSWORD, ITERATIONS),
-  });
-  await refusal(agents.login(ann.agent.email, "wrong 1", "ip-a"));
-  await refusal(agents.login(ann.agent.email, "wrong 2", "ip-b"));
-  assert.equal(await refusal(agents.login(ann.agent.email, PASSWORD, "ip-c")), "rate_limited");
-});
+Deno.test(
+  "sign-in attempts are limited per account and address; other addresses still get in",
+  async () => {
+    await using t = await startTestCore(store);
+    const agents = agentService(t, store, 2);
+    await using ann = await t.agent("Ann", {
+      passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+    });
+    await refusal(agents.login(ann.agent.email, "wrong 1", "ip-a"));
+    await refusal(agents.login(ann.agent.email, "wrong 2", "ip-a"));
+    assert.equal(await refusal(agents.login(ann.agent.email, PASSWORD, "ip-a")), "rate_limited");
+    const { agent } = await agents.login(ann.agent.email, PASSWORD, "ip-c");
+    assert.equal(agent.id, ann.agent.id);
+  },
+);
+
+Deno.test(
+  "an account's failures make later attempts wait a doubling, capped delay, never a refusal",
+  async () => {
+    await using t = await startTestCore(store);
+    const waits: number[] = [];
+    const agents = agentService(t, store, 100, waits);
+    await using ann = await t.agent("Ann", {
+      passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+    });
+    for (let i = 0; i < 9; i++) {
+      assert.equal(
+        await refusal(agents.login(ann.agent.email, "wrong", `ip-${i}`)),
+        "unauthorized",
+      );
+    }
+    // Three failures cost nothing; from the fourth on, 250 ms doubling, capped at 4 s.
+    assert.deepEqual(waits, [250, 500, 1000, 2000, 4000]);
+    const { knownBrowser } = await agents.login(ann.agent.email, PASSWORD, "ip-new");
+    assert.equal(waits.at(-1), 4000, "the right password waits, and gets in");
+
+    // A success resets the delay; a known browser never waits.
+    for (let i = 0; i < 9; i++) await refusal(agents.login(ann.agent.email, "wrong", "ip-x"));
+    waits.length = 0;
+    await agents.login(ann.agent.email, PASSWORD, "ip-x", knownBrowser);
+    assert.deepEqual(waits, []);
+  },
+);
+
+Deno.test(
+  "a known browser has its own attempts: guessers on the owner's address do not lock it out",
+  async () => {
+    await using t = await startTestCore(store);
+    const agents = agentService(t, store, 3);
+    await using ann = await t.agent("Ann", {
+      passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+    });
+    await using bob = await t.agent("Bob", {
+      passwordHash: await hashPassword(PASSWORD, ITERATIONS),
+    });
+    const { knownBrowser } = await agents.login(ann.agent.email, PASSWORD, "office");
+    for (let i = 0; i < 3; i++) await refusal(agents.login(ann.agent.email, "wrong", "office"));
+    assert.equal(await refusal(agents.login(ann.agent.email, PASSWORD, "office")), "rate_limited");
+    const again = await agents.login(ann.agent.email, PASSWORD, "office", knownBrowser);
+    assert.equal(again.agent.id, ann.agent.id);
+    // The token is Ann's: it does nothing for Bob, nor does a forged one.
+    for (let i = 0; i < 3; i++) await refusal(agents.login(bob.agent.email, "wrong", "office"));
+    assert.equal(
+      await refusal(agents.login(bob.agent.email, PASSWORD, "office", knownBrowser)),
+      "rate_limited",
+    );
+    const forged = knownBrowser.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+    assert.equal(
+      await refusal(agents.login(ann.agent.email, PASSWORD, "office", forged)),
+      "rate_limited",
+    );
+  },
+);
 
 Deno.test("signing out everywhere ends the sessions and closes the agent's sockets", async () => {
   await using t = await startTestCore(store);

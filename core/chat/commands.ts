@@ -18,7 +18,8 @@ import type { Presence } from "./presence.ts";
 import type { PageInfo, VisitorClientFrame } from "../../protocol/frames.ts";
 import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
-import { hmacHex, safeEqual, type VisitorTokenSigner } from "../accounts/tokens.ts";
+import type { VisitorTokenSigner } from "../accounts/tokens.ts";
+import { verifyIdentity } from "../accounts/identity_signature.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -197,8 +198,10 @@ export class ChatCommands {
   }
 
   /**
-   * Applies an `identify` call. With a valid HMAC of the id the identity is verified; without
-   * one it is stored unverified, or refused when the site requires verification.
+   * Applies an `identify` call. With a valid HMAC the id is verified, and so are the email and
+   * the name when the signature covers them (`identity_signature.ts`); a field it does not cover
+   * is stored unverified. Without a valid HMAC everything is unverified, or refused when the site
+   * requires verification.
    */
   async identify(
     visitor: { id: string; siteId: string },
@@ -206,14 +209,18 @@ export class ChatCommands {
   ): Promise<VisitorRecord> {
     const site = await this.deps.store.getSite(visitor.siteId);
     if (!site) throw new ParleyError(ErrorCode.SiteNotFound, "Unknown site");
-    const expected = await hmacHex(site.identitySecret, frame.id);
-    const verified = frame.hash !== undefined && safeEqual(frame.hash.toLowerCase(), expected);
-    if (!verified && site.requireVerified) {
+    const signed = await verifyIdentity(site.identitySecret, frame);
+    if (!signed.id && site.requireVerified) {
       throw new ParleyError(ErrorCode.Forbidden, "Identity verification failed");
     }
+    // A field left out keeps its badge only while the same user id stays verified.
+    const before = await this.deps.store.getVisitor(visitor.id);
+    const sameUser = signed.id && before?.verified === true && before.externalId === frame.id;
     const updated = await this.deps.store.updateVisitor(visitor.id, {
       externalId: frame.id,
-      verified,
+      verified: signed.id,
+      emailVerified: frame.email !== undefined ? signed.email : sameUser && before.emailVerified,
+      nameVerified: frame.name !== undefined ? signed.name : sameUser && before.nameVerified,
       ...(frame.name !== undefined ? { name: frame.name } : {}),
       ...(frame.email !== undefined ? { email: frame.email } : {}),
     });
@@ -242,9 +249,16 @@ export class ChatCommands {
     await this.deps.bus.publish({ kind: "visitor", visitorId });
   }
 
-  /** Records the visitor's contact email, and tells agents and the visitor's own tabs. */
+  /**
+   * Records the visitor's contact email, and tells agents and the visitor's own tabs. The email
+   * is the visitor's word: it keeps the Verified badge only when it is the very email the site
+   * signed.
+   */
   async contact(visitorId: string, email: string): Promise<void> {
-    await this.updateVisitor(visitorId, { email });
+    const current = await this.deps.store.getVisitor(visitorId);
+    const emailVerified = current?.emailVerified === true && current.email === email;
+    await this.deps.store.updateVisitor(visitorId, { email, emailVerified });
+    await this.deps.bus.publish({ kind: "visitor", visitorId });
     await this.deps.bus.publish({ kind: "identity", visitorId });
   }
 

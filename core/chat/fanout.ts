@@ -164,7 +164,9 @@ export function startFanout(deps: FanoutDeps): Fanout {
       }
       case "session_revoked": {
         for (const c of registry.agentConns(e.agentId)) {
-          c.peer.close(CloseCode.Unauthorized, "Session revoked");
+          if (c.sessionHash !== e.keepSession) {
+            c.peer.close(CloseCode.Unauthorized, "Session revoked");
+          }
         }
         return;
       }

@@ -40,7 +40,11 @@ export type BusEvent =
   | { kind: "agent"; agentId: string }
   | { kind: "visitor"; visitorId: string }
   | { kind: "identity"; visitorId: string }
-  | { kind: "session_revoked"; agentId: string };
+  /**
+   * The agent's sessions were ended: close their console sockets, except those of the session
+   * stored under `keepSession` (the one that changed the password).
+   */
+  | { kind: "session_revoked"; agentId: string; keepSession?: string };
 
 /** Receives events published by any instance, including this one. */
 export type BusListener = (event: BusEvent) => void;

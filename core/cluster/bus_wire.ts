@@ -11,7 +11,7 @@
  * ["a", agentId, connected here 0|1, choice ""|"online"|"away"]
  * ["v", visitorId, connected here 0|1]
  * ["i", visitorId]                                    identity changed
- * ["s", agentId]                                      sessions revoked
+ * ["s", agentId, keepSession?]                        sessions revoked (but keepSession's)
  * ["x", instanceId]                                   that instance is gone
  * ["r"]                                               reload the sender's presence
  * ```
@@ -79,7 +79,9 @@ export function encodeEvent(
     case "identity":
       return JSON.stringify(["i", e.visitorId]);
     case "session_revoked":
-      return JSON.stringify(["s", e.agentId]);
+      return JSON.stringify(
+        e.keepSession === undefined ? ["s", e.agentId] : ["s", e.agentId, e.keepSession],
+      );
   }
 }
 
@@ -176,7 +178,14 @@ function decodeEntry(x: unknown): WireEntry {
     case "i":
       return { kind: "event", event: { kind: "identity", visitorId: id(x[1]) } };
     case "s":
-      return { kind: "event", event: { kind: "session_revoked", agentId: id(x[1]) } };
+      return {
+        kind: "event",
+        event: {
+          kind: "session_revoked",
+          agentId: id(x[1]),
+          ...(x[2] === undefined ? {} : { keepSession: id(x[2]) }),
+        },
+      };
     case "x":
       return { kind: "gone", instanceId: id(x[1]) };
     case "r":

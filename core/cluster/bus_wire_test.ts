@@ -29,6 +29,7 @@ Deno.test("bus doorbells round-trip every event kind without message bodies", ()
     },
     { kind: "identity", visitorId: id },
     { kind: "session_revoked", agentId: id },
+    { kind: "session_revoked", agentId: id, keepSession: "a".repeat(64) },
   ];
   const payload = encodeBatch("inst-1", 7, 1000, [
     ...events.map((e) => encodeEvent(e)),

@@ -140,7 +140,9 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     }
     await store.deleteSession(tokens[0]);
     assert.equal(await store.getSessionAgent(tokens[0]), null);
-    assert.equal(await store.deleteAgentSessions(a.id), 2);
+    assert.equal(await store.deleteAgentSessions(a.id, tokens[2]), 1, "all but the kept one");
+    assert.equal((await store.getSessionAgent(tokens[2]))?.id, a.id);
+    assert.equal(await store.deleteAgentSessions(a.id), 1);
     assert.equal(await store.getSessionAgent(tokens[1]), null);
     assert.equal(await store.deleteAgentSessions(a.id), 0);
   });
@@ -185,6 +187,8 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
       name: "Jane",
       email: "jane@example.com",
       verified: true,
+      emailVerified: true,
+      nameVerified: false,
       externalId: "u-1",
       userAgent: "UA",
       timezone: "Europe/Paris",
@@ -195,6 +199,7 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     assert.equal(u.name, "Jane");
     assert.equal(u.email, "jane@example.com");
     assert.equal(u.verified, true);
+    assert.deepEqual([u.emailVerified, u.nameVerified], [true, false]);
     assert.equal(u.externalId, "u-1");
     assert.equal(u.timezone, "Europe/Paris");
     assert.deepEqual(u.attributes, { plan: "pro", seats: 4, vip: true, note: null });

@@ -133,6 +133,8 @@ export function decodeVisitor(value: unknown): VisitorInfo {
     name: text(o, "name") ?? "",
     email: text(o, "email"),
     verified: yes(o, "verified"),
+    emailVerified: yes(o, "emailVerified"),
+    nameVerified: yes(o, "nameVerified"),
     externalId: text(o, "externalId"),
     online: yes(o, "online"),
     page: decodePage(o.page),

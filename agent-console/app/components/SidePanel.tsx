@@ -67,6 +67,18 @@ function PageLink({ url, title }: { url: string; title: string }) {
     : <span title={url}>{text}</span>;
 }
 
+/**
+ * Whether the site's identity signature covered this one field. Each field has its own badge:
+ * a signed user id says nothing about an email or a name the visitor's browser sent with it.
+ */
+function VerifiedBadge({ ok }: { ok: boolean }) {
+  return (
+    <span class={`badge ${ok ? "badge-verified" : "badge-unverified"}`}>
+      {ok ? "Verified" : "Unverified"}
+    </span>
+  );
+}
+
 function VisitorFacts({ v, now }: { v: VisitorInfo; now: number }) {
   const time = localTime(v.timezone, now);
   const attrs = Object.entries(v.attributes);
@@ -75,13 +87,18 @@ function VisitorFacts({ v, now }: { v: VisitorInfo; now: number }) {
       <dl class="facts">
         <Fact label="Email">
           {v.email ?? <span class="muted">Not given</span>}{" "}
-          {v.email !== null && (
-            <span class={`badge ${v.verified ? "badge-verified" : "badge-unverified"}`}>
-              {v.verified ? "Verified" : "Unverified"}
-            </span>
-          )}
+          {v.email !== null && <VerifiedBadge ok={v.emailVerified} />}
         </Fact>
-        {v.externalId && <Fact label="User id">{v.externalId}</Fact>}
+        {v.externalId && (
+          <>
+            <Fact label="User id">
+              {v.externalId} <VerifiedBadge ok={v.verified} />
+            </Fact>
+            <Fact label="Name">
+              {v.name} <VerifiedBadge ok={v.nameVerified} />
+            </Fact>
+          </>
+        )}
         <Fact label="Current page">
           {v.page
             ? <PageLink url={v.page.url} title={v.page.title} />
