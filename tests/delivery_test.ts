@@ -124,3 +124,61 @@ Deno.test("the server closes sockets with 1012 on shutdown", async () => {
   assert.equal((await visitor.closed).code, 1012);
   assert.equal((await raw.closed).code, 1012);
 });
+
+Deno.test(
+  "a visitor reusing a client id after start over with a new body gets conflict, not the old ack",
+  async () => {
+    const t = server();
+    const visitor = await t.visitorSocket();
+    visitor.send({ type: "message", clientId: "reused-1", body: "old topic" });
+    const old = await visitor.nextOf("ack");
+    visitor.send({ type: "start_over" });
+    await visitor.nextOf("conversation", (f) => f.conversation === null);
+    visitor.send({ type: "message", clientId: "reused-1", body: "new topic" });
+    const answer = await visitor.next((f) => f.type === "ack" || f.type === "error");
+    assert.deepEqual([answer.type, answer.code, answer.clientId], [
+      "error",
+      "conflict",
+      "reused-1",
+    ]);
+    assert.notEqual(answer.retryable, true);
+    // Nothing was stored: no new conversation, the old one still holds one message.
+    const visitorId = String((visitor.all("welcome")[0].visitor as { id: string }).id);
+    assert.equal(await t.store.getCurrentConversation(visitorId), null);
+    assert.equal((await t.store.getConversation(String(old.conversationId)))?.lastSeq, 1);
+    // The exact repeat (an outbox resend of a message whose ack was lost) is still acked.
+    visitor.send({ type: "message", clientId: "reused-1", body: "old topic" });
+    const again = await visitor.nextOf("ack");
+    assert.deepEqual([again.messageId, again.seq], [old.messageId, old.seq]);
+    await visitor.close();
+  },
+);
+
+Deno.test(
+  "an agent reply reusing a client id in another conversation gets conflict, not A's ack",
+  async () => {
+    const t = server();
+    const agentWs = await t.adminSocket();
+    const [va, vb] = await Promise.all([t.visitorSocket(), t.visitorSocket()]);
+    va.send({ type: "message", clientId: "va-1", body: "A here" });
+    vb.send({ type: "message", clientId: "vb-1", body: "B here" });
+    const a = String((await va.nextOf("ack")).conversationId);
+    const b = String((await vb.nextOf("ack")).conversationId);
+    const clientId = `reply-${crypto.randomUUID()}`;
+    agentWs.send({ type: "message", conversationId: a, clientId, body: "For A" });
+    const ackA = await agentWs.nextOf("ack", (f) => f.clientId === clientId);
+    assert.equal(ackA.conversationId, a);
+    agentWs.send({ type: "message", conversationId: b, clientId, body: "For B" });
+    const answer = await agentWs.next((f) =>
+      (f.type === "ack" || f.type === "error") && f.clientId === clientId
+    );
+    assert.deepEqual([answer.type, answer.code, answer.conversationId], ["error", "conflict", b]);
+    const { messages } = await t.store.listMessages(b, { includeNotes: true });
+    assert.deepEqual(messages.map((m) => m.authorKind), ["visitor"]);
+    // Resending the reply to A exactly is still acknowledged as the original.
+    agentWs.send({ type: "message", conversationId: a, clientId, body: "For A" });
+    const again = await agentWs.nextOf("ack", (f) => f.clientId === clientId);
+    assert.equal(again.messageId, ackA.messageId);
+    await Promise.all([agentWs.close(), va.close(), vb.close()]);
+  },
+);
