@@ -225,6 +225,9 @@ export async function appendVisitorMessage(
       continue;
     }
     if (row.has_current === true) continue; // start over raced with this message
+    if (input.mayOpen === false) {
+      throw new StoreError("no_conversation", "The visitor has no current conversation");
+    }
     const first = await tryAppend(db, APPEND_VISITOR_FIRST, params);
     if (first !== null && first.length > 0) return appended(first[0], { created: true });
   }

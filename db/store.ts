@@ -62,6 +62,12 @@ export interface VisitorMessageInput {
   visitorId: string;
   clientId: string;
   body: string;
+  /**
+   * Whether this message may open a conversation (default true). When false and the visitor has
+   * no current conversation, nothing is stored and `StoreError("no_conversation")` is thrown:
+   * the caller charges its new-conversation limit and sends again with `mayOpen: true`.
+   */
+  mayOpen?: boolean;
 }
 
 /** Input for {@link Store.appendAgentMessage}. */
@@ -276,7 +282,7 @@ export interface Store {
 }
 
 /** Stable codes for {@link StoreError}. */
-export type StoreErrorCode = "not_found" | "conflict" | "invalid";
+export type StoreErrorCode = "not_found" | "conflict" | "invalid" | "no_conversation";
 
 /** A domain condition reported by the store (not found, conflict). */
 export class StoreError extends Error {

@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { AppendResult, Conversation, Store, VisitorRecord } from "../../db/store.ts";
+import {
+  type AppendResult,
+  type Conversation,
+  type Store,
+  StoreError,
+  type VisitorRecord,
+} from "../../db/store.ts";
 import type { Bus } from "../cluster/bus.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
@@ -101,28 +107,56 @@ export class ChatCommands {
 
   /**
    * Stores a visitor message (opening or reopening the conversation), then publishes it.
-   * `newConversationKey` is the key (IP) charged when the message opens a new conversation.
+   * `opts.ip` is charged for every conversation the message actually opens; `opts.likelyNew` is
+   * the socket's guess that it will open one (it saw none), which only saves a round trip.
    */
   async visitorSend(
     visitorId: string,
     clientId: string,
     body: string,
-    opts: { mayOpen: boolean; ip: string },
+    opts: { likelyNew: boolean; ip: string },
   ): Promise<AppendResult> {
-    const { store, newConversations } = this.deps;
-    if (opts.mayOpen && !newConversations.take(opts.ip)) {
-      const current = await store.getCurrentConversation(visitorId);
-      if (!current) {
-        throw new ParleyError(
-          ErrorCode.RateLimited,
-          "Too many new conversations from this address",
-        );
-      }
-    }
-    const result = await store.appendVisitorMessage({ visitorId, clientId, body });
+    const result = await this.appendCharged({ visitorId, clientId, body }, opts);
     await this.publishAppend(result);
     if (result.created) await this.autoAssign(result.conversation);
     return result;
+  }
+
+  /**
+   * Appends a visitor message, charging the address for a conversation it opens. A socket's idea
+   * of whether its visitor has a conversation goes stale (another tab may have started over), so
+   * the store decides: it opens a conversation only when told the address was charged
+   * (`mayOpen`), and otherwise refuses with `no_conversation`, upon which the charge is taken
+   * and the message sent again. A charge that opened nothing (another tab opened one first, or
+   * the append failed) is given back, so the limit counts conversations actually opened.
+   */
+  private async appendCharged(
+    input: { visitorId: string; clientId: string; body: string },
+    opts: { likelyNew: boolean; ip: string },
+  ): Promise<AppendResult> {
+    const { store, newConversations } = this.deps;
+    let charged = opts.likelyNew && newConversations.take(opts.ip);
+    try {
+      let result: AppendResult;
+      try {
+        result = await store.appendVisitorMessage({ ...input, mayOpen: charged });
+      } catch (err) {
+        if (charged || !(err instanceof StoreError && err.code === "no_conversation")) throw err;
+        if (!newConversations.take(opts.ip)) {
+          throw new ParleyError(
+            ErrorCode.RateLimited,
+            "Too many new conversations from this address",
+          );
+        }
+        charged = true;
+        result = await store.appendVisitorMessage({ ...input, mayOpen: true });
+      }
+      if (charged && !result.created) newConversations.refund(opts.ip);
+      return result;
+    } catch (err) {
+      if (charged) newConversations.refund(opts.ip);
+      throw err;
+    }
   }
 
   /** Stores an agent reply or note, then publishes it. */

@@ -90,7 +90,7 @@ export function openVisitorSocket(
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
         const r = await commands.visitorSend(conn.visitorId, frame.clientId, frame.body, {
-          mayOpen: conn.conversationId === null,
+          likelyNew: conn.conversationId === null,
           ip: conn.ip,
         });
         conn.conversationId = r.conversation.id;

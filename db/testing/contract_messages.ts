@@ -261,6 +261,26 @@ export async function messageSteps(t: Deno.TestContext, store: DbStore): Promise
     assert.equal((await store.getConversation(first.conversation.id))?.lastSeq, 1);
   });
 
+  await t.step("mayOpen false never opens a conversation, and says so", async () => {
+    const v = await visitor(store);
+    const input = { visitorId: v.id, clientId: `c-${uid()}`, body: "Hi", mayOpen: false };
+    await rejectsWith(() => store.appendVisitorMessage(input), "no_conversation");
+    assert.equal(await store.countVisitorConversations(v.id), 0);
+    const opened = await store.appendVisitorMessage({ ...input, mayOpen: true });
+    assert.equal(opened.created, true);
+    // With a current conversation it appends as usual; after a start over it refuses again.
+    const next = await store.appendVisitorMessage({ ...input, clientId: `c-${uid()}` });
+    assert.deepEqual([next.created, next.message.seq], [false, 2]);
+    await store.startOver(v.id);
+    await rejectsWith(
+      () => store.appendVisitorMessage({ ...input, clientId: `c-${uid()}` }),
+      "no_conversation",
+    );
+    // An exact resend of a stored message is still its duplicate.
+    assert.equal((await store.appendVisitorMessage(input)).duplicate, true);
+    assert.equal(await store.countVisitorConversations(v.id), 1);
+  });
+
   await t.step("out-of-range or malformed input is StoreError invalid, not a crash", async () => {
     const v = await visitor(store);
     const { conversation } = await say(store, v.id, "Hi");
