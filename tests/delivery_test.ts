@@ -182,3 +182,41 @@ Deno.test(
     await Promise.all([agentWs.close(), va.close(), vb.close()]);
   },
 );
+
+Deno.test(
+  "a hello with a lastSeq beyond the conversation's gets the latest page to hold instead",
+  async () => {
+    const t = server();
+    // Tab A holds seqs 1-3 of a conversation; tab B starts over and writes two messages.
+    const a = await t.visitorSocket();
+    const token = String(a.all("welcome")[0].token);
+    for (const n of [1, 2, 3]) {
+      a.send({ type: "message", clientId: `old-${n}`, body: `old ${n}` });
+      await a.nextOf("ack", (f) => f.clientId === `old-${n}`);
+    }
+    await a.close();
+    const b = await t.visitorSocket({ token });
+    b.send({ type: "start_over" });
+    await b.nextOf("conversation", (f) => f.conversation === null);
+    for (const n of [1, 2]) {
+      b.send({ type: "message", clientId: `new-${n}`, body: `new ${n}` });
+      await b.nextOf("ack", (f) => f.clientId === `new-${n}`);
+    }
+    // Tab A comes back with lastSeq 3: the current conversation only reaches seq 2.
+    const back = await t.visitorSocket({ token, lastSeq: 3 });
+    const welcome = back.all("welcome")[0];
+    const conversation = welcome.conversation as { lastSeq: number };
+    const messages = welcome.messages as { body: string; seq: number }[];
+    assert.equal(conversation.lastSeq, 2);
+    assert.deepEqual(messages.map((m) => [m.seq, m.body]), [[1, "new 1"], [2, "new 2"]]);
+    // A lastSeq far beyond anything is answered the same way, not with an empty page.
+    const far = await t.visitorSocket({ token, lastSeq: 2 ** 31 });
+    const farMessages = far.all("welcome")[0].messages as { seq: number }[];
+    assert.deepEqual(farMessages.map((m) => m.seq), [1, 2]);
+    // A lastSeq within the conversation still gets exactly what follows it.
+    const within = await t.visitorSocket({ token, lastSeq: 1 });
+    const withinMessages = within.all("welcome")[0].messages as { seq: number }[];
+    assert.deepEqual(withinMessages.map((m) => m.seq), [2]);
+    await Promise.all([b.close(), back.close(), far.close(), within.close()]);
+  },
+);
