@@ -220,3 +220,32 @@ Deno.test(
     await Promise.all([b.close(), back.close(), far.close(), within.close()]);
   },
 );
+
+Deno.test(
+  "a message without clientId gets a clear bad_frame that invents no clientId, on both sockets",
+  async () => {
+    const t = server();
+    const agentWs = await t.adminSocket();
+    const visitor = await t.visitorSocket();
+    visitor.send({ type: "message", clientId: "first", body: "hi" });
+    const { conversationId } = await visitor.nextOf("ack");
+    const sent: [TestSocket, Record<string, unknown>][] = [
+      [visitor, { type: "message", body: "no id" }],
+      [visitor, { type: "message", clientId: null, body: "null id" }],
+      [agentWs, { type: "message", conversationId, body: "no id" }],
+    ];
+    for (const [socket, frame] of sent) {
+      socket.send(frame);
+      const err = await socket.nextOf("error");
+      assert.equal(err.code, "bad_frame");
+      assert.ok(!("clientId" in err), `names no clientId: ${JSON.stringify(err)}`);
+      assert.notEqual(err.retryable, true);
+      assert.match(String(err.message), /clientId is required/);
+      assert.doesNotMatch(String(err.message), /undefined|null/);
+    }
+    // The socket goes on: a well-formed message is stored.
+    visitor.send({ type: "message", clientId: "second", body: "still here" });
+    assert.equal((await visitor.nextOf("ack", (f) => f.clientId === "second")).seq, 2);
+    await Promise.all([visitor.close(), agentWs.close()]);
+  },
+);
