@@ -25,6 +25,7 @@ import type { PageInfo, VisitorClientFrame } from "../../protocol/frames.ts";
 import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import { hmacHex, safeEqual, type VisitorTokenSigner } from "../accounts/tokens.ts";
+import type { TypingCoalescer } from "./typing_coalescer.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -41,6 +42,8 @@ export interface CommandDeps {
   signer: VisitorTokenSigner;
   /** Limits new conversations per IP. */
   newConversations: KeyedLimiter;
+  /** Folds bursts of typing notices (see `typing_coalescer.ts`). */
+  typingCoalescer: TypingCoalescer;
   log: Logger;
 }
 
@@ -284,7 +287,9 @@ export class ChatCommands {
 
   /**
    * Publishes that someone started or stopped typing in a conversation. Typing is never stored:
-   * an indicator lost with an instance expires on its own.
+   * an indicator lost with an instance expires on its own. Notices of one typist in one
+   * conversation are coalesced (at most one per short window, the latest text last); a stop is
+   * published at once and drops the notice it supersedes.
    */
   async typing(
     who: Typist,
@@ -293,16 +298,24 @@ export class ChatCommands {
     preview?: string,
   ): Promise<void> {
     const visitor = who.kind === "visitor";
-    await this.deps.bus.publish({
-      kind: "typing",
-      conversationId,
-      visitorId: visitor ? who.visitorId : await this.deps.projection.visitorOf(conversationId),
-      author: who.kind,
-      agentId: visitor ? null : who.actor.id,
-      name: visitor ? "" : who.actor.name,
-      active,
-      ...(active && preview !== undefined ? { preview } : {}),
-    });
+    const visitorId = visitor
+      ? who.visitorId
+      : await this.deps.projection.visitorOf(conversationId);
+    const publish = () =>
+      this.deps.bus.publish({
+        kind: "typing",
+        conversationId,
+        visitorId,
+        author: who.kind,
+        agentId: visitor ? null : who.actor.id,
+        name: visitor ? "" : who.actor.name,
+        active,
+        ...(active && preview !== undefined ? { preview } : {}),
+      });
+    const key = `${conversationId} ${visitor ? `visitor ${visitorId}` : `agent ${who.actor.id}`}`;
+    if (active) return await this.deps.typingCoalescer.offer(key, publish);
+    this.deps.typingCoalescer.cancel(key);
+    await publish();
   }
 
   /** Records an agent's chosen status (all their tabs) and tells everyone. */
