@@ -150,6 +150,32 @@ export async function messageSteps(t: Deno.TestContext, store: DbStore): Promise
       assert.ok(err instanceof StoreError && err.code === "conflict", String(err));
     }
     assert.equal((await store.getCurrentConversation(v.id))?.lastSeq, 2);
+    // An agent's one client id sent to two conversations at once: one stored, one conflict.
+    const a = await agent(store);
+    const convs = await Promise.all(
+      [1, 2].map(async () => (await say(store, (await visitor(store)).id, "Hi")).conversation.id),
+    );
+    const replies = await Promise.allSettled(
+      convs.map((conversationId) =>
+        store.appendAgentMessage({
+          conversationId,
+          agentId: a.id,
+          clientId,
+          body: "Hi",
+          note: false,
+        })
+      ),
+    );
+    assert.deepEqual(replies.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    for (const r of replies) {
+      if (r.status === "rejected") {
+        assert.ok(r.reason instanceof StoreError && r.reason.code === "conflict", String(r.reason));
+      }
+    }
+    const seqs = await Promise.all(
+      convs.map(async (id) => (await store.getConversation(id))?.lastSeq),
+    );
+    assert.deepEqual(seqs.sort(), [1, 2]);
   });
 
   await t.step("concurrent sends of one client id store a single message", async () => {
