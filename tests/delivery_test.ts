@@ -249,3 +249,27 @@ Deno.test(
     await Promise.all([visitor.close(), agentWs.close()]);
   },
 );
+
+Deno.test(
+  "an exact resend after start over is acked without moving the socket back to the old conversation",
+  async () => {
+    const t = server();
+    const visitor = await t.visitorSocket();
+    visitor.send({ type: "message", clientId: "kept-1", body: "old topic" });
+    await visitor.nextOf("ack");
+    visitor.send({ type: "start_over" });
+    await visitor.nextOf("conversation", (f) => f.conversation === null);
+    // The outbox resends a message whose ack it missed: acked as the original...
+    visitor.send({ type: "message", clientId: "kept-1", body: "old topic" });
+    await visitor.nextOf("ack", (f) => f.clientId === "kept-1");
+    // ...but the visitor has no current conversation, and its socket knows it.
+    visitor.send({ type: "sync", afterSeq: 0 });
+    const history = await visitor.nextOf("history");
+    assert.deepEqual(history.messages, []);
+    // The next message opens the new conversation.
+    visitor.send({ type: "message", clientId: "kept-2", body: "new topic" });
+    const next = await visitor.nextOf("ack", (f) => f.clientId === "kept-2");
+    assert.equal(next.seq, 1);
+    await visitor.close();
+  },
+);

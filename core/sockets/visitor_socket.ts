@@ -93,7 +93,9 @@ export function openVisitorSocket(
           likelyNew: conn.conversationId === null,
           ip: conn.ip,
         });
-        conn.conversationId = r.conversation.id;
+        // A resend's message may belong to a conversation the visitor has since left (start
+        // over): only a newly stored message says which conversation is current.
+        if (!r.duplicate) conn.conversationId = r.conversation.id;
         order.stored(frame.clientId);
         if (conn.typingIn) await stopTyping();
         await acknowledge(deps, peer, frame.clientId, r.message);
