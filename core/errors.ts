@@ -30,6 +30,8 @@ const STORE_CODES: Record<StoreError["code"], ErrorCode> = {
   not_found: ErrorCode.NotFound,
   conflict: ErrorCode.Conflict,
   invalid: ErrorCode.BadFrame,
+  // The chat commands answer it themselves (they charge the new-conversation limit and retry).
+  no_conversation: ErrorCode.Conflict,
 };
 
 /** Normalises anything thrown into a {@link ParleyError}; unknown errors become `internal`. */

@@ -25,6 +25,7 @@ import { startSweeper } from "./sockets/sweeper.ts";
 import type { VisitorTokenSigner } from "./accounts/tokens.ts";
 import type { SocketHandlers } from "./sockets/socket.ts";
 import { openVisitorSocket } from "./sockets/visitor_socket.ts";
+import { TypingCoalescer } from "./chat/typing_coalescer.ts";
 
 export type { Actor, CoreOptions, SocketHandlers, VisitorContext };
 export { ChatCommands, ChatProjection };
@@ -77,6 +78,10 @@ export function createCore(deps: CoreDeps): Core {
   const presence = (deps.presence ?? createLocalPresence)(registry);
   const newConversations = new KeyedLimiter(deps.newConversationsPerHour, 3_600_000);
   const projection = new ChatProjection({ store, presence });
+  const typingCoalescer = new TypingCoalescer(
+    (err) => log.warn("typing notice failed", { err: String(err) }),
+    options.typingCoalesceMs,
+  );
   const commands = new ChatCommands({
     store,
     bus,
@@ -84,6 +89,7 @@ export function createCore(deps: CoreDeps): Core {
     projection,
     signer: deps.signer,
     newConversations,
+    typingCoalescer,
     log,
   });
   // The fan-out sees the projection only: commands reach it through the bus, never directly.
@@ -134,6 +140,7 @@ export function createCore(deps: CoreDeps): Core {
     stop() {
       stopSessionWatch();
       stopSweeper();
+      typingCoalescer.stop();
       fanout.stop();
     },
   };

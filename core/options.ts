@@ -14,6 +14,11 @@ export interface CoreOptions {
   heartbeatTimeoutMs: number;
   /** A typing indicator with no refresh for this long is cleared. */
   typingTimeoutMs: number;
+  /**
+   * Typing notices of one typist in one conversation are published at most once per this
+   * window, the latest text last (default `TYPING_COALESCE_MS`, 250 ms).
+   */
+  typingCoalesceMs?: number;
   /** Shown in the widget header. */
   team: TeamInfo;
   /** Messages per second per socket, and the burst allowed. */

@@ -30,6 +30,10 @@ export class TokenBucket {
     this.#tokens -= n;
     return true;
   }
+  /** Gives back `n` tokens taken for something that did not happen (never above capacity). */
+  give(n = 1): void {
+    this.#tokens = Math.min(this.capacity, this.#tokens + n);
+  }
   /** True when the bucket has refilled completely (safe to forget). */
   get full(): boolean {
     const t = this.now();
@@ -56,6 +60,10 @@ export class KeyedLimiter {
       this.#buckets.set(key, b);
     }
     return b.take();
+  }
+  /** Gives back one event of `key` taken for something that did not happen after all. */
+  refund(key: string): void {
+    this.#buckets.get(key)?.give();
   }
   /** Forgets a key (e.g. after a successful sign-in). */
   reset(key: string): void {

@@ -6,7 +6,9 @@
  * - seqs stay gap-free and ordered per conversation: each conversation row is locked (in id
  *   order, so concurrent batches cannot deadlock), `last_seq` grows by the number of messages
  *   the batch adds to it, and the messages take the new seqs in submission order;
- * - idempotency: a client id already stored, or repeated within the batch, is not stored again;
+ * - idempotency: a client id already stored, or repeated within the batch, is not stored again
+ *   (a repeat within the batch with another body is a different message: it takes the single
+ *   path, which refuses it as a `conflict`);
  * - the ack follows the commit: results exist only once the statement has committed.
  *
  * Every lookup is written as a per-row index probe (LATERAL ... LIMIT 1, `= ANY (ARRAY(...))`),
@@ -103,6 +105,8 @@ export async function appendVisitorBatch(
     const index = Number(row.ord) - 1;
     if (row.m_id === null || row.m_id === undefined || !(index in out)) continue;
     const result = appended(row, {});
+    // A repeat of a client id with another body is not a resend: the single path refuses it.
+    if (result.message.body !== inputs[index].body) continue;
     // Repeats of one client id within the batch get the first one's message, as resends do.
     result.duplicate = stored.has(result.message.id);
     stored.add(result.message.id);

@@ -9,7 +9,10 @@
  *
  * Idempotency: `messages_client_id_key` is unique on (author_kind, author_id, client_id). A
  * resend finds the stored message and returns it with `duplicate: true`; two concurrent sends
- * of the same id race on the unique index and the loser re-reads the winner's message.
+ * of the same id race on the unique index and the loser re-reads the winner's message. A client
+ * id names one message: a "resend" that differs from the stored one (another body, or for an
+ * agent another conversation or note flag) is a different message, refused with
+ * `StoreError("conflict")` rather than answered with the original (see {@link sameMessage}).
  *
  * @module
  */
@@ -160,6 +163,35 @@ async function findDuplicate(
   return rows.length === 0 ? null : appended(rows[0], { duplicate: true });
 }
 
+/**
+ * Whether a send that found `stored` under its client id is a resend of it. Visitor frames name
+ * no conversation (the server picks the current one), so a visitor's resend matches on the body
+ * alone: an outbox resending, after a `start_over` in another tab, a message whose ack was lost
+ * is still that message, stored in the old conversation. An agent names the conversation, so
+ * its resend must match conversation, body and note flag.
+ */
+function sameMessage(
+  stored: AppendResult,
+  send: { body: string; conversationId?: string; note?: boolean },
+): boolean {
+  const m = stored.message;
+  return m.body === send.body &&
+    (send.conversationId === undefined || m.conversationId === send.conversationId) &&
+    (send.note === undefined || m.note === send.note);
+}
+
+/** Returns `dup` when the send is a resend of it; throws `conflict` when the id is reused. */
+function resendOf(
+  dup: AppendResult,
+  send: { body: string; conversationId?: string; note?: boolean },
+): AppendResult {
+  if (sameMessage(dup, send)) return dup;
+  throw new StoreError(
+    "conflict",
+    "clientId already names a different message: give each new message a new clientId",
+  );
+}
+
 /** Runs an append statement; a lost race on the idempotency index yields null. */
 async function tryAppend(db: Queryable, sql: string, params: unknown[]): Promise<Row[] | null> {
   try {
@@ -189,10 +221,13 @@ export async function appendVisitorMessage(
     }
     if (row === undefined || row.is_dup === true) {
       const dup = await findDuplicate(db, "visitor", input.visitorId, input.clientId);
-      if (dup !== null) return dup;
+      if (dup !== null) return resendOf(dup, { body: input.body });
       continue;
     }
     if (row.has_current === true) continue; // start over raced with this message
+    if (input.mayOpen === false) {
+      throw new StoreError("no_conversation", "The visitor has no current conversation");
+    }
     const first = await tryAppend(db, APPEND_VISITOR_FIRST, params);
     if (first !== null && first.length > 0) return appended(first[0], { created: true });
   }
@@ -222,7 +257,7 @@ export async function appendAgentMessage(
     }
     if (row === undefined || row.is_dup === true) {
       const dup = await findDuplicate(db, "agent", input.agentId, input.clientId);
-      if (dup !== null) return dup;
+      if (dup !== null) return resendOf(dup, input);
       continue;
     }
     if (row.conversation_found !== true) {

@@ -62,6 +62,12 @@ export interface VisitorMessageInput {
   visitorId: string;
   clientId: string;
   body: string;
+  /**
+   * Whether this message may open a conversation (default true). When false and the visitor has
+   * no current conversation, nothing is stored and `StoreError("no_conversation")` is thrown:
+   * the caller charges its new-conversation limit and sends again with `mayOpen: true`.
+   */
+  mayOpen?: boolean;
 }
 
 /** Input for {@link Store.appendAgentMessage}. */
@@ -220,13 +226,17 @@ export interface Store {
   /**
    * Appends a visitor message to the visitor's current conversation, creating a queued one when
    * there is none and reopening a resolved one (back to `open` when it has an assignee, else
-   * `queued`). Idempotent by (visitor, clientId). Committed before it returns.
+   * `queued`). Idempotent by (visitor, clientId): a resend with the same body returns the stored
+   * message (`duplicate`); the same clientId with another body throws `StoreError("conflict")`.
+   * Committed before it returns.
    */
   appendVisitorMessage(input: VisitorMessageInput): Promise<AppendResult>;
   /**
    * Appends an agent message or note. A non-note reply to a queued, unassigned conversation
    * assigns it to the agent and opens it (`claimed`). A non-note reply to a resolved conversation
-   * throws `StoreError("conflict")`. Idempotent by (agent, clientId). Throws `not_found`.
+   * throws `StoreError("conflict")`. Idempotent by (agent, clientId): a resend to the same
+   * conversation with the same body and note flag returns the stored message (`duplicate`); any
+   * other reuse of the clientId throws `StoreError("conflict")`. Throws `not_found`.
    */
   appendAgentMessage(input: AgentMessageInput): Promise<AppendResult>;
   /** Appends a system message (e.g. "Conversation resolved by Ann"). */
@@ -279,7 +289,7 @@ export interface Store {
 }
 
 /** Stable codes for {@link StoreError}. */
-export type StoreErrorCode = "not_found" | "conflict" | "invalid";
+export type StoreErrorCode = "not_found" | "conflict" | "invalid" | "no_conversation";
 
 /** A domain condition reported by the store (not found, conflict). */
 export class StoreError extends Error {

@@ -332,6 +332,10 @@ function page(o: Obj, key: string): PageInfo {
 }
 
 function clientId(o: Obj): string {
+  // Said plainly: a missing id is the client's bug to fix, and the refusal names no id.
+  if (o.clientId === undefined || o.clientId === null) {
+    throw new ValidationError("clientId is required: every message carries its own");
+  }
   const v = string(o, "clientId", MAX_CLIENT_ID_CHARS, 1);
   if (!REQUEST_ID.test(v)) throw new ValidationError("clientId has invalid characters");
   return v;

@@ -131,3 +131,43 @@ Deno.test("visitor typing carries the visitor's name", async () => {
   assert.equal(typing.name, name);
   await Promise.all([visitor.close(), agentWs.close()]);
 });
+
+Deno.test(
+  "a burst of visitor typing previews reaches an agent coalesced, the latest text last",
+  async () => {
+    // Frame limits raised so the burst is not refused for the frame budget.
+    await using t = await startTestServer({
+      env: { PARLEY_FRAME_BURST: "1000", PARLEY_FRAMES_PER_SECOND: "1000" },
+    });
+    const agentWs = await t.adminSocket();
+    const visitor = await t.visitorSocket();
+    visitor.send({ type: "message", clientId: "m1", body: "hi" });
+    const { conversationId } = await visitor.nextOf("ack");
+    const burst = 60;
+    for (let i = 1; i <= burst; i++) {
+      visitor.send({ type: "typing", active: true, preview: `draft ${i}` });
+    }
+    // The last preview is always delivered.
+    await agentWs.nextOf("typing", (f) => f.preview === `draft ${burst}`);
+    const previews = agentWs.all("typing")
+      .filter((f) => f.conversationId === conversationId && f.active === true)
+      .map((f) => String(f.preview));
+    console.log(
+      `[figure] typing frames an agent received for a ${burst}-frame burst: ${previews.length}`,
+    );
+    assert.ok(previews.length <= burst / 6, `coalesced: ${previews.length} of ${burst}`);
+    assert.equal(previews.at(-1), `draft ${burst}`);
+    // In writing order: a coalesced preview never goes back to older text.
+    const numbers = previews.map((p) => Number(p.slice("draft ".length)));
+    assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
+    // A stop is relayed at once and no stale preview follows it.
+    visitor.send({ type: "typing", active: true, preview: "late" });
+    visitor.send({ type: "typing", active: false });
+    await agentWs.nextOf("typing", (f) => f.active === false);
+    await visitor.roundTrip();
+    await agentWs.roundTrip();
+    const after = agentWs.all("typing");
+    assert.equal(after.at(-1)?.active, false);
+    await Promise.all([visitor.close(), agentWs.close()]);
+  },
+);

@@ -193,6 +193,42 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "new conversations per address: a tab's stale state cannot open more than the limit",
+  async () => {
+    const limit = 30;
+    await using t = await startTestServer({
+      env: {
+        PARLEY_NEW_CONVERSATIONS_PER_HOUR: String(limit),
+        PARLEY_MESSAGES_PER_SECOND: "1000",
+        PARLEY_MESSAGE_BURST: "1000",
+      },
+    });
+    // Two tabs of one visitor: B starts over, A (which still believes in the old conversation)
+    // writes, and so on. Every one of A's messages opens a conversation.
+    const a = await t.visitorSocket();
+    const token = String(a.all("welcome")[0].token);
+    const visitorId = String((a.all("welcome")[0].visitor as { id: string }).id);
+    const b = await t.visitorSocket({ token });
+    const answers: string[] = [];
+    for (let i = 0; i < limit + 10; i++) {
+      const clientId = `tab-a-${i}`;
+      a.send({ type: "message", clientId, body: `topic ${i}` });
+      const answer = await a.next((f) =>
+        (f.type === "ack" || f.type === "error") && f.clientId === clientId
+      );
+      answers.push(answer.type === "ack" ? "ack" : String(answer.code));
+      b.send({ type: "start_over" });
+      await b.nextOf("conversation", (f) => f.conversation === null);
+    }
+    const opened = await t.store.countVisitorConversations(visitorId);
+    console.log(`[figure] conversations opened for the address: ${opened} of ${limit + 10}`);
+    assert.equal(opened, limit);
+    assert.deepEqual(answers.slice(limit), Array(10).fill("rate_limited"));
+    await Promise.all([a.close(), b.close()]);
+  },
+);
+
 async function tryLogin(url: string, email: string, password: string): Promise<number> {
   const res = await fetch(`${url}/api/agent/login`, {
     method: "POST",

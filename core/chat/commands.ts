@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { AppendResult, Conversation, Store, VisitorRecord } from "../../db/store.ts";
+import {
+  type AppendResult,
+  type Conversation,
+  type Store,
+  StoreError,
+  type VisitorRecord,
+} from "../../db/store.ts";
 import type { Bus } from "../cluster/bus.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
@@ -20,6 +26,7 @@ import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import type { VisitorTokenSigner } from "../accounts/tokens.ts";
 import { verifyIdentity } from "../accounts/identity_signature.ts";
+import type { TypingCoalescer } from "./typing_coalescer.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -36,6 +43,8 @@ export interface CommandDeps {
   signer: VisitorTokenSigner;
   /** Limits new conversations per IP. */
   newConversations: KeyedLimiter;
+  /** Folds bursts of typing notices (see `typing_coalescer.ts`). */
+  typingCoalescer: TypingCoalescer;
   log: Logger;
 }
 
@@ -102,28 +111,56 @@ export class ChatCommands {
 
   /**
    * Stores a visitor message (opening or reopening the conversation), then publishes it.
-   * `newConversationKey` is the key (IP) charged when the message opens a new conversation.
+   * `opts.ip` is charged for every conversation the message actually opens; `opts.likelyNew` is
+   * the socket's guess that it will open one (it saw none), which only saves a round trip.
    */
   async visitorSend(
     visitorId: string,
     clientId: string,
     body: string,
-    opts: { mayOpen: boolean; ip: string },
+    opts: { likelyNew: boolean; ip: string },
   ): Promise<AppendResult> {
-    const { store, newConversations } = this.deps;
-    if (opts.mayOpen && !newConversations.take(opts.ip)) {
-      const current = await store.getCurrentConversation(visitorId);
-      if (!current) {
-        throw new ParleyError(
-          ErrorCode.RateLimited,
-          "Too many new conversations from this address",
-        );
-      }
-    }
-    const result = await store.appendVisitorMessage({ visitorId, clientId, body });
+    const result = await this.appendCharged({ visitorId, clientId, body }, opts);
     await this.publishAppend(result);
     if (result.created) await this.autoAssign(result.conversation);
     return result;
+  }
+
+  /**
+   * Appends a visitor message, charging the address for a conversation it opens. A socket's idea
+   * of whether its visitor has a conversation goes stale (another tab may have started over), so
+   * the store decides: it opens a conversation only when told the address was charged
+   * (`mayOpen`), and otherwise refuses with `no_conversation`, upon which the charge is taken
+   * and the message sent again. A charge that opened nothing (another tab opened one first, or
+   * the append failed) is given back, so the limit counts conversations actually opened.
+   */
+  private async appendCharged(
+    input: { visitorId: string; clientId: string; body: string },
+    opts: { likelyNew: boolean; ip: string },
+  ): Promise<AppendResult> {
+    const { store, newConversations } = this.deps;
+    let charged = opts.likelyNew && newConversations.take(opts.ip);
+    try {
+      let result: AppendResult;
+      try {
+        result = await store.appendVisitorMessage({ ...input, mayOpen: charged });
+      } catch (err) {
+        if (charged || !(err instanceof StoreError && err.code === "no_conversation")) throw err;
+        if (!newConversations.take(opts.ip)) {
+          throw new ParleyError(
+            ErrorCode.RateLimited,
+            "Too many new conversations from this address",
+          );
+        }
+        charged = true;
+        result = await store.appendVisitorMessage({ ...input, mayOpen: true });
+      }
+      if (charged && !result.created) newConversations.refund(opts.ip);
+      return result;
+    } catch (err) {
+      if (charged) newConversations.refund(opts.ip);
+      throw err;
+    }
   }
 
   /** Stores an agent reply or note, then publishes it. */
@@ -264,7 +301,9 @@ export class ChatCommands {
 
   /**
    * Publishes that someone started or stopped typing in a conversation. Typing is never stored:
-   * an indicator lost with an instance expires on its own.
+   * an indicator lost with an instance expires on its own. Notices of one typist in one
+   * conversation are coalesced (at most one per short window, the latest text last); a stop is
+   * published at once and drops the notice it supersedes.
    */
   async typing(
     who: Typist,
@@ -273,16 +312,24 @@ export class ChatCommands {
     preview?: string,
   ): Promise<void> {
     const visitor = who.kind === "visitor";
-    await this.deps.bus.publish({
-      kind: "typing",
-      conversationId,
-      visitorId: visitor ? who.visitorId : await this.deps.projection.visitorOf(conversationId),
-      author: who.kind,
-      agentId: visitor ? null : who.actor.id,
-      name: visitor ? "" : who.actor.name,
-      active,
-      ...(active && preview !== undefined ? { preview } : {}),
-    });
+    const visitorId = visitor
+      ? who.visitorId
+      : await this.deps.projection.visitorOf(conversationId);
+    const publish = () =>
+      this.deps.bus.publish({
+        kind: "typing",
+        conversationId,
+        visitorId,
+        author: who.kind,
+        agentId: visitor ? null : who.actor.id,
+        name: visitor ? "" : who.actor.name,
+        active,
+        ...(active && preview !== undefined ? { preview } : {}),
+      });
+    const key = `${conversationId} ${visitor ? `visitor ${visitorId}` : `agent ${who.actor.id}`}`;
+    if (active) return await this.deps.typingCoalescer.offer(key, publish);
+    this.deps.typingCoalescer.cancel(key);
+    await publish();
   }
 
   /** Records an agent's chosen status (all their tabs) and tells everyone. */

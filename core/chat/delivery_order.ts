@@ -61,30 +61,32 @@ export class DeliveryOrder {
   /**
    * Runs `deliver` for message `seq` now when it is the next one (or the first seen, or a
    * repeat of an old one, which clients ignore), else once the gap before it is filled.
+   * `deliver` is told whether the message is such a repeat (a resend's publish, say): a repeat
+   * says nothing about where the conversation is now.
    */
-  offer(conversationId: string, seq: number, deliver: () => void): void {
+  offer(conversationId: string, seq: number, deliver: (repeat: boolean) => void): void {
     const s = this.#state.get(conversationId);
     if (!s) {
       if (this.#state.size >= (this.#o.limit ?? 50_000)) this.#evictOldest();
       this.#state.set(conversationId, { last: seq, held: null, timer: null });
-      deliver();
+      deliver(false);
       this.#wake(conversationId, seq);
       return;
     }
     if (seq <= s.last) {
-      deliver();
+      deliver(true);
       return;
     }
     if (seq === s.last + 1 && !s.held) {
       s.last = seq;
-      deliver();
+      deliver(false);
       // Recently active conversations move to the end, away from eviction.
       this.#state.delete(conversationId);
       this.#state.set(conversationId, s);
       this.#wake(conversationId, seq);
       return;
     }
-    (s.held ??= new Map()).set(seq, deliver);
+    (s.held ??= new Map()).set(seq, () => deliver(false));
     this.#release(conversationId, s);
     if (s.held && !s.timer) {
       s.timer = setTimeout(() => this.#fillGap(conversationId), this.#o.waitMs ?? 150);

@@ -73,12 +73,14 @@ export function startFanout(deps: FanoutDeps): Fanout {
     for (const c of registry.allVisitorConns()) c.peer.send(text);
   };
 
-  const sendMessage = (visitorId: string, message: Message) => {
+  const sendMessage = (visitorId: string, message: Message, repeat = false) => {
     const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
     for (const c of registry.allAgentConns()) c.peer.send(text);
     if (message.note) return;
     for (const c of registry.visitorConns(visitorId)) {
-      c.conversationId = message.conversationId;
+      // A new message tells the visitor's tabs which conversation is current (another tab may
+      // have opened it); a repeat may be a resend's from a conversation left since.
+      if (!repeat) c.conversationId = message.conversationId;
       c.peer.send(text);
     }
   };
@@ -99,7 +101,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!agentsHere() && !visitors) return order.offer(e.conversationId, e.seq, () => {});
         const message = e.message ?? await projection.message(e.conversationId, e.seq);
         if (!message) return;
-        order.offer(e.conversationId, e.seq, () => sendMessage(e.visitorId, message));
+        order.offer(e.conversationId, e.seq, (repeat) => sendMessage(e.visitorId, message, repeat));
         return;
       }
       case "conversation": {

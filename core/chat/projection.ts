@@ -97,16 +97,23 @@ export class ChatProjection {
     return this.deps.store.getConversationSummary(conversationId);
   }
 
-  /** The visitor's current conversation and the messages the client is missing. */
+  /**
+   * The visitor's current conversation and the messages the client should hold: those after
+   * `lastSeq`, or the latest page when the client names no `lastSeq` or one beyond the
+   * conversation's. A client only learns a seq once it is committed, so a `lastSeq` past
+   * `conv.lastSeq` counts messages of another conversation (another tab started over, say) and
+   * "everything after it" would be nothing: the client must replace what it holds instead.
+   */
   async visitorState(
     visitorId: string,
     lastSeq: number | undefined,
   ): Promise<{ conversation: VisitorConversation | null; messages: Message[] }> {
     const conv = await this.deps.store.getCurrentConversation(visitorId);
     if (!conv) return { conversation: null, messages: [] };
+    const resumes = lastSeq !== undefined && lastSeq <= conv.lastSeq;
     const { messages } = await this.deps.store.listMessages(conv.id, {
       includeNotes: false,
-      ...(lastSeq === undefined ? { limit: 50 } : { afterSeq: lastSeq, limit: 200 }),
+      ...(resumes ? { afterSeq: lastSeq, limit: 200 } : { limit: 50 }),
     });
     return { conversation: await this.visitorConversation(conv), messages };
   }

@@ -90,10 +90,12 @@ export function openVisitorSocket(
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
         const r = await commands.visitorSend(conn.visitorId, frame.clientId, frame.body, {
-          mayOpen: conn.conversationId === null,
+          likelyNew: conn.conversationId === null,
           ip: conn.ip,
         });
-        conn.conversationId = r.conversation.id;
+        // A resend's message may belong to a conversation the visitor has since left (start
+        // over): only a newly stored message says which conversation is current.
+        if (!r.duplicate) conn.conversationId = r.conversation.id;
         order.stored(frame.clientId);
         if (conn.typingIn) await stopTyping();
         await acknowledge(deps, peer, frame.clientId, r.message);

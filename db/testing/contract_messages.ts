@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { DbStore } from "../mod.ts";
+import { type DbStore, StoreError } from "../mod.ts";
 import { agent, rejectsWith, reply, say, uid, visitor } from "./fixtures.ts";
 
 /** Registers the steps on `t`. */
@@ -75,7 +75,7 @@ export async function messageSteps(t: Deno.TestContext, store: DbStore): Promise
     const v = await visitor(store);
     const input = { visitorId: v.id, clientId: `c-${uid()}`, body: "Once" };
     const r1 = await store.appendVisitorMessage(input);
-    const r2 = await store.appendVisitorMessage({ ...input, body: "Changed body" });
+    const r2 = await store.appendVisitorMessage(input);
     assert.equal(r2.duplicate, true);
     assert.equal(r2.created, false);
     assert.deepEqual(r2.message, r1.message);
@@ -95,6 +95,87 @@ export async function messageSteps(t: Deno.TestContext, store: DbStore): Promise
     assert.equal(a2.duplicate, true);
     assert.deepEqual(a2.message, a1.message);
     assert.equal((await store.getConversation(r1.conversation.id))?.lastSeq, 2);
+  });
+
+  await t.step("a client id reused for a different message is a conflict", async () => {
+    const v = await visitor(store);
+    const input = { visitorId: v.id, clientId: `c-${uid()}`, body: "Old topic" };
+    const first = await store.appendVisitorMessage(input);
+    // After a start over the same client id with a new body is not the old message.
+    await store.startOver(v.id);
+    await rejectsWith(
+      () => store.appendVisitorMessage({ ...input, body: "New topic" }),
+      "conflict",
+    );
+    assert.equal(await store.getCurrentConversation(v.id), null);
+    // An exact repeat (the outbox's resend) is still the original.
+    const again = await store.appendVisitorMessage(input);
+    assert.equal(again.duplicate, true);
+    assert.deepEqual(again.message, first.message);
+
+    const a = await agent(store);
+    const other = await say(store, (await visitor(store)).id, "Other conversation");
+    const ai = {
+      conversationId: first.conversation.id,
+      agentId: a.id,
+      clientId: `a-${uid()}`,
+      body: "Hi",
+      note: false,
+    };
+    const a1 = await store.appendAgentMessage(ai);
+    const toB = { ...ai, conversationId: other.conversation.id };
+    await rejectsWith(() => store.appendAgentMessage(toB), "conflict");
+    await rejectsWith(() => store.appendAgentMessage({ ...ai, body: "Changed" }), "conflict");
+    await rejectsWith(() => store.appendAgentMessage({ ...ai, note: true }), "conflict");
+    assert.equal((await store.getConversation(other.conversation.id))?.lastSeq, 1);
+    assert.deepEqual((await store.appendAgentMessage(ai)).message, a1.message);
+  });
+
+  await t.step("concurrent sends of one client id with different bodies store one", async () => {
+    const v = await visitor(store);
+    await say(store, v.id, "warm up");
+    const clientId = `c-${uid()}`;
+    // Sent in the same turn, so they share a group-commit batch where the backend batches.
+    const outcomes = await Promise.allSettled(
+      ["Body one", "Body two", "Body one"].map((body) =>
+        store.appendVisitorMessage({ visitorId: v.id, clientId, body })
+      ),
+    );
+    const stored = outcomes.flatMap((o) => o.status === "fulfilled" ? [o.value] : []);
+    const refused = outcomes.flatMap((o) => o.status === "rejected" ? [o.reason] : []);
+    assert.equal(new Set(stored.map((r) => r.message.id)).size, 1);
+    assert.ok(stored.every((r) => r.message.body === stored[0].message.body));
+    assert.ok(refused.length >= 1);
+    for (const err of refused) {
+      assert.ok(err instanceof StoreError && err.code === "conflict", String(err));
+    }
+    assert.equal((await store.getCurrentConversation(v.id))?.lastSeq, 2);
+    // An agent's one client id sent to two conversations at once: one stored, one conflict.
+    const a = await agent(store);
+    const convs = await Promise.all(
+      [1, 2].map(async () => (await say(store, (await visitor(store)).id, "Hi")).conversation.id),
+    );
+    const replies = await Promise.allSettled(
+      convs.map((conversationId) =>
+        store.appendAgentMessage({
+          conversationId,
+          agentId: a.id,
+          clientId,
+          body: "Hi",
+          note: false,
+        })
+      ),
+    );
+    assert.deepEqual(replies.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    for (const r of replies) {
+      if (r.status === "rejected") {
+        assert.ok(r.reason instanceof StoreError && r.reason.code === "conflict", String(r.reason));
+      }
+    }
+    const seqs = await Promise.all(
+      convs.map(async (id) => (await store.getConversation(id))?.lastSeq),
+    );
+    assert.deepEqual(seqs.sort(), [1, 2]);
   });
 
   await t.step("concurrent sends of one client id store a single message", async () => {
@@ -204,6 +285,26 @@ export async function messageSteps(t: Deno.TestContext, store: DbStore): Promise
     assert.equal(next.message.seq, 1);
     assert.equal(await store.countVisitorConversations(v.id), 2);
     assert.equal((await store.getConversation(first.conversation.id))?.lastSeq, 1);
+  });
+
+  await t.step("mayOpen false never opens a conversation, and says so", async () => {
+    const v = await visitor(store);
+    const input = { visitorId: v.id, clientId: `c-${uid()}`, body: "Hi", mayOpen: false };
+    await rejectsWith(() => store.appendVisitorMessage(input), "no_conversation");
+    assert.equal(await store.countVisitorConversations(v.id), 0);
+    const opened = await store.appendVisitorMessage({ ...input, mayOpen: true });
+    assert.equal(opened.created, true);
+    // With a current conversation it appends as usual; after a start over it refuses again.
+    const next = await store.appendVisitorMessage({ ...input, clientId: `c-${uid()}` });
+    assert.deepEqual([next.created, next.message.seq], [false, 2]);
+    await store.startOver(v.id);
+    await rejectsWith(
+      () => store.appendVisitorMessage({ ...input, clientId: `c-${uid()}` }),
+      "no_conversation",
+    );
+    // An exact resend of a stored message is still its duplicate.
+    assert.equal((await store.appendVisitorMessage(input)).duplicate, true);
+    assert.equal(await store.countVisitorConversations(v.id), 1);
   });
 
   await t.step("out-of-range or malformed input is StoreError invalid, not a crash", async () => {

@@ -10,6 +10,7 @@ import {
   type DbStore,
   type Site,
   StoreError,
+  type StoreErrorCode,
   type VisitorRecord,
 } from "../mod.ts";
 
@@ -63,7 +64,7 @@ export function reply(
 /** Asserts that `fn` rejects with a `StoreError` of `code`. */
 export async function rejectsWith(
   fn: () => Promise<unknown>,
-  code: "not_found" | "conflict" | "invalid",
+  code: StoreErrorCode,
 ): Promise<void> {
   let thrown: unknown = null;
   try {
