@@ -30,6 +30,7 @@ const STORE_CODES: Record<StoreError["code"], ErrorCode> = {
   not_found: ErrorCode.NotFound,
   conflict: ErrorCode.Conflict,
   invalid: ErrorCode.BadFrame,
+  too_large: ErrorCode.TooLarge,
 };
 
 /** Normalises anything thrown into a {@link ParleyError}; unknown errors become `internal`. */

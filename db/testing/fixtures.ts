@@ -12,6 +12,7 @@ import {
   StoreError,
   type VisitorRecord,
 } from "../mod.ts";
+import type { StoreErrorCode } from "../store.ts";
 
 /** A short random suffix for unique names. */
 export function uid(): string {
@@ -63,7 +64,7 @@ export function reply(
 /** Asserts that `fn` rejects with a `StoreError` of `code`. */
 export async function rejectsWith(
   fn: () => Promise<unknown>,
-  code: "not_found" | "conflict" | "invalid",
+  code: StoreErrorCode,
 ): Promise<void> {
   let thrown: unknown = null;
   try {
