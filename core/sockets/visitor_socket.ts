@@ -116,7 +116,7 @@ export function openVisitorSocket(
         await commands.updateVisitor(conn.visitorId, { page: frame.page });
         return;
       case "attributes":
-        await commands.updateVisitor(conn.visitorId, { attributes: frame.attributes });
+        await commands.setAttributes(conn.visitorId, frame.attributes);
         return;
       case "contact":
         await commands.contact(conn.visitorId, frame.email);
