@@ -44,6 +44,8 @@ export interface Config {
     loginAttemptsPerAccount: number;
     loginAttemptsPerIp: number;
     maxBufferedBytes: number;
+    /** Identity and attribute updates per visitor per minute (and the burst). */
+    profileUpdatesPerMinute: number;
   };
   team: { name: string; replyTime: string };
   drainTimeoutMs: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       loginAttemptsPerAccount: int("PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT", 5, 1, 10_000),
       loginAttemptsPerIp: int("PARLEY_LOGIN_ATTEMPTS_PER_IP", 30, 1, 100_000),
       maxBufferedBytes: int("PARLEY_MAX_BUFFERED_BYTES", 1_048_576, 1024, 1 << 30),
+      profileUpdatesPerMinute: int("PARLEY_PROFILE_UPDATES_PER_MINUTE", 30, 1, 100_000),
     },
     team: {
       name: env.PARLEY_TEAM_NAME || "Support",
