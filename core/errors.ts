@@ -32,6 +32,7 @@ const STORE_CODES: Record<StoreError["code"], ErrorCode> = {
   invalid: ErrorCode.BadFrame,
   // The chat commands answer it themselves (they charge the new-conversation limit and retry).
   no_conversation: ErrorCode.Conflict,
+  too_large: ErrorCode.TooLarge,
 };
 
 /** Normalises anything thrown into a {@link ParleyError}; unknown errors become `internal`. */

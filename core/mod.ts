@@ -77,6 +77,8 @@ export function createCore(deps: CoreDeps): Core {
   const registry = new Registry();
   const presence = (deps.presence ?? createLocalPresence)(registry);
   const newConversations = new KeyedLimiter(deps.newConversationsPerHour, 3_600_000);
+  // Per visitor, not per socket: a visitor may open many sockets with one token.
+  const profileUpdates = new KeyedLimiter(options.profileUpdatesPerMinute, 60_000);
   const projection = new ChatProjection({ store, presence });
   const typingCoalescer = new TypingCoalescer(
     (err) => log.warn("typing notice failed", { err: String(err) }),
@@ -100,7 +102,10 @@ export function createCore(deps: CoreDeps): Core {
     commands,
     options,
     log,
-    prune: () => newConversations.prune(),
+    prune: () => {
+      newConversations.prune();
+      profileUpdates.prune();
+    },
   });
   const stopSessionWatch = startSessionWatch({
     registry,
@@ -121,6 +126,7 @@ export function createCore(deps: CoreDeps): Core {
     log,
     inFlight,
     delivered,
+    profileUpdates,
   };
   return {
     registry,

@@ -29,4 +29,9 @@ export interface CoreOptions {
   frameBurst: number;
   /** How often open agent sockets re-check their session (expiry, sign-out elsewhere). */
   sessionCheckMs: number;
+  /**
+   * Identity and attribute updates (`identify`, `attributes`, `contact`) per visitor per minute,
+   * across all of its sockets on this instance; also the burst allowed.
+   */
+  profileUpdatesPerMinute: number;
 }

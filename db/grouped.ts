@@ -17,7 +17,7 @@ import type {
   VisitorMessageInput,
   VisitorRecord,
 } from "./store.ts";
-import { StoreError, StoreUnavailableError } from "./store.ts";
+import { StoreUnavailableError } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { Batcher, settle, type Settled } from "./batcher.ts";
 import * as messages from "./sql_messages.ts";
@@ -174,9 +174,8 @@ async function updateVisitors(
         const rows = await updateVisitorsOfShape(q, group);
         for (const u of group) {
           const row = rows.get(u.id);
-          out[u.i] = row
-            ? { ok: true, value: row }
-            : { ok: false, error: new StoreError("not_found", "Visitor not found") };
+          // A row left out is unknown or over the attributes cap: the single path says which.
+          out[u.i] = row ? { ok: true, value: row } : await single(u);
         }
       } catch {
         for (const u of group) out[u.i] = await one(u);

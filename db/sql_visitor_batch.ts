@@ -10,7 +10,7 @@
 import type { Conversation, VisitorPatch, VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { conversationColumns, rowToConversation, rowToVisitor, visitorColumns } from "./rows.ts";
-import { pageSets, VISITOR_PATCH_COLUMNS } from "./sql_visitors.ts";
+import { attributesFit, pageSets, VISITOR_PATCH_COLUMNS } from "./sql_visitors.ts";
 
 /** A visitor update waiting for its batch. */
 export interface VisitorUpdate {
@@ -31,8 +31,10 @@ export function shapeOf(patch: VisitorPatch): string {
 }
 
 /**
- * Applies updates of one shape to distinct visitors; returns the updated rows by id (a missing
- * id was not found). The SQL is built only from the constant fragments above.
+ * Applies updates of one shape to distinct visitors; returns the updated rows by id. A missing id
+ * was not found, or its attributes merge did not fit the total cap (nothing written for it): the
+ * caller tells the two apart on the single-row path. The SQL is built only from the constant
+ * fragments above.
  */
 export async function updateVisitorsOfShape(
   db: Queryable,
@@ -43,6 +45,7 @@ export async function updateVisitorsOfShape(
   const inputs = ["$1::text[]"];
   const names = ["id"];
   const sets: string[] = [];
+  const where = ["v.id = u.id"];
   for (const key of keys) {
     const n = params.length + 1;
     const col = `c${n}`;
@@ -55,6 +58,7 @@ export async function updateVisitorsOfShape(
       params.push(updates.map((u) => JSON.stringify(u.patch.attributes ?? {})));
       inputs.push(`$${n}::text[]`);
       sets.push(`attributes = v.attributes || u.${col}::jsonb`);
+      where.push(attributesFit(`v.attributes || u.${col}::jsonb`));
     } else if (key === "page") {
       params.push(updates.map((u) => JSON.stringify(u.patch.page ?? null)));
       inputs.push(`$${n}::text[]`);
@@ -73,7 +77,7 @@ export async function updateVisitorsOfShape(
     : await db.query(
       `UPDATE visitors AS v SET ${sets.join(", ")}
        FROM unnest(${inputs.join(", ")}) AS u(${names.join(", ")})
-       WHERE v.id = u.id
+       WHERE ${where.join(" AND ")}
        RETURNING ${visitorColumns("v")}`,
       params,
     );

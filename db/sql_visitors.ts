@@ -7,6 +7,7 @@
 
 import { StoreError, type VisitorPatch, type VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
+import { MAX_VISITOR_ATTRIBUTE_BYTES, MAX_VISITOR_ATTRIBUTES } from "../protocol/limits.ts";
 import { rowToVisitor, visitorColumns } from "./rows.ts";
 import { constraintError } from "./sql_agents.ts";
 
@@ -30,6 +31,29 @@ export function pageSets(page: string): string[] {
     )`,
     "last_seen_at = now()",
   ];
+}
+
+/**
+ * A condition that holds when `merged` (a jsonb SQL expression: the attributes after a merge)
+ * stays within {@link MAX_VISITOR_ATTRIBUTES} keys and {@link MAX_VISITOR_ATTRIBUTE_BYTES} bytes
+ * (each key's UTF-8 length plus its value's JSON text). It sits in the WHERE clause of the UPDATE
+ * that merges, so the check and the write see the same row version: concurrent merges cannot
+ * together overshoot the cap, and a refused merge leaves the stored attributes as they were.
+ */
+export function attributesFit(merged: string): string {
+  return `(SELECT count(*) <= ${MAX_VISITOR_ATTRIBUTES}
+      AND COALESCE(sum(octet_length(a.key) + octet_length(a.value::text)), 0)
+        <= ${MAX_VISITOR_ATTRIBUTE_BYTES}
+    FROM jsonb_each(${merged}) AS a)`;
+}
+
+/** The error for a merge {@link attributesFit} refused. */
+export function attributesTooLarge(): StoreError {
+  return new StoreError(
+    "too_large",
+    `Visitor attributes would exceed ${MAX_VISITOR_ATTRIBUTES} keys or ` +
+      `${MAX_VISITOR_ATTRIBUTE_BYTES} bytes; nothing was stored`,
+  );
 }
 
 /** See `Store.createVisitor`. Throws `not_found` when the site does not exist. */
@@ -67,8 +91,10 @@ export const VISITOR_PATCH_COLUMNS = {
 
 /**
  * See `Store.updateVisitor`. `attributes` are merged into the stored ones (a key set to null is
- * kept with a null value). A `page` becomes `page`, is appended to `pagesVisited` (the last
- * {@link PAGES_KEPT} kept, oldest first) and bumps `lastSeenAt`.
+ * kept with a null value) in the UPDATE itself, never read and written back, so concurrent merges
+ * keep each other's keys; a merge past the total cap is refused whole with `too_large`. A `page`
+ * becomes `page`, is appended to `pagesVisited` (the last {@link PAGES_KEPT} kept, oldest first)
+ * and bumps `lastSeenAt`.
  */
 export async function updateVisitor(
   db: Queryable,
@@ -84,10 +110,11 @@ export async function updateVisitor(
   for (const key of Object.keys(VISITOR_PATCH_COLUMNS) as (keyof typeof VISITOR_PATCH_COLUMNS)[]) {
     if (patch[key] !== undefined) sets.push(`${VISITOR_PATCH_COLUMNS[key]} = ${param(patch[key])}`);
   }
+  const where = ["v.id = $1"];
   if (patch.attributes !== undefined) {
-    sets.push(
-      `attributes = v.attributes || ${param(JSON.stringify(patch.attributes))}::text::jsonb`,
-    );
+    const merged = `v.attributes || ${param(JSON.stringify(patch.attributes))}::text::jsonb`;
+    sets.push(`attributes = ${merged}`);
+    where.push(attributesFit(merged));
   }
   if (patch.page !== undefined) {
     sets.push(...pageSets(`${param(JSON.stringify(patch.page))}::text::jsonb`));
@@ -95,11 +122,17 @@ export async function updateVisitor(
   const rows = sets.length === 0
     ? await db.query(`SELECT ${visitorColumns("v")} FROM visitors v WHERE v.id = $1`, params)
     : await db.query(
-      `UPDATE visitors AS v SET ${sets.join(", ")} WHERE v.id = $1 RETURNING ${
+      `UPDATE visitors AS v SET ${sets.join(", ")} WHERE ${where.join(" AND ")} RETURNING ${
         visitorColumns("v")
       }`,
       params,
     );
-  if (rows.length === 0) throw new StoreError("not_found", "Visitor not found");
+  if (rows.length === 0) {
+    // No row: the visitor is unknown, or the merge did not fit (then nothing was written).
+    if (where.length > 1 && (await db.query("SELECT 1 FROM visitors WHERE id = $1", [id])).length) {
+      throw attributesTooLarge();
+    }
+    throw new StoreError("not_found", "Visitor not found");
+  }
   return rowToVisitor(rows[0]);
 }

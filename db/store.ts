@@ -206,7 +206,10 @@ export interface Store {
   getVisitor(id: string): Promise<VisitorRecord | null>;
   /**
    * Updates a visitor. A `page` is also appended to `pagesVisited` (last 20 kept) and bumps
-   * `lastSeenAt`. Throws `StoreError("not_found")`.
+   * `lastSeenAt`. `attributes` are merged into the stored ones atomically; a merge that would
+   * take the visitor past `MAX_VISITOR_ATTRIBUTES` keys or `MAX_VISITOR_ATTRIBUTE_BYTES` bytes
+   * (`protocol/limits.ts`) is refused whole with `StoreError("too_large")` and the patch's other
+   * fields are not written either. Throws `StoreError("not_found")`.
    */
   updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord>;
 
@@ -289,7 +292,7 @@ export interface Store {
 }
 
 /** Stable codes for {@link StoreError}. */
-export type StoreErrorCode = "not_found" | "conflict" | "invalid" | "no_conversation";
+export type StoreErrorCode = "not_found" | "conflict" | "invalid" | "no_conversation" | "too_large";
 
 /** A domain condition reported by the store (not found, conflict). */
 export class StoreError extends Error {

@@ -8,6 +8,7 @@
 
 import type { ErrorCode } from "./codes.ts";
 import {
+  MAX_ATTRIBUTES_PER_FRAME,
   MAX_BODY_CHARS,
   MAX_CLIENT_ID_CHARS,
   MAX_HISTORY_PAGE,
@@ -288,6 +289,12 @@ export type AgentServerFrame =
     /** The `visitor` command this answers, when it carried one. */
     requestId?: string;
   }
+  | {
+    /** Some of a visitor's attributes changed: merge these keys into what is shown. */
+    type: "visitor_attributes";
+    visitorId: string;
+    attributes: VisitorInfo["attributes"];
+  }
   | DoneFrame
   | ErrorFrame
   | { type: "ping" }
@@ -427,7 +434,7 @@ export function parseVisitorFrame(text: string): VisitorClientFrame {
       };
     }
     case "attributes":
-      return { type, attributes: attributes(o, "attributes") };
+      return { type, attributes: attributes(o, "attributes", MAX_ATTRIBUTES_PER_FRAME) };
     case "contact": {
       const email = string(o, "email", 254, 3);
       if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError("email is not an address");

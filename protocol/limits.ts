@@ -16,3 +16,12 @@ export const MAX_CLIENT_ID_CHARS = 64;
 export const MAX_HISTORY_PAGE = 200;
 /** Deepest JSON nesting accepted in a frame. */
 export const MAX_JSON_DEPTH = 8;
+/** Most attributes one `attributes` frame may set. */
+export const MAX_ATTRIBUTES_PER_FRAME = 30;
+/** Most attributes one visitor may hold in total (keys set to null count). */
+export const MAX_VISITOR_ATTRIBUTES = 100;
+/**
+ * Most bytes of attributes one visitor may hold in total: the UTF-8 length of every key plus that
+ * of its value written as JSON (a string with its quotes and escapes).
+ */
+export const MAX_VISITOR_ATTRIBUTE_BYTES = 16 * 1024;

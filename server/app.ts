@@ -120,6 +120,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       framesPerSecond: config.limits.framesPerSecond,
       frameBurst: config.limits.frameBurst,
       sessionCheckMs: config.sessionCheckMs,
+      profileUpdatesPerMinute: config.limits.profileUpdatesPerMinute,
     },
     sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
   });

@@ -54,6 +54,8 @@ export interface Config {
     /** Cap of the growing wait before a sign-in to an account with recent failures (0: none). */
     loginMaxDelayMs: number;
     maxBufferedBytes: number;
+    /** Identity and attribute updates per visitor per minute (and the burst). */
+    profileUpdatesPerMinute: number;
   };
   team: { name: string; replyTime: string };
   drainTimeoutMs: number;
@@ -159,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       loginAttemptsPerIp: int("PARLEY_LOGIN_ATTEMPTS_PER_IP", 30, 1, 100_000),
       loginMaxDelayMs: int("PARLEY_LOGIN_MAX_DELAY_MS", 4000, 0, 60_000),
       maxBufferedBytes: int("PARLEY_MAX_BUFFERED_BYTES", 1_048_576, 1024, 1 << 30),
+      profileUpdatesPerMinute: int("PARLEY_PROFILE_UPDATES_PER_MINUTE", 30, 1, 100_000),
     },
     team: {
       name: env.PARLEY_TEAM_NAME || "Support",

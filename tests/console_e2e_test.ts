@@ -354,3 +354,48 @@ e2eTest(
     await admin.context.close();
   },
 );
+
+e2eTest(
+  "the side panel shows a visitor's attributes, merges live changes and shows all after a reload",
+  async (step, srv, browser) => {
+    const { context, page } = await newPage(browser);
+    const visitor = await srv.visitorSocket();
+    const fact = (label: string, value: string) =>
+      page.locator(".fact").filter({ has: page.locator("dt", { hasText: label }) })
+        .filter({ has: page.locator("dd", { hasText: value }) });
+    try {
+      await step("the attributes set before the first message are shown", async () => {
+        visitor.send({ type: "attributes", attributes: { plan: "basic", seats: 3 } });
+        visitor.send({ type: "message", clientId: "attr-1", body: "Can I upgrade my plan?" });
+        await visitor.nextOf("ack");
+        await signIn(page, srv.url, ADMIN.email, ADMIN.password);
+        await page.locator(".row", { hasText: "Can I upgrade my plan?" }).click();
+        await fact("plan", "basic").waitFor();
+        await fact("seats", "3").waitFor();
+      });
+
+      await step("a change shows without a reload; the other attributes stay", async () => {
+        visitor.send({ type: "attributes", attributes: { plan: "pro", vip: true } });
+        await fact("plan", "pro").waitFor();
+        await fact("vip", "true").waitFor();
+        await fact("seats", "3").waitFor();
+      });
+
+      await step("after a reload every attribute is shown", async () => {
+        await page.reload();
+        await page.locator(".conn-connected").waitFor();
+        await page.locator(".row", { hasText: "Can I upgrade my plan?" }).click();
+        await fact("plan", "pro").waitFor();
+        await fact("vip", "true").waitFor();
+        await fact("seats", "3").waitFor();
+        await waitUntil(
+          async () => (await fact("plan", "basic").count()) === 0,
+          "the old plan is gone",
+        );
+      });
+    } finally {
+      await visitor.close();
+      await context.close();
+    }
+  },
+);

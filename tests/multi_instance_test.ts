@@ -536,3 +536,32 @@ Deno.test(
     await keptTab.close();
   },
 );
+
+Deno.test(
+  "a visitor's attribute changes reach agents on the other instance as the changed keys",
+  opts,
+  async () => {
+    await using t = await twoInstances();
+    const ann = await t.agent("Ann");
+    const annWs = await agentSocket(t.b, ann.cookie);
+    const visitor = await visitorSocket(t.a);
+    const visitorId = String(obj(visitor.all("welcome")[0].visitor).id);
+    const ofVisitor = (f: Frame) => f.visitorId === visitorId;
+
+    visitor.send({ type: "attributes", attributes: { plan: "pro", seats: 3 } });
+    const first = await annWs.nextOf("visitor_attributes", ofVisitor);
+    assert.deepEqual(first.attributes, { plan: "pro", seats: 3 });
+    visitor.send({ type: "attributes", attributes: { seats: 4 } });
+    assert.deepEqual((await annWs.nextOf("visitor_attributes", ofVisitor)).attributes, {
+      seats: 4,
+    });
+    // Keys too long to list in a NOTIFY entry ring for every key: B sends them all.
+    const long = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [String.fromCharCode(i + 1).repeat(64), i]),
+    );
+    visitor.send({ type: "attributes", attributes: long });
+    const all = await annWs.nextOf("visitor_attributes", ofVisitor);
+    assert.deepEqual(all.attributes, { plan: "pro", seats: 4, ...long });
+    await Promise.all([annWs.close(), visitor.close()]);
+  },
+);

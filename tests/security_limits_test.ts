@@ -28,6 +28,7 @@ const DEFAULTS: Record<string, number> = {
   PARLEY_HEARTBEAT_MS: 15_000,
   PARLEY_HEARTBEAT_TIMEOUT_MS: 45_000,
   PARLEY_DRAIN_TIMEOUT_MS: 4000,
+  PARLEY_PROFILE_UPDATES_PER_MINUTE: 30,
 };
 
 Deno.test("every limit has the documented default", () => {
@@ -46,6 +47,7 @@ Deno.test("every limit has the documented default", () => {
     PARLEY_HEARTBEAT_MS: c.heartbeatMs,
     PARLEY_HEARTBEAT_TIMEOUT_MS: c.heartbeatTimeoutMs,
     PARLEY_DRAIN_TIMEOUT_MS: c.drainTimeoutMs,
+    PARLEY_PROFILE_UPDATES_PER_MINUTE: c.limits.profileUpdatesPerMinute,
   };
   assert.deepEqual(actual, DEFAULTS);
   assert.equal(MAX_FRAME_BYTES, 32 * 1024);

@@ -396,6 +396,15 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
         case "visitor":
           answered(frame.requestId);
           return setMap(visitors, frame.visitor.id, frame.visitor);
+        case "visitor_attributes": {
+          // Only the changed keys come live; a visitor not loaded yet gets all of them on load.
+          const shown = visitors.value.get(frame.visitorId);
+          if (!shown) return;
+          return setMap(visitors, frame.visitorId, {
+            ...shown,
+            attributes: { ...shown.attributes, ...frame.attributes },
+          });
+        }
         case "done":
           answered(frame.requestId);
           return;

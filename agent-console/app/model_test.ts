@@ -1,6 +1,6 @@
 import { manualClock } from "../../protocol/client/testing/clock.ts";
 import assert from "node:assert/strict";
-import type { AgentServerFrame } from "../../protocol/frames.ts";
+import type { AgentServerFrame, VisitorInfo } from "../../protocol/frames.ts";
 import { type ConsoleEvent, createConsoleModel } from "./model.ts";
 import { agent, FrameRecorder, message, summary } from "./test_fakes.ts";
 
@@ -530,4 +530,43 @@ Deno.test("replies without request ids (an older server) are still matched as be
   model.select("q2");
   model.receive(history("q2", [1, 2], { hasMore: false }));
   assert.deepEqual(model.threads.value.get("q2")?.messages.map((m) => m.seq), [1, 2]);
+});
+
+Deno.test("live attribute changes merge into the visitor shown, and a visitor not loaded waits", () => {
+  const { model } = setup();
+  const visitor: VisitorInfo = {
+    id: "v-q1",
+    siteId: "demo",
+    name: "Visitor q1",
+    email: null,
+    verified: false,
+    emailVerified: false,
+    nameVerified: false,
+    externalId: null,
+    online: true,
+    page: null,
+    pagesVisited: [],
+    referrer: null,
+    userAgent: null,
+    timezone: null,
+    locale: null,
+    attributes: { plan: "basic", seats: 3 },
+    createdAt: "2024-01-01T00:00:00.000Z",
+    lastSeenAt: "2024-01-01T00:00:00.000Z",
+  };
+  // Not loaded yet: nothing to merge into (loading it brings every attribute).
+  model.receive({ type: "visitor_attributes", visitorId: "v-q1", attributes: { plan: "pro" } });
+  assert.equal(model.visitors.value.get("v-q1"), undefined);
+  model.receive({ type: "visitor", visitor });
+  model.receive({
+    type: "visitor_attributes",
+    visitorId: "v-q1",
+    attributes: { plan: "pro", vip: true },
+  });
+  const shown = model.visitors.value.get("v-q1");
+  assert.deepEqual(shown?.attributes, { plan: "pro", seats: 3, vip: true });
+  assert.equal(shown?.name, "Visitor q1");
+  // A full visitor frame (a reload, or the visitor navigating) replaces what is shown.
+  model.receive({ type: "visitor", visitor: { ...visitor, attributes: { plan: "team" } } });
+  assert.deepEqual(model.visitors.value.get("v-q1")?.attributes, { plan: "team" });
 });

@@ -268,22 +268,32 @@ export class ChatCommands {
     return updated;
   }
 
-  /** Updates visitor details (page, contact email, attributes) and tells agents. */
+  /** Updates visitor details (page, contact email) and tells agents. */
   async updateVisitor(
     visitorId: string,
-    patch: {
-      page?: PageInfo;
-      email?: string;
-      attributes?: Record<string, string | number | boolean | null>;
-    },
+    patch: { page?: PageInfo; email?: string },
   ): Promise<void> {
-    const current = patch.attributes ? await this.deps.store.getVisitor(visitorId) : null;
     await this.deps.store.updateVisitor(visitorId, {
       ...(patch.page ? { page: patch.page } : {}),
       ...(patch.email ? { email: patch.email } : {}),
-      ...(patch.attributes ? { attributes: { ...current?.attributes, ...patch.attributes } } : {}),
     });
     await this.deps.bus.publish({ kind: "visitor", visitorId });
+  }
+
+  /**
+   * Merges attributes into the visitor's, then tells agents which keys changed (they are sent
+   * those keys alone, not the whole visitor). The store merges in one statement: reading the
+   * attributes here and writing them back would undo a concurrent update from another tab. A
+   * merge past the total cap is refused whole (`too_large`) and nothing is published.
+   */
+  async setAttributes(
+    visitorId: string,
+    attributes: Record<string, string | number | boolean | null>,
+  ): Promise<void> {
+    const keys = Object.keys(attributes);
+    if (keys.length === 0) return;
+    await this.deps.store.updateVisitor(visitorId, { attributes });
+    await this.deps.bus.publish({ kind: "attributes", visitorId, keys });
   }
 
   /**

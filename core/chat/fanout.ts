@@ -158,6 +158,16 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (visitor) toAgents({ type: "visitor", visitor });
         return;
       }
+      case "attributes": {
+        // Only the keys that changed, with their values as stored now: the whole visitor on
+        // every update would cost agents its full size each time.
+        if (!agentsHere()) return;
+        const attributes = await projection.visitorAttributes(e.visitorId, e.keys);
+        if (attributes && Object.keys(attributes).length > 0) {
+          toAgents({ type: "visitor_attributes", visitorId: e.visitorId, attributes });
+        }
+        return;
+      }
       case "identity": {
         if (!registry.visitors.has(e.visitorId)) return;
         const identity = await projection.identity(e.visitorId);
@@ -185,6 +195,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
       case "session_revoked":
         return `agent:${e.agentId}`;
       case "visitor":
+      case "attributes":
       case "identity":
         return `visitor:${e.visitorId}`;
     }

@@ -195,6 +195,22 @@ export class ChatProjection {
     return { ...v, online: this.deps.presence.visitorOnline(v.id) };
   }
 
+  /**
+   * The current values of some of a visitor's attributes (all of them when `keys` is null), or
+   * null when there is no such visitor. A key no longer stored is left out.
+   */
+  async visitorAttributes(
+    visitorId: string,
+    keys: readonly string[] | null,
+  ): Promise<VisitorInfo["attributes"] | null> {
+    const v = await this.deps.store.getVisitor(visitorId);
+    if (!v) return null;
+    if (keys === null) return v.attributes;
+    const picked: VisitorInfo["attributes"] = {};
+    for (const k of keys) if (Object.hasOwn(v.attributes, k)) picked[k] = v.attributes[k];
+    return picked;
+  }
+
   /** What a visitor's own tabs show of who they are, or null when there is no such visitor. */
   async identity(
     visitorId: string,

@@ -39,6 +39,12 @@ export type BusEvent =
   }
   | { kind: "agent"; agentId: string }
   | { kind: "visitor"; visitorId: string }
+  | {
+    kind: "attributes";
+    visitorId: string;
+    /** The keys that changed; null when too many to ring with (receivers send them all). */
+    keys: string[] | null;
+  }
   | { kind: "identity"; visitorId: string }
   /**
    * The agent's sessions were ended: close their console sockets, except those of the session

@@ -11,6 +11,7 @@
  * ["a", agentId, connected here 0|1, choice ""|"online"|"away"]
  * ["v", visitorId, connected here 0|1]
  * ["i", visitorId]                                    identity changed
+ * ["k", visitorId, [key, ...] | 0]                     attributes changed (0: too many to list)
  * ["s", agentId, keepSession?]                        sessions revoked (but keepSession's)
  * ["x", instanceId]                                   that instance is gone
  * ["r"]                                               reload the sender's presence
@@ -43,6 +44,15 @@ export interface WireBatch {
 
 /** Postgres refuses payloads of 8000 bytes or more; stay well clear. */
 export const MAX_PAYLOAD_BYTES = 7500;
+
+/**
+ * The longest key list an `attributes` entry carries, in UTF-8 bytes of its JSON: one entry must
+ * fit a payload whatever the keys hold. A longer list rings as 0, and receivers send every key.
+ */
+export const MAX_ATTRIBUTE_KEYS_BYTES = 2048;
+
+/** Most keys a received `attributes` entry may list (a frame sets at most 30). */
+const MAX_KEYS_LISTED = 100;
 
 /** Encodes one event (with the sender's presence state for agent and visitor events). */
 export function encodeEvent(
@@ -78,6 +88,11 @@ export function encodeEvent(
       return JSON.stringify(["v", e.visitorId, state.visitorConnected ? 1 : 0]);
     case "identity":
       return JSON.stringify(["i", e.visitorId]);
+    case "attributes": {
+      const keys = e.keys === null ? "" : JSON.stringify(e.keys);
+      const listed = keys !== "" && utf8Length(keys) <= MAX_ATTRIBUTE_KEYS_BYTES;
+      return `["k",${JSON.stringify(e.visitorId)},${listed ? keys : "0"}]`;
+    }
     case "session_revoked":
       return JSON.stringify(
         e.keepSession === undefined ? ["s", e.agentId] : ["s", e.agentId, e.keepSession],
@@ -121,6 +136,12 @@ function str(v: unknown, max: number): string {
 function flag(v: unknown): boolean {
   if (v !== 0 && v !== 1) throw new TypeError("Bad flag in bus entry");
   return v === 1;
+}
+
+function keyList(v: unknown): string[] | null {
+  if (v === 0) return null;
+  if (!Array.isArray(v) || v.length > MAX_KEYS_LISTED) throw new TypeError("Bad keys in bus entry");
+  return v.map((k) => str(k, 64));
 }
 
 function decodeEntry(x: unknown): WireEntry {
@@ -177,6 +198,11 @@ function decodeEntry(x: unknown): WireEntry {
       };
     case "i":
       return { kind: "event", event: { kind: "identity", visitorId: id(x[1]) } };
+    case "k":
+      return {
+        kind: "event",
+        event: { kind: "attributes", visitorId: id(x[1]), keys: keyList(x[2]) },
+      };
     case "s":
       return {
         kind: "event",

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { BusEvent } from "./bus.ts";
-import { decodeBatch, encodeBatch, encodeControl, encodeEvent, utf8Length } from "./bus_wire.ts";
+import {
+  decodeBatch,
+  encodeBatch,
+  encodeControl,
+  encodeEvent,
+  MAX_ATTRIBUTE_KEYS_BYTES,
+  utf8Length,
+} from "./bus_wire.ts";
 
 const id = "0d3c4a8e-6f0e-4b7c-9a55-2b1f8c3e9d11";
 
@@ -28,6 +35,8 @@ Deno.test("bus doorbells round-trip every event kind without message bodies", ()
       active: false,
     },
     { kind: "identity", visitorId: id },
+    { kind: "attributes", visitorId: id, keys: ["plan", "seats", "é \u{1F600}"] },
+    { kind: "attributes", visitorId: id, keys: null },
     { kind: "session_revoked", agentId: id },
     { kind: "session_revoked", agentId: id, keepSession: "a".repeat(64) },
   ];
@@ -75,6 +84,28 @@ Deno.test("decodeBatch() refuses malformed or hostile payloads", () => {
     '{"v":1,"i":"a","n":"1","t":0,"e":[]}',
   ];
   for (const p of bad) assert.throws(() => decodeBatch(p), `accepted ${p}`);
+});
+
+Deno.test("an attributes doorbell too long to list its keys rings for all of them", () => {
+  // 30 keys of 64 control characters: each escapes to 6 bytes of JSON, far past a payload.
+  const keys = Array.from({ length: 30 }, (_, i) => String.fromCharCode(i + 1).repeat(64));
+  const entry = encodeEvent({ kind: "attributes", visitorId: id, keys });
+  assert.ok(utf8Length(entry) < MAX_ATTRIBUTE_KEYS_BYTES);
+  const batch = decodeBatch(encodeBatch("inst-1", 1, 0, [entry]));
+  assert.deepEqual(batch.entries[0], {
+    kind: "event",
+    event: { kind: "attributes", visitorId: id, keys: null },
+  });
+  for (
+    const bad of [
+      '["k","v",1]',
+      '["k","v",[1]]',
+      `["k","v",[${JSON.stringify("x".repeat(65))}]]`,
+      `["k","v",${JSON.stringify(Array.from({ length: 101 }, (_, i) => String(i)))}]`,
+    ]
+  ) {
+    assert.throws(() => decodeBatch(encodeBatch("inst-1", 1, 0, [bad])), `accepted ${bad}`);
+  }
 });
 
 Deno.test("utf8Length() counts bytes like TextEncoder", () => {

@@ -17,6 +17,7 @@ import type { Peer } from "./peer.ts";
 import type { Presence } from "../chat/presence.ts";
 import type { AckFrame, Message } from "../../protocol/frames.ts";
 import type { Conn, Registry } from "./registry.ts";
+import type { KeyedLimiter } from "../rate_limit.ts";
 import { clearTyping } from "../chat/typing.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { errorFrame, type ParleyError, toParleyError } from "../errors.ts";
@@ -34,6 +35,8 @@ export interface SocketDeps {
   inFlight: InFlight;
   /** Resolves once a conversation's message has gone to this instance's sockets (fan-out). */
   delivered(conversationId: string, seq: number): Promise<void>;
+  /** Identity and attribute updates, keyed by visitor id (see `CoreOptions`). */
+  profileUpdates: KeyedLimiter;
 }
 
 /** Callbacks the transport calls for one socket. */

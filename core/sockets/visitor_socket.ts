@@ -118,12 +118,15 @@ export function openVisitorSocket(
         await commands.updateVisitor(conn.visitorId, { page: frame.page });
         return;
       case "attributes":
-        await commands.updateVisitor(conn.visitorId, { attributes: frame.attributes });
+        takeProfileUpdate();
+        await commands.setAttributes(conn.visitorId, frame.attributes);
         return;
       case "contact":
+        takeProfileUpdate();
         await commands.contact(conn.visitorId, frame.email);
         return;
       case "identify":
+        takeProfileUpdate();
         await commands.identify({ id: conn.visitorId, siteId: conn.siteId }, frame);
         return;
       case "read":
@@ -149,6 +152,19 @@ export function openVisitorSocket(
   }
 
   const stopTyping = () => clearTyping(conn, commands);
+
+  /**
+   * Charges one identity or attribute update to the visitor. Each is stored and shown to every
+   * agent, and the frame budget is per socket, so without this one visitor with many sockets
+   * could keep every console busy.
+   */
+  function takeProfileUpdate(): void {
+    if (!deps.profileUpdates.take(conn.visitorId)) {
+      throw new ParleyError(ErrorCode.RateLimited, "Updating the visitor profile too often", {
+        retryable: true,
+      });
+    }
+  }
 
   const socket = runSocket<VisitorClientFrame>(deps, {
     conn,

@@ -43,6 +43,7 @@ export const TEST_OPTIONS: CoreOptions = {
   framesPerSecond: 100,
   frameBurst: 200,
   sessionCheckMs: 600_000,
+  profileUpdatesPerMinute: 1000,
 };
 
 /** A bus that can hold back the `message` events matching a test's predicate. */

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { type DbStore, migrate } from "../mod.ts";
 import { agent, rejectsWith, site, uid, visitor } from "./fixtures.ts";
+import { MAX_VISITOR_ATTRIBUTE_BYTES, MAX_VISITOR_ATTRIBUTES } from "../../protocol/limits.ts";
 
 /** Registers the steps on `t`. */
 export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -205,6 +206,81 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     assert.deepEqual(u.attributes, { plan: "pro", seats: 4, vip: true, note: null });
     assert.equal((await store.updateVisitor(v.id, { email: null })).email, null);
     await rejectsWith(() => store.updateVisitor(crypto.randomUUID(), { name: "x" }), "not_found");
+  });
+
+  await t.step(
+    "updateVisitor refuses attributes past the total key cap whole and keeps what is stored",
+    async () => {
+      const v = await visitor(store);
+      const keys = (from: number, n: number) =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${from + i}`, from + i]));
+      let stored = {};
+      for (let from = 0; from < MAX_VISITOR_ATTRIBUTES; from += 25) {
+        stored = (await store.updateVisitor(v.id, { attributes: keys(from, 25) })).attributes;
+      }
+      assert.equal(Object.keys(stored).length, MAX_VISITOR_ATTRIBUTES);
+      // One key too many: refused whole, with the other fields of the patch.
+      await rejectsWith(
+        () => store.updateVisitor(v.id, { name: "Over", attributes: { extra: 1, k0: "changed" } }),
+        "too_large",
+      );
+      const after = await store.getVisitor(v.id);
+      assert.deepEqual(after?.attributes, stored);
+      assert.notEqual(after?.name, "Over");
+      // Changing stored keys stays possible at the cap.
+      const changed = await store.updateVisitor(v.id, { attributes: { k0: "changed" } });
+      assert.equal(changed.attributes.k0, "changed");
+      assert.equal(Object.keys(changed.attributes).length, MAX_VISITOR_ATTRIBUTES);
+    },
+  );
+
+  await t.step("updateVisitor refuses attributes past the total byte cap", async () => {
+    const v = await visitor(store);
+    // Each key costs its UTF-8 length plus its value's JSON text ("…" with the quotes).
+    const value = "é".repeat(498); // 996 bytes + 2 quotes
+    const per = 2 + 998;
+    const fit = Math.floor(MAX_VISITOR_ATTRIBUTE_BYTES / per);
+    const attrs = Object.fromEntries(
+      Array.from({ length: fit }, (_, i) => [String(i).padStart(2, "0"), value]),
+    );
+    const stored = await store.updateVisitor(v.id, { attributes: attrs });
+    assert.equal(Object.keys(stored.attributes).length, fit);
+    const left = MAX_VISITOR_ATTRIBUTE_BYTES - fit * per;
+    await rejectsWith(
+      () => store.updateVisitor(v.id, { attributes: { z: "x".repeat(left) } }),
+      "too_large",
+    );
+    // Exactly at the cap fits: 1 byte of key, 2 quotes.
+    const full = await store.updateVisitor(v.id, { attributes: { z: "x".repeat(left - 3) } });
+    assert.equal(full.attributes.z, "x".repeat(left - 3));
+    assert.deepEqual((await store.getVisitor(v.id))?.attributes, full.attributes);
+  });
+
+  await t.step("concurrent attribute merges of one visitor keep every key", async () => {
+    const v = await visitor(store);
+    const others = await Promise.all([visitor(store), visitor(store)]);
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        // Interleaved with other visitors' updates so batches hold several shapes and ids.
+        i % 4 === 3
+          ? store.updateVisitor(others[i % 2].id, { attributes: { [`o${i}`]: i } })
+          : store.updateVisitor(v.id, { attributes: { [`a${i}`]: i, [`b${i}`]: `${i}` } })),
+    );
+    assert.ok(results.every((r) => r.status === "fulfilled"));
+    const stored = (await store.getVisitor(v.id))?.attributes ?? {};
+    assert.equal(Object.keys(stored).length, 60);
+    // Past the cap concurrently: exactly the merges that fit are stored, the rest refused.
+    const over = await Promise.allSettled(
+      Array.from(
+        { length: 30 },
+        (_, i) => store.updateVisitor(v.id, { attributes: { [`c${i}`]: i, [`d${i}`]: i } }),
+      ),
+    );
+    const refused = over.filter((r) => r.status === "rejected");
+    assert.equal(refused.length, 30 - (MAX_VISITOR_ATTRIBUTES - 60) / 2);
+    for (const r of refused) assert.equal((r.reason as { code: string }).code, "too_large");
+    const final = (await store.getVisitor(v.id))?.attributes ?? {};
+    assert.equal(Object.keys(final).length, MAX_VISITOR_ATTRIBUTES);
   });
 
   await t.step("canned responses: own plus shared, conflicts and delete rights", async () => {

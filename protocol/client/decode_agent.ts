@@ -116,17 +116,23 @@ function decodePage(value: unknown): PageInfo | null {
   };
 }
 
-/** Decodes a {@link VisitorInfo}. */
-export function decodeVisitor(value: unknown): VisitorInfo {
-  const o = object(value, "visitor");
+/** The scalar attributes of `value` (anything else is left out); empty when it is no object. */
+function decodeAttributes(value: unknown): VisitorInfo["attributes"] {
   const attributes: VisitorInfo["attributes"] = {};
-  if (o.attributes !== null && typeof o.attributes === "object" && !Array.isArray(o.attributes)) {
-    for (const [k, v] of Object.entries(o.attributes)) {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
       if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null) {
         attributes[k] = v;
       }
     }
   }
+  return attributes;
+}
+
+/** Decodes a {@link VisitorInfo}. */
+export function decodeVisitor(value: unknown): VisitorInfo {
+  const o = object(value, "visitor");
+  const attributes = decodeAttributes(o.attributes);
   return {
     id: string(o, "id"),
     siteId: text(o, "siteId") ?? "",
@@ -227,6 +233,12 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
       return { type: "agent", agent: decodeAgent(o.agent) };
     case "visitor":
       return { type: "visitor", visitor: decodeVisitor(o.visitor), ...echo(o) };
+    case "visitor_attributes":
+      return {
+        type: "visitor_attributes",
+        visitorId: string(o, "visitorId"),
+        attributes: decodeAttributes(o.attributes),
+      };
     case "done":
       return { type: "done", requestId: string(o, "requestId") };
     case "ping":

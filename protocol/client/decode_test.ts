@@ -124,3 +124,20 @@ Deno.test("decodeAgentFrame() reads done and the request ids that replies echo",
   const old = decodeAgentFrame(JSON.stringify({ type: "history", conversationId: "c1" }));
   assert.equal(old?.type === "history" && "requestId" in old, false);
 });
+
+Deno.test("decodeAgentFrame() reads visitor_attributes, keeping scalar values only", () => {
+  const f = decodeAgentFrame(JSON.stringify({
+    type: "visitor_attributes",
+    visitorId: "v-1",
+    attributes: { plan: "pro", seats: 4, vip: true, note: null, nested: { a: 1 } },
+  }));
+  assert.deepEqual(f, {
+    type: "visitor_attributes",
+    visitorId: "v-1",
+    attributes: { plan: "pro", seats: 4, vip: true, note: null },
+  });
+  assert.throws(
+    () => decodeAgentFrame(JSON.stringify({ type: "visitor_attributes", attributes: {} })),
+    TypeError,
+  );
+});
