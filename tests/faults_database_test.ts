@@ -5,7 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { FAULT_TESTS, faultTestsEnabled, figure, sleep, storedMessages } from "./helpers/faults.ts";
+import {
+  assertStoredOnceInOrder,
+  FAULT_TESTS,
+  faultTestsEnabled,
+  figure,
+  sleep,
+  storedMessages,
+} from "./helpers/faults.ts";
 import { OutboxVisitor } from "./helpers/outbox_visitor.ts";
 import {
   freePort,
@@ -126,21 +133,9 @@ Deno.test({
         }
       }
       const rows = await storedMessages(pg.url);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      let total = 0;
-      for (const v of visitors) {
-        const mine = written.get(v)!;
-        total += mine.length;
-        const stored = rows.filter((r) => mine.includes(r.body));
-        assert.equal(new Set(stored.map((r) => r.conversationId)).size, 1);
-        assert.deepEqual(stored.map((r) => r.body), mine, "exactly once, in order");
-        for (const ack of v.acks) {
-          const row = byId.get(ack.messageId);
-          assert.ok(row, "an ack names a stored message");
-          assert.equal(row.clientId, ack.clientId);
-          assert.equal(row.seq, ack.seq);
-        }
-      }
+      const writers = visitors.map((v) => ({ written: written.get(v)!, acks: v.acks }));
+      assertStoredOnceInOrder(rows, writers);
+      const total = writers.reduce((n, w) => n + w.written.length, 0);
       figure("db faults: messages written", total);
       figure("db faults: stored", rows.length);
       assert.equal(rows.length, total);

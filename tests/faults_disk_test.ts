@@ -50,6 +50,13 @@ const enabled = faultTestsEnabled("faults_disk_test");
 const missing = enabled ? await loopMountAvailable() : null;
 if (missing && !IN_CI) console.warn(`faults_disk_test: skipped, ${missing}`);
 
+/** A new ext4 image of `size` (e.g. `"256M"`) at `image`, mounted on `dir`. */
+async function freshDisk(image: string, size: string, dir: string) {
+  await run("truncate", "-s", size, image);
+  await run("mkfs.ext4", "-q", "-F", image);
+  return await mountImage(image, dir);
+}
+
 /** An ext4 image mounted on a directory; `unmount` detaches it (and its loop device). */
 async function mountImage(image: string, dir: string): Promise<{ unmount(): Promise<void> }> {
   await Deno.mkdir(dir, { recursive: true });
@@ -70,9 +77,7 @@ Deno.test({
     const mounts: { unmount(): Promise<void> }[] = [];
     const visitors: OutboxVisitor[] = [];
     try {
-      await run("truncate", "-s", "256M", image);
-      await run("mkfs.ext4", "-q", "-F", image);
-      mounts.push(await mountImage(image, join(work, "live")));
+      mounts.push(await freshDisk(image, "256M", join(work, "live")));
       const proc = spawnServer(freePort(), {
         DATABASE_URL: "",
         DATA_DIR: join(work, "live", "data"),
@@ -168,9 +173,7 @@ Deno.test({
     let proc: ServerProcess | null = null;
     const visitors: OutboxVisitor[] = [];
     try {
-      await run("truncate", "-s", "160M", image);
-      await run("mkfs.ext4", "-q", "-F", image);
-      mount = await mountImage(image, live);
+      mount = await freshDisk(image, "160M", live);
       const port = freePort();
       proc = spawnServer(port, env);
       await proc.waitReady(120_000);

@@ -25,6 +25,18 @@ interface Counting {
   drop: number;
 }
 
+/** Wraps a driver so every notification its listeners hear is also pushed to `heard`, raw. */
+function overhearing(db: Db, heard: string[]): Db {
+  return {
+    ...db,
+    listen: (ch, onNotify, onListen) =>
+      db.listen(ch, (payload) => {
+        heard.push(payload);
+        onNotify(payload);
+      }, onListen),
+  };
+}
+
 /** Wraps a driver to count NOTIFYs and lose some. */
 function counting(db: Db): Counting {
   const c: Counting = {
@@ -115,14 +127,7 @@ async function withTwoBuses(
     },
   };
   const heard: string[] = [];
-  const dbB: Db = {
-    ...store.db,
-    listen: (ch, onNotify, onListen) =>
-      store.db.listen(ch, (payload) => {
-        heard.push(payload);
-        onNotify(payload);
-      }, onListen),
-  };
+  const dbB = overhearing(store.db, heard);
   const a = new PgBus({ db: wireA.db, reader: cluster, instanceId: "a", channel, ...common });
   const b = new PgBus({ db: dbB, reader: readerB, instanceId: "b", channel, ...common });
   await a.start();
@@ -300,14 +305,7 @@ Deno.test(
         const heartbeatMs = 250;
         const cluster = new ClusterStore(store.db);
         const heard: string[] = [];
-        const db: Db = {
-          ...store.db,
-          listen: (ch, onNotify, onListen) =>
-            store.db.listen(ch, (payload) => {
-              heard.push(payload);
-              onNotify(payload);
-            }, onListen),
-        };
+        const db = overhearing(store.db, heard);
         const warnings: string[] = [];
         const catchUps: string[] = [];
         const log = {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { rssOf, signIn } from "./parley_process.ts";
 import { createPostgresDb } from "../../db/postgres_driver.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "./database.ts";
@@ -44,6 +45,34 @@ export interface StoredRow {
   clientId: string | null;
   body: string;
   authorKind: string;
+}
+
+/** One writer's side of a fault test: the bodies it wrote, in order, and the acks it got. */
+export interface Writer {
+  written: readonly string[];
+  acks: readonly { clientId: string; messageId: string; seq: number }[];
+}
+
+/**
+ * What the fault tests promise of what was stored: each writer's messages once, in writing order,
+ * in one conversation, and every ack it got naming the stored row of its client id (never a false
+ * ack). Returns each writer's conversation id, in order.
+ */
+export function assertStoredOnceInOrder(rows: StoredRow[], writers: Writer[]): string[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return writers.map(({ written, acks }, k) => {
+    const mine = rows.filter((r) => r.authorKind === "visitor" && written.includes(r.body));
+    const conversations = new Set(mine.map((r) => r.conversationId));
+    assert.equal(conversations.size, 1, `writer ${k}: all messages in one conversation`);
+    assert.deepEqual(mine.map((r) => r.body), written, `writer ${k}: stored once, in order`);
+    for (const ack of acks) {
+      const row = byId.get(ack.messageId);
+      assert.ok(row, `writer ${k}: ack ${ack.clientId} names a stored message`);
+      assert.equal(row.clientId, ack.clientId);
+      assert.equal(row.seq, ack.seq);
+    }
+    return [...conversations][0];
+  });
 }
 
 /** Every message of the database, ordered by conversation and seq. */
