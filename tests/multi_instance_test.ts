@@ -441,7 +441,7 @@ Deno.test(
       }
       // Nothing arrived twice.
       const seqs = visitor.all("message").map((f) => Number(messageOf(f).seq));
-      assert.equal(new Set(seqs).size, seqs.length);
+      assert.equal(new Set(seqs).size, seqs.length, `seqs in arrival order: ${seqs.join(",")}`);
       await visitor.close();
       await annWs.close();
     } finally {

@@ -9,12 +9,18 @@
  * publish, or its doorbell is late) the gap is read from the store. Only conversations with a
  * gap have a timer.
  *
+ * Each seq reaches the sockets once: a seq delivered here already (in order, or by a gap fill
+ * that beat a late doorbell, or a resend's publish) is not delivered again. One never delivered
+ * here but older than what was (this instance first saw a later one) still goes out.
+ *
  * Acks ride the same order ({@link DeliveryOrder.reached}): a sender's ack for seq 6 waits until
  * seq 6 (and so seq 5, say an agent's reply still on its way) has gone to this instance's
  * sockets. Otherwise the ack could overtake 5, and a client resuming after 6 would skip it.
  *
  * @module
  */
+
+import { SeqTracker } from "../cluster/seq_tracker.ts";
 
 interface Waiter {
   seq: number;
@@ -29,6 +35,12 @@ interface State {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
+/** A stored message read to fill a gap, and how to deliver it. */
+export interface Filled {
+  seq: number;
+  deliver(): void;
+}
+
 /** Options of {@link DeliveryOrder}. */
 export interface DeliveryOrderOptions {
   /** How long a gap may stay open before it is read from the store (default 150 ms). */
@@ -36,10 +48,11 @@ export interface DeliveryOrderOptions {
   /** Conversations remembered (default 50,000; the least recently active are forgotten). */
   limit?: number;
   /**
-   * Delivers the stored messages with `afterSeq < seq < beforeSeq`, in order; called when a gap
-   * outlived `waitMs`.
+   * Reads the stored messages with `afterSeq < seq < beforeSeq`, in seq order, each with the
+   * function that delivers it; called when a gap outlived `waitMs`. The orderer delivers those
+   * that did not arrive while the read was under way.
    */
-  fill(conversationId: string, afterSeq: number, beforeSeq: number): Promise<void>;
+  fill(conversationId: string, afterSeq: number, beforeSeq: number): Promise<Filled[]>;
   /** Reports a failed fill (the held messages are delivered anyway). */
   onError?(err: unknown): void;
   /** Longest a {@link DeliveryOrder.reached} waits for a publish that never came (default 1 s). */
@@ -52,33 +65,38 @@ export class DeliveryOrder {
   /** Pending {@link reached} calls per conversation; empty in the common case. */
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #o: DeliveryOrderOptions;
+  /** Seqs delivered to this instance's sockets, so a second arrival is not delivered again. */
+  readonly #sent: SeqTracker;
 
   /** Creates the orderer. */
   constructor(opts: DeliveryOrderOptions) {
     this.#o = opts;
+    this.#sent = new SeqTracker(opts.limit ?? 50_000);
   }
 
   /**
-   * Runs `deliver` for message `seq` now when it is the next one (or the first seen, or a
-   * repeat of an old one, which clients ignore), else once the gap before it is filled.
-   * `deliver` is told whether the message is such a repeat (a resend's publish, say): a repeat
-   * says nothing about where the conversation is now.
+   * Runs `deliver` for message `seq` now when it is the next one (or the first seen, or an
+   * older one never delivered here), else once the gap before it is filled; never for a seq
+   * already delivered here. `deliver` is told whether the message is older than what was
+   * delivered: such a message says nothing about where the conversation is now.
    */
   offer(conversationId: string, seq: number, deliver: (repeat: boolean) => void): void {
     const s = this.#state.get(conversationId);
     if (!s) {
       if (this.#state.size >= (this.#o.limit ?? 50_000)) this.#evictOldest();
       this.#state.set(conversationId, { last: seq, held: null, timer: null });
+      this.#sent.mark(conversationId, seq);
       deliver(false);
       this.#wake(conversationId, seq);
       return;
     }
     if (seq <= s.last) {
-      deliver(true);
+      if (this.#sent.mark(conversationId, seq)) deliver(true);
       return;
     }
     if (seq === s.last + 1 && !s.held) {
       s.last = seq;
+      this.#sent.mark(conversationId, seq);
       deliver(false);
       // Recently active conversations move to the end, away from eviction.
       this.#state.delete(conversationId);
@@ -140,6 +158,7 @@ export class DeliveryOrder {
     for (let next = s.held.get(s.last + 1); next; next = s.held.get(s.last + 1)) {
       s.held.delete(s.last + 1);
       s.last++;
+      this.#sent.mark(conversationId, s.last);
       next();
     }
     this.#wake(conversationId, s.last);
@@ -156,7 +175,12 @@ export class DeliveryOrder {
     s.timer = null;
     const first = Math.min(...s.held.keys());
     try {
-      await this.#o.fill(conversationId, s.last, first);
+      for (const m of await this.#o.fill(conversationId, s.last, first)) {
+        // Delivered in order while the read was under way (its doorbell came after all)?
+        if (m.seq <= s.last || !this.#sent.mark(conversationId, m.seq)) continue;
+        s.last = m.seq;
+        m.deliver();
+      }
     } catch (err) {
       this.#o.onError?.(err);
     }

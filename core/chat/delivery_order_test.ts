@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DeliveryOrder } from "./delivery_order.ts";
+import { DeliveryOrder, type Filled } from "./delivery_order.ts";
 import { waitUntil } from "../../tests/helpers/wait.ts";
 
 function recorder() {
@@ -9,7 +9,7 @@ function recorder() {
 
 Deno.test("DeliveryOrder holds a message until its predecessor arrives", () => {
   const r = recorder();
-  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]) });
   order.offer("c", 4, r.at(4));
   order.offer("c", 6, r.at(6));
   order.offer("c", 7, r.at(7));
@@ -27,8 +27,9 @@ Deno.test("DeliveryOrder reads a gap that outlives the wait from the store", asy
     waitMs: 10,
     fill(_c, after, before) {
       fills.push([after, before]);
-      for (let s = after + 1; s < before; s++) r.seen.push(s);
-      return Promise.resolve();
+      const filled = [];
+      for (let s = after + 1; s < before; s++) filled.push({ seq: s, deliver: r.at(s) });
+      return Promise.resolve(filled);
     },
   });
   order.offer("c", 1, r.at(1));
@@ -36,9 +37,27 @@ Deno.test("DeliveryOrder reads a gap that outlives the wait from the store", asy
   await waitUntil(() => r.seen.length >= 4, "the gap is filled and 4 delivered");
   assert.deepEqual(fills, [[1, 4]]);
   assert.deepEqual(r.seen, [1, 2, 3, 4]);
-  order.offer("c", 2, r.at(2)); // the late original: clients drop the repeat
+  order.offer("c", 2, r.at(2)); // the late original: the fill delivered it already
   order.offer("c", 5, r.at(5));
-  assert.deepEqual(r.seen, [1, 2, 3, 4, 2, 5]);
+  assert.deepEqual(r.seen, [1, 2, 3, 4, 5]);
+});
+
+Deno.test("DeliveryOrder delivers a filled seq once when its doorbell comes during the read", async () => {
+  const r = recorder();
+  let read: ((m: Filled[]) => void) | null = null;
+  const order = new DeliveryOrder({
+    waitMs: 5,
+    fill: () => new Promise<Filled[]>((resolve) => read ??= resolve),
+  });
+  order.offer("c", 1, r.at(1));
+  order.offer("c", 4, r.at(4));
+  await waitUntil(() => read !== null, "the gap is being read");
+  // 2 arrives while the store is read: delivered at once; the read then brings 2 and 3.
+  order.offer("c", 2, r.at(2));
+  read!([{ seq: 2, deliver: r.at(2) }, { seq: 3, deliver: r.at(3) }]);
+  await waitUntil(() => r.seen.length >= 4, "3 and 4 follow");
+  order.offer("c", 3, r.at(3)); // 3's own doorbell, late
+  assert.deepEqual(r.seen, [1, 2, 3, 4]);
 });
 
 Deno.test("DeliveryOrder delivers held messages even when the fill fails", async () => {
@@ -56,20 +75,31 @@ Deno.test("DeliveryOrder delivers held messages even when the fill fails", async
   assert.equal(errors.length, 1);
 });
 
-Deno.test("DeliveryOrder keeps conversations apart and passes repeats through", () => {
+Deno.test("DeliveryOrder keeps conversations apart and delivers a seq once", () => {
   const r = recorder();
-  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]) });
   order.offer("a", 1, r.at(1));
   order.offer("b", 10, r.at(10));
   order.offer("a", 2, r.at(2));
   order.offer("a", 2, r.at(2));
   order.offer("b", 11, r.at(11));
-  assert.deepEqual(r.seen, [1, 10, 2, 2, 11]);
+  order.offer("b", 10, r.at(10));
+  assert.deepEqual(r.seen, [1, 10, 2, 11]);
+});
+
+Deno.test("DeliveryOrder delivers an older seq never delivered here, as a repeat", () => {
+  const seen: [number, boolean][] = [];
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]) });
+  // This instance first saw 10 (its own append); 9, from another instance, comes late.
+  order.offer("c", 10, (repeat) => seen.push([10, repeat]));
+  order.offer("c", 9, (repeat) => seen.push([9, repeat]));
+  order.offer("c", 9, (repeat) => seen.push([9, repeat]));
+  assert.deepEqual(seen, [[10, false], [9, true]]);
 });
 
 Deno.test("DeliveryOrder.reached() resolves at once for a delivered seq and waits for a gap", async () => {
   const r = recorder();
-  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]) });
   order.offer("c", 4, r.at(4));
   const when: string[] = [];
   await order.reached("c", 4).then(() => when.push("ack 4"));
@@ -85,7 +115,7 @@ Deno.test("DeliveryOrder.reached() resolves at once for a delivered seq and wait
 
 Deno.test("DeliveryOrder.reached() waits for a conversation not seen yet", async () => {
   const r = recorder();
-  const order = new DeliveryOrder({ fill: () => Promise.resolve() });
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]) });
   const ack = order.reached("c", 1).then(() => r.seen.slice());
   order.offer("c", 1, r.at(1));
   assert.deepEqual(await ack, [1]);
@@ -96,8 +126,9 @@ Deno.test("DeliveryOrder.reached() follows a gap read from the store", async () 
   const order = new DeliveryOrder({
     waitMs: 10,
     fill(_c, after, before) {
-      for (let s = after + 1; s < before; s++) r.seen.push(s);
-      return Promise.resolve();
+      const filled = [];
+      for (let s = after + 1; s < before; s++) filled.push({ seq: s, deliver: r.at(s) });
+      return Promise.resolve(filled);
     },
   });
   order.offer("c", 1, r.at(1));
@@ -107,7 +138,7 @@ Deno.test("DeliveryOrder.reached() follows a gap read from the store", async () 
 });
 
 Deno.test("DeliveryOrder.reached() gives up after maxAckWaitMs when the publish never comes", async () => {
-  const order = new DeliveryOrder({ fill: () => Promise.resolve(), maxAckWaitMs: 20 });
+  const order = new DeliveryOrder({ fill: () => Promise.resolve([]), maxAckWaitMs: 20 });
   const started = performance.now();
   await order.reached("c", 9);
   const waited = performance.now() - started;

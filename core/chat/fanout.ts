@@ -88,7 +88,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
     async fill(conversationId, afterSeq, beforeSeq) {
       const visitorId = await projection.visitorOf(conversationId);
       const messages = await projection.messagesBetween(conversationId, afterSeq, beforeSeq);
-      for (const m of messages) sendMessage(visitorId, m);
+      return messages.map((m) => ({ seq: m.seq, deliver: () => sendMessage(visitorId, m) }));
     },
     onError: (err) => log.warn("filling a gap in messages failed", { err: String(err) }),
   });
