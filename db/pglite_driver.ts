@@ -78,7 +78,7 @@ export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}
     lock.close();
     throw new StoreUnavailableError(`PGlite data directory is in use by another process`);
   }
-  let pg: PGlite;
+  let pg: PGlite | undefined;
   try {
     await makePrivateDir(pgdata);
     pg = await PGlite.create({ dataDir: pgdata, ...durablePgliteOptions(pgdata, opts.onSync) });
@@ -87,6 +87,7 @@ export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}
     await syncTree(pgdata);
     await pg.exec(SESSION_SETTINGS);
   } catch (err) {
+    await pg?.close().catch(() => {});
     lock.close();
     throw starting(err);
   }

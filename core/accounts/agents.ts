@@ -68,14 +68,18 @@ export class AgentService {
   ): Promise<{ agent: AgentRecord; token: string; expiresAt: Date; knownBrowser: string }> {
     const { store, loginPerAccount, loginPerIp, loginDelay, knownBrowsers } = this.deps;
     const account = email.trim().toLowerCase();
-    const agent = await store.getAgentByEmail(account);
+    const limited = () =>
+      new ParleyError(ErrorCode.RateLimited, "Too many sign-in attempts; try again later");
+    // Without a known-browser token the address limit is charged before the database is read,
+    // so a flood of attempts past it costs nothing but this check.
     const claims = await knownBrowsers.verify(knownBrowser);
+    if (claims === null && !loginPerIp.take(ip)) throw limited();
+    const agent = await store.getAgentByEmail(account);
     const known = claims !== null && agent !== null && claims.agentId === agent.id;
+    if (claims !== null && !known && !loginPerIp.take(ip)) throw limited();
     // A newline cannot occur in an address or a browser id, so the keys cannot collide.
     const pair = known ? `${account}\nbrowser:${claims.browserId}` : `${account}\nip:${ip}`;
-    if ((!known && !loginPerIp.take(ip)) || !loginPerAccount.take(pair)) {
-      throw new ParleyError(ErrorCode.RateLimited, "Too many sign-in attempts; try again later");
-    }
+    if (!loginPerAccount.take(pair)) throw limited();
     const wait = known ? 0 : loginDelay.delayMs(account);
     if (wait > 0) await (this.deps.sleep ?? sleep)(wait);
     const ok = await verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH);

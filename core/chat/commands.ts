@@ -268,15 +268,9 @@ export class ChatCommands {
     return updated;
   }
 
-  /** Updates visitor details (page, contact email) and tells agents. */
-  async updateVisitor(
-    visitorId: string,
-    patch: { page?: PageInfo; email?: string },
-  ): Promise<void> {
-    await this.deps.store.updateVisitor(visitorId, {
-      ...(patch.page ? { page: patch.page } : {}),
-      ...(patch.email ? { email: patch.email } : {}),
-    });
+  /** Records the page the visitor is on and tells agents. */
+  async updatePage(visitorId: string, page: PageInfo): Promise<void> {
+    await this.deps.store.updateVisitor(visitorId, { page });
     await this.deps.bus.publish({ kind: "visitor", visitorId });
   }
 

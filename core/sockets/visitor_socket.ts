@@ -115,7 +115,7 @@ export function openVisitorSocket(
         return;
       }
       case "page":
-        await commands.updateVisitor(conn.visitorId, { page: frame.page });
+        await commands.updatePage(conn.visitorId, frame.page);
         return;
       case "attributes":
         takeProfileUpdate();
