@@ -115,12 +115,16 @@ const SITE_COLS = [
 /** Select list for a site. */
 export const siteColumns = (alias = "s", prefix = ""): string => columns(SITE_COLS, alias, prefix);
 
+/** Reads a `text[]` column. */
+function strings(r: Row, key: string): string[] {
+  const value = r[key];
+  if (!Array.isArray(value) || !value.every((o) => typeof o === "string")) throw bad(key, value);
+  return value;
+}
+
 /** Maps a `sites` row. */
 export function rowToSite(r: Row, p = ""): Site {
-  const origins = r[`${p}allowed_origins`];
-  if (!Array.isArray(origins) || !origins.every((o) => typeof o === "string")) {
-    throw bad(`${p}allowed_origins`, origins);
-  }
+  const origins = strings(r, `${p}allowed_origins`);
   return {
     id: str(r, `${p}id`),
     name: str(r, `${p}name`),
@@ -140,6 +144,7 @@ const AGENT_COLS = [
   "role",
   "disabled",
   "capacity",
+  "sites",
   "password_hash",
   "created_at",
 ] as const;
@@ -158,6 +163,7 @@ export function rowToAgent(r: Row, p = ""): AgentRecord {
     role: oneOf(r, `${p}role`, ["admin", "agent"] as const),
     disabled: bool(r, `${p}disabled`),
     capacity: int(r, `${p}capacity`),
+    sites: strings(r, `${p}sites`),
     passwordHash: str(r, `${p}password_hash`),
     createdAt: ts(r, `${p}created_at`),
   };

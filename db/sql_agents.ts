@@ -104,6 +104,12 @@ export async function upsertSite(
   return rowToSite(rows[0]);
 }
 
+/** See `Store.listSites`. */
+export async function listSites(db: Queryable): Promise<Site[]> {
+  const rows = await db.query(`SELECT ${siteColumns("s")} FROM sites s ORDER BY s.name, s.id`);
+  return rows.map((r) => rowToSite(r));
+}
+
 /** See `Store.getSite`. */
 export async function getSite(db: Queryable, id: string): Promise<Site | null> {
   const rows = await db.query(`SELECT ${siteColumns("s")} FROM sites s WHERE s.id = $1`, [id]);

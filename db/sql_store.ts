@@ -126,6 +126,11 @@ export class SqlStore implements Store {
     return agents.upsertSite(this.#q, site).finally(() => this.#sites.delete(site.id));
   }
 
+  /** Lists every site, by name. */
+  listSites(): Promise<Site[]> {
+    return agents.listSites(this.#q);
+  }
+
   /** Reads a site. */
   async getSite(id: string): Promise<Site | null> {
     const cached = this.#sites.get(id);

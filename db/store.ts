@@ -172,6 +172,8 @@ export interface Store {
   upsertSite(
     site: Pick<Site, "id" | "name"> & Partial<Omit<Site, "id" | "name" | "createdAt">>,
   ): Promise<Site>;
+  /** Lists every site, ordered by name. */
+  listSites(): Promise<Site[]>;
   /** Reads a site. */
   getSite(id: string): Promise<Site | null>;
 

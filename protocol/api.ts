@@ -6,6 +6,7 @@
  */
 
 import type { Message } from "./frames.ts";
+import type { WidgetSettings } from "./site_settings.ts";
 
 /** A canned response (`/shortcut` in the console). `agentId` null means shared by the team. */
 export interface CannedResponse {
@@ -21,4 +22,23 @@ export interface SearchHit {
   message: Message;
   visitorName: string;
   rank: number;
+}
+
+/**
+ * A site as admins see it in `/api/sites`: its settings flat, never its identity secret (shown
+ * once, by `POST /api/sites` and `POST /api/sites/:id/identity-secret`).
+ */
+export interface SiteRecord extends WidgetSettings {
+  /** The slug used in `data-site`: lowercase letters, digits and dashes. */
+  id: string;
+  name: string;
+  /** Storefront origins allowed to embed the chat; empty means any origin. */
+  allowedOrigins: string[];
+  /** `identify` without a valid signature is refused instead of stored unverified. */
+  requireVerified: boolean;
+  /** New conversations go to the least-loaded online agent allowed on the site. */
+  autoAssign: boolean;
+  createdAt: string;
+  /** How many conversations the site holds (deleting it needs `?force=true` when not 0). */
+  conversationCount: number;
 }

@@ -131,13 +131,26 @@ export interface AgentInfo {
   status: AgentStatus;
   disabled: boolean;
   capacity: number;
+  /** Site ids this agent may see and answer; empty means every site. */
+  sites: string[];
 }
 
-/** Team details shown in the widget header. */
+/**
+ * Team details shown in the widget header, resolved by the server for the site and the hello's
+ * locale. An empty string means the site sets none: the widget shows its own locale's default.
+ */
 export interface TeamInfo {
   name: string;
   /** Human hint such as "Typically replies in a few minutes". */
   replyTime: string;
+}
+
+/** The site's business hours as of the `welcome` (see `protocol/site_settings.ts`). */
+export interface HoursInfo {
+  /** Within business hours now (always true for a site without hours). */
+  open: boolean;
+  /** When closed: the next opening, ISO 8601 (UTC); null when open or never. */
+  nextOpen: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +207,8 @@ export type VisitorServerFrame =
     messages: Message[];
     agentsOnline: number;
     team: TeamInfo;
+    /** Absent from servers before business hours existed: treat as open. */
+    hours?: HoursInfo;
     heartbeatMs: number;
   }
   | AckFrame

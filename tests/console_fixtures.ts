@@ -23,6 +23,7 @@ export function demoData(now = Date.now()): FakeData {
       status: "online",
       disabled: false,
       capacity: 5,
+      sites: [],
     },
     {
       id: "bob",
@@ -33,6 +34,7 @@ export function demoData(now = Date.now()): FakeData {
       status: "away",
       disabled: false,
       capacity: 3,
+      sites: [],
     },
   ];
   const visitors: VisitorInfo[] = [];

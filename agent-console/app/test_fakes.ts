@@ -24,6 +24,7 @@ export function agent(id: string, patch: Partial<AgentInfo> = {}): AgentInfo {
     status: "online",
     disabled: false,
     capacity: 5,
+    sites: [],
     ...patch,
   };
 }

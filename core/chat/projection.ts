@@ -183,6 +183,7 @@ export class ChatProjection {
       role: a.role,
       disabled: a.disabled,
       capacity: a.capacity,
+      sites: a.sites,
       status: a.disabled ? "offline" : this.deps.presence.agentStatus(a.id),
     };
   }

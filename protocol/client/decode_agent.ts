@@ -102,6 +102,7 @@ export function decodeAgent(value: unknown): AgentInfo {
     status: pickOr(o, "status", AGENT_STATUSES, "offline"),
     disabled: yes(o, "disabled"),
     capacity: count(o, "capacity", 0),
+    sites: Array.isArray(o.sites) ? o.sites.filter((s): s is string => typeof s === "string") : [],
   };
 }
 
