@@ -30,6 +30,19 @@ export function pickLocale(tags: readonly (string | null | undefined)[]): Widget
   return null;
 }
 
+/** The launcher's accessible names per locale, `[open, close]`: the server resolves them. */
+export const LAUNCHER_LABELS: Record<WidgetLocale, readonly [open: string, close: string]> = {
+  en: ["Open chat", "Close chat"],
+  fr: ["Ouvrir le chat", "Fermer le chat"],
+  de: ["Chat öffnen", "Chat schließen"],
+  es: ["Abrir el chat", "Cerrar el chat"],
+  pt: ["Abrir o chat", "Fechar o chat"],
+  it: ["Apri la chat", "Chiudi la chat"],
+  nl: ["Chat openen", "Chat sluiten"],
+  ar: ["فتح الدردشة", "إغلاق الدردشة"],
+  he: ["פתיחת הצ'אט", "סגירת הצ'אט"],
+};
+
 /** Weekday keys of {@link BusinessHours}, Monday first. */
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 /** A weekday key. */
@@ -109,8 +122,13 @@ export interface PublicWidgetSettings {
   /** Text and icon colour on `color`: `#000000` or `#ffffff`, whichever contrasts more. */
   colorText: string;
   position: WidgetPosition;
-  /** The texts below are resolved for `locale`; null means the widget's own default. */
+  /** The launcher's accessible name while closed: `launcherLabel`, else the locale's "Open chat". */
+  openLabel: string;
+  /** The launcher's accessible name while open: the locale's "Close chat". */
+  closeLabel: string;
+  /** Text shown beside the launcher's icon; null: an icon-only launcher. */
   launcherLabel: string | null;
+  /** The texts below are resolved for `locale`; null means the widget's own default. */
   greeting: string | null;
   teamName: string | null;
   replyTime: string | null;
