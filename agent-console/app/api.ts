@@ -12,7 +12,8 @@ import type {
   Message,
   VisitorInfo,
 } from "../../protocol/frames.ts";
-import type { CannedResponse } from "../../protocol/api.ts";
+import type { CannedResponse, SiteRecord } from "../../protocol/api.ts";
+import type { WidgetSettings } from "../../protocol/site_settings.ts";
 import { object } from "../../protocol/validate.ts";
 import {
   decodeAgent,
@@ -21,6 +22,7 @@ import {
   decodeSummary,
   decodeVisitor,
 } from "../../protocol/client/decode_agent.ts";
+import { decodeSite, decodeSiteRef, type SiteRef } from "./site_decode.ts";
 
 /** The text of an error for a notice. */
 export function errorText(err: unknown): string {
@@ -55,6 +57,8 @@ export interface ConversationListQuery {
   assignee?: "me" | "none" | string;
   before?: string;
   limit?: number;
+  /** Only this site's conversations (`?site=`). */
+  site?: string;
 }
 
 /** Fields an admin may set on a new agent. */
@@ -64,6 +68,8 @@ export interface NewAgent {
   password: string;
   role?: "admin" | "agent";
   capacity?: number;
+  /** Sites the agent may answer; empty: every site. */
+  sites?: string[];
 }
 
 /** Fields an admin may change on an agent. */
@@ -73,6 +79,22 @@ export interface AgentUpdate {
   role?: "admin" | "agent";
   disabled?: boolean;
   capacity?: number;
+  /** Sites the agent may answer; empty: every site. */
+  sites?: string[];
+}
+
+/** The fields of a site an admin edits (`POST` and `PATCH /api/sites`); `id` on creation only. */
+export interface SiteFields extends WidgetSettings {
+  name: string;
+  allowedOrigins: string[];
+  requireVerified: boolean;
+  autoAssign: boolean;
+}
+
+/** A site just created, with its identity secret (shown once). */
+export interface CreatedSite {
+  site: SiteRecord;
+  identitySecret: string;
 }
 
 /** Everything the console asks of the HTTP API. */
@@ -93,6 +115,18 @@ export interface ConsoleApi {
   canned(): Promise<CannedResponse[]>;
   createCanned(c: { shortcut: string; body: string; shared?: boolean }): Promise<CannedResponse>;
   deleteCanned(id: string): Promise<void>;
+  /** Sets another agent's password (admin); ends every session of that agent. */
+  resetPassword(agentId: string, password: string): Promise<void>;
+  /** The sites this agent may see (all for admins and unrestricted agents). */
+  agentSites(): Promise<SiteRef[]>;
+  sites(): Promise<SiteRecord[]>;
+  site(id: string): Promise<SiteRecord>;
+  createSite(fields: SiteFields & { id?: string }): Promise<CreatedSite>;
+  updateSite(id: string, patch: Partial<SiteFields>): Promise<SiteRecord>;
+  /** Deletes a site; `force` also deletes its visitors and conversations (else 409). */
+  deleteSite(id: string, force?: boolean): Promise<void>;
+  /** Replaces the site's identity secret and returns the new one (shown once). */
+  rotateIdentitySecret(id: string): Promise<string>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -147,6 +181,7 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
   }
 
   const agentOf = (data: unknown) => decodeAgent(object(data).agent);
+  const siteOf = (data: unknown) => decodeSite(object(data).site);
 
   return {
     async me() {
@@ -187,6 +222,7 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
       if (q.assignee) p.set("assignee", q.assignee);
       if (q.before) p.set("before", q.before);
       if (q.limit) p.set("limit", String(q.limit));
+      if (q.site) p.set("site", q.site);
       const data = await request("GET", `/api/conversations?${p}`);
       return list(data, "conversations", decodeSummary);
     },
@@ -216,6 +252,40 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
     },
     async deleteCanned(id) {
       await request("DELETE", `/api/canned/${encodeURIComponent(id)}`);
+    },
+    async resetPassword(agentId, password) {
+      await request("POST", `/api/agents/${encodeURIComponent(agentId)}/password`, { password });
+    },
+    async agentSites() {
+      return list(await request("GET", "/api/agent/sites"), "sites", decodeSiteRef);
+    },
+    async sites() {
+      return list(await request("GET", "/api/sites"), "sites", decodeSite);
+    },
+    async site(id) {
+      return siteOf(await request("GET", `/api/sites/${encodeURIComponent(id)}`));
+    },
+    async createSite(fields) {
+      const data = object(await request("POST", "/api/sites", fields));
+      if (typeof data.identitySecret !== "string") {
+        throw new ApiError(500, "internal", "Malformed response: identitySecret");
+      }
+      return { site: decodeSite(data.site), identitySecret: data.identitySecret };
+    },
+    async updateSite(id, patch) {
+      return siteOf(await request("PATCH", `/api/sites/${encodeURIComponent(id)}`, patch));
+    },
+    async deleteSite(id, force = false) {
+      await request("DELETE", `/api/sites/${encodeURIComponent(id)}${force ? "?force=true" : ""}`);
+    },
+    async rotateIdentitySecret(id) {
+      const data = object(
+        await request("POST", `/api/sites/${encodeURIComponent(id)}/identity-secret`),
+      );
+      if (typeof data.identitySecret !== "string") {
+        throw new ApiError(500, "internal", "Malformed response: identitySecret");
+      }
+      return data.identitySecret;
     },
   };
 }
