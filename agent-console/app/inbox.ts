@@ -19,14 +19,21 @@ export interface Inbox {
   readonly unreadCount: ReadonlySignal<number>;
 }
 
-/** Derives the inbox from the summaries, the signed-in agent and the current view. */
+/**
+ * Derives the inbox from the summaries, the signed-in agent, the current view and the site
+ * filter (null: every site). The filter narrows the lists and their counts, not the unread
+ * count of the title: a visitor waiting on another site still deserves the agent's attention.
+ */
 export function createInbox(
   conversations: ReadonlySignal<ReadonlyMap<string, ConversationSummary>>,
   me: ReadonlySignal<AgentInfo>,
   view: ReadonlySignal<ViewName>,
+  siteFilter: ReadonlySignal<string | null>,
 ): Inbox {
   const lists = computed(() => {
-    const all = [...conversations.value.values()];
+    const site = siteFilter.value;
+    let all = [...conversations.value.values()];
+    if (site !== null) all = all.filter((c) => c.siteId === site);
     const id = me.value.id;
     return {
       queue: viewList("queue", all, id),

@@ -84,6 +84,8 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const visitors = signal<ReadonlyMap<string, VisitorInfo>>(new Map());
   const visitorHistory = signal<ReadonlyMap<string, readonly ConversationSummary[]>>(new Map());
   const view = signal<ViewName>("queue");
+  /** The inbox's site filter (`GET /api/agent/sites` ids); null shows every site. */
+  const siteFilter = signal<string | null>(null);
   const selectedId = signal<string | null>(null);
   const noteMode = signal(false);
   const drafts = signal<ReadonlyMap<string, string>>(new Map());
@@ -94,7 +96,12 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const typing = createTyping({ timers, ttlMs: deps.typingTtlMs ?? TYPING_TTL_MS });
 
   // ---- derived -------------------------------------------------------------------------------
-  const { lists, counts, currentList, unreadCount } = createInbox(conversations, me, view);
+  const { lists, counts, currentList, unreadCount } = createInbox(
+    conversations,
+    me,
+    view,
+    siteFilter,
+  );
   const selected = computed(() => {
     const id = selectedId.value;
     return id === null ? null : conversations.value.get(id) ?? null;
@@ -352,6 +359,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     visitors,
     visitorHistory,
     view,
+    siteFilter,
     selectedId,
     noteMode,
     drafts,
@@ -424,6 +432,23 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     /** Switches the inbox view. */
     setView(next: ViewName) {
       view.value = next;
+    },
+    /** Shows one site's conversations only (null: every site); resolved paging restarts. */
+    setSiteFilter(site: string | null) {
+      if (siteFilter.value === site) return;
+      siteFilter.value = site;
+      resolvedHasMore.value = true;
+    },
+    /**
+     * Forgets the conversations of sites this agent may no longer see (their sites changed):
+     * the server stops sending their frames, so what is held would only go stale.
+     */
+    keepSites(allowed: ReadonlySet<string>) {
+      const kept = [...conversations.value].filter(([, c]) => allowed.has(c.siteId));
+      if (kept.length === conversations.value.size) return;
+      conversations.value = new Map(kept);
+      const sel = selectedId.value;
+      if (sel !== null && !conversations.value.has(sel)) open(null);
     },
     /** Opens a conversation (or none): loads its history and visitor details. */
     select(id: string | null) {
@@ -540,10 +565,12 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       if (!deps.api) return;
       const oldest = lists.value.resolved.at(-1);
       try {
+        const site = siteFilter.value;
         const page = await deps.api.conversations({
           status: ["resolved"],
           limit: 30,
           ...(oldest ? { before: oldest.updatedAt } : {}),
+          ...(site !== null ? { site } : {}),
         });
         for (const c of page) upsertSummary(c, true);
         resolvedHasMore.value = page.length === 30;

@@ -145,6 +145,17 @@ const ResourcesClass = createModel((deps: ResourcesDeps) => {
         return false;
       }
     },
+    /** Sets another agent's password (admin); the server signs them out everywhere. */
+    async resetPassword(agent: AgentInfo, password: string): Promise<boolean> {
+      try {
+        await deps.api.resetPassword(agent.id, password);
+        deps.notify(`Password of ${agent.name} reset; their sessions were signed out`, "info");
+        return true;
+      } catch (err) {
+        deps.notify(`Could not reset the password: ${errorText(err)}`);
+        return false;
+      }
+    },
     /** Updates the signed-in agent's display name or avatar. */
     async updateProfile(patch: { name?: string; avatar?: string | null }): Promise<boolean> {
       try {

@@ -13,12 +13,18 @@ import { type ConsoleEvent, type ConsoleModel, createConsoleModel } from "./mode
 import type { Notifier } from "./notify.ts";
 import { createResources, type Resources } from "./resources.ts";
 import { visitorLabel } from "./format.ts";
+import { createSiteAdmin, type SiteAdmin } from "./site_admin.ts";
+import { createSiteScope, type SiteScope } from "./site_scope.ts";
 
 /** A running session. */
 export interface Session {
   model: ConsoleModel;
   resources: Resources;
   connection: Connection;
+  /** The agent's sites and the inbox's site filter. */
+  sites: SiteScope;
+  /** The Sites tab (admins): every site with its settings. */
+  siteAdmin: SiteAdmin;
   /** Closes the socket and disposes the models. */
   stop(): void;
 }
@@ -58,7 +64,14 @@ export function startSession(opts: SessionOptions): Session {
     onUnauthorized: () => opts.onUnauthorized(),
     checkSession: async () => (await opts.api.me()) !== null,
   });
+  const sites = createSiteScope({
+    api: opts.api,
+    model,
+    notify: (text) => model.notify(text, "error"),
+  });
+  const siteAdmin = createSiteAdmin({ api: opts.api, onChange: () => void sites.load(true) });
   void resources.loadCanned();
+  void sites.load();
 
   function announce(event: ConsoleEvent) {
     const c = event.conversation;
@@ -79,8 +92,12 @@ export function startSession(opts: SessionOptions): Session {
     model,
     resources,
     connection,
+    sites,
+    siteAdmin,
     stop() {
       connection?.close();
+      sites[Symbol.dispose]();
+      siteAdmin[Symbol.dispose]();
       model[Symbol.dispose]();
       resources[Symbol.dispose]();
     },
