@@ -132,7 +132,12 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
           detailsOpen={details.value}
           onToggleDetails={() => (details.value = !details.value)}
         />
-        <SidePanel model={model} open={details.value} onClose={() => (details.value = false)} />
+        <SidePanel
+          model={model}
+          open={details.value}
+          onClose={() => (details.value = false)}
+          siteLabel={(siteId) => session.sites.label(siteId)}
+        />
       </div>
       {/* A modal dialog makes the page behind it inert: the settings dialog shows its own. */}
       {!settings.value && <Notices model={model} />}

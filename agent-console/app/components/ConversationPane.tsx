@@ -35,6 +35,7 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
   }
   const c = model.selected.value;
   const name = c ? visitorLabel(c.visitorName, c.visitorId) : "Conversation";
+  const site = c ? session.sites.label(c.siteId) : null;
   return (
     <section class="conversation" aria-label={`Conversation with ${name}`}>
       <header class="conv-header">
@@ -52,6 +53,7 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
             <p class="conv-sub">
               {STATUS_LABELS[c.status]} · {assigneeText(model, c)}
               {c.rating !== null && ` · Rated ${c.rating}/5`}
+              {site !== null && ` · ${site}`}
             </p>
           )}
         </div>

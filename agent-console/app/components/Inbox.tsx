@@ -22,8 +22,10 @@ export function Inbox({ session }: { session: Session }) {
   const counts = model.counts.value;
   const list = model.currentList.value;
   const searching = resources.searchHits.value !== null || resources.searching.value;
+  const { sites } = session;
   return (
     <section class="inbox" aria-label="Inbox">
+      {sites.multiple.value && <SiteFilter session={session} />}
       <div
         class="views"
         role="tablist"
@@ -71,7 +73,15 @@ export function Inbox({ session }: { session: Session }) {
               ? <p class="empty-list">{EMPTY[view]}</p>
               : (
                 <ul class="rows" aria-label={`${VIEW_LABELS[view]} conversations`}>
-                  {list.map((c) => <Row key={c.id} model={model} c={c} view={view} />)}
+                  {list.map((c) => (
+                    <Row
+                      key={c.id}
+                      model={model}
+                      c={c}
+                      view={view}
+                      site={sites.label(c.siteId)}
+                    />
+                  ))}
                 </ul>
               )}
             {view === "resolved" && model.ready.value && model.resolvedHasMore.value && (
@@ -89,7 +99,35 @@ export function Inbox({ session }: { session: Session }) {
   );
 }
 
-function Row({ model, c, view }: { model: ConsoleModel; c: ConversationSummary; view: ViewName }) {
+/** "Site": every site, or one (hidden when the agent sees a single site). */
+function SiteFilter({ session }: { session: Session }) {
+  const { sites } = session;
+  return (
+    <label class="site-filter">
+      <span>Site</span>
+      <select
+        value={sites.filter.value ?? ""}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          void sites.choose(v === "" ? null : v);
+        }}
+      >
+        <option value="">All sites</option>
+        {sites.sites.value.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+      </select>
+    </label>
+  );
+}
+
+function Row(
+  { model, c, view, site }: {
+    model: ConsoleModel;
+    c: ConversationSummary;
+    view: ViewName;
+    /** The site's name when the agent sees several, else null. */
+    site: string | null;
+  },
+) {
   const selected = model.selectedId.value === c.id;
   const name = visitorLabel(c.visitorName, c.visitorId);
   const now = model.clock.value;
@@ -132,6 +170,7 @@ function Row({ model, c, view }: { model: ConsoleModel; c: ConversationSummary; 
           </span>
           <span class="row-meta">
             {c.status === "queued" && <span class="badge badge-queued">Waiting</span>}
+            {site !== null && <span class="badge badge-site">{site}</span>}
             {c.status === "resolved" && <span class="badge">Resolved</span>}
             {assignee && (
               <span class="badge badge-assignee">

@@ -1,14 +1,15 @@
 import { useSignal } from "@preact/signals";
-import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
-import type { AgentInfo } from "../../../protocol/frames.ts";
 import type { Auth } from "../auth.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
+import { Field, formValues, submitThenReset, text } from "./Field.tsx";
+import { SitesTab } from "./SitesTab.tsx";
+import { TeamTab } from "./TeamTab.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team";
+type Tab = "profile" | "canned" | "team" | "sites";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -18,39 +19,14 @@ export interface SettingsDialogProps {
   auth: Auth;
 }
 
-function formValues(e: Event): FormData {
-  e.preventDefault();
-  return new FormData(e.currentTarget as HTMLFormElement);
-}
-
-const text = (f: FormData, key: string) => String(f.get(key) ?? "").trim();
-
-/** A submit handler that hands the form's values to `submit` and clears the form if it succeeds. */
-function submitThenReset(submit: (f: FormData) => Promise<boolean>) {
-  return async (e: Event) => {
-    const form = e.currentTarget as HTMLFormElement;
-    if (await submit(formValues(e))) form.reset();
-  };
-}
-
-/** A labelled control: the label text above the input, select or textarea it wraps. */
-function Field({ label, children }: { label: string; children: ComponentChildren }) {
-  return (
-    <label class="field">
-      <span>{label}</span>
-      {children}
-    </label>
-  );
-}
-
-/** Profile and password, canned responses, and (for admins) the team. */
+/** Profile and password, canned responses, and (for admins) the team and the sites. */
 export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogProps) {
   const tab = useSignal<Tab>("profile");
   const isAdmin = session.model.me.value.role === "admin";
   const tabs: [Tab, string][] = [
     ["profile", "Profile"],
     ["canned", "Canned responses"],
-    ...(isAdmin ? [["team", "Team"] as [Tab, string]] : []),
+    ...(isAdmin ? [["team", "Team"], ["sites", "Sites"]] satisfies [Tab, string][] : []),
   ];
   return (
     <Modal open={open} title="Settings" onClose={onClose} wide>
@@ -69,7 +45,8 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
       </nav>
       {tab.value === "profile" && <Profile session={session} auth={auth} />}
       {tab.value === "canned" && <Canned session={session} />}
-      {tab.value === "team" && isAdmin && <Team session={session} />}
+      {tab.value === "team" && isAdmin && <TeamTab session={session} />}
+      {tab.value === "sites" && isAdmin && <SitesTab session={session} />}
       <Notices model={session.model} />
     </Modal>
   );
@@ -203,150 +180,5 @@ function Canned({ session }: { session: Session }) {
         <button type="submit" class="button primary">Add response</button>
       </form>
     </div>
-  );
-}
-
-function Team({ session }: { session: Session }) {
-  const { resources } = session;
-  useEffect(() => {
-    void resources.loadTeam();
-  }, []);
-  return (
-    <div class="settings-grid">
-      <section class="panel">
-        <h3>Agents</h3>
-        <ul class="team">
-          {resources.team.value.map((a) => <AgentRow key={a.id} session={session} agent={a} />)}
-        </ul>
-      </section>
-      <form
-        class="panel"
-        onSubmit={submitThenReset((f) =>
-          resources.addAgent({
-            name: text(f, "name"),
-            email: text(f, "email"),
-            password: String(f.get("password") ?? ""),
-            role: f.get("role") === "admin" ? "admin" : "agent",
-            capacity: Number(f.get("capacity") ?? 5),
-          })
-        )}
-      >
-        <h3>Add an agent</h3>
-        <Field label="Name">
-          <input name="name" required maxLength={80} />
-        </Field>
-        <Field label="Agent email">
-          <input name="email" type="email" required />
-        </Field>
-        <Field label="Initial password">
-          <input
-            name="password"
-            type="password"
-            minLength={8}
-            required
-            autocomplete="new-password"
-          />
-        </Field>
-        <div class="field-row">
-          <Field label="Role">
-            <select name="role">
-              <option value="agent">Agent</option>
-              <option value="admin">Admin</option>
-            </select>
-          </Field>
-          <Field label="Capacity">
-            <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
-          </Field>
-        </div>
-        <button type="submit" class="button primary">Add agent</button>
-      </form>
-    </div>
-  );
-}
-
-function AgentRow({ session, agent }: { session: Session; agent: AgentInfo }) {
-  const editing = useSignal(false);
-  const { resources } = session;
-  const self = agent.id === session.model.me.value.id;
-  if (editing.value) {
-    return (
-      <li>
-        <form
-          class="agent-edit"
-          onSubmit={async (e) => {
-            const f = formValues(e);
-            const ok = await resources.updateAgent(agent.id, {
-              name: text(f, "name"),
-              avatar: text(f, "avatar"),
-              capacity: Number(f.get("capacity")),
-              role: f.get("role") === "admin" ? "admin" : "agent",
-            });
-            if (ok) editing.value = false;
-          }}
-        >
-          <input
-            name="name"
-            aria-label={`Name of ${agent.name}`}
-            defaultValue={agent.name}
-            required
-          />
-          <input
-            name="avatar"
-            maxLength={8}
-            aria-label={`Avatar of ${agent.name}`}
-            placeholder="Avatar"
-            defaultValue={agent.avatar ?? ""}
-          />
-          <input
-            name="capacity"
-            type="number"
-            min={0}
-            max={100}
-            aria-label={`Capacity of ${agent.name}`}
-            defaultValue={String(agent.capacity)}
-          />
-          <select name="role" aria-label={`Role of ${agent.name}`} value={agent.role}>
-            <option value="agent">Agent</option>
-            <option value="admin">Admin</option>
-          </select>
-          <button type="submit" class="button primary">Save</button>
-          <button type="button" class="button ghost" onClick={() => (editing.value = false)}>
-            Cancel
-          </button>
-        </form>
-      </li>
-    );
-  }
-  return (
-    <li class={agent.disabled ? "disabled" : ""}>
-      <Avatar id={agent.id} name={agent.name} src={agent.avatar} size="sm" status={agent.status} />
-      <div class="team-main">
-        <div>
-          {agent.name} {agent.role === "admin" && <span class="badge">Admin</span>}{" "}
-          {agent.disabled && <span class="badge badge-unverified">Disabled</span>}
-        </div>
-        <div class="muted">
-          {agent.email} · {agent.status} · capacity {agent.capacity}
-        </div>
-      </div>
-      <button
-        type="button"
-        class="button ghost"
-        aria-label={`Edit ${agent.name}`}
-        onClick={() => (editing.value = true)}
-      >
-        Edit
-      </button>
-      {!self && (
-        <button
-          type="button"
-          class="button ghost"
-          aria-label={`${agent.disabled ? "Enable" : "Disable"} ${agent.name}`}
-          onClick={() => resources.updateAgent(agent.id, { disabled: !agent.disabled })}
-        >
-          {agent.disabled ? "Enable" : "Disable"}
-        </button>
-      )}
-    </li>
   );
 }

@@ -9,7 +9,13 @@ const STATUS = { queued: "Queued", open: "Open", resolved: "Resolved" } as const
 
 /** The contact panel: who the visitor is, where they are, and their past conversations. */
 export function SidePanel(
-  { model, open, onClose }: { model: ConsoleModel; open: boolean; onClose(): void },
+  { model, open, onClose, siteLabel }: {
+    model: ConsoleModel;
+    open: boolean;
+    onClose(): void;
+    /** A site's name when the agent sees several sites, else null. */
+    siteLabel(siteId: string): string | null;
+  },
 ) {
   const c = model.selected.value;
   const cls = `side${open ? " side-open" : ""}`;
@@ -24,6 +30,7 @@ export function SidePanel(
   const past = model.visitorHistory.value.get(c.visitorId) ?? null;
   const name = visitorLabel(v?.name ?? c.visitorName, c.visitorId);
   const now = model.clock.value;
+  const site = siteLabel(c.siteId);
   return (
     <aside class={cls} aria-label="Visitor details">
       <button type="button" class="button ghost side-close" onClick={onClose}>
@@ -41,6 +48,11 @@ export function SidePanel(
           {v ? (v.online ? "Online now" : `Last seen ${agoText(v.lastSeenAt, now)}`) : "…"}
         </p>
       </div>
+      {site !== null && (
+        <dl class="facts">
+          <Fact label="Site">{site}</Fact>
+        </dl>
+      )}
       {v ? <VisitorFacts v={v} now={now} /> : <p class="muted pad">Loading visitor…</p>}
       <PastConversations model={model} current={c} past={past} />
     </aside>
