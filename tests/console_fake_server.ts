@@ -20,6 +20,7 @@ import type { CannedResponse } from "../db/store.ts";
 // The console runs under the CSP the real server sends.
 import { CONSOLE_CSP } from "../routes/assets.ts";
 import { PATIENCE_MS } from "./helpers/wait.ts";
+import { type FakeSites, siteRoutes } from "./console_fake_sites.ts";
 
 /** In-memory fixtures. */
 export interface FakeData {
@@ -29,6 +30,8 @@ export interface FakeData {
   messages: Message[];
   visitors: VisitorInfo[];
   canned: CannedResponse[];
+  /** Sites and their identity secrets (`console_fake_sites.ts`). */
+  sites: FakeSites;
 }
 
 /** A running fake server. */
@@ -37,6 +40,8 @@ export interface FakeServer {
   data: FakeData;
   /** Every frame the console sent on any agent socket. */
   received: AgentClientFrame[];
+  /** Every HTTP API request, as `METHOD /path?query`, in order. */
+  requests: string[];
   /** Sends a frame to every open agent socket. */
   push(frame: AgentServerFrame): void;
   /** Closes every agent socket with `code` (1012 = restart). */
@@ -63,6 +68,7 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
   const sessions = new Map<string, string>(); // token -> agent id
   const sockets = new Set<WebSocket>();
   const received: AgentClientFrame[] = [];
+  const requests: string[] = [];
   const waiters: { pred: (f: AgentClientFrame) => boolean; resolve(f: AgentClientFrame): void }[] =
     [];
   let seqId = 1000;
@@ -237,6 +243,7 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
       socket.onclose = () => sockets.delete(socket);
       return response;
     }
+    if (p.startsWith("/api/")) requests.push(`${req.method} ${p}${url.search}`);
     if (req.method !== "GET" && req.headers.get("x-parley-csrf") !== "1") {
       return err(403, "forbidden", "Missing CSRF header");
     }
@@ -257,6 +264,17 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
     if (p === "/api/agent/me") return json({ agent: me });
     if (p === "/api/agent/logout") return new Response(null, { status: 204 });
     if (p === "/api/agents") return json({ agents: data.agents });
+    const sites = await siteRoutes({
+      req,
+      url,
+      me,
+      agents: data.agents,
+      passwords: data.passwords,
+      conversations: data.conversations,
+      state: data.sites,
+      broadcast,
+    });
+    if (sites) return sites;
     if (p === "/api/canned" && req.method === "GET") return json({ canned: data.canned });
     if (p === "/api/canned" && req.method === "POST") {
       const body = await req.json();
@@ -288,7 +306,17 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
         conversations: data.conversations.filter((c) => c.visitorId === v.id),
       });
     }
-    if (p === "/api/conversations") return json({ conversations: [] });
+    if (p === "/api/conversations") {
+      // Like the server: by status (default open work), site, then the agent's own sites.
+      const status = (url.searchParams.get("status") ?? "queued,open").split(",");
+      const site = url.searchParams.get("site");
+      const limit = Number(url.searchParams.get("limit") ?? 100);
+      const list = data.conversations.filter((c) =>
+        status.includes(c.status) && (site === null || c.siteId === site) &&
+        (me.sites.length === 0 || me.sites.includes(c.siteId))
+      );
+      return json({ conversations: list.slice(0, limit) });
+    }
     return err(404, "not_found", "No such endpoint");
   });
 
@@ -297,6 +325,7 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
     url: `http://127.0.0.1:${server.addr.port}`,
     data,
     received,
+    requests,
     push: broadcast,
     dropSockets(code = 1012) {
       for (const ws of sockets) ws.close(code, "test");

@@ -6,6 +6,7 @@
  */
 
 import type { AgentInfo, ConversationSummary, Message, VisitorInfo } from "../protocol/frames.ts";
+import { DEFAULT_WIDGET_SETTINGS } from "../protocol/site_settings.ts";
 import type { FakeData } from "./console_fake_server.ts";
 
 const MIN = 60_000;
@@ -146,6 +147,18 @@ export function demoData(now = Date.now()): FakeData {
     conversations,
     messages,
     visitors,
+    sites: {
+      sites: [{
+        ...DEFAULT_WIDGET_SETTINGS,
+        id: "demo",
+        name: "Demo shop",
+        allowedOrigins: [],
+        requireVerified: false,
+        autoAssign: false,
+        createdAt: at(100_000),
+      }],
+      secrets: { demo: "demo-secret" },
+    },
     canned: [
       {
         id: "k1",
