@@ -119,7 +119,7 @@ function previewLook(page: Page) {
     return {
       background: style?.backgroundColor,
       color: style?.color,
-      dir: el.getAttribute("dir"),
+      dir: el.querySelector(".pv-panel")?.getAttribute("dir"),
     };
   });
 }
@@ -204,6 +204,13 @@ Deno.test({
           await page.getByRole("alert").filter({ hasText: "ends before it starts" }).waitFor();
           await page.getByLabel("Monday range 2 from").fill("18:00");
           await page.getByLabel("Monday range 2 to").fill("20:00");
+          await page.getByRole("button", { name: "Add a range on Saturday" }).click();
+          await page.getByLabel("Saturday range 1 to").fill("12:30");
+          await page.getByRole("button", { name: "Use Monday's hours from Tuesday to Friday" })
+            .click();
+          assert.equal(await page.getByLabel("Friday range 2 to").inputValue(), "20:00");
+          await page.getByRole("button", { name: "Add a range on Sunday" }).click();
+          await page.getByRole("button", { name: "Remove Sunday range 1" }).click();
           await page.getByRole("button", { name: "Save site" }).click();
           await page.getByText("Saved. Storefronts load it on their next page view.").waitFor();
           const saved = server.data.sites.sites.find((s) => s.id === "second");
@@ -212,9 +219,17 @@ Deno.test({
             en: "Welcome to the second shop",
             fr: "Bienvenue dans la deuxième boutique",
           });
+          const week: [string, string][] = [["09:00", "17:00"], ["18:00", "20:00"]];
           assert.deepEqual(saved?.businessHours, {
             timezone: "Europe/Paris",
-            days: { mon: [["09:00", "17:00"], ["18:00", "20:00"]] },
+            days: {
+              mon: week,
+              tue: week,
+              wed: week,
+              thu: week,
+              fri: week,
+              sat: [["09:00", "12:30"]],
+            },
           });
           assert.deepEqual(saved?.allowedOrigins, ["https://second.example"]);
 
@@ -444,6 +459,15 @@ Deno.test({
             });
             await page.getByRole("region", { name: "Preview" }).screenshot({
               path: `${SHOTS}/sites-preview-${name}.png`,
+            });
+            await page.getByLabel("Default language").selectOption("ar");
+            await page.getByLabel("Greeting").fill("مرحبا! كيف يمكننا مساعدتك؟");
+            await page.getByLabel("Team name").fill("فريق الدعم");
+            await page.getByLabel("Launcher label").fill("تحدث معنا");
+            await page.getByLabel("Position").selectOption("left");
+            await page.getByTestId("widget-preview").getByText("تحدث معنا").waitFor();
+            await page.getByRole("region", { name: "Preview" }).screenshot({
+              path: `${SHOTS}/sites-preview-rtl-${name}.png`,
             });
           },
         );

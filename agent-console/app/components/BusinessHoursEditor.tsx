@@ -54,7 +54,7 @@ export function BusinessHoursEditor({ draft, onChange }: BusinessHoursEditorProp
                           <input
                             aria-label={`${n} from`}
                             value={from}
-                            placeholder="09:00"
+                            placeholder="hh:mm"
                             inputMode="numeric"
                             pattern={TIME_PATTERN}
                             required
@@ -65,7 +65,7 @@ export function BusinessHoursEditor({ draft, onChange }: BusinessHoursEditorProp
                           <input
                             aria-label={`${n} to`}
                             value={to}
-                            placeholder="17:00"
+                            placeholder="hh:mm"
                             inputMode="numeric"
                             pattern={TIME_PATTERN}
                             required
@@ -102,6 +102,20 @@ export function BusinessHoursEditor({ draft, onChange }: BusinessHoursEditorProp
               );
             })}
           </ul>
+          <button
+            type="button"
+            class="button ghost wraps"
+            disabled={draft.days.mon.length === 0}
+            onClick={() => {
+              const mon = draft.days.mon;
+              const copy = () => mon.map(([a, b]) => [a, b] as [string, string]);
+              onChange({
+                days: { ...draft.days, tue: copy(), wed: copy(), thu: copy(), fri: copy() },
+              });
+            }}
+          >
+            Use Monday's hours from Tuesday to Friday
+          </button>
         </>
       )}
     </fieldset>

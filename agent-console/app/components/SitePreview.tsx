@@ -43,13 +43,12 @@ export function SitePreview({ draft, lang }: { draft: SiteDraft; lang: WidgetLoc
     <figure class="preview">
       <div
         class={`pv pv-${draft.position}`}
-        dir={dir}
-        lang={lang}
         data-testid="widget-preview"
         // Custom properties set through the CSSOM: allowed under the console's style-src 'self'.
         style={{ "--pv-brand": color, "--pv-on": on }}
       >
-        <div class="pv-panel">
+        {/* The corner is physical (left stays left in Arabic); the panel's content mirrors. */}
+        <div class="pv-panel" dir={dir} lang={lang}>
           <div class="pv-head">
             <div class="pv-team">{team}</div>
             <div class="pv-sub">
@@ -62,7 +61,12 @@ export function SitePreview({ draft, lang }: { draft: SiteDraft; lang: WidgetLoc
           </div>
           <div class="pv-input">Write a message…</div>
         </div>
-        <div class="pv-launcher" title={label ?? LAUNCHER_LABELS[lang][0]}>
+        <div
+          class="pv-launcher"
+          dir={dir}
+          lang={lang}
+          title={label ?? LAUNCHER_LABELS[lang][0]}
+        >
           <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
             <path
               fill="currentColor"
