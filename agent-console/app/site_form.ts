@@ -112,9 +112,14 @@ function emptyDays(): Record<Weekday, [string, string][]> {
 }
 
 function textsFrom(site: Pick<SiteRecord, TextField | "locale">): Record<TextField, TextDraft> {
-  const out = {} as Record<TextField, TextDraft>;
-  for (const f of TEXT_FIELDS) out[f] = textDraft(site[f], site.locale);
-  return out;
+  const l = site.locale;
+  return {
+    launcherLabel: textDraft(site.launcherLabel, l),
+    greeting: textDraft(site.greeting, l),
+    teamName: textDraft(site.teamName, l),
+    replyTime: textDraft(site.replyTime, l),
+    awayMessage: textDraft(site.awayMessage, l),
+  };
 }
 
 /**
@@ -244,11 +249,15 @@ export function siteSnippet(origin: string, id: string): string {
  * The time zones to offer: every zone the browser knows, plus `current` when the browser does
  * not list it (some list no `UTC`), sorted.
  */
-export function timeZones(current: string): string[] {
-  const intl = Intl as { supportedValuesOf?(key: string): string[] };
-  const all = intl.supportedValuesOf?.("timeZone") ?? [];
-  const set = new Set(all);
-  set.add("UTC");
-  if (current) set.add(current);
-  return [...set].sort();
+export function timeZones(current: string): readonly string[] {
+  if (!knownZones) {
+    const intl = Intl as { supportedValuesOf?(key: string): string[] };
+    knownZones = [...new Set([...(intl.supportedValuesOf?.("timeZone") ?? []), "UTC"])].sort();
+  }
+  // The editor re-renders on every keystroke: the usual case returns the one cached list.
+  if (!current || knownZones.includes(current)) return knownZones;
+  return [...knownZones, current].sort();
 }
+
+/** The browser's time zones, listed once. */
+let knownZones: string[] | null = null;

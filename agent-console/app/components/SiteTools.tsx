@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import { useRef } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { SiteRecord } from "../../../protocol/api.ts";
 import type { Session } from "../session.ts";
 import { siteSnippet } from "../site_form.ts";
@@ -76,8 +76,20 @@ export function SecretPanel(
     onDone(): void;
   },
 ) {
+  const panel = useRef<HTMLElement>(null);
+  // It appears at the top of a long dialog, away from the button that made it: bring it on
+  // screen and move focus there, so neither sighted nor screen-reader users miss it.
+  useEffect(() => {
+    panel.current?.scrollIntoView({ block: "nearest" });
+    panel.current?.focus();
+  }, [secret]);
   return (
-    <section class="panel secret-panel" aria-label="Identity secret">
+    <section
+      ref={panel}
+      tabIndex={-1}
+      class="panel secret-panel"
+      aria-label="Identity secret"
+    >
       <h3>{created ? `Site ${site.name} created` : `New identity secret of ${site.name}`}</h3>
       <p>
         Copy the identity secret now: it is shown only once. Your shop's server signs logged-in

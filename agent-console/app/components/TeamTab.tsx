@@ -88,8 +88,15 @@ function AgentRow({ session, agent }: { session: Session; agent: AgentInfo }) {
               avatar: text(f, "avatar"),
               capacity: Number(f.get("capacity")),
               role: f.get("role") === "admin" ? "admin" : "agent",
-              // Only ids the server listed: a site deleted meanwhile is not sent back.
-              sites: f.getAll("sites").map(String).filter((id) => sites.some((s) => s.id === id)),
+              // Only when the boxes were shown: sites that failed to load must not read as
+              // "none checked" and lift the agent's limits. Only ids the server listed are sent.
+              ...(sites.length > 0
+                ? {
+                  sites: f.getAll("sites").map(String).filter((id) =>
+                    sites.some((s) => s.id === id)
+                  ),
+                }
+                : {}),
             });
             if (ok) editing.value = false;
           }}
