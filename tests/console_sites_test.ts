@@ -13,6 +13,7 @@ import { buildConsole } from "../agent-console/build.ts";
 import { DEFAULT_WIDGET_SETTINGS } from "../protocol/site_settings.ts";
 import type { ConversationSummary } from "../protocol/frames.ts";
 import { browserAvailable, sharedBrowser } from "./helpers/browser.ts";
+import { axeViolations } from "./helpers/axe.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { type FakeData, type FakeServer, startFakeServer } from "./console_fake_server.ts";
 import { demoData } from "./console_fixtures.ts";
@@ -165,6 +166,7 @@ Deno.test({
           // The identity secret is shown once, then gone.
           const secretBox = page.getByRole("textbox", { name: "Identity secret" });
           await secretBox.waitFor();
+          await page.screenshot({ path: `${SHOTS}/sites-created-secret-desktop.png` });
           assert.equal(await secretBox.inputValue(), server.data.sites.secrets.second);
           assert.ok(server.requests.includes("POST /api/sites"));
           await page.getByRole("button", { name: "I have stored it" }).click();
@@ -276,6 +278,9 @@ Deno.test({
           const force = page.getByRole("button", { name: "Delete with 5 conversations" });
           await force.waitFor();
           await page.getByRole("alert").filter({ hasText: "has 5 conversations" }).waitFor();
+          await page.getByRole("region", { name: "Identity secret and deletion" }).screenshot({
+            path: `${SHOTS}/sites-delete-conflict-desktop.png`,
+          });
           assert.ok(server.requests.includes("DELETE /api/sites/demo"));
           assert.equal(server.data.sites.sites.length, 1);
           await force.click();
@@ -323,6 +328,8 @@ Deno.test({
           assert.deepEqual(bob()?.sites, []);
 
           await page.getByRole("button", { name: "Edit Bob Builder" }).click();
+          await page.getByLabel("New password for Bob Builder").waitFor();
+          await page.screenshot({ path: `${SHOTS}/team-edit-desktop.png` });
           await page.getByLabel("New password for Bob Builder").fill("a brand new one");
           await page.getByRole("button", { name: "Reset password" }).click();
           await page.getByRole("status").filter({ hasText: "Password reset." }).waitFor();
@@ -358,6 +365,7 @@ Deno.test({
           await page.locator(".conv-sub", { hasText: "· Outlet" }).waitFor();
           const panel = page.getByRole("complementary", { name: "Visitor details" });
           await panel.locator(".fact", { hasText: "Site" }).getByText("Outlet").waitFor();
+          await page.screenshot({ path: `${SHOTS}/inbox-site-filter-desktop.png` });
 
           await filter.selectOption("");
           await page.getByText("Chloé Martin").waitFor();
@@ -384,39 +392,21 @@ Deno.test({
       );
 
       await step(
-        "axe-core finds no serious or critical violations in the Sites tab",
-        { bypassCSP: true },
+        "axe-core finds no serious or critical violations in the Sites tab, Team and filter",
+        { bypassCSP: true, setup: (d) => addOutlet(d) },
         async ({ page }) => {
-          const axe = await Deno.readTextFile(
-            new URL("../node_modules/axe-core/axe.min.js", import.meta.url),
-          );
-          await page.addScriptTag({ content: axe });
-          const scan = async (what: string) => {
-            const found = await page.evaluate(async () => {
-              const w = window as unknown as {
-                axe: {
-                  run(): Promise<{
-                    violations: {
-                      id: string;
-                      impact: string;
-                      help: string;
-                      nodes: { target: string[] }[];
-                    }[];
-                  }>;
-                };
-              };
-              const result = await w.axe.run();
-              return result.violations
-                .filter((v) => v.impact === "serious" || v.impact === "critical")
-                .map((v) =>
-                  `${v.id}: ${v.help} (${
-                    v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", ")
-                  })`
-                );
-            });
-            assert.deepEqual(found, [], what);
-          };
-          await openSettings(page, "Sites");
+          const scan = async (what: string) =>
+            assert.deepEqual(await axeViolations(page), [], what);
+          await page.getByRole("combobox", { name: "Site" }).waitFor();
+          await scan("inbox with the site filter");
+          await openSettings(page, "Team");
+          await page.getByRole("button", { name: "Edit Bob Builder" }).click();
+          await page.getByLabel("New password for Bob Builder").waitFor();
+          await scan("team with sites and password reset");
+          await page.getByRole("dialog", { name: "Settings" }).getByRole("button", {
+            name: "Sites",
+            exact: true,
+          }).click();
           await page.getByText("5 conversations").waitFor();
           await scan("sites list");
           await page.getByRole("button", { name: "Edit Demo shop" }).click();
