@@ -395,6 +395,11 @@ Deno.test("public settings answer CORS for allowed origins and refuse the others
   assert.equal(refused.status, 403);
   assert.equal(refused.body.error.code, "forbidden");
   assert.equal(refused.headers.get("cache-control"), "no-cache");
+  assert.equal(
+    refused.headers.get("access-control-allow-origin"),
+    "https://copycat.example",
+    "the loader may read why it shows no chat",
+  );
   assert.match(refused.headers.get("vary") ?? "", /Origin/);
 
   const noOrigin = await call(t, "GET", path);
