@@ -135,10 +135,10 @@ export class SqlStore implements Store {
     return sites.listSites(this.#q);
   }
 
-  /** Reads a site. */
-  async getSite(id: string): Promise<Site | null> {
+  /** Reads a site, from the cache unless `fresh`. */
+  async getSite(id: string, opts: { fresh?: boolean } = {}): Promise<Site | null> {
     const cached = this.#sites.get(id);
-    if (cached && Date.now() - cached.at < SITE_TTL_MS) return cached.site;
+    if (!opts.fresh && cached && Date.now() - cached.at < SITE_TTL_MS) return cached.site;
     const writes = this.#siteWrites;
     const site = await sites.getSite(this.#q, id);
     // A site write that began meanwhile may have made this row stale: do not keep it.

@@ -206,9 +206,10 @@ export interface Store {
   listSites(): Promise<Site[]>;
   /**
    * Reads a site. Reads are cached briefly per instance: a change made through this store is
-   * seen at once, one made through another instance within `SITE_TTL_MS` (10 s).
+   * seen at once, one made through another instance within `SITE_TTL_MS` (10 s). `fresh`
+   * reads the database whatever the cache holds (admin views, which must show every change).
    */
-  getSite(id: string): Promise<Site | null>;
+  getSite(id: string, opts?: { fresh?: boolean }): Promise<Site | null>;
   /** Creates a site. Throws `StoreError("conflict")` when the id is taken. */
   createSite(site: NewSite): Promise<Site>;
   /** Updates a site. Throws `StoreError("not_found")`. */

@@ -12,6 +12,12 @@ import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { json, readJson } from "./http.ts";
 
+/**
+ * Largest site body: every text of a site translated into every locale at its longest, in a
+ * two-byte script, stays under it (the default 16 KiB does not).
+ */
+const MAX_SITE_BODY_BYTES = 32_768;
+
 /** The `:id` of a site path; an id that cannot exist is simply not found. */
 function siteParam(value: string | undefined): string {
   if (!value || !/^[a-z0-9-]{1,48}$/.test(value)) {
@@ -30,7 +36,7 @@ export const listSites: Handler = async (req, ctx) => {
 export const createSite: Handler = async (req, ctx) => {
   requireCsrf(req, ctx);
   const actor = await requireAgent(req, ctx);
-  const body = await readJson(req);
+  const body = await readJson(req, MAX_SITE_BODY_BYTES);
   const { site, identitySecret } = await ctx.app.sites.create(actor, body);
   return json({ site, identitySecret }, 201, { "cache-control": "no-store" });
 };
@@ -46,7 +52,7 @@ export const updateSite: Handler = async (req, ctx) => {
   requireCsrf(req, ctx);
   const actor = await requireAgent(req, ctx);
   const id = siteParam(ctx.params.id);
-  const body = await readJson(req);
+  const body = await readJson(req, MAX_SITE_BODY_BYTES);
   return json({ site: await ctx.app.sites.update(actor, id, body) });
 };
 

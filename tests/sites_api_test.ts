@@ -232,6 +232,24 @@ Deno.test("each invalid field is refused with 400 bad_frame naming it", async ()
     assert.equal(res.body.error.code, "bad_frame");
     assert.ok(res.body.error.message.includes(field), `"${res.body.error.message}" names ${field}`);
   }
+  // Every text at its longest in every locale, in a two-byte script: still accepted.
+  const everywhere = (n: number) =>
+    Object.fromEntries(
+      ["en", "fr", "de", "es", "pt", "it", "nl", "ar", "he"].map((l) => [l, "ش".repeat(n)]),
+    );
+  const full = await call(t, "POST", "/api/sites", {
+    cookie,
+    body: {
+      name: "Full",
+      greeting: everywhere(500),
+      awayMessage: everywhere(500),
+      launcherLabel: everywhere(80),
+      teamName: everywhere(80),
+      replyTime: everywhere(80),
+    },
+  });
+  assert.equal(full.status, 201, full.text.slice(0, 200));
+
   const { site } = await createSite(t, { id: `valid-${unique()}`, name: "Valid" });
   for (const [body, field] of cases.slice(1)) {
     const { name: _, ...patch } = body;

@@ -130,8 +130,9 @@ export class SiteService {
     return this.deps.now?.() ?? new Date();
   }
 
+  /** The site for an admin: read fresh, as another instance may have just changed it. */
   private async require(id: string): Promise<Site> {
-    const site = await this.deps.store.getSite(id);
+    const site = await this.deps.store.getSite(id, { fresh: true });
     if (!site) throw new ParleyError(ErrorCode.NotFound, "Site not found");
     return site;
   }

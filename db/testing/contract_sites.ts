@@ -80,6 +80,17 @@ export async function siteSteps(t: Deno.TestContext, store: DbStore): Promise<vo
     await rejectsWith(() => store.updateSite(`missing-${uid()}`, { name: "x" }), "not_found");
   });
 
+  await t.step("getSite reuses a cached read unless asked for a fresh one", async () => {
+    const id = `site-${uid()}`;
+    await store.createSite({ id, name: "Before" });
+    assert.equal((await store.getSite(id))?.name, "Before");
+    // Another instance's write, which this store's cache cannot know about.
+    await store.db.query("UPDATE sites SET name = 'After' WHERE id = $1", [id]);
+    assert.equal((await store.getSite(id))?.name, "Before", "within SITE_TTL_MS, cached");
+    assert.equal((await store.getSite(id, { fresh: true }))?.name, "After");
+    assert.equal((await store.getSite(id))?.name, "After", "a fresh read refreshes the cache");
+  });
+
   await t.step("rotateIdentitySecret stores and returns a new secret", async () => {
     const id = `site-${uid()}`;
     const before = await store.createSite({ id, name: "Shop" });
