@@ -56,22 +56,21 @@ export class SiteService {
     body: Obj,
   ): Promise<{ site: SiteRecord; identitySecret: string }> {
     requireAdmin(actor);
-    const input = parseNewSite(body);
-    const { id: _, ...fields } = input;
-    const create = (id: string) => this.deps.store.createSite({ ...fields, id });
-    let site: Site;
-    if (input.id !== null) {
-      site = await create(input.id).catch((err) => {
-        throw conflictAsTaken(err, input.id ?? "");
+    const { id, ...fields } = parseNewSite(body);
+    const create = (siteId: string) => this.deps.store.createSite({ ...fields, id: siteId });
+    const site = id === null
+      ? await this.createWithSlug(slugify(fields.name), create)
+      : await create(id).catch((err) => {
+        throw conflictAsTaken(err, id);
       });
-    } else {
-      site = await this.createWithSlug(slugify(input.name), create);
-    }
     return { site: siteRecord(site, 0), identitySecret: site.identitySecret };
   }
 
   /** Tries `base`, `base-2`… then `base-<random>` until an id is free. */
-  private async createWithSlug(base: string, create: (id: string) => Promise<Site>) {
+  private async createWithSlug(
+    base: string,
+    create: (id: string) => Promise<Site>,
+  ): Promise<Site> {
     for (let n = 1; n <= NUMBERED_TRIES + 1; n++) {
       const suffix = n === 1 ? "" : n <= NUMBERED_TRIES ? `-${n}` : `-${randomSuffix()}`;
       const id = `${base.slice(0, MAX_SITE_ID - suffix.length).replace(/-+$/, "")}${suffix}`;
