@@ -105,10 +105,12 @@ function rangesOf(hours: BusinessHours, index: number): [number, number][] {
 
 /**
  * Whether `hours` are open at `now`, and when closed, the next opening (ISO 8601, UTC) within
- * the coming week, or null when the week has no hours at all. Null `hours` are always open.
+ * the coming week, or null when the week has no hours at all. Null `hours` are always open, and
+ * so are hours in a zone this runtime does not know (validated on write, but the time-zone
+ * database may drop a zone): a visitor should rather see the chat open than get no chat.
  */
 export function hoursAt(hours: BusinessHours | null, now: Date): HoursInfo {
-  if (hours === null) return { open: true, nextOpen: null };
+  if (hours === null || !isTimeZone(hours.timezone)) return { open: true, nextOpen: null };
   const nowMs = now.getTime();
   const today = wallClock(nowMs, hours.timezone);
   if (rangesOf(hours, today.weekday).some(([a, b]) => a <= today.minute && today.minute < b)) {
@@ -129,8 +131,9 @@ export function hoursAt(hours: BusinessHours | null, now: Date): HoursInfo {
 
 /** True when `timeZone` is an IANA zone `Intl` knows. */
 export function isTimeZone(timeZone: string): boolean {
+  if (formatters.has(timeZone)) return true;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
+    formatter(timeZone);
     return true;
   } catch {
     return false;

@@ -166,3 +166,8 @@ Deno.test("isTimeZone() accepts IANA zones and refuses anything else", () => {
   assert.equal(isTimeZone("Mars/Olympus"), false);
   assert.equal(isTimeZone(""), false);
 });
+
+Deno.test("hoursAt() is open for hours in a zone the runtime does not know", () => {
+  const hours: BusinessHours = { timezone: "Mars/Olympus", days: { mon: [["09:00", "10:00"]] } };
+  assert.deepEqual(hoursAt(hours, at("2026-03-02T12:00:00Z")), { open: true, nextOpen: null });
+});
