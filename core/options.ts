@@ -19,7 +19,10 @@ export interface CoreOptions {
    * window, the latest text last (default `TYPING_COALESCE_MS`, 250 ms).
    */
   typingCoalesceMs?: number;
-  /** Shown in the widget header. */
+  /**
+   * The server-wide team texts (`PARLEY_TEAM_NAME`, `PARLEY_REPLY_TIME`): the `welcome` uses
+   * them where the site sets none; "" lets the widget show its own locale's default.
+   */
   team: TeamInfo;
   /** Messages per second per socket, and the burst allowed. */
   messagesPerSecond: number;

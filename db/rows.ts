@@ -18,6 +18,7 @@ import type {
 } from "../protocol/frames.ts";
 import type { AgentRecord, CannedResponse, Conversation, Site, VisitorRecord } from "./store.ts";
 import type { Row } from "./driver.ts";
+import { DEFAULT_WIDGET_SETTINGS, type WidgetSettings } from "../protocol/site_settings.ts";
 
 function bad(col: string, v: unknown): TypeError {
   return new TypeError(`Unexpected ${v === null ? "null" : typeof v} in column ${col}`);
@@ -109,6 +110,7 @@ const SITE_COLS = [
   "allowed_origins",
   "require_verified",
   "auto_assign",
+  "settings",
   "created_at",
 ] as const;
 
@@ -132,8 +134,34 @@ export function rowToSite(r: Row, p = ""): Site {
     allowedOrigins: origins,
     requireVerified: bool(r, `${p}require_verified`),
     autoAssign: bool(r, `${p}auto_assign`),
+    settings: widgetSettings(r, `${p}settings`),
     createdAt: ts(r, `${p}created_at`),
   };
+}
+
+/**
+ * The `settings` jsonb merged over {@link DEFAULT_WIDGET_SETTINGS}. Only known fields are read,
+ * each checked for the JSON type of its default (or null where null is allowed); the contents
+ * were validated on write (`core/sites/`), so a mismatch here is a schema bug.
+ */
+function widgetSettings(r: Row, col: string): WidgetSettings {
+  const stored = r[col];
+  if (!isObj(stored)) throw bad(col, stored);
+  const out: Record<string, unknown> = { ...DEFAULT_WIDGET_SETTINGS };
+  for (const [key, fallback] of Object.entries(DEFAULT_WIDGET_SETTINGS)) {
+    if (!Object.hasOwn(stored, key)) continue;
+    const v = stored[key];
+    // A null default marks an optional text or object (LocalizedText, BusinessHours).
+    const ok = v === null
+      ? fallback === null
+      : fallback === null
+      ? typeof v === "string" || isObj(v)
+      : typeof v === typeof fallback;
+    if (!ok) throw bad(`${col}.${key}`, v);
+    out[key] = v;
+  }
+  // Every field of the defaults is present and of its JSON type, as checked above.
+  return out as unknown as WidgetSettings;
 }
 
 const AGENT_COLS = [

@@ -1,5 +1,6 @@
 /**
- * Settings, sites, agents, sessions and canned responses: the SQL behind those `Store` methods.
+ * Settings, agents, sessions and canned responses: the SQL behind those `Store` methods (sites
+ * are in `sql_sites.ts`).
  *
  * @module
  */
@@ -9,7 +10,6 @@ import {
   type AgentRecord,
   type CannedResponse,
   type NewAgent,
-  type Site,
   StoreError,
 } from "./store.ts";
 import {
@@ -19,16 +19,7 @@ import {
   type Queryable,
   UNIQUE_VIOLATION,
 } from "./driver.ts";
-import {
-  agentColumns,
-  cannedColumns,
-  integer,
-  rowToAgent,
-  rowToCanned,
-  rowToSite,
-  siteColumns,
-  text,
-} from "./rows.ts";
+import { agentColumns, cannedColumns, integer, rowToAgent, rowToCanned, text } from "./rows.ts";
 
 /** Rethrows constraint violations as `StoreError`s; other errors unchanged. */
 export function constraintError(err: unknown, what: string): unknown {
@@ -40,11 +31,6 @@ export function constraintError(err: unknown, what: string): unknown {
     return new StoreError("invalid", `${what} has an invalid value`);
   }
   return err;
-}
-
-function randomSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 // --- settings -------------------------------------------------------------------------------
@@ -70,50 +56,6 @@ export async function setSettingIfAbsent(
   const stored = await getSetting(db, key);
   if (stored === null) throw new StoreError("conflict", "Setting was deleted concurrently");
   return stored;
-}
-
-// --- sites ----------------------------------------------------------------------------------
-
-/** See `Store.upsertSite`. A new site without `identitySecret` gets a random 256-bit one. */
-export async function upsertSite(
-  db: Queryable,
-  site: Pick<Site, "id" | "name"> & Partial<Omit<Site, "id" | "name" | "createdAt">>,
-): Promise<Site> {
-  const rows = await db.query(
-    `INSERT INTO sites AS s (id, name, identity_secret, allowed_origins, require_verified,
-       auto_assign)
-     VALUES ($1, $2, COALESCE($3, $7), COALESCE($4::text[], '{}'), COALESCE($5, false),
-       COALESCE($6, false))
-     ON CONFLICT (id) DO UPDATE SET
-       name = EXCLUDED.name,
-       identity_secret = COALESCE($3, s.identity_secret),
-       allowed_origins = COALESCE($4::text[], s.allowed_origins),
-       require_verified = COALESCE($5, s.require_verified),
-       auto_assign = COALESCE($6, s.auto_assign)
-     RETURNING ${siteColumns("s")}`,
-    [
-      site.id,
-      site.name,
-      site.identitySecret ?? null,
-      site.allowedOrigins ?? null,
-      site.requireVerified ?? null,
-      site.autoAssign ?? null,
-      randomSecret(),
-    ],
-  );
-  return rowToSite(rows[0]);
-}
-
-/** See `Store.listSites`. */
-export async function listSites(db: Queryable): Promise<Site[]> {
-  const rows = await db.query(`SELECT ${siteColumns("s")} FROM sites s ORDER BY s.name, s.id`);
-  return rows.map((r) => rowToSite(r));
-}
-
-/** See `Store.getSite`. */
-export async function getSite(db: Queryable, id: string): Promise<Site | null> {
-  const rows = await db.query(`SELECT ${siteColumns("s")} FROM sites s WHERE s.id = $1`, [id]);
-  return rows.length === 0 ? null : rowToSite(rows[0]);
 }
 
 // --- agents ---------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ import type {
   ConversationQuery,
   HistoryQuery,
   NewAgent,
+  NewSite,
   SearchHit,
   Site,
+  SitePatch,
   Store,
   VisitorMessageInput,
   VisitorPatch,
@@ -26,6 +28,7 @@ import type {
 import { type Db, DbError, type Queryable } from "./driver.ts";
 import { StoreError } from "./store.ts";
 import * as agents from "./sql_agents.ts";
+import * as sites from "./sql_sites.ts";
 import * as visitors from "./sql_visitors.ts";
 import * as conversations from "./sql_conversations.ts";
 import * as history from "./sql_history.ts";
@@ -78,6 +81,8 @@ export class SqlStore implements Store {
   readonly #r: GroupedReads;
   /** Sites change rarely and are read by every hello: kept {@link SITE_TTL_MS}. */
   readonly #sites = new Map<string, { site: Site | null; at: number }>();
+  /** Bumped when a site write starts and ends, so a read overlapping one is not cached. */
+  #siteWrites = 0;
 
   /** Wraps an open, migrated database. */
   constructor(db: Db) {
@@ -122,23 +127,68 @@ export class SqlStore implements Store {
   upsertSite(
     site: Pick<Site, "id" | "name"> & Partial<Omit<Site, "id" | "name" | "createdAt">>,
   ): Promise<Site> {
-    this.#sites.delete(site.id);
-    return agents.upsertSite(this.#q, site).finally(() => this.#sites.delete(site.id));
+    return this.#siteChange(site.id, () => sites.upsertSite(this.#q, site));
   }
 
   /** Lists every site, by name. */
   listSites(): Promise<Site[]> {
-    return agents.listSites(this.#q);
+    return sites.listSites(this.#q);
   }
 
-  /** Reads a site. */
-  async getSite(id: string): Promise<Site | null> {
+  /** Reads a site, from the cache unless `fresh`. */
+  async getSite(id: string, opts: { fresh?: boolean } = {}): Promise<Site | null> {
     const cached = this.#sites.get(id);
-    if (cached && Date.now() - cached.at < SITE_TTL_MS) return cached.site;
-    const site = await agents.getSite(this.#q, id);
+    if (!opts.fresh && cached && Date.now() - cached.at < SITE_TTL_MS) return cached.site;
+    const writes = this.#siteWrites;
+    const site = await sites.getSite(this.#q, id);
+    // A site write that began meanwhile may have made this row stale: do not keep it.
+    if (writes !== this.#siteWrites) return site;
     if (this.#sites.size >= 1000) this.#sites.clear();
     this.#sites.set(id, { site, at: Date.now() });
     return site;
+  }
+
+  /** Creates a site. */
+  createSite(site: NewSite): Promise<Site> {
+    return this.#siteChange(site.id, () => sites.createSite(this.#q, site));
+  }
+
+  /** Updates a site. */
+  updateSite(id: string, patch: SitePatch): Promise<Site> {
+    return this.#siteChange(id, () => sites.updateSite(this.#q, id, patch));
+  }
+
+  /** Deletes a site (with its conversations only when forced). */
+  deleteSite(id: string, opts: { force: boolean }): Promise<void> {
+    return this.#siteChange(id, () => sites.deleteSite(this.#q, id, opts));
+  }
+
+  /** Replaces a site's identity secret. */
+  rotateIdentitySecret(id: string): Promise<string> {
+    return this.#siteChange(id, () => sites.rotateIdentitySecret(this.#q, id));
+  }
+
+  /** Counts a site's conversations. */
+  countSiteConversations(id: string): Promise<number> {
+    return sites.countSiteConversations(this.#q, id);
+  }
+
+  /** Conversations per site. */
+  siteConversationCounts(): Promise<Map<string, number>> {
+    return sites.siteConversationCounts(this.#q);
+  }
+
+  /**
+   * Runs a write to site `id` and forgets its cached read before and after. A `getSite` that
+   * read the row before the write lands keeps nothing: it sees `#siteWrites` moved.
+   */
+  #siteChange<T>(id: string, write: () => Promise<T>): Promise<T> {
+    this.#siteWrites++;
+    this.#sites.delete(id);
+    return write().finally(() => {
+      this.#siteWrites++;
+      this.#sites.delete(id);
+    });
   }
 
   /** Creates an agent. */

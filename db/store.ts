@@ -15,8 +15,9 @@ import type {
   VisitorInfo,
 } from "../protocol/frames.ts";
 import type { CannedResponse, SearchHit } from "../protocol/api.ts";
+import type { WidgetSettings } from "../protocol/site_settings.ts";
 
-export type { CannedResponse, SearchHit };
+export type { CannedResponse, SearchHit, WidgetSettings };
 
 /** A site (storefront) that embeds the widget. */
 export interface Site {
@@ -30,7 +31,36 @@ export interface Site {
   requireVerified: boolean;
   /** Assign new conversations automatically to the least-loaded online agent. */
   autoAssign: boolean;
+  /** The widget's settings: the stored ones merged over `DEFAULT_WIDGET_SETTINGS`. */
+  settings: WidgetSettings;
   createdAt: string;
+}
+
+/**
+ * A new site, as `Store.createSite` takes it. Omitted fields get their defaults (a random
+ * identity secret, any origin, no verification, no auto-assignment, the default settings).
+ */
+export interface NewSite {
+  id: string;
+  name: string;
+  identitySecret?: string;
+  allowedOrigins?: string[];
+  requireVerified?: boolean;
+  autoAssign?: boolean;
+  /** Settings that differ from the defaults. */
+  settings?: Partial<WidgetSettings>;
+}
+
+/**
+ * Fields of a site an admin may update; omitted ones keep their value. `settings` is merged
+ * into the stored settings field by field (a field set to null stays null, its "unset" value).
+ */
+export interface SitePatch {
+  name?: string;
+  allowedOrigins?: string[];
+  requireVerified?: boolean;
+  autoAssign?: boolean;
+  settings?: Partial<WidgetSettings>;
 }
 
 /** An agent row, including the password hash (never sent to clients). */
@@ -174,8 +204,28 @@ export interface Store {
   ): Promise<Site>;
   /** Lists every site, ordered by name. */
   listSites(): Promise<Site[]>;
-  /** Reads a site. */
-  getSite(id: string): Promise<Site | null>;
+  /**
+   * Reads a site. Reads are cached briefly per instance: a change made through this store is
+   * seen at once, one made through another instance within `SITE_TTL_MS` (10 s). `fresh`
+   * reads the database whatever the cache holds (admin views, which must show every change).
+   */
+  getSite(id: string, opts?: { fresh?: boolean }): Promise<Site | null>;
+  /** Creates a site. Throws `StoreError("conflict")` when the id is taken. */
+  createSite(site: NewSite): Promise<Site>;
+  /** Updates a site. Throws `StoreError("not_found")`. */
+  updateSite(id: string, patch: SitePatch): Promise<Site>;
+  /**
+   * Deletes a site. While it has conversations this throws `StoreError("conflict")` whose
+   * message says how many, unless `force`, which deletes its visitors and conversations (and
+   * their messages) with it. Throws `StoreError("not_found")`.
+   */
+  deleteSite(id: string, opts: { force: boolean }): Promise<void>;
+  /** Replaces the site's identity secret with a new random one and returns it. `not_found`. */
+  rotateIdentitySecret(id: string): Promise<string>;
+  /** How many conversations the site holds (0 for an unknown site). */
+  countSiteConversations(id: string): Promise<number>;
+  /** Conversations per site, for every site that has any. */
+  siteConversationCounts(): Promise<Map<string, number>>;
 
   /** Creates an agent. Throws `StoreError("conflict")` when the email exists (case-insensitive). */
   createAgent(agent: NewAgent): Promise<AgentRecord>;

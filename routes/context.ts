@@ -7,6 +7,7 @@
 import type { AgentService } from "../core/accounts/agents.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
+import type { SiteService } from "../core/sites/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
@@ -39,6 +40,8 @@ export interface App {
   store: Store;
   core: Core;
   agents: AgentService;
+  /** Site management and the widget's public settings. */
+  sites: SiteService;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

@@ -11,6 +11,8 @@ import * as agents from "./api_agents.ts";
 import * as auth from "./api_auth.ts";
 import * as canned from "./api_canned.ts";
 import * as inbox from "./api_inbox.ts";
+import * as sites from "./api_sites.ts";
+import * as widget from "./api_widget.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
@@ -39,6 +41,13 @@ const ROUTES: Route[] = [
   route("GET", "/api/agents", agents.listAgents),
   route("POST", "/api/agents", agents.createAgent),
   route("PATCH", "/api/agents/:id", agents.updateAgent),
+  route("GET", "/api/sites", sites.listSites),
+  route("POST", "/api/sites", sites.createSite),
+  route("GET", "/api/sites/:id", sites.getSite),
+  route("PATCH", "/api/sites/:id", sites.updateSite),
+  route("DELETE", "/api/sites/:id", sites.deleteSite),
+  route("POST", "/api/sites/:id/identity-secret", sites.rotateIdentitySecret),
+  route("GET", "/api/widget/sites/:id", widget.widgetSettings),
   route("GET", "/api/conversations", inbox.listConversations),
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),

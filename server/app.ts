@@ -12,6 +12,7 @@ import { type Bus, createLocalBus } from "../core/cluster/bus.ts";
 import type { Cluster } from "../core/cluster/start.ts";
 import type { Logger } from "../core/log.ts";
 import { type Core, createCore } from "../core/mod.ts";
+import { SiteService } from "../core/sites/mod.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
@@ -130,6 +131,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     store,
     core,
     agents,
+    sites: new SiteService({ store }),
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),

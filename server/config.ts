@@ -57,6 +57,10 @@ export interface Config {
     /** Identity and attribute updates per visitor per minute (and the burst). */
     profileUpdatesPerMinute: number;
   };
+  /**
+   * Fallback team texts for sites that set none (`PARLEY_TEAM_NAME`, `PARLEY_REPLY_TIME`); ""
+   * (the default) lets the widget show its own, translated, default.
+   */
   team: { name: string; replyTime: string };
   drainTimeoutMs: number;
 }
@@ -164,8 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       profileUpdatesPerMinute: int("PARLEY_PROFILE_UPDATES_PER_MINUTE", 30, 1, 100_000),
     },
     team: {
-      name: env.PARLEY_TEAM_NAME || "Support",
-      replyTime: env.PARLEY_REPLY_TIME || "Typically replies in a few minutes",
+      name: (env.PARLEY_TEAM_NAME ?? "").trim(),
+      replyTime: (env.PARLEY_REPLY_TIME ?? "").trim(),
     },
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),
   };

@@ -48,3 +48,11 @@ Deno.test("loadConfig bounds database calls at 5 s by default and refuses a bad 
   assert.equal(loadConfig({ PARLEY_DB_TIMEOUT_MS: "1500" }).dbTimeoutMs, 1500);
   assert.throws(() => loadConfig({ PARLEY_DB_TIMEOUT_MS: "0" }), /PARLEY_DB_TIMEOUT_MS/);
 });
+
+Deno.test("loadConfig leaves the team texts empty unless PARLEY_TEAM_NAME / PARLEY_REPLY_TIME are set", () => {
+  assert.deepEqual(loadConfig({}).team, { name: "", replyTime: "" });
+  assert.deepEqual(
+    loadConfig({ PARLEY_TEAM_NAME: " Fernhill ", PARLEY_REPLY_TIME: "Within a day" }).team,
+    { name: "Fernhill", replyTime: "Within a day" },
+  );
+});

@@ -251,7 +251,8 @@ async function createOrIgnore(store: Store, email: string, passwordHash: string)
   }
 }
 
-function requireAdmin(actor: AgentRecord): void {
+/** Throws `forbidden` unless `actor` is an admin. */
+export function requireAdmin(actor: AgentRecord): void {
   if (actor.role !== "admin") throw new ParleyError(ErrorCode.Forbidden, "Admins only");
 }
 

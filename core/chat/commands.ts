@@ -10,6 +10,7 @@
 import {
   type AppendResult,
   type Conversation,
+  type Site,
   type Store,
   StoreError,
   type VisitorRecord,
@@ -72,12 +73,13 @@ export class ChatCommands {
 
   /**
    * Authenticates a visitor's `hello`: checks the site and origin, verifies or issues the token,
-   * and records where the visitor is.
+   * and records where the visitor is. Returns the site too: the `welcome` carries its team
+   * texts and business hours.
    */
   async visitorHello(
     hello: Extract<VisitorClientFrame, { type: "hello" }>,
     ctx: VisitorContext,
-  ): Promise<{ visitor: VisitorRecord; token: string }> {
+  ): Promise<{ visitor: VisitorRecord; token: string; site: Site }> {
     const { store, signer } = this.deps;
     const site = await store.getSite(hello.site);
     if (!site) throw new ParleyError(ErrorCode.SiteNotFound, `Unknown site: ${hello.site}`);
@@ -106,7 +108,7 @@ export class ChatCommands {
       ...(hello.locale ? { locale: hello.locale } : {}),
       ...(hello.timezone ? { timezone: hello.timezone } : {}),
     });
-    return { visitor, token: await signer.sign(visitor.id, site.id) };
+    return { visitor, token: await signer.sign(visitor.id, site.id), site };
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   type SocketHandlers,
 } from "./socket.ts";
 import type { VisitorConn } from "./registry.ts";
+import { welcomeDetails } from "../sites/public_settings.ts";
 
 /** Starts the protocol on a freshly upgraded visitor socket. */
 export function openVisitorSocket(
@@ -58,7 +59,7 @@ export function openVisitorSocket(
     switch (frame.type) {
       case "hello": {
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
-        const { visitor, token } = await commands.visitorHello(frame, ctx);
+        const { visitor, token, site } = await commands.visitorHello(frame, ctx);
         const state = await projection.visitorState(visitor.id, frame.lastSeq);
         if (socket.closed) return;
         conn.visitorId = visitor.id;
@@ -66,6 +67,8 @@ export function openVisitorSocket(
         conn.conversationId = state.conversation?.id ?? null;
         const first = registry.add(conn);
         helloState = "done";
+        // Resolved for this hello: the site's texts in the widget's locale, its hours right now.
+        const { team, hours } = welcomeDetails(site, frame.locale, options.team, new Date());
         send({
           type: "welcome",
           token,
@@ -78,7 +81,8 @@ export function openVisitorSocket(
           conversation: state.conversation,
           messages: state.messages,
           agentsOnline: deps.presence.onlineAgentIds().length,
-          team: options.team,
+          team,
+          hours,
           heartbeatMs: options.heartbeatMs,
         });
         if (first) await deps.bus.publish(presenceEvent(conn));

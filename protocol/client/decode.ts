@@ -13,6 +13,7 @@
 
 import type {
   ErrorFrame,
+  HoursInfo,
   Message,
   TeamInfo,
   VisitorConversation,
@@ -113,6 +114,13 @@ function team(v: unknown): TeamInfo {
   return { name: string(o, "name"), replyTime: string(o, "replyTime") };
 }
 
+/** Business hours of a `welcome`; a server from before they existed sends none: open. */
+function hours(v: unknown): HoursInfo {
+  if (v === undefined || v === null) return { open: true, nextOpen: null };
+  const o = object(v, "hours");
+  return { open: boolean(o, "open"), nextOpen: nullable(o, "nextOpen") };
+}
+
 /** Decodes one frame from `/ws/visitor`; `null` for a type this client does not know. */
 export function decodeVisitorFrame(text: string): VisitorFrame | null {
   const o = object(JSON.parse(text), "frame");
@@ -132,6 +140,7 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         messages: list(o, "messages", decodeMessage),
         agentsOnline: integer(o, "agentsOnline"),
         team: team(o.team),
+        hours: hours(o.hours),
         // At least 1 s, so a bad value cannot spin the ping timer.
         heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
       };

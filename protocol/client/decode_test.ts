@@ -37,6 +37,27 @@ Deno.test("decodeVisitorFrame() reads a welcome into a typed frame", () => {
   if (frame?.type !== "welcome") return;
   assert.equal(frame.messages[0].body, "Hello <b>there</b>");
   assert.equal(frame.conversation?.assignee?.name, "Ana");
+  assert.deepEqual(frame.hours, { open: true, nextOpen: null }, "no hours reads as open");
+});
+
+Deno.test("decodeVisitorFrame() reads a welcome's business hours", () => {
+  const welcome = {
+    type: "welcome",
+    token: "tok",
+    visitor: { id: "v1", name: "Visitor 12", email: null, verified: false },
+    conversation: null,
+    messages: [],
+    agentsOnline: 0,
+    team: { name: "", replyTime: "" },
+    heartbeatMs: 25000,
+  };
+  const closed = { open: false, nextOpen: "2026-03-30T07:00:00.000Z" };
+  const frame = decodeVisitorFrame(JSON.stringify({ ...welcome, hours: closed }));
+  assert.deepEqual(frame?.type === "welcome" ? frame.hours : null, closed);
+  assert.throws(
+    () => decodeVisitorFrame(JSON.stringify({ ...welcome, hours: { open: "no" } })),
+    TypeError,
+  );
 });
 
 Deno.test("decodeVisitorFrame() rejects malformed known frames", () => {
