@@ -9,10 +9,12 @@ import type { DbStore } from "../mod.ts";
 import { peopleSteps } from "./contract_people.ts";
 import { messageSteps } from "./contract_messages.ts";
 import { inboxSteps } from "./contract_inbox.ts";
+import { agentSiteSteps } from "./contract_agent_sites.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
   await peopleSteps(t, store);
   await messageSteps(t, store);
   await inboxSteps(t, store);
+  await agentSiteSteps(t, store);
 }
