@@ -79,7 +79,7 @@ async function visitorWriting(
   t: { wsUrl: string },
   site: string,
   body: string,
-): Promise<{ s: TestSocket; visitorId: string; conversationId: string }> {
+): Promise<{ s: TestSocket; visitorId: string; conversationId: string; welcome: Frame }> {
   const s = await TestSocket.open(`${t.wsUrl}/ws/visitor`);
   s.send({ type: "hello", site });
   const welcome = await s.nextOf("welcome");
@@ -89,6 +89,7 @@ async function visitorWriting(
     s,
     visitorId: String(obj(welcome.visitor).id),
     conversationId: String(ack.conversationId),
+    welcome,
   };
 }
 
@@ -251,7 +252,7 @@ Deno.test("commands on another site's conversation are refused as not_found", as
   await closeAll(ls, as, vb.s);
 });
 
-Deno.test("auto-assignment picks only an agent allowed on the site", async () => {
+Deno.test("auto-assignment and the online count consider only agents allowed on the site", async () => {
   // A server of its own: no agent of another test may be online and win the assignment.
   await using t = await startTestServer();
   const admin = await t.login(ADMIN.email, ADMIN.password);
@@ -263,11 +264,13 @@ Deno.test("auto-assignment picks only an agent allowed on the site", async () =>
   // The agent limited to A is online alone: B's new conversation waits in the queue. (The ack
   // comes after the auto-assignment was tried.)
   const first = await visitorWriting(t, b, "anyone there?");
+  assert.equal(first.welcome.agentsOnline, 0, "an agent of A is nobody for B's visitors");
   const conv = await t.store.getConversation(first.conversationId);
   assert.equal(conv?.assigneeId, null);
   assert.equal(conv?.status, "queued");
   // With an agent of B online too, B's next conversation goes to them.
   const sb = await agentSocket(t.wsUrl, onB.cookie);
+  await first.s.nextOf("agents", (f) => f.online === 1);
   const second = await visitorWriting(t, b, "hello again");
   assert.equal((await t.store.getConversation(second.conversationId))?.assigneeId, onB.id);
   await sb.nextOf(
@@ -275,7 +278,10 @@ Deno.test("auto-assignment picks only an agent allowed on the site", async () =>
     (f) =>
       obj(f.conversation).id === second.conversationId && obj(f.conversation).assigneeId === onB.id,
   );
-  await closeAll(sa, sb, first.s, second.s);
+  assert.equal(second.welcome.agentsOnline, 1);
+  const ofA = await visitorWriting(t, a, "and on A?");
+  assert.equal(ofA.welcome.agentsOnline, 1);
+  await closeAll(sa, sb, first.s, second.s, ofA.s);
 });
 
 Deno.test("changing an agent's sites applies to their open socket at once", async () => {

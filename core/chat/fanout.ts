@@ -70,7 +70,8 @@ export function startFanout(deps: FanoutDeps): Fanout {
   const chains = new Map<string, Promise<void>>();
   // Conversations with a refresh queued and not yet started, with the newest event for each.
   const refreshing = new Map<string, Extract<BusEvent, { kind: "conversation" }>>();
-  let lastAgentsOnline = -1;
+  // Per site with visitors here: the count of agents online for it last sent to them.
+  let lastOnline = new Map<string, number>();
 
   const agentsHere = () => registry.agents.size > 0;
   /**
@@ -97,14 +98,32 @@ export function startFanout(deps: FanoutDeps): Fanout {
     const text = JSON.stringify(frame);
     for (const c of conns) c.peer.send(text);
   };
-  const pushAgentsOnline = () => {
-    const online = deps.presence.onlineAgentIds().length;
-    if (online === lastAgentsOnline) return;
-    lastAgentsOnline = online;
-    const text = JSON.stringify({ type: "agents", online } satisfies VisitorServerFrame);
-    for (const c of registry.allVisitorConns()) c.peer.send(text);
+  /**
+   * Tells visitors how many agents may answer them when that count changed for their site: an
+   * agent limited to other sites does not count (a visitor would wait for nobody).
+   */
+  const pushAgentsOnline = async () => {
+    if (registry.visitors.size === 0) return;
+    await projection.loadAgentLimits(deps.presence.onlineAgentIds());
+    // Read again after the wait, so a push that waited longer never sends an older count than
+    // one that overtook it (an agent who came online meanwhile counts from their own event).
+    const ids = deps.presence.onlineAgentIds();
+    const now = new Map<string, number>();
+    const texts = new Map<string, string | null>();
+    for (const c of registry.allVisitorConns()) {
+      let text = texts.get(c.siteId);
+      if (text === undefined) {
+        const online = projection.countAgentsOn(ids, c.siteId);
+        now.set(c.siteId, online);
+        text = lastOnline.get(c.siteId) === online
+          ? null
+          : JSON.stringify({ type: "agents", online } satisfies VisitorServerFrame);
+        texts.set(c.siteId, text);
+      }
+      if (text !== null) c.peer.send(text);
+    }
+    lastOnline = now;
   };
-
   const sendMessage = (visitorId: string, message: Message, to: Audience, repeat = false) => {
     const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
     for (const c of registry.allAgentConns()) if (to(c)) c.peer.send(text);
@@ -190,16 +209,21 @@ export function startFanout(deps: FanoutDeps): Fanout {
         return;
       }
       case "agent": {
-        if (agentsHere()) {
-          const agent = await projection.agent(e.agentId);
-          if (agent) {
-            // An admin may have changed the agent's sites (or role): their open sockets apply
-            // the new limit from the next frame on, on whichever instance they are.
-            for (const c of registry.agentConns(e.agentId)) c.sites = siteLimit(agent);
-            toAgents({ type: "agent", agent }, EVERYONE);
-          }
+        // Read when anyone here needs the agent: agents get the frame, and the count visitors
+        // see depends on the agent's sites.
+        if (!agentsHere() && registry.visitors.size === 0) {
+          projection.agentChanged(e.agentId, null);
+          return;
         }
-        pushAgentsOnline();
+        const agent = await projection.agent(e.agentId);
+        projection.agentChanged(e.agentId, agent);
+        if (agent) {
+          // An admin may have changed the agent's sites (or role): their open sockets apply
+          // the new limit from the next frame on, on whichever instance they are.
+          for (const c of registry.agentConns(e.agentId)) c.sites = siteLimit(agent);
+          toAgents({ type: "agent", agent }, EVERYONE);
+        }
+        await pushAgentsOnline();
         return;
       }
       case "visitor": {

@@ -45,6 +45,9 @@ export class ChatProjection {
   #visitorNames = new Map<string, string>();
   // A visitor's site never changes; visitor updates need it while a limited agent is connected.
   #visitorSites = new Map<string, string>();
+  // The site limit of agents, to count who is online for a site's visitors; every `agent` event
+  // (presence, details, sites) refreshes or forgets its agent's entry.
+  #agentLimits = new Map<string, string[]>();
 
   /** Creates the projection. */
   constructor(private readonly deps: ProjectionDeps) {}
@@ -225,6 +228,47 @@ export class ChatProjection {
       store.listConversations({ status: ["resolved"], forAgentId: agentId, limit: 50, ...siteIds }),
     ]);
     return [...active, ...resolved];
+  }
+
+  /**
+   * Records that an agent changed (an `agent` event): its site limit is taken from `agent` when
+   * the caller read it, and otherwise read again when next needed.
+   */
+  agentChanged(agentId: string, agent: AgentInfo | null): void {
+    if (agent) this.#agentLimits.set(agentId, siteLimit(agent));
+    else this.#agentLimits.delete(agentId);
+  }
+
+  /**
+   * How many of the online agents `agentIds` may answer visitors of `siteId` (what the widget
+   * shows as "online"): an agent limited to other sites does not count. Reads only agents whose
+   * limit is not cached yet.
+   */
+  async agentsOnlineOn(agentIds: readonly string[], siteId: string): Promise<number> {
+    await this.loadAgentLimits(agentIds);
+    return this.countAgentsOn(agentIds, siteId);
+  }
+
+  /** Makes sure the site limits of `agentIds` are cached (see {@link countAgentsOn}). */
+  async loadAgentLimits(agentIds: readonly string[]): Promise<void> {
+    const missing = agentIds.filter((id) => !this.#agentLimits.has(id));
+    if (missing.length === 0) return;
+    const records = await Promise.all(missing.map((id) => this.deps.store.getAgent(id)));
+    if (this.#agentLimits.size + missing.length > CACHE_LIMIT) this.#agentLimits.clear();
+    for (const r of records) if (r) this.#agentLimits.set(r.id, siteLimit(r));
+  }
+
+  /**
+   * {@link agentsOnlineOn} from the cache alone, after {@link loadAgentLimits}: an agent whose
+   * record is gone is not counted.
+   */
+  countAgentsOn(agentIds: readonly string[], siteId: string): number {
+    let n = 0;
+    for (const id of agentIds) {
+      const limit = this.#agentLimits.get(id);
+      if (limit !== undefined && siteAllowed(limit, siteId)) n++;
+    }
+    return n;
   }
 
   /** All agents with live presence. */
