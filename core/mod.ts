@@ -56,7 +56,11 @@ export interface Core {
   /** Attaches the protocol to a new visitor socket. */
   openVisitor(peer: Peer, ctx: VisitorContext): SocketHandlers;
   /** Attaches the protocol to an agent socket opened by the session stored under `sessionHash`. */
-  openAgent(peer: Peer, agent: { id: string; name: string }, sessionHash: string): SocketHandlers;
+  openAgent(
+    peer: Peer,
+    agent: { id: string; name: string; role: "admin" | "agent"; sites: readonly string[] },
+    sessionHash: string,
+  ): SocketHandlers;
   /** Closes every socket with 1012 (service restart) so clients reconnect elsewhere. */
   closeAll(reason: string): void;
   /** Resolves when no frame is being handled (or after `timeoutMs`); true when drained. */

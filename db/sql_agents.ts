@@ -64,10 +64,17 @@ export async function setSettingIfAbsent(
 export async function createAgent(db: Queryable, agent: NewAgent): Promise<AgentRecord> {
   try {
     const rows = await db.query(
-      `INSERT INTO agents AS a (email, name, password_hash, role, capacity)
-       VALUES ($1, $2, $3, $4, COALESCE($5::int, 5))
+      `INSERT INTO agents AS a (email, name, password_hash, role, capacity, sites)
+       VALUES ($1, $2, $3, $4, COALESCE($5::int, 5), COALESCE($6::text[], '{}'))
        RETURNING ${agentColumns("a")}`,
-      [agent.email, agent.name, agent.passwordHash, agent.role, agent.capacity ?? null],
+      [
+        agent.email,
+        agent.name,
+        agent.passwordHash,
+        agent.role,
+        agent.capacity ?? null,
+        agent.sites ?? null,
+      ],
     );
     return rowToAgent(rows[0]);
   } catch (err) {
@@ -82,8 +89,12 @@ const AGENT_PATCH_COLUMNS = {
   role: "role",
   disabled: "disabled",
   capacity: "capacity",
+  sites: "sites",
   passwordHash: "password_hash",
 } as const satisfies Record<keyof AgentPatch, string>;
+
+/** Parameters that need a type the driver cannot infer from the value (an array of text). */
+const AGENT_PATCH_CASTS: Partial<Record<keyof AgentPatch, string>> = { sites: "::text[]" };
 
 /** See `Store.updateAgent`. */
 export async function updateAgent(
@@ -96,7 +107,7 @@ export async function updateAgent(
   for (const key of Object.keys(AGENT_PATCH_COLUMNS) as (keyof AgentPatch)[]) {
     if (patch[key] === undefined) continue;
     params.push(patch[key]);
-    sets.push(`${AGENT_PATCH_COLUMNS[key]} = $${params.length}`);
+    sets.push(`${AGENT_PATCH_COLUMNS[key]} = $${params.length}${AGENT_PATCH_CASTS[key] ?? ""}`);
   }
   try {
     const rows = sets.length === 0

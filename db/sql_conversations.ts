@@ -54,6 +54,11 @@ export async function listConversations(
   if (q.assigneeId === null) where.push("c.assignee_id IS NULL");
   else if (q.assigneeId !== undefined) where.push(`c.assignee_id = ${param(q.assigneeId)}`);
   if (q.visitorId !== undefined) where.push(`c.visitor_id = ${param(q.visitorId)}`);
+  if (q.siteIds !== undefined) {
+    // No site at all matches nothing: skip the round trip.
+    if (q.siteIds.length === 0) return [];
+    where.push(`c.site_id = ANY(${param(q.siteIds)}::text[])`);
+  }
   if (q.updatedBefore !== undefined) {
     where.push(`c.updated_at < ${param(q.updatedBefore)}::text::timestamptz`);
   }

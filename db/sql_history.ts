@@ -72,14 +72,19 @@ export async function listMessages(
 /**
  * See `Store.searchMessages`. Web-search syntax (`"a phrase"`, `or`, `-word`) over the
  * `simple` text configuration (no stemming, any language); best rank first, then newest.
- * `limit` is clamped to 1-100. A query without words returns nothing.
+ * `limit` is clamped to 1-100. A query without words, or an empty `siteIds`, returns nothing.
  */
 export async function searchMessages(
   db: Queryable,
   query: string,
   limit: number,
+  siteIds?: readonly string[],
 ): Promise<SearchHit[]> {
-  if (query.trim() === "") return [];
+  if (query.trim() === "" || siteIds?.length === 0) return [];
+  const params: unknown[] = [query, pageSize(limit, MAX_SEARCH_HITS, MAX_SEARCH_HITS)];
+  // A fixed fragment: with and without the site filter are two prepared statements.
+  const sites = siteIds === undefined ? "" : "AND c.site_id = ANY($3::text[])";
+  if (siteIds !== undefined) params.push(siteIds);
   const rows = await db.query(
     `SELECT ${messageColumns("m")}, v.name AS visitor_name,
        ts_rank(to_tsvector('simple', m.body), q.query) AS rank
@@ -87,10 +92,10 @@ export async function searchMessages(
      JOIN messages m ON to_tsvector('simple', m.body) @@ q.query
      JOIN conversations c ON c.id = m.conversation_id
      JOIN visitors v ON v.id = c.visitor_id
-     WHERE m.body <> ''
+     WHERE m.body <> '' ${sites}
      ORDER BY rank DESC, m.created_at DESC, m.id
      LIMIT $2`,
-    [query, pageSize(limit, MAX_SEARCH_HITS, MAX_SEARCH_HITS)],
+    params,
   );
   return rows.map((r) => ({
     message: rowToMessage(r),

@@ -370,9 +370,9 @@ export class SqlStore implements Store {
     return conversations.openCounts(this.#q);
   }
 
-  /** Full-text search. */
-  searchMessages(query: string, limit: number): Promise<SearchHit[]> {
-    return history.searchMessages(this.#q, query, limit);
+  /** Full-text search, optionally within some sites. */
+  searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]> {
+    return history.searchMessages(this.#q, query, limit, siteIds);
   }
 
   /** Canned responses visible to an agent. */

@@ -136,6 +136,11 @@ export interface ConversationQuery {
   status?: ConversationStatus[];
   assigneeId?: string | null;
   visitorId?: string;
+  /**
+   * Only conversations of these sites (an agent limited to sites, or the inbox's site filter).
+   * An empty list matches nothing; leave it out for every site.
+   */
+  siteIds?: readonly string[];
   /** Agent whose `readSeq` to include in summaries. */
   forAgentId?: string;
   limit?: number;
@@ -168,6 +173,8 @@ export interface NewAgent {
   passwordHash: string;
   role: "admin" | "agent";
   capacity?: number;
+  /** Site ids the agent may see; empty or omitted means every site. */
+  sites?: readonly string[];
 }
 
 /** Fields of an agent an admin (or the agent) may update. */
@@ -177,6 +184,8 @@ export interface AgentPatch {
   role?: "admin" | "agent";
   disabled?: boolean;
   capacity?: number;
+  /** Site ids the agent may see; empty means every site. */
+  sites?: readonly string[];
   passwordHash?: string;
 }
 
@@ -330,8 +339,11 @@ export interface Store {
   /** Open conversations per agent, for least-loaded auto-assignment. */
   openCounts(): Promise<Map<string, number>>;
 
-  /** Full-text search over non-empty message bodies (notes included: agents only). */
-  searchMessages(query: string, limit: number): Promise<SearchHit[]>;
+  /**
+   * Full-text search over non-empty message bodies (notes included: agents only); with
+   * `siteIds`, only in conversations of those sites (an empty list finds nothing).
+   */
+  searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]>;
 
   /** Canned responses visible to an agent: their own plus shared ones. */
   listCanned(agentId: string): Promise<CannedResponse[]>;

@@ -8,6 +8,8 @@
 import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import type { ConversationStatus } from "../protocol/frames.ts";
+import { siteAllowed, siteLimit } from "../core/chat/site_access.ts";
+import type { AgentRecord } from "../db/store.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent } from "./guard.ts";
 import { json } from "./http.ts";
@@ -32,7 +34,20 @@ export function idParam(value: string | undefined): string {
   return value;
 }
 
-/** `GET /api/conversations?status=&assignee=&before=&limit=` */
+/**
+ * The sites a listing may show the agent: those of `?site=` (one id) within the agent's limit,
+ * or the limit itself; undefined means every site.
+ */
+function siteFilter(agent: AgentRecord, url: URL): string[] | undefined {
+  const limit = siteLimit(agent);
+  const site = url.searchParams.get("site");
+  if (site === null || site === "") return limit.length === 0 ? undefined : limit;
+  if (site.length > 64) throw new ParleyError(ErrorCode.BadFrame, "site is not a site id");
+  // A site the agent may not see lists nothing, as a site without conversations would.
+  return siteAllowed(limit, site) ? [site] : [];
+}
+
+/** `GET /api/conversations?status=&assignee=&site=&before=&limit=` */
 export const listConversations: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
   const status = (ctx.url.searchParams.get("status") ?? "queued,open").split(",").map((s) => {
@@ -45,9 +60,11 @@ export const listConversations: Handler = async (req, ctx) => {
   if (before !== null && Number.isNaN(Date.parse(before))) {
     throw new ParleyError(ErrorCode.BadFrame, "before must be an ISO date");
   }
+  const siteIds = siteFilter(agent, ctx.url);
   const conversations = await ctx.app.store.listConversations({
     status,
     forAgentId: agent.id,
+    ...(siteIds !== undefined ? { siteIds } : {}),
     limit: intParam(ctx.url, "limit", 1, 500) ?? 100,
     ...(assignee === "me"
       ? { assigneeId: agent.id }
@@ -65,15 +82,19 @@ export const listConversations: Handler = async (req, ctx) => {
 export const getConversation: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
   const conversation = await ctx.app.store.getConversationSummary(idParam(ctx.params.id), agent.id);
-  if (!conversation) throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+  // Another site's conversation is as absent as one that does not exist.
+  if (!conversation || !siteAllowed(siteLimit(agent), conversation.siteId)) {
+    throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+  }
   return json({ conversation });
 };
 
 /** `GET /api/conversations/:id/messages?beforeSeq=&afterSeq=&limit=` */
 export const listMessages: Handler = async (req, ctx) => {
-  await requireAgent(req, ctx);
+  const agent = await requireAgent(req, ctx);
   const id = idParam(ctx.params.id);
-  if (!await ctx.app.store.getConversation(id)) {
+  const conv = await ctx.app.store.getConversation(id);
+  if (!conv || !siteAllowed(siteLimit(agent), conv.siteId)) {
     throw new ParleyError(ErrorCode.NotFound, "No such conversation");
   }
   const beforeSeq = intParam(ctx.url, "beforeSeq", 0, 2 ** 31);
@@ -92,7 +113,9 @@ export const listMessages: Handler = async (req, ctx) => {
 export const getVisitor: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
   const visitor = await ctx.app.core.projection.visitorInfo(idParam(ctx.params.id));
-  if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+  if (!visitor || !siteAllowed(siteLimit(agent), visitor.siteId)) {
+    throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+  }
   const conversations = await ctx.app.store.listConversations({
     visitorId: visitor.id,
     forAgentId: agent.id,
@@ -101,13 +124,18 @@ export const getVisitor: Handler = async (req, ctx) => {
   return json({ visitor, conversations });
 };
 
-/** `GET /api/search?q=&limit=` */
+/** `GET /api/search?q=&limit=`: only in the sites the agent may see. */
 export const search: Handler = async (req, ctx) => {
-  await requireAgent(req, ctx);
+  const agent = await requireAgent(req, ctx);
   const q = (ctx.url.searchParams.get("q") ?? "").trim();
   if (q.length === 0 || q.length > 200) {
     throw new ParleyError(ErrorCode.BadFrame, "q must have 1 to 200 characters");
   }
-  const hits = await ctx.app.store.searchMessages(q, intParam(ctx.url, "limit", 1, 100) ?? 30);
+  const limit = siteLimit(agent);
+  const hits = await ctx.app.store.searchMessages(
+    q,
+    intParam(ctx.url, "limit", 1, 100) ?? 30,
+    limit.length === 0 ? undefined : limit,
+  );
   return json({ hits });
 };

@@ -54,13 +54,20 @@ export interface ServerDeps {
 
 /** Makes sure the admin and the demo site exist. */
 async function bootstrap(config: Config, store: Store, agents: AgentService, log: Logger) {
-  const generated = await agents.ensureAdmin(config.admin);
-  if (generated) {
+  const admin = await agents.ensureAdmin(config.admin);
+  if (admin.action === "generated") {
     // Printed once, on the very first start, so the owner can sign in.
     log.info("created the first admin; change this password after signing in", {
-      email: generated.email,
-      password: generated.password,
+      email: admin.email,
+      password: admin.password,
     });
+  } else if (admin.action === "reset") {
+    // Left set, every restart would overwrite a password changed since in the console.
+    log.warn(
+      "PARLEY_ADMIN_RESET: the admin's password was reset from PARLEY_ADMIN_PASSWORD and their " +
+        "sessions ended; unset PARLEY_ADMIN_RESET now",
+      { email: admin.email },
+    );
   }
   if (config.demo && !await store.getSite("demo")) {
     await store.upsertSite({

@@ -19,7 +19,11 @@ export interface Config {
    */
   dbTimeoutMs: number;
   dataDir: string;
-  admin: { email: string; password: string } | null;
+  /**
+   * The admin from `PARLEY_ADMIN_EMAIL` / `PARLEY_ADMIN_PASSWORD`, created when missing. An
+   * existing agent with that email is left as it is unless `reset` (`PARLEY_ADMIN_RESET`).
+   */
+  admin: { email: string; password: string; reset: boolean } | null;
   /** Signing secret from `PARLEY_SECRET`; null means generated once and kept in the database. */
   secret: string | null;
   /**
@@ -29,7 +33,10 @@ export interface Config {
   publicUrl: string | null;
   /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
   trustProxy: boolean;
-  /** Seed the `demo` site used by the demo storefront at `/`. */
+  /**
+   * Seed the `demo` site used by the demo storefront at `/` (`PARLEY_DEMO`): by default only on
+   * the embedded database, the zero-setup start; a Postgres deployment sets up its own sites.
+   */
   demo: boolean;
   /** Where built assets live. */
   distDir: string;
@@ -114,6 +121,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (adminPassword && adminPassword.length < 8) {
     problems.push("PARLEY_ADMIN_PASSWORD must have at least 8 characters");
   }
+  const adminReset = bool("PARLEY_ADMIN_RESET", false);
+  if (adminReset && adminEmail === null) {
+    problems.push("PARLEY_ADMIN_RESET needs PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD");
+  }
   const secret = env.PARLEY_SECRET || null;
   if (secret && secret.length < 32) problems.push("PARLEY_SECRET must have at least 32 characters");
   const publicUrl = env.PARLEY_PUBLIC_URL || null;
@@ -136,11 +147,13 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     databaseUrl,
     dbTimeoutMs: int("PARLEY_DB_TIMEOUT_MS", 5000, 100, 600_000),
     dataDir: env.DATA_DIR || "./.parley",
-    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
+    admin: adminEmail && adminPassword
+      ? { email: adminEmail, password: adminPassword, reset: adminReset }
+      : null,
     secret,
     publicUrl: publicUrl ? publicUrl.replace(/\/$/, "") : null,
     trustProxy: bool("PARLEY_TRUST_PROXY", false),
-    demo: bool("PARLEY_DEMO", true),
+    demo: bool("PARLEY_DEMO", databaseUrl === null),
     distDir: env.PARLEY_DIST_DIR || new URL("../dist", import.meta.url).pathname,
     logLevel: logLevel as Config["logLevel"],
     heartbeatMs,

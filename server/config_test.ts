@@ -38,7 +38,7 @@ Deno.test("loadConfig reads Postgres, admin and limits", () => {
     PARLEY_TRUST_PROXY: "yes",
   });
   assert.equal(c.databaseUrl, "postgres://u@h/db");
-  assert.deepEqual(c.admin, { email: "a@b.c", password: "long-enough" });
+  assert.deepEqual(c.admin, { email: "a@b.c", password: "long-enough", reset: false });
   assert.equal(c.limits.socketsPerIp, 7);
   assert.equal(c.trustProxy, true);
 });
@@ -55,4 +55,22 @@ Deno.test("loadConfig leaves the team texts empty unless PARLEY_TEAM_NAME / PARL
     loadConfig({ PARLEY_TEAM_NAME: " Fernhill ", PARLEY_REPLY_TIME: "Within a day" }).team,
     { name: "Fernhill", replyTime: "Within a day" },
   );
+});
+
+Deno.test("loadConfig seeds the demo site by default only on the embedded database", () => {
+  assert.equal(loadConfig({}).demo, true);
+  assert.equal(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).demo, false);
+  assert.equal(loadConfig({ DATABASE_URL: "postgres://u@h/db", PARLEY_DEMO: "true" }).demo, true);
+  assert.equal(loadConfig({ PARLEY_DEMO: "false" }).demo, false);
+});
+
+Deno.test("loadConfig reads PARLEY_ADMIN_RESET and refuses it without an admin to reset", () => {
+  const admin = { PARLEY_ADMIN_EMAIL: "a@b.c", PARLEY_ADMIN_PASSWORD: "long-enough" };
+  assert.equal(loadConfig(admin).admin?.reset, false);
+  assert.equal(loadConfig({ ...admin, PARLEY_ADMIN_RESET: "true" }).admin?.reset, true);
+  assert.throws(
+    () => loadConfig({ PARLEY_ADMIN_RESET: "true" }),
+    /PARLEY_ADMIN_RESET needs PARLEY_ADMIN_EMAIL/,
+  );
+  assert.throws(() => loadConfig({ ...admin, PARLEY_ADMIN_RESET: "maybe" }), /PARLEY_ADMIN_RESET/);
 });

@@ -43,6 +43,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/api/agent/logout", agent: false, noInput: true },
   { method: "POST", path: "/api/agent/logout-all", agent: true, noInput: true },
   { method: "GET", path: "/api/agent/me", agent: true },
+  { method: "GET", path: "/api/agent/sites", agent: true },
   {
     method: "PATCH",
     path: "/api/agent/me",
@@ -68,11 +69,12 @@ const ENDPOINTS: Endpoint[] = [
     agent: true,
     body: { name: "string", avatar: "string", role: "string", disabled: "bool", capacity: "int" },
   },
+  { method: "POST", path: "/api/agents/:id/password", agent: true, body: { password: "string" } },
   {
     method: "GET",
     path: "/api/conversations",
     agent: true,
-    query: ["status", "assignee", "before", "limit"],
+    query: ["status", "assignee", "site", "before", "limit"],
   },
   { method: "GET", path: "/api/conversations/:id", agent: true },
   {

@@ -45,6 +45,16 @@ export interface AgentServiceDeps {
 const DUMMY_HASH =
   "pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
+/**
+ * What {@link AgentService.ensureAdmin} did: `generated` the first admin (its random password is
+ * printed once), `created` the configured admin, `kept` an existing one unchanged, `reset` its
+ * password (`PARLEY_ADMIN_RESET`), or `none` (agents exist and no admin is configured).
+ */
+export type EnsureAdminResult =
+  | { action: "generated"; email: string; password: string }
+  | { action: "created" | "kept" | "reset"; email: string }
+  | { action: "none" };
+
 /** Sign-in, sessions and agent management. */
 export class AgentService {
   /** Creates the service. */
@@ -138,7 +148,10 @@ export class AgentService {
     });
   }
 
-  /** Creates an agent (admin only). Throws `conflict` when the email is taken. */
+  /**
+   * Creates an agent (admin only). Throws `conflict` when the email is taken and `bad_frame`
+   * when `sites` names a site that does not exist.
+   */
   async create(
     actor: AgentRecord,
     input: {
@@ -147,16 +160,20 @@ export class AgentService {
       password: string;
       role: "admin" | "agent";
       capacity?: number;
+      /** Ids of existing sites the agent may see; empty or omitted means every site. */
+      sites?: readonly string[];
     },
   ): Promise<AgentRecord> {
     requireAdmin(actor);
     checkPassword(input.password);
+    if (input.sites !== undefined) await this.checkSites(input.sites);
     const agent = await this.deps.store.createAgent({
       email: input.email.trim().toLowerCase(),
       name: input.name,
       role: input.role,
       passwordHash: await hashPassword(input.password, this.deps.passwordIterations),
       ...(input.capacity !== undefined ? { capacity: input.capacity } : {}),
+      ...(input.sites !== undefined ? { sites: input.sites } : {}),
     });
     await this.deps.bus.publish({ kind: "agent", agentId: agent.id });
     return agent;
@@ -164,16 +181,19 @@ export class AgentService {
 
   /**
    * Updates an agent. Admins may change anyone; agents only their own name and avatar.
-   * Disabling an agent also ends their sessions.
+   * Disabling an agent also ends their sessions. New `sites` (ids of existing sites, else
+   * `bad_frame`) apply to the agent's open sockets through the `agent` event, on every instance.
    */
   async update(actor: AgentRecord, agentId: string, patch: AgentPatch): Promise<AgentRecord> {
     const self = actor.id === agentId;
     const adminOnly = patch.role !== undefined || patch.disabled !== undefined ||
-      patch.capacity !== undefined || patch.passwordHash !== undefined;
+      patch.capacity !== undefined || patch.passwordHash !== undefined ||
+      patch.sites !== undefined;
     if (!self || adminOnly) requireAdmin(actor);
     if (self && patch.disabled === true) {
       throw new ParleyError(ErrorCode.Conflict, "You cannot disable yourself");
     }
+    if (patch.sites !== undefined) await this.checkSites(patch.sites);
     const agent = await this.deps.store.updateAgent(agentId, patch);
     if (patch.disabled === true) await this.logoutEverywhere(agentId);
     await this.deps.bus.publish({ kind: "agent", agentId });
@@ -208,31 +228,64 @@ export class AgentService {
   }
 
   /**
-   * Makes sure an admin exists: creates or updates `admin` when given; otherwise, when there
-   * are no agents at all, creates `admin@localhost` with a random password and returns it.
+   * Sets another agent's password (admins only: a forgotten password, a departing colleague)
+   * and ends every session of that agent, closing their sockets on every instance: whoever
+   * held one may have known the old password. Throws `not_found` for an unknown agent and
+   * `bad_frame` unless the password has 8 to 200 characters.
+   */
+  async resetPassword(actor: AgentRecord, agentId: string, password: string): Promise<void> {
+    requireAdmin(actor);
+    checkPassword(password);
+    const passwordHash = await hashPassword(password, this.deps.passwordIterations);
+    await this.deps.store.updateAgent(agentId, { passwordHash });
+    await this.logoutEverywhere(agentId);
+  }
+
+  /** Throws `bad_frame` naming the first id in `sites` that is not an existing site. */
+  private async checkSites(sites: readonly string[]): Promise<void> {
+    if (sites.length === 0) return;
+    const known = new Set((await this.deps.store.listSites()).map((s) => s.id));
+    const unknown = sites.find((id) => !known.has(id));
+    if (unknown !== undefined) {
+      throw new ParleyError(ErrorCode.BadFrame, `sites: no such site: ${unknown}`);
+    }
+  }
+
+  /**
+   * Makes sure an admin exists. With `admin` (`PARLEY_ADMIN_EMAIL` / `PARLEY_ADMIN_PASSWORD`):
+   * creates that admin when no agent has the email, and otherwise leaves the agent as it is (a
+   * password changed in the console survives restarts), unless `admin.reset`
+   * (`PARLEY_ADMIN_RESET`): then the password is overwritten, the agent made an enabled admin
+   * and every session of theirs ended. Without `admin`, when there are no agents at all,
+   * creates `admin@localhost` with a random password and returns it.
    */
   async ensureAdmin(
-    admin: { email: string; password: string } | null,
-  ): Promise<{ email: string; password: string } | null> {
+    admin: { email: string; password: string; reset: boolean } | null,
+  ): Promise<EnsureAdminResult> {
     const { store, passwordIterations } = this.deps;
     if (admin) {
-      const passwordHash = await hashPassword(admin.password, passwordIterations);
       const existing = await store.getAgentByEmail(admin.email);
+      if (existing && !admin.reset) return { action: "kept", email: existing.email };
+      const passwordHash = await hashPassword(admin.password, passwordIterations);
       if (existing) {
         await store.updateAgent(existing.id, { passwordHash, role: "admin", disabled: false });
-      } else {
-        await createOrIgnore(store, admin.email, passwordHash);
+        await this.logoutEverywhere(existing.id);
+        await this.deps.bus.publish({ kind: "agent", agentId: existing.id });
+        return { action: "reset", email: existing.email };
       }
-      return null;
+      const created = await createOrIgnore(store, admin.email, passwordHash);
+      return { action: created ? "created" : "kept", email: admin.email };
     }
-    if (await store.countAgents() > 0) return null;
+    if (await store.countAgents() > 0) return { action: "none" };
     const password = randomToken(12);
     const created = await createOrIgnore(
       store,
       "admin@localhost",
       await hashPassword(password, passwordIterations),
     );
-    return created ? { email: "admin@localhost", password } : null;
+    return created
+      ? { action: "generated", email: "admin@localhost", password }
+      : { action: "none" };
   }
 }
 

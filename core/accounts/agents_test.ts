@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import type { DbStore } from "../../db/mod.ts";
 import { CloseCode } from "../../protocol/codes.ts";
-import { ParleyError } from "../errors.ts";
+import { StoreError } from "../../db/store.ts";
+import { ParleyError, toParleyError } from "../errors.ts";
 import { KeyedLimiter } from "../rate_limit.ts";
 import { openTestStore, startTestCore, type TestCore } from "../testing/test_core.ts";
 import { AccountDelay } from "./account_delay.ts";
@@ -45,11 +46,11 @@ function agentService(
   });
 }
 
-/** The code of the ParleyError `promise` rejects with. */
+/** The client-facing code of the refusal `promise` rejects with (a store error's included). */
 async function refusal(promise: Promise<unknown>): Promise<string> {
   const err = await promise.then(() => null, (e: unknown) => e);
-  assert.ok(err instanceof ParleyError, `expected a ParleyError, got ${err}`);
-  return err.code;
+  assert.ok(err instanceof ParleyError || err instanceof StoreError, `expected a refusal: ${err}`);
+  return toParleyError(err).code;
 }
 
 Deno.test("sign-in opens a session only for the right password of an enabled agent", async () => {
@@ -188,4 +189,110 @@ Deno.test("only admins manage agents; a disabled agent's sockets close", async (
     return a.id === ann.agent.id && a.disabled;
   });
   assert.equal((disabled.agent as { status: string }).status, "offline");
+});
+
+Deno.test("ensureAdmin creates the configured admin once and then leaves its password", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  const email = `boss-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const first = await agents.ensureAdmin({ email, password: PASSWORD, reset: false });
+  assert.deepEqual(first, { action: "created", email });
+  const boss = await store.getAgentByEmail(email);
+  assert.ok(boss);
+  assert.equal(boss.role, "admin");
+  // Changed in the console; the next start with the same environment keeps it.
+  await agents.update(boss, boss.id, { name: "Boss" });
+  await store.updateAgent(boss.id, { passwordHash: await hashPassword("changed-1", ITERATIONS) });
+  const again = await agents.ensureAdmin({ email, password: PASSWORD, reset: false });
+  assert.deepEqual(again, { action: "kept", email });
+  await agents.login(email, "changed-1", "ip");
+  assert.equal(await refusal(agents.login(email, PASSWORD, "ip")), "unauthorized");
+});
+
+Deno.test("ensureAdmin with reset overwrites the password, re-enables and ends sessions", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using ann = await t.agent("Ann", {
+    passwordHash: await hashPassword("old-password", ITERATIONS),
+  });
+  const { token } = await agents.login(ann.agent.email, "old-password", "ip");
+  await store.updateAgent(ann.agent.id, { disabled: true });
+  const result = await agents.ensureAdmin({
+    email: ann.agent.email.toUpperCase(),
+    password: PASSWORD,
+    reset: true,
+  });
+  assert.deepEqual(result, { action: "reset", email: ann.agent.email });
+  const after = await store.getAgent(ann.agent.id);
+  assert.equal(after?.role, "admin");
+  assert.equal(after?.disabled, false);
+  assert.equal(await agents.authenticate(token), null);
+  assert.equal((await ann.peer.whenClosed()).code, CloseCode.Unauthorized);
+  assert.equal(await refusal(agents.login(ann.agent.email, "old-password", "ip")), "unauthorized");
+  await agents.login(ann.agent.email, PASSWORD, "ip");
+});
+
+Deno.test("an admin resets an agent's password and ends their sessions; agents may not", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using admin = await t.agent("Admin", { role: "admin" });
+  await using ann = await t.agent("Ann", {
+    passwordHash: await hashPassword("old-password", ITERATIONS),
+  });
+  await using bob = await t.agent("Bob");
+  const { token } = await agents.login(ann.agent.email, "old-password", "ip");
+  assert.equal(await refusal(agents.resetPassword(bob.agent, ann.agent.id, PASSWORD)), "forbidden");
+  assert.equal(
+    await refusal(agents.resetPassword(admin.agent, ann.agent.id, "short")),
+    "bad_frame",
+  );
+  assert.equal(
+    await refusal(agents.resetPassword(admin.agent, crypto.randomUUID(), PASSWORD)),
+    "not_found",
+  );
+  // Refusals changed nothing.
+  assert.equal((await agents.authenticate(token))?.agent.id, ann.agent.id);
+  await agents.resetPassword(admin.agent, ann.agent.id, PASSWORD);
+  assert.equal(await agents.authenticate(token), null);
+  assert.equal((await ann.peer.whenClosed()).code, CloseCode.Unauthorized);
+  assert.equal(await refusal(agents.login(ann.agent.email, "old-password", "ip")), "unauthorized");
+  await agents.login(ann.agent.email, PASSWORD, "ip");
+  assert.equal(bob.peer.closed, null);
+});
+
+Deno.test("an agent's sites must exist, and only admins set them", async () => {
+  await using t = await startTestCore(store);
+  const agents = agentService(t, store);
+  await using admin = await t.agent("Admin", { role: "admin" });
+  await using ann = await t.agent("Ann");
+  const missing = `gone-${crypto.randomUUID().slice(0, 8)}`;
+  const err = await agents.update(admin.agent, ann.agent.id, { sites: [t.site.id, missing] })
+    .then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof ParleyError);
+  assert.equal(err.code, "bad_frame");
+  assert.match(err.message, new RegExp(missing));
+  assert.equal(
+    await refusal(agents.update(ann.agent, ann.agent.id, { sites: [t.site.id] })),
+    "forbidden",
+  );
+  const limited = await agents.update(admin.agent, ann.agent.id, { sites: [t.site.id] });
+  assert.deepEqual(limited.sites, [t.site.id]);
+  const created = await agents.create(admin.agent, {
+    email: `new-${crypto.randomUUID().slice(0, 8)}@example.com`,
+    name: "New",
+    password: PASSWORD,
+    role: "agent",
+    sites: [t.site.id],
+  });
+  assert.deepEqual(created.sites, [t.site.id]);
+  assert.equal(
+    await refusal(agents.create(admin.agent, {
+      email: `other-${crypto.randomUUID().slice(0, 8)}@example.com`,
+      name: "Other",
+      password: PASSWORD,
+      role: "agent",
+      sites: [missing],
+    })),
+    "bad_frame",
+  );
 });

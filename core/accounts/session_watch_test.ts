@@ -18,6 +18,7 @@ function agentConn(agentId: string, sessionHash: string, closes: string[]): Agen
     agentId,
     agentName: agentId,
     sessionHash,
+    sites: [],
     lastSeen: 0,
     pingedAt: 0,
     typingIn: null,

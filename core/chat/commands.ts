@@ -28,11 +28,17 @@ import type { KeyedLimiter } from "../rate_limit.ts";
 import type { VisitorTokenSigner } from "../accounts/tokens.ts";
 import { verifyIdentity } from "../accounts/identity_signature.ts";
 import type { TypingCoalescer } from "./typing_coalescer.ts";
+import { siteAllowed, siteLimit } from "./site_access.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
   id: string;
   name: string;
+  /**
+   * The sites the agent may act on (`site_access.ts`; empty: every site). A conversation of
+   * another site is refused as `not_found`, as if it did not exist.
+   */
+  sites: readonly string[];
 }
 
 /** The collaborators of {@link ChatCommands}. */
@@ -65,8 +71,9 @@ export class ChatCommands {
   constructor(private readonly deps: CommandDeps) {}
 
   /** Records that an agent read a conversation up to `seq`. */
-  async agentRead(agentId: string, conversationId: string, seq: number): Promise<void> {
-    if (!await this.deps.store.markAgentRead(agentId, conversationId, seq)) {
+  async agentRead(actor: Actor, conversationId: string, seq: number): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
+    if (!await this.deps.store.markAgentRead(actor.id, conversationId, seq)) {
       throw new ParleyError(ErrorCode.NotFound, "No such conversation");
     }
   }
@@ -170,6 +177,7 @@ export class ChatCommands {
     actor: Actor,
     frame: { conversationId: string; clientId: string; body: string; note: boolean },
   ): Promise<AppendResult> {
+    await this.deps.projection.checkConversation(actor.sites, frame.conversationId);
     const result = await this.deps.store.appendAgentMessage({
       conversationId: frame.conversationId,
       agentId: actor.id,
@@ -183,16 +191,27 @@ export class ChatCommands {
 
   /** Claims a queued conversation. Of two concurrent accepts exactly one wins. */
   async accept(actor: Actor, conversationId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
     const conv = await this.deps.store.assign(conversationId, actor.id, { expectUnassigned: true });
     if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is already assigned");
     await this.system(conv, `${actor.name} joined the conversation`);
   }
 
-  /** Hands a conversation to another (enabled) agent. */
+  /**
+   * Hands a conversation to another (enabled) agent, who must be allowed on its site: an
+   * assignee who cannot see the conversation could never answer it.
+   */
   async transfer(actor: Actor, conversationId: string, agentId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
     const target = await this.deps.store.getAgent(agentId);
     if (!target || target.disabled) throw new ParleyError(ErrorCode.NotFound, "No such agent");
     const before = await this.requireConversation(conversationId);
+    if (!siteAllowed(siteLimit(target), before.siteId)) {
+      throw new ParleyError(
+        ErrorCode.Forbidden,
+        `${target.name} is not allowed on this conversation's site`,
+      );
+    }
     if (before.status === "resolved") {
       throw new ParleyError(ErrorCode.Conflict, "Conversation is resolved; reopen it first");
     }
@@ -206,6 +225,7 @@ export class ChatCommands {
 
   /** Resolves a conversation. */
   async resolve(actor: Actor, conversationId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
     await this.requireConversation(conversationId);
     const conv = await this.deps.store.resolve(conversationId);
     if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is already resolved");
@@ -214,6 +234,7 @@ export class ChatCommands {
 
   /** Reopens a resolved conversation. */
   async reopen(actor: Actor, conversationId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
     await this.requireConversation(conversationId);
     const conv = await this.deps.store.reopen(conversationId);
     if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is not resolved");
@@ -318,6 +339,10 @@ export class ChatCommands {
     preview?: string,
   ): Promise<void> {
     const visitor = who.kind === "visitor";
+    // Stopping is always allowed: it clears an indicator started before the agent's sites changed.
+    if (!visitor && active) {
+      await this.deps.projection.checkConversation(who.actor.sites, conversationId);
+    }
     const visitorId = visitor
       ? who.visitorId
       : await this.deps.projection.visitorOf(conversationId);
@@ -388,7 +413,10 @@ export class ChatCommands {
     }
   }
 
-  /** Assigns a new conversation to the least-loaded online agent with capacity, if enabled. */
+  /**
+   * Assigns a new conversation to the least-loaded online agent with capacity who is allowed on
+   * its site, if the site auto-assigns.
+   */
   private async autoAssign(conv: Conversation): Promise<void> {
     const { store, presence, log } = this.deps;
     try {
@@ -398,7 +426,10 @@ export class ChatCommands {
       if (online.size === 0) return;
       const [agents, counts] = await Promise.all([store.listAgents(), store.openCounts()]);
       const candidates = agents
-        .filter((a) => online.has(a.id) && !a.disabled && (counts.get(a.id) ?? 0) < a.capacity)
+        .filter((a) =>
+          online.has(a.id) && !a.disabled && (counts.get(a.id) ?? 0) < a.capacity &&
+          siteAllowed(siteLimit(a), conv.siteId)
+        )
         .sort((a, b) => (counts.get(a.id) ?? 0) - (counts.get(b.id) ?? 0));
       const agent = candidates[0];
       if (!agent) return;

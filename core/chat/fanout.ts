@@ -8,6 +8,11 @@
  * already waiting in its chain absorbs newer ones (it reads the latest state anyway), and each
  * frame is serialised once however many sockets get it.
  *
+ * An agent limited to some sites (`site_access.ts`) gets no frame about another site's
+ * conversations or visitors. Finding an event's site costs a read only while such an agent is
+ * connected here, and then mostly none: summaries and visitors carry their site, and the
+ * projection caches the site of conversations and visitors (it never changes).
+ *
  * @module
  */
 
@@ -18,7 +23,8 @@ import type { Logger } from "../log.ts";
 import type { Presence } from "./presence.ts";
 import { DeliveryOrder } from "./delivery_order.ts";
 import type { AgentServerFrame, Message, VisitorServerFrame } from "../../protocol/frames.ts";
-import type { Registry } from "../sockets/registry.ts";
+import type { AgentConn, Registry } from "../sockets/registry.ts";
+import { siteAllowed, siteLimit } from "./site_access.ts";
 
 /** Dependencies of the fan-out. */
 export interface FanoutDeps {
@@ -43,6 +49,20 @@ export interface Fanout {
   stop(): void;
 }
 
+/** Which agent sockets may receive a frame. */
+type Audience = (conn: AgentConn) => boolean;
+
+/** Every agent socket: for frames about no site (agents, presence). */
+const EVERYONE: Audience = () => true;
+/**
+ * The agents who may see every site: the audience when an event's site is unknown, so a limited
+ * agent is never sent what it may not see (it refetches on its next `sync` if it missed one).
+ */
+const UNLIMITED: Audience = (c) => c.sites.length === 0;
+
+/** The agents who may see site `siteId`. */
+const onSite = (siteId: string): Audience => (c) => siteAllowed(c.sites, siteId);
+
 /** Subscribes to the bus and delivers events. */
 export function startFanout(deps: FanoutDeps): Fanout {
   const { bus, registry, projection, log } = deps;
@@ -50,14 +70,27 @@ export function startFanout(deps: FanoutDeps): Fanout {
   const chains = new Map<string, Promise<void>>();
   // Conversations with a refresh queued and not yet started, with the newest event for each.
   const refreshing = new Map<string, Extract<BusEvent, { kind: "conversation" }>>();
-  let lastAgentsOnline = -1;
+  // Per site with visitors here: the count of agents online for it last sent to them.
+  let lastOnline = new Map<string, number>();
 
   const agentsHere = () => registry.agents.size > 0;
-  /** Sends `frame` to every agent socket here (but those of `except`), serialized once. */
-  const toAgents = (frame: AgentServerFrame, except?: string) => {
+  /**
+   * The agents who may see an event of the site `siteOf` finds. It is called only while an agent
+   * limited to sites is connected here; without one, nobody connected is limited, and the
+   * audience is the unlimited agents without reading anything.
+   */
+  const audience = async (siteOf: () => Promise<string | null>): Promise<Audience> => {
+    if (!registry.anyLimitedAgent()) return UNLIMITED;
+    const siteId = await siteOf().catch(() => null);
+    return siteId === null ? UNLIMITED : onSite(siteId);
+  };
+  /** Sends `frame` to the agent sockets here in `to` (but those of `except`), serialized once. */
+  const toAgents = (frame: AgentServerFrame, to: Audience, except?: string) => {
     if (!agentsHere()) return;
     const text = JSON.stringify(frame);
-    for (const c of registry.allAgentConns()) if (c.agentId !== except) c.peer.send(text);
+    for (const c of registry.allAgentConns()) {
+      if (c.agentId !== except && to(c)) c.peer.send(text);
+    }
   };
   const toVisitor = (visitorId: string, frame: VisitorServerFrame) => {
     const conns = registry.visitors.get(visitorId);
@@ -65,17 +98,35 @@ export function startFanout(deps: FanoutDeps): Fanout {
     const text = JSON.stringify(frame);
     for (const c of conns) c.peer.send(text);
   };
-  const pushAgentsOnline = () => {
-    const online = deps.presence.onlineAgentIds().length;
-    if (online === lastAgentsOnline) return;
-    lastAgentsOnline = online;
-    const text = JSON.stringify({ type: "agents", online } satisfies VisitorServerFrame);
-    for (const c of registry.allVisitorConns()) c.peer.send(text);
+  /**
+   * Tells visitors how many agents may answer them when that count changed for their site: an
+   * agent limited to other sites does not count (a visitor would wait for nobody).
+   */
+  const pushAgentsOnline = async () => {
+    if (registry.visitors.size === 0) return;
+    await projection.loadAgentLimits(deps.presence.onlineAgentIds());
+    // Read again after the wait, so a push that waited longer never sends an older count than
+    // one that overtook it (an agent who came online meanwhile counts from their own event).
+    const ids = deps.presence.onlineAgentIds();
+    const now = new Map<string, number>();
+    const texts = new Map<string, string | null>();
+    for (const c of registry.allVisitorConns()) {
+      let text = texts.get(c.siteId);
+      if (text === undefined) {
+        const online = projection.countAgentsOn(ids, c.siteId);
+        now.set(c.siteId, online);
+        text = lastOnline.get(c.siteId) === online
+          ? null
+          : JSON.stringify({ type: "agents", online } satisfies VisitorServerFrame);
+        texts.set(c.siteId, text);
+      }
+      if (text !== null) c.peer.send(text);
+    }
+    lastOnline = now;
   };
-
-  const sendMessage = (visitorId: string, message: Message, repeat = false) => {
+  const sendMessage = (visitorId: string, message: Message, to: Audience, repeat = false) => {
     const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
-    for (const c of registry.allAgentConns()) c.peer.send(text);
+    for (const c of registry.allAgentConns()) if (to(c)) c.peer.send(text);
     if (message.note) return;
     for (const c of registry.visitorConns(visitorId)) {
       // A new message tells the visitor's tabs which conversation is current (another tab may
@@ -87,8 +138,9 @@ export function startFanout(deps: FanoutDeps): Fanout {
   const order = new DeliveryOrder({
     async fill(conversationId, afterSeq, beforeSeq) {
       const visitorId = await projection.visitorOf(conversationId);
+      const to = await audience(() => projection.siteOf(conversationId));
       const messages = await projection.messagesBetween(conversationId, afterSeq, beforeSeq);
-      return messages.map((m) => ({ seq: m.seq, deliver: () => sendMessage(visitorId, m) }));
+      return messages.map((m) => ({ seq: m.seq, deliver: () => sendMessage(visitorId, m, to) }));
     },
     onError: (err) => log.warn("filling a gap in messages failed", { err: String(err) }),
   });
@@ -101,7 +153,12 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!agentsHere() && !visitors) return order.offer(e.conversationId, e.seq, () => {});
         const message = e.message ?? await projection.message(e.conversationId, e.seq);
         if (!message) return;
-        order.offer(e.conversationId, e.seq, (repeat) => sendMessage(e.visitorId, message, repeat));
+        const to = await audience(() => projection.siteOf(e.conversationId));
+        order.offer(
+          e.conversationId,
+          e.seq,
+          (repeat) => sendMessage(e.visitorId, message, to, repeat),
+        );
         return;
       }
       case "conversation": {
@@ -112,7 +169,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!agentsHere() && visitors.length === 0) return;
         const summary = latest.summary ?? await projection.summary(e.conversationId);
         if (!summary) return;
-        toAgents({ type: "conversation", conversation: summary });
+        toAgents({ type: "conversation", conversation: summary }, onSite(summary.siteId));
         if (visitors.length === 0) return;
         const conversation = await projection.visitorConversation(summary);
         const text = JSON.stringify({ type: "conversation", conversation });
@@ -120,6 +177,9 @@ export function startFanout(deps: FanoutDeps): Fanout {
         return;
       }
       case "typing": {
+        const to = agentsHere()
+          ? await audience(() => projection.siteOf(e.conversationId))
+          : UNLIMITED;
         if (e.author === "visitor") {
           toAgents({
             type: "typing",
@@ -129,33 +189,47 @@ export function startFanout(deps: FanoutDeps): Fanout {
             name: e.name || await projection.visitorName(e.visitorId),
             active: e.active,
             ...(e.preview !== undefined ? { preview: e.preview } : {}),
-          });
+          }, to);
         } else {
           toVisitor(e.visitorId, { type: "typing", active: e.active, name: e.name });
           // The typing agent's own tabs are not told.
-          toAgents({
-            type: "typing",
-            conversationId: e.conversationId,
-            author: "agent",
-            agentId: e.agentId,
-            name: e.name,
-            active: e.active,
-          }, e.agentId ?? undefined);
+          toAgents(
+            {
+              type: "typing",
+              conversationId: e.conversationId,
+              author: "agent",
+              agentId: e.agentId,
+              name: e.name,
+              active: e.active,
+            },
+            to,
+            e.agentId ?? undefined,
+          );
         }
         return;
       }
       case "agent": {
-        if (agentsHere()) {
-          const agent = await projection.agent(e.agentId);
-          if (agent) toAgents({ type: "agent", agent });
+        // Read when anyone here needs the agent: agents get the frame, and the count visitors
+        // see depends on the agent's sites.
+        if (!agentsHere() && registry.visitors.size === 0) {
+          projection.agentChanged(e.agentId, null);
+          return;
         }
-        pushAgentsOnline();
+        const agent = await projection.agent(e.agentId);
+        projection.agentChanged(e.agentId, agent);
+        if (agent) {
+          // An admin may have changed the agent's sites (or role): their open sockets apply
+          // the new limit from the next frame on, on whichever instance they are.
+          for (const c of registry.agentConns(e.agentId)) c.sites = siteLimit(agent);
+          toAgents({ type: "agent", agent }, EVERYONE);
+        }
+        await pushAgentsOnline();
         return;
       }
       case "visitor": {
         if (!agentsHere()) return;
         const visitor = await projection.visitorInfo(e.visitorId);
-        if (visitor) toAgents({ type: "visitor", visitor });
+        if (visitor) toAgents({ type: "visitor", visitor }, onSite(visitor.siteId));
         return;
       }
       case "attributes": {
@@ -164,7 +238,8 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!agentsHere()) return;
         const attributes = await projection.visitorAttributes(e.visitorId, e.keys);
         if (attributes && Object.keys(attributes).length > 0) {
-          toAgents({ type: "visitor_attributes", visitorId: e.visitorId, attributes });
+          const to = await audience(() => projection.visitorSite(e.visitorId));
+          toAgents({ type: "visitor_attributes", visitorId: e.visitorId, attributes }, to);
         }
         return;
       }

@@ -11,6 +11,7 @@ import type { Conversation, Store } from "../../db/store.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
 import type { Presence } from "./presence.ts";
+import { siteAllowed, siteLimit } from "./site_access.ts";
 import type {
   AgentInfo,
   ConversationSummary,
@@ -37,23 +38,67 @@ const CACHE_LIMIT = 10_000;
 
 /** Reads of the chat state, shaped for visitors and agents. */
 export class ChatProjection {
-  // A conversation's visitor never changes, and typing frames need it on every keystroke burst.
-  #visitorOf = new Map<string, string>();
+  // A conversation's visitor and site never change, and typing frames need them on every
+  // keystroke burst (the site only while an agent limited to sites is connected).
+  #owners = new Map<string, { visitorId: string; siteId: string }>();
   // Visitor names label typing indicators, which arrive many times a minute.
   #visitorNames = new Map<string, string>();
+  // A visitor's site never changes; visitor updates need it while a limited agent is connected.
+  #visitorSites = new Map<string, string>();
+  // The site limit of agents, to count who is online for a site's visitors; every `agent` event
+  // (presence, details, sites) refreshes or forgets its agent's entry.
+  #agentLimits = new Map<string, string[]>();
 
   /** Creates the projection. */
   constructor(private readonly deps: ProjectionDeps) {}
 
-  /** The visitor of a conversation. Throws `not_found`. */
-  async visitorOf(conversationId: string): Promise<string> {
-    const cached = this.#visitorOf.get(conversationId);
+  /** The visitor and site of a conversation (cached: neither ever changes). Throws `not_found`. */
+  async #ownerOf(conversationId: string): Promise<{ visitorId: string; siteId: string }> {
+    const cached = this.#owners.get(conversationId);
     if (cached) return cached;
     const conv = await this.deps.store.getConversation(conversationId);
     if (!conv) throw new ParleyError(ErrorCode.NotFound, "No such conversation");
-    if (this.#visitorOf.size >= CACHE_LIMIT) this.#visitorOf.clear();
-    this.#visitorOf.set(conversationId, conv.visitorId);
-    return conv.visitorId;
+    const owner = { visitorId: conv.visitorId, siteId: conv.siteId };
+    if (this.#owners.size >= CACHE_LIMIT) this.#owners.clear();
+    this.#owners.set(conversationId, owner);
+    return owner;
+  }
+
+  /** The visitor of a conversation. Throws `not_found`. */
+  async visitorOf(conversationId: string): Promise<string> {
+    return (await this.#ownerOf(conversationId)).visitorId;
+  }
+
+  /** The site of a conversation. Throws `not_found`. */
+  async siteOf(conversationId: string): Promise<string> {
+    return (await this.#ownerOf(conversationId)).siteId;
+  }
+
+  /** The site of a visitor (cached), or null when there is no such visitor. */
+  async visitorSite(visitorId: string): Promise<string | null> {
+    const cached = this.#visitorSites.get(visitorId);
+    if (cached !== undefined) return cached;
+    const visitor = await this.deps.store.getVisitor(visitorId);
+    if (!visitor) return null;
+    this.#rememberSite(visitor.id, visitor.siteId);
+    return visitor.siteId;
+  }
+
+  #rememberSite(visitorId: string, siteId: string): void {
+    if (this.#visitorSites.size >= CACHE_LIMIT) this.#visitorSites.clear();
+    this.#visitorSites.set(visitorId, siteId);
+  }
+
+  /**
+   * Throws `not_found` (as for a conversation that does not exist: an agent learns nothing of
+   * other sites) unless an agent limited to `sites` may see the conversation. Reads nothing for
+   * an agent without a limit.
+   */
+  async checkConversation(sites: readonly string[], conversationId: string): Promise<void> {
+    if (sites.length === 0) return;
+    if (!siteAllowed(sites, await this.siteOf(conversationId))) {
+      throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+    }
   }
 
   /** A visitor's display name (cached; `identify` refreshes it). Empty when unknown. */
@@ -62,6 +107,7 @@ export class ChatProjection {
     if (cached !== undefined) return cached;
     const visitor = await this.deps.store.getVisitor(visitorId);
     if (!visitor) return "";
+    this.#rememberSite(visitor.id, visitor.siteId);
     if (this.#visitorNames.size >= CACHE_LIMIT) this.#visitorNames.clear();
     this.#visitorNames.set(visitorId, visitor.name);
     return visitor.name;
@@ -148,17 +194,81 @@ export class ChatProjection {
     };
   }
 
-  /** Everything an agent console needs on connect. */
-  async agentWelcome(agentId: string): Promise<
-    { agents: AgentInfo[]; conversations: ConversationSummary[] }
+  /**
+   * Everything an agent console needs on connect: the agents, the conversations of the sites the
+   * agent may see, and that site limit as read now (see `site_access.ts`). `sites` is the limit
+   * known when the socket opened: both reads run at once, and the inbox is read again in the rare
+   * case that the limit changed meanwhile.
+   */
+  async agentWelcome(agentId: string, sites: readonly string[]): Promise<
+    { agents: AgentInfo[]; conversations: ConversationSummary[]; sites: string[] }
   > {
-    const { store } = this.deps;
-    const [agents, active, resolved] = await Promise.all([
+    const [agents, conversations] = await Promise.all([
       this.agentInfos(),
-      store.listConversations({ status: ["queued", "open"], forAgentId: agentId, limit: 500 }),
-      store.listConversations({ status: ["resolved"], forAgentId: agentId, limit: 50 }),
+      this.#inbox(agentId, sites),
     ]);
-    return { agents, conversations: [...active, ...resolved] };
+    const me = agents.find((a) => a.id === agentId);
+    const now = me ? siteLimit(me) : [...sites];
+    if (now.length === sites.length && now.every((s) => sites.includes(s))) {
+      return { agents, conversations, sites: now };
+    }
+    return { agents, conversations: await this.#inbox(agentId, now), sites: now };
+  }
+
+  async #inbox(agentId: string, sites: readonly string[]): Promise<ConversationSummary[]> {
+    const { store } = this.deps;
+    const siteIds = sites.length === 0 ? {} : { siteIds: sites };
+    const [active, resolved] = await Promise.all([
+      store.listConversations({
+        status: ["queued", "open"],
+        forAgentId: agentId,
+        limit: 500,
+        ...siteIds,
+      }),
+      store.listConversations({ status: ["resolved"], forAgentId: agentId, limit: 50, ...siteIds }),
+    ]);
+    return [...active, ...resolved];
+  }
+
+  /**
+   * Records that an agent changed (an `agent` event): its site limit is taken from `agent` when
+   * the caller read it, and otherwise read again when next needed.
+   */
+  agentChanged(agentId: string, agent: AgentInfo | null): void {
+    if (agent) this.#agentLimits.set(agentId, siteLimit(agent));
+    else this.#agentLimits.delete(agentId);
+  }
+
+  /**
+   * How many of the online agents `agentIds` may answer visitors of `siteId` (what the widget
+   * shows as "online"): an agent limited to other sites does not count. Reads only agents whose
+   * limit is not cached yet.
+   */
+  async agentsOnlineOn(agentIds: readonly string[], siteId: string): Promise<number> {
+    await this.loadAgentLimits(agentIds);
+    return this.countAgentsOn(agentIds, siteId);
+  }
+
+  /** Makes sure the site limits of `agentIds` are cached (see {@link countAgentsOn}). */
+  async loadAgentLimits(agentIds: readonly string[]): Promise<void> {
+    const missing = agentIds.filter((id) => !this.#agentLimits.has(id));
+    if (missing.length === 0) return;
+    const records = await Promise.all(missing.map((id) => this.deps.store.getAgent(id)));
+    if (this.#agentLimits.size + missing.length > CACHE_LIMIT) this.#agentLimits.clear();
+    for (const r of records) if (r) this.#agentLimits.set(r.id, siteLimit(r));
+  }
+
+  /**
+   * {@link agentsOnlineOn} from the cache alone, after {@link loadAgentLimits}: an agent whose
+   * record is gone is not counted.
+   */
+  countAgentsOn(agentIds: readonly string[], siteId: string): number {
+    let n = 0;
+    for (const id of agentIds) {
+      const limit = this.#agentLimits.get(id);
+      if (limit !== undefined && siteAllowed(limit, siteId)) n++;
+    }
+    return n;
   }
 
   /** All agents with live presence. */
@@ -193,6 +303,7 @@ export class ChatProjection {
     const v = await this.deps.store.getVisitor(visitorId);
     if (!v) return null;
     if (this.#visitorNames.has(v.id)) this.#visitorNames.set(v.id, v.name);
+    this.#rememberSite(v.id, v.siteId);
     return { ...v, online: this.deps.presence.visitorOnline(v.id) };
   }
 
@@ -206,6 +317,7 @@ export class ChatProjection {
   ): Promise<VisitorInfo["attributes"] | null> {
     const v = await this.deps.store.getVisitor(visitorId);
     if (!v) return null;
+    this.#rememberSite(v.id, v.siteId);
     if (keys === null) return v.attributes;
     const picked: VisitorInfo["attributes"] = {};
     for (const k of keys) if (Object.hasOwn(v.attributes, k)) picked[k] = v.attributes[k];

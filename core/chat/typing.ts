@@ -16,7 +16,7 @@ export async function clearTyping(conn: Conn, commands: ChatCommands): Promise<v
   await commands.typing(
     conn.kind === "visitor"
       ? { kind: "visitor", visitorId: conn.visitorId }
-      : { kind: "agent", actor: { id: conn.agentId, name: conn.agentName } },
+      : { kind: "agent", actor: { id: conn.agentId, name: conn.agentName, sites: conn.sites } },
     conversationId,
     false,
   );

@@ -68,6 +68,7 @@ function connectAgent(registry: Registry, agentId: string): void {
     agentId,
     agentName: "Agent",
     sessionHash: "hash",
+    sites: [],
     lastSeen: Date.now(),
     pingedAt: 0,
     typingIn: null,

@@ -15,6 +15,7 @@ import {
 } from "../../protocol/frames.ts";
 import { TokenBucket } from "../rate_limit.ts";
 import { clearTyping } from "../chat/typing.ts";
+import { siteAllowed, siteLimit } from "../chat/site_access.ts";
 import type { AgentConn } from "./registry.ts";
 import {
   acknowledge,
@@ -41,7 +42,7 @@ function echo(frame: AgentClientFrame): { requestId?: string } {
 export function openAgentSocket(
   deps: SocketDeps,
   peer: Peer,
-  agent: { id: string; name: string },
+  agent: { id: string; name: string; role: "admin" | "agent"; sites: readonly string[] },
   sessionHash: string,
 ): SocketHandlers {
   const { commands, projection, registry, options, bus } = deps;
@@ -52,6 +53,7 @@ export function openAgentSocket(
     agentId: agent.id,
     agentName: agent.name,
     sessionHash,
+    sites: siteLimit(agent),
     lastSeen: now,
     pingedAt: 0,
     typingIn: null,
@@ -61,13 +63,15 @@ export function openAgentSocket(
   };
   const first = registry.add(conn);
   const send = (frame: AgentServerFrame) => peer.send(frame);
-  const actor = { id: agent.id, name: agent.name };
+  // Read at each command: the fan-out replaces `conn.sites` when an admin changes them.
+  const actor = () => ({ id: agent.id, name: agent.name, sites: conn.sites });
 
   async function welcome(): Promise<void> {
     if (first) await bus.publish(presenceEvent(conn));
-    const { agents, conversations } = await projection.agentWelcome(agent.id);
+    const { agents, conversations, sites } = await projection.agentWelcome(agent.id, conn.sites);
     const me = agents.find((a) => a.id === agent.id);
     if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
+    conn.sites = sites;
     send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
   }
 
@@ -78,7 +82,7 @@ export function openAgentSocket(
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
         const note = frame.note ?? false;
-        const r = await commands.agentSend(actor, { ...frame, note });
+        const r = await commands.agentSend(actor(), { ...frame, note });
         if (!note && conn.typingIn === frame.conversationId) await stopTyping();
         await acknowledge(deps, peer, frame.clientId, r.message);
         return;
@@ -88,39 +92,48 @@ export function openAgentSocket(
         if (frame.active && conn.typingIn && conn.typingIn !== frame.conversationId) {
           await stopTyping();
         }
-        // Resolving the conversation's visitor may refuse it (`not_found`) before anything changes.
+        // Resolving the conversation's visitor may refuse it (`not_found`) before anything changes,
+        // as may a conversation of a site the agent may not see.
         await projection.visitorOf(frame.conversationId);
+        if (frame.active) await projection.checkConversation(conn.sites, frame.conversationId);
         conn.typingIn = frame.active ? frame.conversationId : null;
         conn.typingAt = Date.now();
-        await commands.typing({ kind: "agent", actor }, frame.conversationId, frame.active);
+        await commands.typing(
+          { kind: "agent", actor: actor() },
+          frame.conversationId,
+          frame.active,
+        );
         return;
       }
       case "accept":
-        await commands.accept(actor, frame.conversationId);
+        await commands.accept(actor(), frame.conversationId);
         break;
       case "transfer":
-        await commands.transfer(actor, frame.conversationId, frame.agentId);
+        await commands.transfer(actor(), frame.conversationId, frame.agentId);
         break;
       case "resolve":
-        await commands.resolve(actor, frame.conversationId);
+        await commands.resolve(actor(), frame.conversationId);
         break;
       case "reopen":
-        await commands.reopen(actor, frame.conversationId);
+        await commands.reopen(actor(), frame.conversationId);
         break;
       case "presence":
         await commands.setPresence(agent.id, frame.status);
         break;
       case "read":
-        await commands.agentRead(agent.id, frame.conversationId, frame.seq);
+        await commands.agentRead(actor(), frame.conversationId, frame.seq);
         break;
       case "sync": {
+        await projection.checkConversation(conn.sites, frame.conversationId);
         const page = await projection.history(frame.conversationId, frame, true);
         send({ type: "history", conversationId: frame.conversationId, ...page, ...echo(frame) });
         return;
       }
       case "visitor": {
         const visitor = await projection.visitorInfo(frame.visitorId);
-        if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+        if (!visitor || !siteAllowed(conn.sites, visitor.siteId)) {
+          throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+        }
         send({ type: "visitor", visitor, ...echo(frame) });
         return;
       }

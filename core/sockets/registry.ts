@@ -42,6 +42,11 @@ export interface AgentConn extends ConnBase {
   agentName: string;
   /** The hash of the session that opened the socket, re-checked while it stays open. */
   sessionHash: string;
+  /**
+   * The sites this agent may see (`core/chat/site_access.ts`; empty: every site). Set at connect
+   * and replaced when the agent's record changes (an `agent` event), without a reconnect.
+   */
+  sites: string[];
 }
 
 /** Any connection. */
@@ -87,6 +92,15 @@ export class Registry {
   /** Every agent socket. */
   *allAgentConns(): Iterable<AgentConn> {
     for (const set of this.agents.values()) yield* set;
+  }
+
+  /**
+   * Whether an agent socket here is limited to some sites: only then does the fan-out need each
+   * event's site, so the common case (nobody limited) reads nothing more.
+   */
+  anyLimitedAgent(): boolean {
+    for (const c of this.allAgentConns()) if (c.sites.length > 0) return true;
+    return false;
   }
 
   /** Every visitor socket that said hello. */

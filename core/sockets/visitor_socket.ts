@@ -61,6 +61,11 @@ export function openVisitorSocket(
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
         const { visitor, token, site } = await commands.visitorHello(frame, ctx);
         const state = await projection.visitorState(visitor.id, frame.lastSeq);
+        // Agents limited to other sites cannot answer this visitor: they do not count.
+        const agentsOnline = await projection.agentsOnlineOn(
+          deps.presence.onlineAgentIds(),
+          visitor.siteId,
+        );
         if (socket.closed) return;
         conn.visitorId = visitor.id;
         conn.siteId = visitor.siteId;
@@ -80,7 +85,7 @@ export function openVisitorSocket(
           },
           conversation: state.conversation,
           messages: state.messages,
-          agentsOnline: deps.presence.onlineAgentIds().length,
+          agentsOnline,
           team,
           hours,
           heartbeatMs: options.heartbeatMs,

@@ -10,6 +10,7 @@ import { peopleSteps } from "./contract_people.ts";
 import { messageSteps } from "./contract_messages.ts";
 import { inboxSteps } from "./contract_inbox.ts";
 import { siteSteps } from "./contract_sites.ts";
+import { agentSiteSteps } from "./contract_agent_sites.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -17,4 +18,5 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await messageSteps(t, store);
   await inboxSteps(t, store);
   await siteSteps(t, store);
+  await agentSiteSteps(t, store);
 }

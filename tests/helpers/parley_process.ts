@@ -115,7 +115,9 @@ export async function signIn(baseUrl: string, email: string, password: string): 
 /** Starts `deno run -A main.ts` and resolves once it is listening. */
 export async function startParley(opts: StartOptions): Promise<ParleyProcess> {
   const child = spawnMain(
-    { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", ...opts.env },
+    // Tests and benchmarks write to the `demo` site on either database (seeded by default on
+    // PGlite only).
+    { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", PARLEY_DEMO: "true", ...opts.env },
     opts.denoFlags,
   );
   const lines: string[] = [];

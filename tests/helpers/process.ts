@@ -38,6 +38,8 @@ export const BASE_ENV: Record<string, string> = {
   PARLEY_LOGIN_ATTEMPTS_PER_IP: "1000",
   PARLEY_SOCKETS_PER_IP: "10000",
   PARLEY_NEW_CONVERSATIONS_PER_HOUR: "10000",
+  // Tests write to the `demo` site on either database (it is seeded by default on PGlite only).
+  PARLEY_DEMO: "true",
   NO_COLOR: "1",
 };
 

@@ -70,6 +70,8 @@ export function testServerEnv(dataDir: string): Record<string, string> {
     PARLEY_LOGIN_ATTEMPTS_PER_IP: "1000",
     PARLEY_SOCKETS_PER_IP: "10000",
     PARLEY_DRAIN_TIMEOUT_MS: "2000",
+    // Tests write to the `demo` site on either database (seeded by default on PGlite only).
+    PARLEY_DEMO: "true",
   };
 }
 
