@@ -13,6 +13,7 @@
 
 import type {
   ErrorFrame,
+  HoursInfo,
   Message,
   TeamInfo,
   VisitorConversation,
@@ -113,6 +114,11 @@ function team(v: unknown): TeamInfo {
   return { name: string(o, "name"), replyTime: string(o, "replyTime") };
 }
 
+function hours(v: unknown): HoursInfo {
+  const o = object(v, "hours");
+  return { open: boolean(o, "open"), nextOpen: nullable(o, "nextOpen") };
+}
+
 /** Decodes one frame from `/ws/visitor`; `null` for a type this client does not know. */
 export function decodeVisitorFrame(text: string): VisitorFrame | null {
   const o = object(JSON.parse(text), "frame");
@@ -132,6 +138,8 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         messages: list(o, "messages", decodeMessage),
         agentsOnline: integer(o, "agentsOnline"),
         team: team(o.team),
+        // Absent from servers before business hours: the widget then treats the site as open.
+        ...(o.hours == null ? {} : { hours: hours(o.hours) }),
         // At least 1 s, so a bad value cannot spin the ping timer.
         heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
       };

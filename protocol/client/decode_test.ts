@@ -39,6 +39,29 @@ Deno.test("decodeVisitorFrame() reads a welcome into a typed frame", () => {
   assert.equal(frame.conversation?.assignee?.name, "Ana");
 });
 
+Deno.test("decodeVisitorFrame() reads a welcome's business hours, absent or present", () => {
+  const welcome = {
+    type: "welcome",
+    token: "tok",
+    visitor: { id: "v1", name: "Visitor 12", email: null, verified: false },
+    conversation: null,
+    messages: [],
+    agentsOnline: 0,
+    team: { name: "", replyTime: "" },
+    heartbeatMs: 25000,
+  };
+  const without = decodeVisitorFrame(JSON.stringify(welcome));
+  assert.ok(without?.type === "welcome" && without.hours === undefined);
+  const hours = { open: false, nextOpen: "2026-12-07T08:00:00.000Z" };
+  const closed = decodeVisitorFrame(JSON.stringify({ ...welcome, hours }));
+  assert.ok(closed?.type === "welcome");
+  assert.deepEqual(closed.hours, hours);
+  assert.throws(
+    () => decodeVisitorFrame(JSON.stringify({ ...welcome, hours: { open: "no" } })),
+    TypeError,
+  );
+});
+
 Deno.test("decodeVisitorFrame() rejects malformed known frames", () => {
   assert.throws(() => decodeVisitorFrame("{"), SyntaxError);
   assert.throws(() => decodeVisitorFrame("[]"), TypeError);
