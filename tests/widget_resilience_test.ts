@@ -136,8 +136,8 @@ Deno.test({
         assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
         assert.deepEqual(await ctx.cookies(), []);
         assert.equal(await p.locator("script[src*='widget-ui']").count(), 0);
-        // Host CSS (square, uppercase buttons) does not reach the launcher...
-        assert.equal(await launcher.evaluate((b) => getComputedStyle(b).borderRadius), "50%");
+        // Host CSS (square, uppercase buttons) does not reach the launcher (a 56 px pill)...
+        assert.equal(await launcher.evaluate((b) => getComputedStyle(b).borderRadius), "28px");
         await openChat(p);
         // ...and the widget's `.card` rule does not leak onto the shop's product cards.
         assert.equal(
