@@ -114,7 +114,9 @@ function team(v: unknown): TeamInfo {
   return { name: string(o, "name"), replyTime: string(o, "replyTime") };
 }
 
+/** Business hours of a `welcome`; a server from before they existed sends none: open. */
 function hours(v: unknown): HoursInfo {
+  if (v === undefined || v === null) return { open: true, nextOpen: null };
   const o = object(v, "hours");
   return { open: boolean(o, "open"), nextOpen: nullable(o, "nextOpen") };
 }
@@ -138,8 +140,7 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         messages: list(o, "messages", decodeMessage),
         agentsOnline: integer(o, "agentsOnline"),
         team: team(o.team),
-        // Absent from servers before business hours: the widget then treats the site as open.
-        ...(o.hours == null ? {} : { hours: hours(o.hours) }),
+        hours: hours(o.hours),
         // At least 1 s, so a bad value cannot spin the ping timer.
         heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
       };
