@@ -351,6 +351,12 @@ Deno.test({
         async ({ server, p }) => {
           await p.getByRole("textbox", { name: "Message" }).waitFor(); // Parley("open") ran
           await p.getByRole("button", { name: "Close chat" }).waitFor();
+          // The panel shows before its socket has said hello: an agent message sent earlier
+          // would reach no visitor (the fake server only knows visitors once they say hello).
+          await waitUntil(
+            () => server.received.some((f) => f.type === "hello"),
+            "the widget says hello",
+          );
           server.agentSay("hi from the API test");
           await p.waitForFunction(() =>
             (window as unknown as { seen: string[] }).seen.includes("message:hi from the API test")
