@@ -23,7 +23,7 @@ interface Rule {
 
 const within = (...prefixes: string[]) => (target: string) =>
   prefixes.some((p) => target.startsWith(p));
-const BROWSER_SAFE_PACKAGES = ["preact", "preact/", "@preact/signals"];
+const BROWSER_SAFE_PACKAGES = ["preact", "preact/", "@preact/signals", "@preact/signals-core"];
 const browserPackage = (target: string) =>
   BROWSER_SAFE_PACKAGES.some((p) => target === p || (p.endsWith("/") && target.startsWith(p)));
 

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { buildWidget, LOADER_BUDGET, TOTAL_BUDGET } from "../widget/build.ts";
+import { WIDGET_LOCALES } from "../protocol/site_settings.ts";
 
 Deno.test({
   name: "buildWidget() writes the loader, hashed UI bundles and the demo page within budget",
@@ -20,14 +21,19 @@ Deno.test({
       assert.match(byName["widget-ui"].file, /^assets\/widget-ui-en-[0-9a-f]{10}\.js$/);
       assert.equal(byName["widget-total"].budgetGzip, TOTAL_BUDGET);
       assert.ok(byName["widget-total"].gzipBytes <= TOTAL_BUDGET, "loader + UI over budget");
-      for (const locale of ["fr", "de"]) {
+      for (const locale of WIDGET_LOCALES.slice(1)) {
         const row = byName[`widget-ui-${locale}`];
         assert.ok(row.gzipBytes + byName["widget-loader"].gzipBytes <= TOTAL_BUDGET);
         await Deno.stat(`${outDir}/${row.file}`);
       }
 
       const loader = await Deno.readTextFile(`${outDir}/widget.js`);
-      assert.ok(loader.includes(byName["widget-ui"].file.slice("assets/".length)));
+      // One hash names every locale's bundle: the loader carries it, not a name per locale.
+      const hash = byName["widget-ui"].file.match(/-([0-9a-f]{10})\.js$/)![1];
+      assert.ok(loader.includes(`widget-ui-\${`) && loader.includes(hash));
+      for (const locale of WIDGET_LOCALES.slice(1)) {
+        assert.equal(byName[`widget-ui-${locale}`].file, `assets/widget-ui-${locale}-${hash}.js`);
+      }
       assert.ok(!loader.includes("import("), "the loader loads the UI as a classic script");
 
       const html = await Deno.readTextFile(`${outDir}/demo.html`);

@@ -1,8 +1,11 @@
 /**
  * A scripted stand-in for Parley's visitor endpoint, for widget tests that need failures the real
  * server cannot be asked to produce on cue: a restart (close 1012), retryable errors, a fatal
- * close. It serves a built `dist/` directory and speaks `/ws/visitor` with one in-memory
- * conversation per token. Not a server implementation: only what the widget tests need.
+ * close. It serves a built `dist/` directory, the public site settings the loader reads
+ * (`GET /api/widget/sites/:id`, as `docs/http_api.md` specifies: CORS, 403 for an origin the
+ * site does not allow, 404 for an unknown site, ETag with `no-cache`), and speaks `/ws/visitor`
+ * with one in-memory conversation per token; the `welcome` carries the site's team texts and
+ * business hours. Not a server implementation: only what the widget tests need.
  *
  * @module
  */
@@ -14,6 +17,16 @@ import type {
   VisitorServerFrame,
 } from "../protocol/frames.ts";
 import { parseVisitorFrame } from "../protocol/frames.ts";
+import { localizedText, pickLocale } from "../protocol/site_settings.ts";
+import {
+  DEFAULT_SITES,
+  type FakeSite,
+  settingsOf,
+  type SettingsRequest,
+  settingsResponse,
+} from "./widget_fake_sites.ts";
+
+export { DEFAULT_SITES, type FakeSite, type SettingsRequest };
 
 /** Options for {@link startFakeServer}. */
 export interface FakeServerOptions {
@@ -26,6 +39,8 @@ export interface FakeServerOptions {
    * the server's `http://127.0.0.1:PORT` origin (load the page via `localhost` to embed cross-origin).
    */
   pages?: Record<string, { html: string; csp?: string }>;
+  /** Sites by id (default {@link DEFAULT_SITES}). */
+  sites?: Record<string, FakeSite>;
 }
 
 interface Visitor {
@@ -43,6 +58,8 @@ export interface FakeServer {
   port: number;
   /** Every frame received from visitors, in order. */
   received: VisitorClientFrame[];
+  /** Every settings request, in order. */
+  settingsRequests: SettingsRequest[];
   /** Every visitor's stored messages. */
   messages(): Message[];
   /** Sends an agent message to every visitor's conversation. */
@@ -65,6 +82,8 @@ const TYPES: Record<string, string> = {
 
 /** Starts the fake server on a random loopback port. */
 export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
+  const sites = opts.sites ?? DEFAULT_SITES;
+  const settingsRequests: SettingsRequest[] = [];
   const visitors = new Map<string, Visitor>();
   const received: VisitorClientFrame[] = [];
   let agentsOnline = opts.agentsOnline ?? 1;
@@ -122,6 +141,10 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
       const messages = frame.lastSeq === undefined
         ? v.messages.slice(-50)
         : v.messages.filter((m) => m.seq > frame.lastSeq!);
+      // The site's team texts for the hello's locale, "" when unset (the widget's table then).
+      const site = sites[frame.site] ?? {};
+      const s = settingsOf(site);
+      const lang = pickLocale([frame.locale]) ?? s.locale;
       send(ws, {
         type: "welcome",
         token: v.token,
@@ -129,7 +152,11 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
         conversation: v.conversation,
         messages,
         agentsOnline,
-        team: { name: "Fernhill Support", replyTime: "Typically replies in a few minutes" },
+        team: {
+          name: localizedText(s.teamName, lang, s.locale) ?? "",
+          replyTime: localizedText(s.replyTime, lang, s.locale) ?? "",
+        },
+        hours: site.hours ?? { open: true, nextOpen: null },
         heartbeatMs: opts.heartbeatMs ?? 25_000,
       });
       return;
@@ -222,6 +249,9 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
       socket.onclose = () => state.v?.sockets.delete(socket);
       return response;
     }
+    if (url.pathname.startsWith("/api/widget/sites/") && req.method === "GET") {
+      return await settingsResponse(req, url, sites, settingsRequests);
+    }
     const page = opts.pages?.[url.pathname];
     if (page) {
       const headers = new Headers({ "content-type": TYPES[".html"] });
@@ -253,6 +283,7 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
     url: origin,
     port,
     received,
+    settingsRequests,
     messages: () => [...visitors.values()].flatMap((v) => v.messages),
     agentSay(body, name = "Ana") {
       for (const v of visitors.values()) {

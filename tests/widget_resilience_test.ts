@@ -136,8 +136,8 @@ Deno.test({
         assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
         assert.deepEqual(await ctx.cookies(), []);
         assert.equal(await p.locator("script[src*='widget-ui']").count(), 0);
-        // Host CSS (square, uppercase buttons) does not reach the launcher...
-        assert.equal(await launcher.evaluate((b) => getComputedStyle(b).borderRadius), "50%");
+        // Host CSS (square, uppercase buttons) does not reach the launcher (a 56 px pill)...
+        assert.equal(await launcher.evaluate((b) => getComputedStyle(b).borderRadius), "28px");
         await openChat(p);
         // ...and the widget's `.card` rule does not leak onto the shop's product cards.
         assert.equal(
@@ -351,6 +351,12 @@ Deno.test({
         async ({ server, p }) => {
           await p.getByRole("textbox", { name: "Message" }).waitFor(); // Parley("open") ran
           await p.getByRole("button", { name: "Close chat" }).waitFor();
+          // The panel shows before its socket has said hello: an agent message sent earlier
+          // would reach no visitor (the fake server only knows visitors once they say hello).
+          await waitUntil(
+            () => server.received.some((f) => f.type === "hello"),
+            "the widget says hello",
+          );
           server.agentSay("hi from the API test");
           await p.waitForFunction(() =>
             (window as unknown as { seen: string[] }).seen.includes("message:hi from the API test")

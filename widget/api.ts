@@ -5,6 +5,16 @@
  * @module
  */
 
+import type { PublicWidgetSettings } from "../protocol/site_settings.ts";
+
+/**
+ * The site's settings as the loader fetched them; empty when they could not be fetched (the UI
+ * then uses its locale table, and the `welcome` frame for hours). Colours and position are the
+ * loader's business (it sets `--pc` and `--pt` on the shadow host); the UI bundle knows its own
+ * locale and direction.
+ */
+export type UiSettings = Partial<PublicWidgetSettings>;
+
 /** Events a host page can subscribe to with `Parley.on(event, fn)`. */
 export type WidgetEvent = "open" | "close" | "message" | "unread";
 
@@ -19,7 +29,10 @@ export interface Identity {
 /** Custom visitor attributes shown to agents. */
 export type Attributes = Record<string, string | number | boolean | null>;
 
-/** What the loader hands to the UI bundle when it mounts it. */
+/**
+ * What the loader hands to the UI bundle when it mounts it. Identity, attributes and the sound
+ * setting given before the UI loaded are replayed on its {@link UiController} right after.
+ */
 export interface UiOptions {
   /** The widget's shadow root; the launcher already lives in it. */
   root: ShadowRoot;
@@ -29,12 +42,8 @@ export interface UiOptions {
   origin: string;
   /** The site id from `data-site`. */
   site: string;
-  /** A BCP 47 tag from `data-locale` or the browser. */
-  locale: string;
-  /** Sound and title badge on new messages while the page is hidden. */
-  sound: boolean;
-  identity: Identity | null;
-  attributes: Attributes | null;
+  /** The site's settings (see {@link UiSettings}). */
+  settings: UiSettings;
   /** The visitor asked to close the panel (Escape or the minimize button). */
   onRequestClose(): void;
   /** The unread count changed. */
@@ -46,6 +55,7 @@ export interface UiOptions {
 /** What the UI bundle returns to the loader. */
 export interface UiController {
   open(): void;
+  /** Hides the panel; focus inside it goes back to the launcher. */
   close(): void;
   identify(identity: Identity): void;
   setAttributes(attributes: Attributes): void;

@@ -8,6 +8,7 @@
 
 import * as esbuild from "esbuild";
 import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
+import { WIDGET_LOCALES } from "../protocol/site_settings.ts";
 
 /** Gzipped budget of `widget.js`. */
 export const LOADER_BUDGET = 2048;
@@ -20,7 +21,7 @@ export const TARGETS = ["es2022", "chrome110", "firefox110", "safari16"];
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Locales with a UI bundle; the first is the default. Tables live in `widget/ui/locales/`. */
-export const LOCALES = ["en", "fr", "de"] as const;
+export const LOCALES = WIDGET_LOCALES;
 
 /**
  * Ships the panel stylesheet minified. `widget/ui/styles.ts` is written as plain, readable CSS in
@@ -77,22 +78,29 @@ async function bundle(
 
 /** Builds the widget assets into `outDir` (which must contain an `assets/` folder). */
 export async function buildWidget({ outDir }: { outDir: string }): Promise<AssetReport[]> {
-  // One UI bundle per locale, so a visitor downloads only their own strings.
-  const uiFiles: Record<string, string> = {};
+  // One UI bundle per locale, so a visitor downloads only their own strings. All share one
+  // hash (of every bundle), so the loader carries one short string instead of a name per locale.
+  const bundles: Uint8Array[] = [];
   for (const locale of LOCALES) {
-    const ui = await bundle({
-      contents: `import { register } from "./mod.tsx";\n` +
-        `import { ${locale} } from "./locales/${locale}.ts";\nregister(${locale});\n`,
-      resolveDir: `${ROOT}widget/ui`,
-      sourcefile: `widget-ui-${locale}.ts`,
-      loader: "ts",
-    }, UI_OPTIONS);
-    uiFiles[locale] = `widget-ui-${locale}-${await shortHash(ui)}.js`;
-    await Deno.writeFile(`${outDir}/assets/${uiFiles[locale]}`, ui);
+    bundles.push(
+      await bundle({
+        contents: `import { register } from "./mod.tsx";\n` +
+          `import { ${locale} } from "./locales/${locale}.ts";\nregister(${locale}, "${locale}");\n`,
+        resolveDir: `${ROOT}widget/ui`,
+        sourcefile: `widget-ui-${locale}.ts`,
+        loader: "ts",
+      }, UI_OPTIONS),
+    );
+  }
+  const hash = await shortHash(new Uint8Array(await new Blob(bundles as BlobPart[]).arrayBuffer()));
+  const uiFiles: Record<string, string> = {};
+  for (const [i, locale] of LOCALES.entries()) {
+    uiFiles[locale] = `widget-ui-${locale}-${hash}.js`;
+    await Deno.writeFile(`${outDir}/assets/${uiFiles[locale]}`, bundles[i]);
   }
 
   const loader = await bundle("widget/loader.ts", {
-    define: { __PARLEY_UI__: JSON.stringify(uiFiles) },
+    define: { __PARLEY_UI__: JSON.stringify(hash) },
   });
   await Deno.writeFile(`${outDir}/widget.js`, loader);
 

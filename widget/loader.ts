@@ -1,11 +1,18 @@
 /**
- * `widget.js`: the loader a shop embeds with one script tag. It draws the launcher in a shadow
- * root, installs `window.Parley` (replaying calls queued by the stub snippet) and loads the chat
- * UI bundle only when the visitor opens the chat, or when the browser is idle and this visitor
- * already has a conversation. It never writes to storage or cookies itself.
+ * `widget.js`: the loader a shop embeds with one script tag. It reads its site's settings from
+ * `GET /api/widget/sites/:id` (colour, position, labels, locale: resolved by the server), draws
+ * the launcher in a shadow root, installs `window.Parley` (replaying calls queued by the stub
+ * snippet) and loads the chat UI bundle only when the visitor opens the chat, or when the browser
+ * is idle and this visitor already has a conversation. It never writes to storage or cookies.
  *
- * Its CSS classes (`lc`, `ub`) are reserved: the panel's stylesheet shares the shadow root.
- * Kept under 2 KiB gzipped: no framework, no dependencies beyond type imports.
+ * A site that refuses this page (403: origin not allowed) or does not exist (404
+ * `site_not_found`) gets no launcher at all. When the settings cannot be fetched (offline, a
+ * CSP without the Parley origin in `connect-src`), the launcher is drawn from the `data-*`
+ * attributes and defaults, so a returning visitor's offline outbox still works.
+ *
+ * Its CSS classes (`lc`, `ub`, `ll`) are reserved: the panel's stylesheet shares the shadow root.
+ * Kept under 2 KiB gzipped: no framework, and what only matters once the chat is open (the
+ * unread badge, focus on close, the phone layout) belongs to the UI bundle.
  *
  * @module
  */
@@ -19,9 +26,14 @@ import {
   type UiController,
   type WidgetEvent,
 } from "./api.ts";
+import { inkFor } from "./contrast.ts";
+import type { PublicWidgetSettings } from "../protocol/site_settings.ts";
 
-/** The UI bundle's file name under `/assets/` per locale, injected by `widget/build.ts`. */
-declare const __PARLEY_UI__: Record<string, string>;
+/**
+ * The build hash shared by every locale's UI bundle (`assets/widget-ui-<locale>-<hash>.js`),
+ * injected by `widget/build.ts`: one short string instead of a name per locale.
+ */
+declare const __PARLEY_UI__: string;
 
 type Handler = (data?: unknown) => void;
 /** A queued stub call: `[method, ...args]`. */
@@ -32,42 +44,59 @@ interface ParleyGlobal {
 }
 
 const BUBBLE = "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2z";
-const CROSS =
-  "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4l5.6 5.6L5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6z";
-const LABELS: Record<string, [string, string]> = {
-  en: ["Open chat", "Close chat"],
-  fr: ["Ouvrir le chat", "Fermer le chat"],
-  de: ["Chat öffnen", "Chat schließen"],
-};
+/** While open: the panel's minimize chevron (shorter than a cross, and what closing does). */
+const CHEVRON = "M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z";
 
-function boot(script: HTMLScriptElement | null): void {
-  const w = window as unknown as { Parley?: ParleyGlobal };
-  if (!script || w.Parley?.loaded) return;
+async function boot(script: HTMLScriptElement | null): Promise<void> {
+  if (!script) return;
   const data = script.dataset;
   const origin = new URL(script.src).origin;
   const site = data.site ?? "";
+  // The site's settings; left empty when they cannot be fetched (offline, or a CSP without the
+  // Parley origin in connect-src): then data-* and defaults apply.
+  let s: Partial<PublicWidgetSettings> = {};
+  try {
+    // Site ids are slugs and language tags are letters and hyphens: nothing to escape.
+    const query = `locale=${data.locale ?? ""}&languages=${navigator.languages}`;
+    const res = await fetch(`${origin}/api/widget/sites/${site}?${query}`);
+    const body = await res.json();
+    if (res.ok) s = body;
+    // Refused here (403) or unknown site (404): no chat at all. A 404 without `site_not_found`
+    // comes from a server without this endpoint: draw with defaults.
+    else if (res.status === 403 || body.error?.code === "site_not_found") {
+      return console.warn("Parley:", body.error?.message);
+    }
+  } catch { /* offline, or blocked by the page's CSP */ }
+  const w = window as unknown as { Parley?: ParleyGlobal };
+  // Checked after the fetch: of two copies of the snippet, the first to get here wins.
+  if (w.Parley?.loaded) return;
   const key = storageKey(site);
-  const lang = [data.locale, ...navigator.languages]
-    .map((l) => l?.slice(0, 2).toLowerCase() ?? "")
-    .find((l) => l in LABELS) ?? "en";
-  const [openLabel, closeLabel] = LABELS[lang];
-  const color = data.color && CSS.supports("color", data.color) ? data.color : "#3b4fd8";
-  const side = data.position === "left" ? "left" : "right";
+  // Snippet attributes override the site's settings. Colours must be hex (#rgb, #rrggbb): they
+  // go into CSS text, and the contrasting text colour is computed from them here. The last
+  // fallback is DEFAULT_WIDGET_SETTINGS.color, written out (importing it bundles the object).
+  const color = [data.color, s.color].find(inkFor) ?? "#3b4fd8";
+  const side = data.position ?? s.position;
+  // Without the server's answer (offline): data-locale, else English. Not checked against the
+  // shipped locales (bytes): an unknown one only fails to load the UI, which offline fails anyway.
+  const lang = s.locale ?? data.locale?.slice(0, 2) ?? "en";
+  const openLabel = s.openLabel ?? "Open chat";
+  const closeLabel = s.closeLabel ?? "Close chat";
 
   const host = document.createElement("parley-chat");
-  host.toggleAttribute("data-left", side === "left");
+  const left = side === "left";
+  host.toggleAttribute("data-left", left);
   const root = host.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
   // Constructable sheets are not subject to the page's style-src (see docs/widget.md).
+  // The launcher is as wide as its content: 56 px for the icon alone, more with a label. Its
+  // focus ring is inside it, in the text colour (outline's default): visible on any page.
   sheet.replaceSync(
-    `:host{all:initial!important;--pc:${color}}` +
-      `.lc{position:fixed;bottom:20px;${side}:20px;z-index:2147483000;width:56px;height:56px;` +
-      `border:0;border-radius:50%;padding:0;background:var(--pc);color:#fff;cursor:pointer;` +
-      `box-shadow:0 4px 14px #0004}.lc:focus-visible{outline:3px solid var(--pc);outline-offset:3px}` +
-      `.lc svg{width:28px;fill:#fff}.ub{position:absolute;top:-4px;right:-4px;min-width:20px;` +
-      `padding:0 6px;box-sizing:border-box;border-radius:10px;background:#c5221f;` +
-      `font:700 12px/20px system-ui,sans-serif}.ub:empty{display:none}` +
-      `@media(max-width:639px){:host([open]) .lc{display:none}}`,
+    `:host{all:initial!important;--pc:${color};--pt:${inkFor(color)}}` +
+      `.lc{position:fixed;bottom:20px;${left ? "left" : "right"}:20px;z-index:2147483000;` +
+      `display:flex;align-items:center;gap:8px;height:56px;padding:0 14px;border:0;` +
+      `border-radius:28px;background:var(--pc);color:var(--pt);fill:currentColor;cursor:pointer;` +
+      `box-shadow:0 4px 14px #0004;font:600 15px system-ui}` +
+      `.lc:focus-visible{outline:3px solid;outline-offset:-7px}.lc svg{width:28px}`,
   );
   root.adoptedStyleSheets = [sheet];
 
@@ -75,25 +104,25 @@ function boot(script: HTMLScriptElement | null): void {
   const button = document.createElement("button");
   const svg = document.createElementNS(svgNs, "svg");
   const path = document.createElementNS(svgNs, "path");
-  const badge = document.createElement("span");
   button.className = "lc";
   button.type = "button";
-  badge.className = "ub";
-  badge.id = "parley-unread";
-  // The count is the launcher's description ("Open chat", "3"); empty while nothing is unread.
-  button.setAttribute("aria-describedby", badge.id);
   svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
   svg.append(path);
-  button.append(svg, badge);
+  button.append(svg);
+  if (s.launcherLabel) {
+    // Visible text beside the icon; the button's accessible name says the same (openLabel).
+    const text = document.createElement("span");
+    text.className = "ll";
+    text.textContent = s.launcherLabel;
+    svg.after(text);
+  }
   root.append(button);
 
   let isOpen = false;
   let ui: UiController | null = null;
   let loading: Promise<MountUi> | null = null;
-  let identity: Identity | null = null;
-  let attributes: Attributes | null = null;
-  let sound = data.sound === "on";
+  /** Calls made before the UI loaded, replayed on it in order once it has. */
+  let early: [keyof UiController, unknown][] = [["setSound", data.sound === "on"]];
   const handlers: Partial<Record<WidgetEvent, Set<Handler>>> = {};
 
   const emit = (event: WidgetEvent, detail?: unknown) =>
@@ -106,45 +135,49 @@ function boot(script: HTMLScriptElement | null): void {
     });
 
   const draw = () => {
-    path.setAttribute("d", isOpen ? CROSS : BUBBLE);
+    path.setAttribute("d", isOpen ? CHEVRON : BUBBLE);
     button.setAttribute("aria-label", isOpen ? closeLabel : openLabel);
-    button.setAttribute("aria-expanded", String(isOpen));
+    button.setAttribute("aria-expanded", `${isOpen}`);
     host.toggleAttribute("open", isOpen);
-  };
-
-  const unread = (count: number) => {
-    badge.textContent = count > 0 ? String(Math.min(count, 99)) : "";
-    emit("unread", count);
   };
 
   const load = (): Promise<UiController> => {
     loading ??= new Promise<MountUi>((resolve, reject) => {
       const el = document.createElement("script");
-      el.src = `${origin}/assets/${__PARLEY_UI__[lang]}`;
+      el.src = `${origin}/assets/widget-ui-${lang}-${__PARLEY_UI__}.js`;
       el.addEventListener(UI_READY_EVENT, (e) => resolve((e as CustomEvent<MountUi>).detail));
       el.onerror = () => {
         loading = null;
         el.remove();
-        reject(new Error("Parley UI"));
+        reject(); // the UI could not load: the visitor's click retries
       };
       document.head.append(el);
     });
-    return loading.then((mount) =>
-      ui ??= mount({
-        root,
-        launcher: button,
-        origin,
-        site,
-        locale: lang,
-        sound,
-        identity,
-        attributes,
-        onRequestClose: () => api.close(),
-        onUnread: unread,
-        onMessage: (m) => emit("message", m),
-      })
-    );
+    return loading.then((mount) => {
+      if (!ui) {
+        ui = mount({
+          root,
+          launcher: button,
+          origin,
+          site,
+          settings: s,
+          onRequestClose: () => api.close(),
+          onUnread: (count) => emit("unread", count),
+          onMessage: (m) => emit("message", m),
+        });
+        // deno-lint-ignore no-explicit-any -- replays calls typed by the methods that queued them
+        for (const [method, value] of early) (ui[method] as (v: any) => void)(value);
+        early = [];
+      }
+      return ui;
+    });
   };
+
+  /** Identity, attributes and sound go to the UI, or wait for it. */
+  const forward = <M extends "identify" | "setAttributes" | "setSound">(
+    method: M,
+    value: Parameters<UiController[M]>[0],
+  ) => ui ? (ui[method] as (v: typeof value) => void)(value) : early.push([method, value]);
 
   const api = {
     loaded: true,
@@ -159,27 +192,16 @@ function boot(script: HTMLScriptElement | null): void {
     close() {
       if (!isOpen) return;
       isOpen = false;
-      ui?.close();
+      ui?.close(); // the UI gives focus back to the launcher
       draw();
-      // Focus was inside the panel: give it back to the launcher.
-      if (root.activeElement && root.activeElement !== button) button.focus();
       emit("close");
     },
     toggle() {
       isOpen ? api.close() : api.open();
     },
-    identify(value: Identity) {
-      identity = value;
-      ui?.identify(value);
-    },
-    setAttributes(value: Attributes) {
-      attributes = { ...attributes, ...value };
-      ui?.setAttributes(value);
-    },
-    setSound(on: boolean) {
-      sound = on;
-      ui?.setSound(on);
-    },
+    identify: (value: Identity) => forward("identify", value),
+    setAttributes: (value: Attributes) => forward("setAttributes", value),
+    setSound: (on: boolean) => forward("setSound", on),
     on(event: WidgetEvent, fn: Handler) {
       (handlers[event] ??= new Set()).add(fn);
       return () => handlers[event]?.delete(fn);
@@ -187,11 +209,11 @@ function boot(script: HTMLScriptElement | null): void {
     shutdown() {
       api.close();
       ui?.shutdown();
-      ui = identity = attributes = null;
+      ui = null;
+      early = [];
       try {
         localStorage.removeItem(key);
       } catch { /* storage blocked: nothing to forget */ }
-      unread(0);
     },
   };
   type Api = typeof api;

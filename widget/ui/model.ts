@@ -9,9 +9,10 @@
  * @module
  */
 
-import { batch, computed, effect, type ReadonlySignal, signal } from "@preact/signals";
+import { batch, computed, effect, type ReadonlySignal, signal } from "@preact/signals-core";
 import type { ErrorCode } from "../../protocol/codes.ts";
 import type {
+  HoursInfo,
   Message,
   PageInfo,
   TeamInfo,
@@ -57,6 +58,7 @@ export interface ChatModelOptions {
   store: VisitorStore;
   /** The page the visitor is on, read at each `hello`. */
   page(): PageInfo;
+  /** The widget's locale, sent in `hello` so the server resolves the team texts for it. */
   locale?: string;
   timezone?: string;
   identity?: Identity | null;
@@ -93,6 +95,8 @@ export function createChatModel(opts: ChatModelOptions) {
   const conversation = signal<VisitorConversation | null>(null);
   const visitor = signal<VisitorSelf | null>(null);
   const team = signal<TeamInfo | null>(null);
+  /** Business hours as of the last `welcome`; null before it, or from a server without hours. */
+  const hours = signal<HoursInfo | null>(null);
   /** Null until the first `welcome`. */
   const agentsOnline = signal<number | null>(null);
   /** The typing agent's name, or null. */
@@ -228,6 +232,7 @@ export function createChatModel(opts: ChatModelOptions) {
         tokenRetried = false;
         visitor.value = frame.visitor;
         team.value = frame.team;
+        hours.value = frame.hours ?? null;
         agentsOnline.value = frame.agentsOnline;
         const first = !synced;
         const changed = setConversation(frame.conversation);
@@ -453,6 +458,7 @@ export function createChatModel(opts: ChatModelOptions) {
     conversation,
     visitor,
     team,
+    hours,
     agentsOnline,
     agentTyping,
     readSeq,

@@ -10,7 +10,8 @@ import { useLayoutEffect, useRef } from "preact/hooks";
 import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
 import { Linkified } from "../linkify.tsx";
 import type { ChatItem } from "../items.ts";
-import { EmailPrompt, Rating } from "./Cards.tsx";
+import { headerName } from "../texts.ts";
+import { AwayCard, Rating } from "./Cards.tsx";
 import { CheckIcon, ClockIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 
@@ -57,16 +58,21 @@ function Group(props: ViewProps & { group: MessageGroup }): JSX.Element {
 
 /** The scrolling log; sticks to the bottom unless the visitor scrolled up to read. */
 export function MessageList(props: ViewProps): JSX.Element {
-  const { model, t } = props;
+  const { model, t, settings } = props;
   const items = model.items.value;
   const typing = model.agentTyping.value;
-  const team = model.team.value;
+  const name = headerName(props);
   const list = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const open = model.open.value;
 
   // Cards (rating, email prompt) appear on conversation or presence changes: follow them too.
-  const cards = [model.conversation.value, model.agentsOnline.value, model.contactEmail.value];
+  const cards = [
+    model.conversation.value,
+    model.agentsOnline.value,
+    model.contactEmail.value,
+    model.hours.value,
+  ];
   useLayoutEffect(() => {
     const el = list.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
@@ -79,7 +85,7 @@ export function MessageList(props: ViewProps): JSX.Element {
         ref={list}
         role="log"
         aria-live="polite"
-        aria-label={t("title", { team: team?.name ?? "" })}
+        aria-label={t("title", { team: name })}
         tabIndex={0}
         onScroll={(e) => {
           const el = e.currentTarget;
@@ -89,13 +95,13 @@ export function MessageList(props: ViewProps): JSX.Element {
         {items.length === 0
           ? (
             <div class="g">
-              <div class="who">{team?.name}</div>
-              <div class="bb">{t("intro")} {team?.replyTime}</div>
+              <div class="who">{name}</div>
+              <div class="bb">{settings.greeting || t("intro")}</div>
             </div>
           )
           : null}
         {groupItems(items).map((group) => <Group {...props} group={group} key={group.key} />)}
-        <EmailPrompt {...props} />
+        <AwayCard {...props} />
         <Rating {...props} />
       </div>
       <div class="ty" aria-hidden={typing ? undefined : "true"}>

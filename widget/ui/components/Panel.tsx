@@ -11,26 +11,29 @@ import { Composer } from "./Composer.tsx";
 import { MinimizeIcon } from "./icons.tsx";
 import { MessageList } from "./MessageList.tsx";
 import type { ViewProps } from "./props.ts";
+import { currentHours } from "../hours.ts";
+import { headerName, replyTime } from "../texts.ts";
 
 /** Props of {@link Panel}. */
 export interface PanelProps extends ViewProps {
+  /** The locale's writing direction: the panel mirrors for right-to-left locales. */
+  dir: "ltr" | "rtl";
   /** The visitor pressed the minimize button. */
   onClose(): void;
 }
 
-function Header({ model, t, onClose }: PanelProps): JSX.Element {
-  const team = model.team.value;
-  const assignee = model.conversation.value?.assignee;
-  const online = (model.agentsOnline.value ?? 0) > 0;
-  const name = assignee?.name ?? team?.name ?? "";
+function Header(props: PanelProps): JSX.Element {
+  const { model, t, onClose } = props;
+  // Outside business hours the team is away even if an agent happens to be signed in.
+  const online = (model.agentsOnline.value ?? 0) > 0 &&
+    currentHours(model.hours.value, props.settings).open;
   return (
     <div class="h">
       <div>
-        <h2 id="parley-title">{name || t("message")}</h2>
+        <h2 id="parley-title">{headerName(props)}</h2>
         <p>
           <span class={online ? "dot on" : "dot"} aria-hidden="true" />
-          {online ? t("online") : t("away")}
-          {team?.replyTime ? ` · ${team.replyTime}` : ""}
+          {online ? t("online") : t("away")} · {replyTime(props)}
         </p>
       </div>
       <button type="button" class="ib" aria-label={t("minimize")} onClick={onClose}>
@@ -78,6 +81,8 @@ export function Panel(props: PanelProps): JSX.Element {
       id="parley-panel"
       role="dialog"
       aria-labelledby="parley-title"
+      dir={props.dir}
+      lang={props.locale}
       tabIndex={-1}
       hidden={!open}
       ref={panel}

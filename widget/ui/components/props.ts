@@ -4,12 +4,14 @@
  * @module
  */
 
+import type { UiSettings } from "../../api.ts";
 import type { Translate } from "../i18n.ts";
 import type { ChatModel } from "../model.ts";
 
-/** The model to read and act on, the translator and the locale for dates. */
+/** The model to read and act on, the translator, the locale for dates and the site's settings. */
 export interface ViewProps {
   model: ChatModel;
   t: Translate;
   locale: string;
+  settings: UiSettings;
 }

@@ -9,11 +9,17 @@ import type { Strings } from "./en.ts";
 /** German. */
 export const de: Strings = {
   title: "Chat mit {team}",
+  team: "Support",
+  replyTime: "Antwortet meist innerhalb weniger Minuten",
   minimize: "Chat minimieren",
   online: "Online",
   away: "Abwesend",
-  noAgents: "Gerade ist niemand da. Hinterlassen Sie Ihre E-Mail, wir antworten dort.",
+  noAgents: "Gerade ist niemand da, aber wir antworten so bald wie möglich.",
+  closed: "Wir haben gerade geschlossen.",
+  backAt: "Wir sind ab {time} wieder da.",
+  leaveEmail: "Hinterlassen Sie Ihre E-Mail, wir antworten dort.",
   email: "E-Mail",
+  emailPlaceholder: "sie@beispiel.de",
   emailSubmit: "Benachrichtigen",
   emailThanks: "Danke! Wir antworten an {email}.",
   message: "Nachricht",

@@ -1,5 +1,6 @@
 /**
- * English strings (the reference table: every locale has exactly these keys).
+ * English strings (the reference table: every locale has exactly these keys). Every string a
+ * visitor sees comes from these tables; a site's own texts (greeting, team name…) replace some.
  *
  * @module
  */
@@ -7,11 +8,22 @@
 /** English. */
 export const en = {
   title: "Chat with {team}",
+  /** Header name when the site sets no team name. */
+  team: "Support",
+  /** Header hint when the site sets no reply time. */
+  replyTime: "Typically replies in a few minutes",
   minimize: "Minimize chat",
   online: "Online",
   away: "Away",
-  noAgents: "We're away right now. Leave your email and we'll reply there.",
+  /** The default away message: nobody online. */
+  noAgents: "We're away right now, but we'll reply as soon as we can.",
+  /** Outside business hours. */
+  closed: "We're closed right now.",
+  /** `{time}`: the next opening, as a weekday and time in the visitor's time zone. */
+  backAt: "We'll be back {time}.",
+  leaveEmail: "Leave your email and we'll reply there.",
   email: "Email",
+  emailPlaceholder: "you@example.com",
   emailSubmit: "Notify me",
   emailThanks: "Thanks! We'll reply to {email}.",
   message: "Message",

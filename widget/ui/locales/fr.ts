@@ -9,11 +9,17 @@ import type { Strings } from "./en.ts";
 /** French. */
 export const fr: Strings = {
   title: "Discuter avec {team}",
+  team: "Assistance",
+  replyTime: "Répond généralement en quelques minutes",
   minimize: "Réduire le chat",
   online: "En ligne",
   away: "Absent",
-  noAgents: "Nous sommes absents. Laissez votre e-mail, nous vous répondrons.",
+  noAgents: "Nous sommes absents pour le moment, mais nous vous répondrons dès que possible.",
+  closed: "Nous sommes fermés pour le moment.",
+  backAt: "Nous serons de retour {time}.",
+  leaveEmail: "Laissez votre e-mail, nous vous répondrons.",
   email: "E-mail",
+  emailPlaceholder: "vous@exemple.fr",
   emailSubmit: "Me prévenir",
   emailThanks: "Merci ! Nous répondrons à {email}.",
   message: "Message",
@@ -34,5 +40,5 @@ export const fr: Strings = {
   rated: "Merci pour votre avis !",
   startOver: "Nouvelle conversation",
   you: "Vous",
-  agent: "Support",
+  agent: "Assistance",
 };

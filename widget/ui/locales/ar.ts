@@ -1,0 +1,44 @@
+/**
+ * Arabic strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Arabic. */
+export const ar: Strings = {
+  title: "الدردشة مع {team}",
+  team: "فريق الدعم",
+  replyTime: "نرد عادةً خلال بضع دقائق",
+  minimize: "تصغير الدردشة",
+  online: "متاح",
+  away: "غير متاح",
+  noAgents: "لسنا متاحين الآن، لكننا سنرد عليك في أقرب وقت ممكن.",
+  closed: "نحن مغلقون الآن.",
+  backAt: "موعد عودتنا: {time}.",
+  leaveEmail: "اترك بريدك الإلكتروني وسنرد عليك عبره.",
+  email: "البريد الإلكتروني",
+  emailPlaceholder: "you@example.com",
+  emailSubmit: "أعلمني",
+  emailThanks: "شكرًا! سنرد على {email}.",
+  message: "رسالة",
+  placeholder: "اكتب رسالة…",
+  send: "إرسال",
+  sending: "جارٍ الإرسال",
+  sent: "تم الإرسال",
+  failed: "لم تُسلَّم.",
+  retry: "إعادة المحاولة",
+  typing: "{name} يكتب…",
+  connecting: "جارٍ الاتصال…",
+  offline: "أنت غير متصل. سنرسل رسائلك عند عودة الاتصال.",
+  unavailable: "الدردشة غير متاحة.",
+  intro: "مرحبًا! اسألنا عن أي شيء.",
+  resolved: "تم حل هذه المحادثة.",
+  rateTitle: "كيف كانت المحادثة؟",
+  rate: "التقييم {n} من 5",
+  rated: "شكرًا على ملاحظاتك!",
+  startOver: "بدء محادثة جديدة",
+  you: "أنت",
+  agent: "الدعم",
+};

@@ -1,0 +1,44 @@
+/**
+ * Spanish strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Spanish. */
+export const es: Strings = {
+  title: "Chatea con {team}",
+  team: "Soporte",
+  replyTime: "Suele responder en pocos minutos",
+  minimize: "Minimizar el chat",
+  online: "En línea",
+  away: "Ausente",
+  noAgents: "Ahora mismo no estamos, pero te responderemos lo antes posible.",
+  closed: "Ahora mismo estamos cerrados.",
+  backAt: "Volvemos el {time}.",
+  leaveEmail: "Déjanos tu correo y te responderemos allí.",
+  email: "Correo electrónico",
+  emailPlaceholder: "tu@ejemplo.com",
+  emailSubmit: "Avisarme",
+  emailThanks: "¡Gracias! Te responderemos a {email}.",
+  message: "Mensaje",
+  placeholder: "Escribe un mensaje…",
+  send: "Enviar",
+  sending: "Enviando",
+  sent: "Enviado",
+  failed: "No entregado.",
+  retry: "Reintentar",
+  typing: "{name} está escribiendo…",
+  connecting: "Conectando…",
+  offline: "Estás sin conexión. Los mensajes se enviarán cuando vuelvas.",
+  unavailable: "El chat no está disponible.",
+  intro: "¡Hola! Pregúntanos lo que quieras.",
+  resolved: "Esta conversación se ha resuelto.",
+  rateTitle: "¿Qué tal ha ido la conversación?",
+  rate: "Valorar con {n} de 5",
+  rated: "¡Gracias por tu opinión!",
+  startOver: "Empezar una nueva conversación",
+  you: "Tú",
+  agent: "Soporte",
+};

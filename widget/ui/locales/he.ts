@@ -1,0 +1,44 @@
+/**
+ * Hebrew strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Hebrew. */
+export const he: Strings = {
+  title: "צ'אט עם {team}",
+  team: "צוות התמיכה",
+  replyTime: "בדרך כלל עונים תוך כמה דקות",
+  minimize: "מזעור הצ'אט",
+  online: "זמינים",
+  away: "לא זמינים",
+  noAgents: "אנחנו לא זמינים כרגע, אבל נחזור אליכם בהקדם האפשרי.",
+  closed: "אנחנו סגורים כרגע.",
+  backAt: "נחזור לפעילות: {time}.",
+  leaveEmail: "השאירו כתובת אימייל ונענה לכם שם.",
+  email: "אימייל",
+  emailPlaceholder: "you@example.com",
+  emailSubmit: "עדכנו אותי",
+  emailThanks: "תודה! נענה לכתובת {email}.",
+  message: "הודעה",
+  placeholder: "כתבו הודעה…",
+  send: "שליחה",
+  sending: "בשליחה",
+  sent: "נשלחה",
+  failed: "לא נמסרה.",
+  retry: "ניסיון חוזר",
+  typing: "{name} מקליד/ה…",
+  connecting: "מתחברים…",
+  offline: "אין חיבור לאינטרנט. ההודעות יישלחו כשהחיבור יחזור.",
+  unavailable: "הצ'אט אינו זמין.",
+  intro: "שלום! אפשר לשאול אותנו כל דבר.",
+  resolved: "השיחה הזו טופלה.",
+  rateTitle: "איך הייתה השיחה?",
+  rate: "דירוג {n} מתוך 5",
+  rated: "תודה על המשוב!",
+  startOver: "התחלת שיחה חדשה",
+  you: "את/ה",
+  agent: "תמיכה",
+};

@@ -1,0 +1,44 @@
+/**
+ * Italian strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Italian. */
+export const it: Strings = {
+  title: "Chatta con {team}",
+  team: "Assistenza",
+  replyTime: "Di solito risponde in pochi minuti",
+  minimize: "Riduci la chat",
+  online: "Online",
+  away: "Assente",
+  noAgents: "Al momento non ci siamo, ma ti risponderemo il prima possibile.",
+  closed: "Al momento siamo chiusi.",
+  backAt: "Torniamo {time}.",
+  leaveEmail: "Lasciaci la tua email e ti risponderemo lì.",
+  email: "Email",
+  emailPlaceholder: "tu@esempio.it",
+  emailSubmit: "Avvisami",
+  emailThanks: "Grazie! Ti risponderemo a {email}.",
+  message: "Messaggio",
+  placeholder: "Scrivi un messaggio…",
+  send: "Invia",
+  sending: "Invio in corso",
+  sent: "Inviato",
+  failed: "Non consegnato.",
+  retry: "Riprova",
+  typing: "{name} sta scrivendo…",
+  connecting: "Connessione…",
+  offline: "Sei offline. I messaggi verranno inviati quando tornerai online.",
+  unavailable: "La chat non è disponibile.",
+  intro: "Ciao! Chiedici quello che vuoi.",
+  resolved: "Questa conversazione è stata risolta.",
+  rateTitle: "Com'è andata la conversazione?",
+  rate: "Valuta {n} su 5",
+  rated: "Grazie per il tuo feedback!",
+  startOver: "Inizia una nuova conversazione",
+  you: "Tu",
+  agent: "Assistenza",
+};

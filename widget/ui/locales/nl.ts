@@ -1,0 +1,44 @@
+/**
+ * Dutch strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Dutch. */
+export const nl: Strings = {
+  title: "Chat met {team}",
+  team: "Klantenservice",
+  replyTime: "Reageert meestal binnen een paar minuten",
+  minimize: "Chat minimaliseren",
+  online: "Online",
+  away: "Afwezig",
+  noAgents: "We zijn er nu niet, maar we reageren zo snel mogelijk.",
+  closed: "We zijn nu gesloten.",
+  backAt: "Weer bereikbaar: {time}.",
+  leaveEmail: "Laat je e-mailadres achter, dan antwoorden we daar.",
+  email: "E-mailadres",
+  emailPlaceholder: "jij@voorbeeld.nl",
+  emailSubmit: "Houd me op de hoogte",
+  emailThanks: "Bedankt! We antwoorden naar {email}.",
+  message: "Bericht",
+  placeholder: "Schrijf een bericht…",
+  send: "Versturen",
+  sending: "Wordt verstuurd",
+  sent: "Verstuurd",
+  failed: "Niet afgeleverd.",
+  retry: "Opnieuw proberen",
+  typing: "{name} is aan het typen…",
+  connecting: "Verbinden…",
+  offline: "Je bent offline. Berichten worden verstuurd zodra je weer online bent.",
+  unavailable: "De chat is niet beschikbaar.",
+  intro: "Hoi! Stel gerust je vraag.",
+  resolved: "Dit gesprek is afgerond.",
+  rateTitle: "Hoe was het gesprek?",
+  rate: "Beoordeel met {n} van 5",
+  rated: "Bedankt voor je feedback!",
+  startOver: "Nieuw gesprek beginnen",
+  you: "Jij",
+  agent: "Klantenservice",
+};

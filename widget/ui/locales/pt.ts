@@ -1,0 +1,44 @@
+/**
+ * Portuguese strings.
+ *
+ * @module
+ */
+
+import type { Strings } from "./en.ts";
+
+/** Portuguese. */
+export const pt: Strings = {
+  title: "Converse com {team}",
+  team: "Suporte",
+  replyTime: "Normalmente responde em poucos minutos",
+  minimize: "Minimizar o chat",
+  online: "Online",
+  away: "Ausente",
+  noAgents: "Não estamos disponíveis agora, mas responderemos assim que possível.",
+  closed: "Estamos fechados no momento.",
+  backAt: "Retorno previsto: {time}.",
+  leaveEmail: "Deixe seu e-mail e responderemos por lá.",
+  email: "E-mail",
+  emailPlaceholder: "voce@exemplo.com",
+  emailSubmit: "Avise-me",
+  emailThanks: "Obrigado! Responderemos para {email}.",
+  message: "Mensagem",
+  placeholder: "Escreva uma mensagem…",
+  send: "Enviar",
+  sending: "Enviando",
+  sent: "Enviada",
+  failed: "Não entregue.",
+  retry: "Tentar novamente",
+  typing: "{name} está digitando…",
+  connecting: "Conectando…",
+  offline: "Você está offline. As mensagens serão enviadas quando você voltar.",
+  unavailable: "O chat não está disponível.",
+  intro: "Olá! Pergunte o que quiser.",
+  resolved: "Esta conversa foi resolvida.",
+  rateTitle: "Como foi a conversa?",
+  rate: "Avaliar com {n} de 5",
+  rated: "Obrigado pela sua avaliação!",
+  startOver: "Iniciar uma nova conversa",
+  you: "Você",
+  agent: "Suporte",
+};
