@@ -111,6 +111,7 @@ export function Composer({ session, id, status }: ComposerProps) {
       )}
       <textarea
         id="reply"
+        dir="auto"
         ref={ref}
         aria-label="Reply"
         aria-describedby="composer-hint"

@@ -132,7 +132,7 @@ function MessageRow({ m, mine, seen }: { m: Message; mine: boolean; seen: boolea
         {m.note && <span class="badge badge-note">Private note</span>}
         <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{clockTime(m.createdAt)}</time>
       </div>
-      <div class="msg-body">{m.body}</div>
+      <div class="msg-body" dir="auto">{m.body}</div>
       {mine && !m.note && <div class="msg-status">{seen ? "Seen" : "Sent"}</div>}
     </article>
   );
@@ -145,7 +145,7 @@ function PendingRow({ p, model }: { p: PendingMessage; model: ConsoleModel }) {
         <span class="msg-author">You</span>
         {p.note && <span class="badge badge-note">Private note</span>}
       </div>
-      <div class="msg-body">{p.body}</div>
+      <div class="msg-body" dir="auto">{p.body}</div>
       {p.state === "sending"
         ? <div class="msg-status">Sending…</div>
         : (

@@ -45,7 +45,7 @@ function Group(props: ViewProps & { group: MessageGroup }): JSX.Element {
       {kind === "system" ? null : <div class={kind === "visitor" ? "sr" : "who"}>{who}</div>}
       {group.items.map((item) => (
         <div class="m" key={item.key}>
-          <div class="bb">
+          <div class="bb" dir="auto">
             <Linkified text={item.body} />
           </div>
           {kind === "visitor" ? <DeliveryState {...props} item={item} /> : null}
@@ -96,7 +96,7 @@ export function MessageList(props: ViewProps): JSX.Element {
           ? (
             <div class="g">
               <div class="who">{name}</div>
-              <div class="bb">{settings.greeting || t("intro")}</div>
+              <div class="bb" dir="auto">{settings.greeting || t("intro")}</div>
             </div>
           )
           : null}
