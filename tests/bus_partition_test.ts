@@ -10,16 +10,12 @@
  */
 
 import assert from "node:assert/strict";
-import { startCluster } from "../core/cluster/start.ts";
-import { silentLogger } from "../core/log.ts";
-import { createStore, type DbStore } from "../db/mod.ts";
 import { createPostgresDb } from "../db/postgres_driver.ts";
-import { type RunningServer, startServer } from "../server/app.ts";
-import { loadConfig } from "../server/config.ts";
 import { figure, requirePostgres, sleep } from "./helpers/faults.ts";
 import { freshDatabase } from "./helpers/database.ts";
 import { signIn } from "./helpers/parley_process.ts";
-import { ADMIN, testServerEnv } from "./helpers/server.ts";
+import { ADMIN } from "./helpers/server.ts";
+import { type ClusterInstance, startClusterInstance } from "./helpers/cluster_instance.ts";
 import { TcpProxy } from "./helpers/tcp_proxy.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
@@ -31,36 +27,12 @@ const HEARTBEAT_MS = 300;
 /** How long B's listener is held. */
 const HOLD_MS = 6000;
 
-interface Instance {
-  server: RunningServer;
-  store: DbStore;
-  close(): Promise<void>;
-}
-
-async function instance(databaseUrl: string): Promise<Instance> {
-  const dataDir = await Deno.makeTempDir({ prefix: "parley_bus_partition_" });
-  const config = loadConfig({
-    ...testServerEnv(dataDir),
-    DATABASE_URL: databaseUrl,
-    PARLEY_MESSAGES_PER_SECOND: "1000",
-    PARLEY_MESSAGE_BURST: "1000",
-  });
-  const store = await createStore({ databaseUrl, dataDir, timeoutMs: config.dbTimeoutMs });
-  const cluster = await startCluster({
-    db: store.db,
-    log: silentLogger,
+/** An instance with fast message limits and this test's bus heartbeat. */
+function instance(databaseUrl: string): Promise<ClusterInstance> {
+  return startClusterInstance(databaseUrl, {
+    env: { PARLEY_MESSAGES_PER_SECOND: "1000", PARLEY_MESSAGE_BURST: "1000" },
     heartbeatMs: HEARTBEAT_MS,
   });
-  const server = await startServer(config, { store, log: silentLogger, cluster });
-  return {
-    server,
-    store,
-    async close() {
-      await server.shutdown();
-      await store.close();
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    },
-  };
 }
 
 /** Ports (as Postgres sees them) of the connections that last ran LISTEN. */

@@ -11,14 +11,11 @@
  */
 
 import assert from "node:assert/strict";
-import { startCluster } from "../core/cluster/start.ts";
-import { silentLogger } from "../core/log.ts";
-import { createStore, type DbStore } from "../db/mod.ts";
-import { type RunningServer, startServer } from "../server/app.ts";
-import { loadConfig } from "../server/config.ts";
+import type { DbStore } from "../db/mod.ts";
 import { freshDatabase, IN_CI, postgresReachable, SERVER_URL } from "./helpers/database.ts";
 import { signIn } from "./helpers/parley_process.ts";
-import { ADMIN, serverPerFile, startTestServer, testServerEnv } from "./helpers/server.ts";
+import { ADMIN, serverPerFile, startTestServer } from "./helpers/server.ts";
+import { startClusterInstance } from "./helpers/cluster_instance.ts";
 import { type Frame, TestSocket } from "./helpers/ws_client.ts";
 
 const CSRF = { "content-type": "application/json", "x-parley-csrf": "1" };
@@ -397,26 +394,6 @@ if (!postgresUp && !IN_CI) {
   );
 }
 
-/** An in-process instance on the shared database, joined to the cluster. */
-async function instance(
-  databaseUrl: string,
-): Promise<{ server: RunningServer; store: DbStore; close(): Promise<void> }> {
-  const dataDir = await Deno.makeTempDir({ prefix: "parley_site_access_" });
-  const config = loadConfig({ ...testServerEnv(dataDir), DATABASE_URL: databaseUrl });
-  const store = await createStore({ databaseUrl, dataDir, timeoutMs: config.dbTimeoutMs });
-  const cluster = await startCluster({ db: store.db, log: silentLogger });
-  const server = await startServer(config, { store, log: silentLogger, cluster });
-  return {
-    server,
-    store,
-    async close() {
-      await server.shutdown();
-      await store.close();
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
 Deno.test({
   name: "a change of sites made on one instance applies to the agent's socket on another",
   ignore: !postgresUp && !IN_CI,
@@ -425,8 +402,8 @@ Deno.test({
   async fn() {
     if (!postgresUp) throw new Error(`Postgres is not reachable at ${new URL(SERVER_URL).host}`);
     const db = await freshDatabase();
-    const one = await instance(db.url);
-    const two = await instance(db.url);
+    const one = await startClusterInstance(db.url);
+    const two = await startClusterInstance(db.url);
     try {
       const wsTwo = { wsUrl: two.server.url.replace(/^http/, "ws") };
       const admin = await signIn(one.server.url, ADMIN.email, ADMIN.password);

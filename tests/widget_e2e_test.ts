@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { axeViolations } from "./helpers/axe.ts";
 import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import type { Frame, TestSocket } from "./helpers/ws_client.ts";
@@ -210,27 +211,7 @@ Deno.test({
         const ctx = await browser!.newContext({ bypassCSP: true });
         const p = await ctx.newPage();
         await p.goto(`${url}/`);
-        const axe = await Deno.readTextFile(
-          new URL("../node_modules/axe-core/axe.min.js", import.meta.url),
-        );
-        const scan = async () => {
-          await p.addScriptTag({ content: axe });
-          return await p.evaluate(async () => {
-            type Node = { target: unknown[]; failureSummary?: string };
-            type Violation = { id: string; impact: string; help: string; nodes: Node[] };
-            const w = window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } };
-            const result = await w.axe.run();
-            // Each failing node is named so a red run says which element and why.
-            return result.violations
-              .filter((v) => v.impact === "serious" || v.impact === "critical")
-              .map((v) =>
-                `${v.id}: ${v.help} [${
-                  v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ""}`)
-                    .join("; ")
-                }]`
-              );
-          });
-        };
+        const scan = () => axeViolations(p);
         assert.deepEqual(await scan(), [], "closed launcher");
         await openChat(p);
         await send(p, "Checking accessibility with a link https://example.com");

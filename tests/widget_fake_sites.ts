@@ -1,24 +1,20 @@
 /**
  * The fake server's sites: the public settings `GET /api/widget/sites/:id` answers, resolved as
- * the real server resolves them (locale, texts, launcher labels, direction, contrast), with
+ * the real server resolves them (its own `core/sites/public_settings.ts`), with
  * CORS, 403 for an origin a site does not allow, 404 for an unknown site, and an ETag with
  * `no-cache`. Business hours are given as their outcome, not computed.
  *
  * @module
  */
 
-import { readableTextColor } from "../protocol/color.ts";
 import type { HoursInfo } from "../protocol/frames.ts";
 import {
   DEFAULT_WIDGET_SETTINGS,
-  LAUNCHER_LABELS,
-  localizedText,
-  pickLocale,
   type PublicWidgetSettings,
-  RTL_LOCALES,
-  type WidgetLocale,
   type WidgetSettings,
 } from "../protocol/site_settings.ts";
+import { publicSettings, resolveLocale } from "../core/sites/public_settings.ts";
+import type { Site } from "../db/store.ts";
 
 /** A site the fake server knows. */
 export interface FakeSite {
@@ -52,38 +48,28 @@ export function settingsOf(site: FakeSite): WidgetSettings {
   return { ...DEFAULT_WIDGET_SETTINGS, ...site.settings };
 }
 
-/** The public settings of `site` for a visitor, resolved as the real server does. */
-function publicSettings(
+/**
+ * The public settings of `site` for a visitor, resolved by the real server's own functions;
+ * only business hours are the test's stated outcome instead of computed from the clock.
+ */
+function publicSettingsOf(
   id: string,
   site: FakeSite,
   locale: string | null,
   languages: string[],
 ): PublicWidgetSettings {
-  const s = settingsOf(site);
-  const lang: WidgetLocale = pickLocale([locale]) ??
-    (s.matchBrowserLocale ? pickLocale(languages) : null) ?? s.locale;
-  const text = (t: WidgetSettings["greeting"]) => localizedText(t, lang, s.locale);
-  const launcherLabel = text(s.launcherLabel);
-  const hours = site.hours ?? { open: true, nextOpen: null };
-  return {
-    site: id,
-    locale: lang,
-    dir: RTL_LOCALES.includes(lang) ? "rtl" : "ltr",
-    color: s.color,
-    colorText: readableTextColor(s.color),
-    position: s.position,
-    openLabel: launcherLabel ?? LAUNCHER_LABELS[lang][0],
-    closeLabel: LAUNCHER_LABELS[lang][1],
-    launcherLabel,
-    greeting: text(s.greeting),
-    teamName: text(s.teamName),
-    replyTime: text(s.replyTime),
-    awayMessage: text(s.awayMessage),
-    askEmail: s.askEmail,
-    businessHours: s.businessHours,
-    open: hours.open,
-    nextOpen: hours.nextOpen,
+  const record: Site = {
+    id,
+    name: id,
+    identitySecret: "",
+    allowedOrigins: site.allowedOrigins ?? [],
+    requireVerified: false,
+    autoAssign: false,
+    settings: settingsOf(site),
+    createdAt: new Date(0).toISOString(),
   };
+  const resolved = publicSettings(record, resolveLocale(record, { locale, languages }), new Date());
+  return { ...resolved, ...(site.hours ?? { open: true, nextOpen: null }) };
 }
 
 async function etagOf(body: string): Promise<string> {
@@ -121,7 +107,7 @@ export async function settingsResponse(
     });
   }
   const body = JSON.stringify(
-    publicSettings(id, site, locale || null, (languages ?? "").split(",").filter(Boolean)),
+    publicSettingsOf(id, site, locale || null, (languages ?? "").split(",").filter(Boolean)),
   );
   const etag = await etagOf(body);
   headers.set("etag", etag);
