@@ -51,26 +51,16 @@ export function BusinessHoursEditor({ draft, onChange }: BusinessHoursEditorProp
                         setDay(day, ranges.map((r, j) => (j === i ? next : r)));
                       return (
                         <span key={i} class="hours-range">
-                          <input
-                            aria-label={`${n} from`}
+                          <TimeInput
+                            label={`${n} from`}
                             value={from}
-                            placeholder="hh:mm"
-                            inputMode="numeric"
-                            pattern={TIME_PATTERN}
-                            required
-                            size={5}
-                            onInput={(e) => put([e.currentTarget.value, to])}
+                            onInput={(v) => put([v, to])}
                           />
                           <span aria-hidden="true">–</span>
-                          <input
-                            aria-label={`${n} to`}
+                          <TimeInput
+                            label={`${n} to`}
                             value={to}
-                            placeholder="hh:mm"
-                            inputMode="numeric"
-                            pattern={TIME_PATTERN}
-                            required
-                            size={5}
-                            onInput={(e) => put([from, e.currentTarget.value])}
+                            onInput={(v) => put([from, v])}
                           />
                           <button
                             type="button"
@@ -119,5 +109,23 @@ export function BusinessHoursEditor({ draft, onChange }: BusinessHoursEditorProp
         </>
       )}
     </fieldset>
+  );
+}
+
+/** One `HH:MM` field of a range. */
+function TimeInput(
+  props: { label: string; value: string; onInput: (value: string) => void },
+) {
+  return (
+    <input
+      aria-label={props.label}
+      value={props.value}
+      placeholder="hh:mm"
+      inputMode="numeric"
+      pattern={TIME_PATTERN}
+      required
+      size={5}
+      onInput={(e) => props.onInput(e.currentTarget.value)}
+    />
   );
 }
