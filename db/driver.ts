@@ -88,8 +88,14 @@ export const FOREIGN_KEY_VIOLATION = "23503";
 /** SQLSTATE of a check constraint violation. */
 export const CHECK_VIOLATION = "23514";
 
-/** Network-level error codes (Node and postgres.js) meaning "no usable connection". */
+/**
+ * Network-level error codes (Node and postgres.js) meaning "no usable connection". Running out
+ * of file descriptors (EMFILE, ENFILE) belongs here too: the connection could not be opened
+ * now, nothing was written, and it passes once descriptors are free.
+ */
 const CONNECTION_CODES = new Set([
+  "EMFILE",
+  "ENFILE",
   "ECONNREFUSED",
   "ECONNRESET",
   "ECONNABORTED",

@@ -17,6 +17,8 @@ export class TestSocket {
   #waiters: (() => void)[] = [];
   /** Resolves with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The close code and reason once the socket has closed (for failure messages). */
+  closeInfo: { code: number; reason: string } | null = null;
 
   private constructor(readonly ws: WebSocket) {
     ws.onmessage = (e) => {
@@ -28,7 +30,8 @@ export class TestSocket {
     };
     this.closed = new Promise((resolve) => {
       ws.onclose = (e) => {
-        resolve({ code: e.code, reason: e.reason });
+        this.closeInfo = { code: e.code, reason: e.reason };
+        resolve(this.closeInfo);
         for (const w of this.#waiters.splice(0)) w();
       };
     });
@@ -69,7 +72,11 @@ export class TestSocket {
         }
       }
       if (this.ws.readyState === WebSocket.CLOSED) {
-        throw new Error(`Socket closed while waiting; frames: ${JSON.stringify(this.recent())}`);
+        throw new Error(
+          `Socket closed (${JSON.stringify(this.closeInfo)}) while waiting; frames: ${
+            JSON.stringify(this.recent())
+          }`,
+        );
       }
       const left = deadline - Date.now();
       if (left <= 0) {
