@@ -10,6 +10,11 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 /** A structured logger. */
 export interface Logger {
+  /**
+   * Detail for tracing one problem (`LOG_LEVEL=debug`): each request, socket and frame type.
+   * Dropped at every other level, so a caller builds no costly fields for it.
+   */
+  debug(msg: string, fields?: LogFields): void;
   /** Routine events (start, stop). */
   info(msg: string, fields?: LogFields): void;
   /** Recoverable problems (database unavailable, client misbehaving). */
@@ -19,4 +24,4 @@ export interface Logger {
 }
 
 /** A logger that discards everything. */
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -15,6 +15,7 @@ import { startUpkeep } from "./pglite_upkeep.ts";
 import { PgliteStatements } from "./pglite_prepared.ts";
 import { durablePgliteOptions, type SyncObserver, syncTree } from "./pglite_durable_fs.ts";
 import { type DiskState, DiskWatch, freeBytes, isDiskFull, MIN_FREE_BYTES } from "./disk_space.ts";
+import { tryLockExclusive } from "./file_lock.ts";
 
 /** The subset of PGlite's query API shared by the database and its transactions. */
 interface PgliteQueryable {
@@ -74,7 +75,7 @@ export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}
   } catch (err) {
     throw starting(err);
   }
-  if (!(await lock.tryLock(true))) {
+  if (!(await tryLockExclusive(lock))) {
     lock.close();
     throw new StoreUnavailableError(`PGlite data directory is in use by another process`);
   }

@@ -31,8 +31,27 @@ export interface Config {
    * for the same-origin checks (`routes/origin.ts`).
    */
   publicUrl: string | null;
-  /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
+  /**
+   * Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy: true when
+   * {@link trustedProxies} is set (`PARLEY_TRUSTED_PROXIES`, or `PARLEY_TRUST_PROXY=true`).
+   */
   trustProxy: boolean;
+  /**
+   * Which proxies in front of Parley are trusted to add to `X-Forwarded-For`: a hop count (the
+   * client is that many entries from the right; `PARLEY_TRUST_PROXY=true` means 1) or the
+   * addresses and CIDR ranges of the proxies (the client is the right-most entry outside them,
+   * and the headers count only when the direct peer is one of them). Null: trust none.
+   */
+  trustedProxies: TrustedProxies | null;
+  /** Running on Deno Deploy (`DENO_DEPLOY`, set by the platform). */
+  onDeploy: boolean;
+  /**
+   * How long start-up keeps retrying a database that is not reachable yet (refused connection,
+   * timeout), with backoff; 0 tries once. Permanent failures exit at once.
+   */
+  dbConnectRetryMs: number;
+  /** Bearer token `GET /metrics` requires (`PARLEY_METRICS_TOKEN`); null leaves it open. */
+  metricsToken: string | null;
   /**
    * Seed the `demo` site used by the demo storefront at `/` (`PARLEY_DEMO`): by default only on
    * the embedded database, the zero-setup start; a Postgres deployment sets up its own sites.
@@ -69,8 +88,17 @@ export interface Config {
    * (the default) lets the widget show its own, translated, default.
    */
   team: { name: string; replyTime: string };
+  /**
+   * The whole shutdown budget: from SIGTERM/SIGINT to exit, whatever is still pending
+   * (`PARLEY_DRAIN_TIMEOUT_MS`, default 4000, under Deno Deploy's 5 s before SIGKILL).
+   */
   drainTimeoutMs: number;
 }
+
+/** See {@link Config.trustedProxies}. */
+export type TrustedProxies =
+  | { kind: "hops"; hops: number }
+  | { kind: "cidrs"; cidrs: string[] };
 
 /** Raised when the environment is invalid; lists every problem. */
 export class ConfigError extends Error {
@@ -110,6 +138,19 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push("DATABASE_URL must start with postgres:// or postgresql://");
   }
+  // Deno Deploy sets DENO_DEPLOY=true in every context (builds, pre-deploy, runtime).
+  const onDeploy = isTruthy(env.DENO_DEPLOY);
+  const embeddedDb = bool("PARLEY_EMBEDDED_DB", false);
+  if (onDeploy && databaseUrl === null && !embeddedDb) {
+    // Each Deploy instance has its own disk: the embedded database would be a different,
+    // throwaway database in every instance, and its generated admin password would go to logs.
+    problems.push(
+      "DATABASE_URL is not set, and on Deno Deploy the embedded database would be a separate, " +
+        "throwaway database in each instance. Attach a Postgres database to the app (Deploy " +
+        "dashboard: Databases; it sets DATABASE_URL) or set DATABASE_URL yourself; to run on " +
+        "the embedded database anyway, set PARLEY_EMBEDDED_DB=true.",
+    );
+  }
   const adminEmail = env.PARLEY_ADMIN_EMAIL || null;
   const adminPassword = env.PARLEY_ADMIN_PASSWORD || null;
   if ((adminEmail === null) !== (adminPassword === null)) {
@@ -140,6 +181,12 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     problems.push("LOG_LEVEL must be one of debug, info, warn, error, silent");
   }
   const heartbeatMs = int("PARLEY_HEARTBEAT_MS", HEARTBEAT_MS, 100, 300_000);
+  const trustedProxies = parseTrustedProxies(env.PARLEY_TRUSTED_PROXIES, problems) ??
+    (bool("PARLEY_TRUST_PROXY", false) ? { kind: "hops" as const, hops: 1 } : null);
+  const metricsToken = env.PARLEY_METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    problems.push("PARLEY_METRICS_TOKEN must have at least 16 characters");
+  }
 
   const config: Config = {
     port: int("PORT", 8000, 0, 65535),
@@ -152,7 +199,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       : null,
     secret,
     publicUrl: publicUrl ? publicUrl.replace(/\/$/, "") : null,
-    trustProxy: bool("PARLEY_TRUST_PROXY", false),
+    trustProxy: trustedProxies !== null,
+    trustedProxies,
+    onDeploy,
+    dbConnectRetryMs: int("PARLEY_DB_CONNECT_RETRY_MS", 60_000, 0, 3_600_000),
+    metricsToken,
     demo: bool("PARLEY_DEMO", databaseUrl === null),
     distDir: env.PARLEY_DIST_DIR || new URL("../dist", import.meta.url).pathname,
     logLevel: logLevel as Config["logLevel"],
@@ -189,3 +240,314 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+function isTruthy(raw: string | undefined): boolean {
+  return raw !== undefined && ["1", "true", "yes", "on"].includes(raw.toLowerCase());
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6 =
+  /^[0-9a-f:]+(:(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})?$/i;
+
+/**
+ * `PARLEY_TRUSTED_PROXIES`: a hop count from 1 to 10, or a comma-separated list of addresses
+ * and CIDR ranges (`10.0.0.0/8, 192.168.1.7, fd00::/8`). Undefined when unset.
+ */
+function parseTrustedProxies(
+  raw: string | undefined,
+  problems: string[],
+): TrustedProxies | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops >= 1 && hops <= 10) return { kind: "hops", hops };
+    problems.push(`PARLEY_TRUSTED_PROXIES as a hop count must be from 1 to 10 (got "${value}")`);
+    return undefined;
+  }
+  const cidrs = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = cidrs.filter((c) => {
+    const [addr, bits, extra] = c.split("/");
+    if (extra !== undefined) return true;
+    const v4 = IPV4.test(addr);
+    if (!v4 && !(addr.includes(":") && IPV6.test(addr))) return true;
+    if (bits === undefined) return false;
+    const n = Number(bits);
+    return !/^\d+$/.test(bits) || n > (v4 ? 32 : 128);
+  });
+  if (bad.length > 0 || cidrs.length === 0) {
+    problems.push(
+      "PARLEY_TRUSTED_PROXIES must be a hop count (1-10) or a comma-separated list of " +
+        `addresses and CIDR ranges (bad: "${bad.join(", ") || value}")`,
+    );
+    return undefined;
+  }
+  return { kind: "cidrs", cidrs };
+}
+
+/** One environment variable Parley reads: the reference `.env.example` and the docs come from. */
+export interface ConfigVariable {
+  name: string;
+  /** The default as an operator would write it; "" when unset by default. */
+  default: string;
+  /** What it does, one or two sentences. */
+  description: string;
+  /** The `.env.example` section it belongs to. */
+  group: "Server" | "Database" | "Accounts" | "Security" | "Limits" | "Real time" | "Operations";
+  /** Set by the platform (Deno Deploy), not by the operator: documented, not in `.env.example`. */
+  platform?: boolean;
+}
+
+/**
+ * Every variable {@link loadConfig} reads, in the order `.env.example` lists them
+ * (`tools/env_example.ts` writes it; `server/config_reference_test.ts` keeps the three equal).
+ */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { group: "Server", name: "PORT", default: "8000", description: "HTTP port." },
+  {
+    group: "Server",
+    name: "HOST",
+    default: "0.0.0.0",
+    description:
+      "Address to listen on; 127.0.0.1 keeps Parley reachable only through a local proxy.",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_PUBLIC_URL",
+    default: "",
+    description:
+      "The origin agents use, e.g. https://chat.example.com. Required off localhost: unset, the console's same-origin checks trust only a loopback Host.",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_DEMO",
+    default: "true on the embedded database, false with DATABASE_URL",
+    description: "Create the demo site the demo storefront at / uses (it accepts any origin).",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_DIST_DIR",
+    default: "./dist",
+    description: "Where the built widget and console are (deno task build writes them).",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_TEAM_NAME",
+    default: "",
+    description:
+      "Team name shown by sites that set none; unset, the widget shows its own, translated.",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_REPLY_TIME",
+    default: "",
+    description:
+      "Reply-time line of sites that set none; unset, the widget shows its own, translated.",
+  },
+  {
+    group: "Database",
+    name: "DATABASE_URL",
+    default: "",
+    description:
+      "Postgres URL (postgres://user:password@host:5432/db). Unset: the embedded database in DATA_DIR. Deno Deploy sets it for an attached database.",
+  },
+  {
+    group: "Database",
+    name: "DATA_DIR",
+    default: "./.parley",
+    description: "Where the embedded database keeps its data (only without DATABASE_URL).",
+  },
+  {
+    group: "Database",
+    name: "PARLEY_EMBEDDED_DB",
+    default: "false",
+    description:
+      "true: run on the embedded database even on Deno Deploy, where each instance has its own throwaway disk.",
+  },
+  {
+    group: "Database",
+    name: "PARLEY_DB_TIMEOUT_MS",
+    default: "5000",
+    description:
+      "Postgres: bound on each database call; past it the caller gets unavailable (retry).",
+  },
+  {
+    group: "Database",
+    name: "PARLEY_DB_CONNECT_RETRY_MS",
+    default: "60000",
+    description:
+      "How long start-up retries a database that refuses connections or times out (0: once). Bad credentials, a missing database or role, and permission errors exit at once.",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_ADMIN_EMAIL",
+    default: "",
+    description:
+      "With PARLEY_ADMIN_PASSWORD: create this admin at start when no agent has the email (an existing one is kept as it is).",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_ADMIN_PASSWORD",
+    default: "",
+    description: "Password of that admin when it is created (8+ characters).",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_ADMIN_RESET",
+    default: "false",
+    description:
+      "true: overwrite that admin's password, re-enable it and end its sessions; unset it after one start (deno task admin agent reset-password does the same without a restart).",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_SESSION_TTL_HOURS",
+    default: "336",
+    description: "Agent session lifetime.",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_SESSION_CHECK_MS",
+    default: "60000",
+    description:
+      "How often open console sockets re-check their session (closed with 4001 once gone).",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_VISITOR_TOKEN_TTL_DAYS",
+    default: "180",
+    description: "Visitor token lifetime.",
+  },
+  {
+    group: "Accounts",
+    name: "PARLEY_PBKDF2_ITERATIONS",
+    default: "600000",
+    description: "PBKDF2-SHA-256 iterations for new password hashes.",
+  },
+  {
+    group: "Security",
+    name: "PARLEY_SECRET",
+    default: "",
+    description:
+      "Token-signing secret (32+ characters). Unset: generated once and kept in the database.",
+  },
+  {
+    group: "Security",
+    name: "PARLEY_TRUST_PROXY",
+    default: "false",
+    description:
+      "true: one reverse proxy in front (same as PARLEY_TRUSTED_PROXIES=1); X-Forwarded-For and X-Forwarded-Proto are trusted from it.",
+  },
+  {
+    group: "Security",
+    name: "PARLEY_TRUSTED_PROXIES",
+    default: "",
+    description:
+      "The proxies in front of Parley: a hop count (1-10) or a comma-separated list of addresses and CIDR ranges. The client address is the right-most X-Forwarded-For entry not added by one of them.",
+  },
+  {
+    group: "Security",
+    name: "PARLEY_METRICS_TOKEN",
+    default: "",
+    description:
+      "Bearer token GET /metrics requires (16+ characters). Unset: /metrics is open; set it on any public deployment.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_MESSAGES_PER_SECOND",
+    default: "5",
+    description: "Messages per second per socket.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_MESSAGE_BURST",
+    default: "20",
+    description: "Messages a socket may send at once before the per-second rate applies.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_FRAMES_PER_SECOND",
+    default: "30",
+    description: "Frames of any kind per second per socket; a flood is closed with 4029.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_FRAME_BURST",
+    default: "60",
+    description: "Frames a socket may send at once before the per-second rate applies.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_SOCKETS_PER_IP",
+    default: "50",
+    description: "Concurrent sockets per client address.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_NEW_CONVERSATIONS_PER_HOUR",
+    default: "30",
+    description: "New conversations per client address per hour.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT",
+    default: "5",
+    description: "Sign-in attempts per account and address in 15 minutes.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_LOGIN_ATTEMPTS_PER_IP",
+    default: "30",
+    description: "Sign-in attempts per address in 15 minutes.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_LOGIN_MAX_DELAY_MS",
+    default: "4000",
+    description: "Cap of the growing wait before a sign-in to an account with recent failures.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_MAX_BUFFERED_BYTES",
+    default: "1048576",
+    description: "Unsent bytes per socket before it is closed as a slow consumer.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_PROFILE_UPDATES_PER_MINUTE",
+    default: "30",
+    description: "Identity and attribute updates per visitor per minute (and the burst).",
+  },
+  {
+    group: "Real time",
+    name: "PARLEY_HEARTBEAT_MS",
+    default: "15000",
+    description: "Ping idle sockets this often.",
+  },
+  {
+    group: "Real time",
+    name: "PARLEY_HEARTBEAT_TIMEOUT_MS",
+    default: "45000",
+    description: "Close sockets silent this long. Keep proxy read timeouts above it.",
+  },
+  {
+    group: "Operations",
+    name: "LOG_LEVEL",
+    default: "info",
+    description: "debug, info, warn, error or silent (JSON lines on stdout and stderr).",
+  },
+  {
+    group: "Operations",
+    name: "PARLEY_DRAIN_TIMEOUT_MS",
+    default: "4000",
+    description:
+      "Shutdown budget: SIGTERM or SIGINT to exit, always (Deno Deploy kills 5 s after SIGINT).",
+  },
+  {
+    group: "Operations",
+    name: "DENO_DEPLOY",
+    default: "",
+    description:
+      "Set to true by Deno Deploy: Parley then refuses to start without DATABASE_URL (see PARLEY_EMBEDDED_DB).",
+    platform: true,
+  },
+];

@@ -18,7 +18,12 @@ export function createLogger(
     isError ? console.error(line) : console.log(line),
 ): Logger {
   const min = LEVELS[level];
-  const emit = (lvl: "info" | "warn" | "error", msg: string, fields?: LogFields, err?: unknown) => {
+  const emit = (
+    lvl: "debug" | "info" | "warn" | "error",
+    msg: string,
+    fields?: LogFields,
+    err?: unknown,
+  ) => {
     if (LEVELS[lvl] < min) return;
     const line: Record<string, unknown> = {
       time: new Date().toISOString(),
@@ -35,6 +40,7 @@ export function createLogger(
     write(JSON.stringify(line), lvl === "error");
   };
   return {
+    debug: (msg, fields) => emit("debug", msg, fields),
     info: (msg, fields) => emit("info", msg, fields),
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields, err) => emit("error", msg, fields, err),
