@@ -10,6 +10,7 @@ function recorder(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,
+    debug: (msg) => lines.push(`debug ${msg}`),
     info: (msg) => lines.push(`info ${msg}`),
     warn: (msg) => lines.push(`warn ${msg}`),
     error: (msg) => lines.push(`error ${msg}`),
