@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Db } from "./driver.ts";
+import type { Db, Queryable } from "./driver.ts";
 
 /** One migration file. */
 export interface Migration {
@@ -81,4 +81,49 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
     }
     return done;
   });
+}
+
+/** One applied migration, as {@link migrationStatus} reports it. */
+export interface AppliedMigration {
+  /** The recorded version (file name). */
+  name: string;
+  /** When it was applied, ISO 8601. */
+  appliedAt: string;
+  /** True when its file has changed since (or is missing: a newer release applied it). */
+  changed: boolean;
+}
+
+/** What {@link migrationStatus} finds: the applied migrations, and the files not applied yet. */
+export interface MigrationStatus {
+  applied: AppliedMigration[];
+  /** Names of the migration files not recorded yet, in the order `migrate` would apply them. */
+  pending: string[];
+}
+
+/**
+ * Reads which migrations are applied and which are pending, without applying or creating
+ * anything (a database never migrated has every file pending). An applied version with no file
+ * here was applied by a newer release: it is listed with `changed: true`.
+ */
+export async function migrationStatus(
+  db: Queryable,
+  migrations?: Migration[],
+): Promise<MigrationStatus> {
+  const files = migrations ?? await loadMigrations();
+  const [{ present }] = await db.query(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+  );
+  const rows = present === true
+    ? await db.query(
+      "SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version",
+    )
+    : [];
+  const byName = new Map(files.map((m) => [m.name, m.checksum]));
+  const applied = rows.map((r) => ({
+    name: String(r.version),
+    appliedAt: r.applied_at instanceof Date ? r.applied_at.toISOString() : String(r.applied_at),
+    changed: byName.get(String(r.version)) !== String(r.checksum),
+  }));
+  const done = new Set(applied.map((a) => a.name));
+  return { applied, pending: files.filter((m) => !done.has(m.name)).map((m) => m.name) };
 }

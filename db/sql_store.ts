@@ -17,10 +17,12 @@ import type {
   HistoryQuery,
   NewAgent,
   NewSite,
+  RemovedCounts,
   SearchHit,
   Site,
   SitePatch,
   Store,
+  VisitorExport,
   VisitorMessageInput,
   VisitorPatch,
   VisitorRecord,
@@ -32,6 +34,7 @@ import * as sites from "./sql_sites.ts";
 import * as visitors from "./sql_visitors.ts";
 import * as conversations from "./sql_conversations.ts";
 import * as history from "./sql_history.ts";
+import * as retention from "./sql_retention.ts";
 import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
 
 /**
@@ -373,6 +376,21 @@ export class SqlStore implements Store {
   /** Full-text search, optionally within some sites. */
   searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]> {
     return history.searchMessages(this.#q, query, limit, siteIds);
+  }
+
+  /** A visitor with all their conversations and messages, from one snapshot. */
+  exportVisitor(visitorId: string): Promise<VisitorExport | null> {
+    return retention.exportVisitor(this.db, visitorId);
+  }
+
+  /** Deletes a visitor with their conversations and messages. */
+  deleteVisitor(visitorId: string): Promise<RemovedCounts> {
+    return retention.deleteVisitor(this.#q, visitorId);
+  }
+
+  /** Deletes (or counts) resolved conversations last active before `before`. */
+  purgeResolvedConversations(before: Date, opts: { dryRun: boolean }): Promise<RemovedCounts> {
+    return retention.purgeResolvedConversations(this.#q, before, opts);
   }
 
   /** Canned responses visible to an agent. */

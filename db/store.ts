@@ -189,6 +189,21 @@ export interface AgentPatch {
   passwordHash?: string;
 }
 
+/** Everything stored about one visitor, as `Store.exportVisitor` returns it. */
+export interface VisitorExport {
+  visitor: VisitorRecord;
+  /** The visitor's conversations, oldest first. */
+  conversations: Conversation[];
+  /** Every message of those conversations (internal notes included), by conversation and seq. */
+  messages: Message[];
+}
+
+/** How much a deletion or purge removed (or, on a dry run, would remove). */
+export interface RemovedCounts {
+  conversations: number;
+  messages: number;
+}
+
 /**
  * Everything Parley persists. Every method is safe to call concurrently. Methods throw
  * {@link StoreError} for domain conditions and {@link StoreUnavailableError} when the database
@@ -344,6 +359,23 @@ export interface Store {
    * `siteIds`, only in conversations of those sites (an empty list finds nothing).
    */
   searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]>;
+
+  /**
+   * Reads a visitor with all their conversations and messages (notes included) from one
+   * snapshot, for a data-subject export. Null for an unknown visitor.
+   */
+  exportVisitor(visitorId: string): Promise<VisitorExport | null>;
+  /**
+   * Deletes a visitor with their conversations, messages and read markers; returns what it
+   * removed. Throws `StoreError("not_found")` for an unknown visitor.
+   */
+  deleteVisitor(visitorId: string): Promise<RemovedCounts>;
+  /**
+   * Deletes the resolved conversations last active (`updatedAt`) strictly before `before`, with
+   * their messages; visitors stay. A conversation reopened meanwhile is kept. In batches, each
+   * its own transaction, so a large purge never holds locks long. With `dryRun`, only counts.
+   */
+  purgeResolvedConversations(before: Date, opts: { dryRun: boolean }): Promise<RemovedCounts>;
 
   /** Canned responses visible to an agent: their own plus shared ones. */
   listCanned(agentId: string): Promise<CannedResponse[]>;

@@ -11,6 +11,7 @@ import { messageSteps } from "./contract_messages.ts";
 import { inboxSteps } from "./contract_inbox.ts";
 import { siteSteps } from "./contract_sites.ts";
 import { agentSiteSteps } from "./contract_agent_sites.ts";
+import { retentionSteps } from "./contract_retention.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -19,4 +20,5 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await inboxSteps(t, store);
   await siteSteps(t, store);
   await agentSiteSteps(t, store);
+  await retentionSteps(t, store);
 }
