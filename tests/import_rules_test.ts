@@ -1,7 +1,8 @@
 /**
  * The layout's import rules, enforced. Dependencies point one way: `protocol/` is a browser-safe
- * leaf; `db/` builds on it; `core/` on both; `routes/` on the core; `server/` wires them. The
- * browser apps see only the protocol. A file that breaks a rule fails this test by name.
+ * leaf; `db/` builds on it; `core/` on both; `routes/` on the core; `server/` wires them; the
+ * admin CLI (`cli/`) sits beside the server and nothing imports it. The browser apps see only
+ * the protocol. A file that breaks a rule fails this test by name.
  *
  * @module
  */
@@ -61,6 +62,11 @@ const RULES: Rule[] = [
     why: "handlers parse and delegate; server/ wires them, never the reverse",
   },
   {
+    files: "cli/",
+    allow: (t) => within("cli/", "server/", "core/", "db/", "protocol/")(t) || isPackage(t),
+    why: "the admin CLI drives the domain like the server does; nothing imports cli/",
+  },
+  {
     files: "tests/helpers/",
     allow: (t) => !t.startsWith("bench/"),
     why: "test helpers do not depend on the benchmarks (the benchmarks may use the helpers)",
@@ -117,6 +123,17 @@ Deno.test("every import follows the layout's dependency rules", async () => {
       for (const rule of rules) {
         if (!rule.allow(target)) broken.push(`${file} imports ${target}: ${rule.why}`);
       }
+    }
+  }
+  assertEquals(broken, []);
+});
+
+Deno.test("nothing outside cli/ imports the admin CLI", async () => {
+  const broken: string[] = [];
+  for (const file of await sourceFiles()) {
+    if (file.startsWith("cli/")) continue;
+    for (const target of await importsOf(file)) {
+      if (target.startsWith("cli/")) broken.push(`${file} imports ${target}`);
     }
   }
   assertEquals(broken, []);
