@@ -56,7 +56,11 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Res
   if (status >= 500 && e.code !== ErrorCode.Unavailable) {
     log.error("request failed", { requestId }, err);
   }
-  const headers: HeadersInit = e.retryable ? { "retry-after": "5" } : {};
+  const headers: Record<string, string> = e.retryable ? { "retry-after": "5" } : {};
+  // A body too large is answered before it has been read, and the server then drops the
+  // connection rather than read the rest: say so, or a client that reuses the connection for
+  // its next request meets "connection closed" (Deno 2.5, which Deno Deploy runs, does this).
+  if (e.code === ErrorCode.TooLarge) headers.connection = "close";
   return json({ error: { code: e.code, message: e.message } }, status, headers);
 }
 
