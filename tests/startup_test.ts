@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { freshDatabase, SERVER_URL } from "./helpers/database.ts";
 import { requirePostgres } from "./helpers/faults.ts";
-import { readOutput, spawnMain } from "./helpers/parley_process.ts";
+import { readOutput, spawnMain, startParley } from "./helpers/parley_process.ts";
 import {
   freePort,
   PG_SKIP_REASON,
@@ -209,4 +209,37 @@ Deno.test("on Deno Deploy without DATABASE_URL it exits 78 naming DATABASE_URL, 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("on Deno Deploy with PARLEY_EMBEDDED_DB=true it warns that data is per instance and prints no password", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parley_deploy_embedded_" });
+  const proc = await startParley({
+    env: {
+      DENO_DEPLOY: "true",
+      PARLEY_EMBEDDED_DB: "true",
+      DATABASE_URL: "",
+      DATA_DIR: `${dir}/data`,
+      PARLEY_ADMIN_EMAIL: "",
+      PARLEY_ADMIN_PASSWORD: "",
+      PARLEY_PBKDF2_ITERATIONS: "1000",
+    },
+    // A first start on the embedded database runs initdb, which takes a while on a busy machine.
+    timeoutMs: 120_000,
+  });
+  try {
+    const logs = jsonLines(proc.lines);
+    assert.ok(
+      logs.some((l) =>
+        l.level === "warn" && /PARLEY_EMBEDDED_DB=true on Deno Deploy/.test(String(l.msg))
+      ),
+    );
+    const admin = logs.find((l) => /first admin/.test(String(l.msg)));
+    assert.equal(admin?.level, "warn");
+    assert.match(String(admin?.msg), /not printed on Deno Deploy.*PARLEY_ADMIN_PASSWORD/);
+    assert.ok(!logs.some((l) => "password" in l), "no generated password in the logs");
+  } finally {
+    await proc.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal((await proc.status).code, 0);
 });
