@@ -41,6 +41,8 @@ export interface DatabaseOptions {
    * `postgres_driver.ts`); absent: unbounded.
    */
   timeoutMs?: number;
+  /** Postgres only: how long `close()` lets running queries finish, in ms (default 5000). */
+  closeTimeoutMs?: number;
 }
 
 /** A {@link Store} that also exposes its driver, for LISTEN/NOTIFY fan-out. */
@@ -66,7 +68,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
       }
       migrated = true;
     }
-    db = createPostgresDb(opts.databaseUrl, { max: opts.poolSize, timeoutMs: opts.timeoutMs });
+    db = createPostgresDb(opts.databaseUrl, {
+      max: opts.poolSize,
+      timeoutMs: opts.timeoutMs,
+      closeTimeoutMs: opts.closeTimeoutMs,
+    });
   } else {
     const { createPgliteDb } = await import("./pglite_driver.ts");
     db = await createPgliteDb(opts.dataDir, { onDiskState: opts.onDiskState });

@@ -39,6 +39,11 @@ export interface PostgresDbOptions {
   timeoutMs?: number;
   /** Reported to Postgres as `application_name` (default `parley`). */
   applicationName?: string;
+  /**
+   * How long `close()` lets queries still running finish before it ends their connections, in
+   * ms (default 5000). The server's shutdown passes its share of the shutdown budget.
+   */
+  closeTimeoutMs?: number;
 }
 
 /** postgres.js takes its own parameter union; our callers pass plain JS values. */
@@ -213,7 +218,9 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db 
     },
     async close() {
       try {
-        await Promise.all([sql.end({ timeout: 5 }), listener.end({ timeout: 5 })]);
+        // postgres.js takes seconds; past them it destroys the connections still busy.
+        const timeout = (opts.closeTimeoutMs ?? 5000) / 1000;
+        await Promise.all([sql.end({ timeout }), listener.end({ timeout })]);
       } finally {
         poolSockets.close();
         listenSockets.close();

@@ -10,7 +10,7 @@ import { requireAgent, requireCsrf, requireSession, SESSION_COOKIE } from "./gua
 import { getCookie, isSecure, json, readJson } from "./http.ts";
 
 function cookie(req: Request, ctx: RequestContext, value: string, maxAgeSeconds: number): string {
-  const secure = isSecure(req, ctx.app.config.trustProxy) ? "; Secure" : "";
+  const secure = isSecure(req, ctx.viaTrustedProxy) ? "; Secure" : "";
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
@@ -21,7 +21,7 @@ function cookie(req: Request, ctx: RequestContext, value: string, maxAgeSeconds:
 export const KNOWN_BROWSER_COOKIE = "parley_known_browser";
 
 function knownBrowserCookie(req: Request, ctx: RequestContext, value: string): string {
-  const secure = isSecure(req, ctx.app.config.trustProxy) ? "; Secure" : "";
+  const secure = isSecure(req, ctx.viaTrustedProxy) ? "; Secure" : "";
   const maxAge = ctx.app.agents.knownBrowserTtlSeconds;
   return `${KNOWN_BROWSER_COOKIE}=${value}; Path=/api/agent/login; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
 }

@@ -11,6 +11,7 @@ import type { SiteService } from "../core/sites/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
+import type { TrustedProxies } from "./client_address.ts";
 
 /**
  * The part of the server's configuration the handlers read. Declared here, not imported from
@@ -20,8 +21,8 @@ import type { Assets } from "./assets.ts";
 export interface RoutesConfig {
   /** The origin agents use; null trusts only a loopback `Host` (see `origin.ts`). */
   publicUrl: string | null;
-  /** Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy. */
-  trustProxy: boolean;
+  /** The reverse proxies whose `X-Forwarded-*` headers count (`client_address.ts`); null: none. */
+  trustedProxies: TrustedProxies | null;
   limits: {
     /** A socket whose unsent bytes exceed this is closed as too slow. */
     maxBufferedBytes: number;
@@ -54,7 +55,10 @@ export interface RequestContext {
   app: App;
   /** Named groups from the route pattern. */
   params: Record<string, string | undefined>;
+  /** The client's address (behind trusted proxies, the one they forwarded). */
   ip: string;
+  /** The direct peer is a trusted proxy: its `X-Forwarded-Proto` counts. */
+  viaTrustedProxy: boolean;
   requestId: string;
   url: URL;
 }

@@ -47,8 +47,7 @@ export function requireCsrf(req: Request, ctx: RequestContext): void {
 export function refuseCrossOrigin(req: Request, ctx: RequestContext, message: string): void {
   const origin = req.headers.get("origin");
   if (origin === null) return;
-  const { publicUrl, trustProxy } = ctx.app.config;
-  const own = trustedOrigin(req, publicUrl, trustProxy);
+  const own = trustedOrigin(req, ctx.app.config.publicUrl, ctx.viaTrustedProxy);
   if (own === null) {
     throw new ParleyError(
       ErrorCode.Forbidden,

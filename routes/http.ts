@@ -135,18 +135,15 @@ export function getCookie(req: Request, name: string): string | null {
   return null;
 }
 
-/** The client's address: the socket's, or the first `X-Forwarded-For` hop behind a proxy. */
-export function clientIp(req: Request, info: Deno.ServeHandlerInfo, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers.get("x-forwarded-for");
-    if (forwarded) return forwarded.split(",")[0].trim();
+/**
+ * True when the request arrived over TLS: directly, or as `X-Forwarded-Proto` says when the
+ * direct peer is a trusted proxy (`viaTrustedProxy`, see `client_address.ts`). Of a list, the
+ * right-most value counts: the one the nearest proxy, ours, wrote.
+ */
+export function isSecure(req: Request, viaTrustedProxy: boolean): boolean {
+  if (viaTrustedProxy) {
+    const proto = req.headers.get("x-forwarded-proto")?.split(",").at(-1)?.trim().toLowerCase();
+    if (proto === "https") return true;
   }
-  const addr = info.remoteAddr;
-  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : "local";
-}
-
-/** True when the request arrived over TLS (directly or through a trusted proxy). */
-export function isSecure(req: Request, trustProxy: boolean): boolean {
-  if (trustProxy && req.headers.get("x-forwarded-proto") === "https") return true;
   return new URL(req.url).protocol === "https:";
 }

@@ -16,7 +16,8 @@ import * as widget from "./api_widget.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
-import { clientIp, errorResponse, json, requestUrl, withNosniff } from "./http.ts";
+import { clientAddress, fromTrustedProxy } from "./client_address.ts";
+import { errorResponse, json, requestUrl, withNosniff } from "./http.ts";
 import * as ws from "./ws.ts";
 
 type Route = [method: string, pattern: URLPattern, handler: Handler];
@@ -81,8 +82,10 @@ export function createHandler(app: App): Deno.ServeHandler {
           methodMismatch = true;
           continue;
         }
-        const ip = clientIp(req, info, app.config.trustProxy);
-        const res = await handler(req, { app, params: match.pathname.groups, ip, requestId, url });
+        const ip = clientAddress(req, info, app.config.trustedProxies);
+        const viaTrustedProxy = fromTrustedProxy(info, app.config.trustedProxies);
+        const ctx = { app, params: match.pathname.groups, ip, viaTrustedProxy, requestId, url };
+        const res = await handler(req, ctx);
         return withNosniff(res);
       }
       if (methodMismatch) {

@@ -35,10 +35,10 @@ export function isLoopbackHost(host: string): boolean {
 export function trustedOrigin(
   req: Request,
   publicUrl: string | null,
-  trustProxy: boolean,
+  viaTrustedProxy: boolean,
 ): string | null {
   if (publicUrl) return new URL(publicUrl).origin;
   const host = req.headers.get("host");
   if (host === null || !isLoopbackHost(host)) return null;
-  return `${isSecure(req, trustProxy) ? "https" : "http"}://${host.toLowerCase()}`;
+  return `${isSecure(req, viaTrustedProxy) ? "https" : "http"}://${host.toLowerCase()}`;
 }

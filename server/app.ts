@@ -22,6 +22,7 @@ import { createHandler } from "../routes/mod.ts";
 import { isLoopbackHost } from "../routes/origin.ts";
 import type { Config } from "./config.ts";
 import { listen } from "./listener.ts";
+import { SHUTDOWN_SHARES, ShutdownBudget } from "./shutdown.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
 
 /** A running Parley server. */
@@ -31,8 +32,11 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8000`. */
   url: string;
   app: App;
-  /** Drains and stops: new sockets refused, open ones closed with 1012, writes finished. */
-  shutdown(): Promise<void>;
+  /**
+   * Drains and stops: new sockets refused, open ones closed with 1012, writes finished, each step
+   * within its share of `budget` (default: `drainTimeoutMs` from now, see `shutdown.ts`).
+   */
+  shutdown(budget?: ShutdownBudget): Promise<void>;
   /** Resolves when the server has stopped. */
   finished: Promise<void>;
 }
@@ -55,7 +59,16 @@ export interface ServerDeps {
 /** Makes sure the admin and the demo site exist. */
 async function bootstrap(config: Config, store: Store, agents: AgentService, log: Logger) {
   const admin = await agents.ensureAdmin(config.admin);
-  if (admin.action === "generated") {
+  if (admin.action === "generated" && config.onDeploy) {
+    // Deploy keeps logs where everyone with access to the project reads them, and with the
+    // embedded database each instance would print a different admin: the password stays out.
+    log.warn(
+      "created the first admin with a random password that is not printed on Deno Deploy: set " +
+        "PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD (with PARLEY_ADMIN_RESET=true for one " +
+        "start) or run deno task admin agent reset-password",
+      { email: admin.email },
+    );
+  } else if (admin.action === "generated") {
     // Printed once, on the very first start, so the owner can sign in.
     log.info("created the first admin; change this password after signing in", {
       email: admin.email,
@@ -169,23 +182,28 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   }
 
   let stopping: Promise<void> | null = null;
-  const shutdown = () =>
+  const shutdown = (budget = new ShutdownBudget(config.drainTimeoutMs, log)) =>
     stopping ??= (async () => {
       // Draining: new sockets are refused and frames arriving from now on are left unhandled
       // (clients resend them after reconnecting). Frames already being handled finish and are
-      // acknowledged before the sockets close with 1012.
+      // acknowledged before the sockets close with 1012. Each step has its share of the budget
+      // (server/shutdown.ts), so the whole stop fits in PARLEY_DRAIN_TIMEOUT_MS.
       app.lifecycle.draining = true;
-      const deadline = Date.now() + config.drainTimeoutMs;
-      const drained = await core.idle(config.drainTimeoutMs);
+      const drained = await core.idle(budget.left(SHUTDOWN_SHARES.writes));
       if (!drained) log.warn("drain timed out with writes in flight");
       core.closeAll("Server restarting");
+      budget.closesSent = true;
       // Let close handshakes finish so clients see 1012, not an aborted connection.
-      while (core.registry.all.size > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await server.shutdown();
+      await budget.step("close handshakes", SHUTDOWN_SHARES.closes, async () => {
+        while (core.registry.all.size > 0) await new Promise((r) => setTimeout(r, 10));
+      });
+      await budget.step("listener", SHUTDOWN_SHARES.listener, () => server.shutdown());
       core.stop();
-      await (cluster ? cluster.close() : bus.close());
+      await budget.step(
+        cluster ? "cluster leave" : "bus close",
+        SHUTDOWN_SHARES.cluster,
+        () => cluster ? cluster.close() : bus.close(),
+      );
       log.info("stopped");
     })();
   const host = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname;

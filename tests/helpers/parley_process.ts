@@ -44,18 +44,22 @@ export interface StartOptions {
   echo?: boolean;
   /** Extra `deno run` flags (e.g. `--inspect=127.0.0.1:9229` to profile the server). */
   denoFlags?: string[];
+  /** The permission flags, in place of `--allow-all` (e.g. `["--allow-net", "--allow-env"]`). */
+  permissions?: string[];
 }
 
 /**
- * Spawns `deno run --allow-all <denoFlags> main.ts` from the repository root, with `env` added to
- * the inherited environment; stdin is closed, stdout and stderr are piped.
+ * Spawns `deno run <permissions> <denoFlags> main.ts` from the repository root (permissions:
+ * `--allow-all` unless given), with `env` added to the inherited environment; stdin is closed,
+ * stdout and stderr are piped.
  */
 export function spawnMain(
   env: Record<string, string>,
   denoFlags: string[] = [],
+  permissions: string[] = ["--allow-all"],
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...denoFlags, MAIN],
+    args: ["run", ...permissions, ...denoFlags, MAIN],
     cwd: ROOT,
     env,
     stdin: "null",
@@ -119,6 +123,7 @@ export async function startParley(opts: StartOptions): Promise<ParleyProcess> {
     // PGlite only).
     { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", PARLEY_DEMO: "true", ...opts.env },
     opts.denoFlags,
+    opts.permissions,
   );
   const lines: string[] = [];
   let onListening: (fields: Record<string, unknown>) => void = () => {};

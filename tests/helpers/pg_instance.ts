@@ -100,8 +100,17 @@ async function waitReady(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`Postgres on port ${port} did not start within ${timeoutMs} ms`);
 }
 
+/** Options for {@link startPgInstance}. */
+export interface PgInstanceOptions {
+  /**
+   * Require this password over TCP (scram-sha-256) for the `postgres` superuser, as a managed
+   * Postgres does; the `url` carries it. Absent: trust auth.
+   */
+  password?: string;
+}
+
 /** Creates and starts a private cluster on a free port. */
-export async function startPgInstance(): Promise<PgInstance> {
+export async function startPgInstance(opts: PgInstanceOptions = {}): Promise<PgInstance> {
   const bin = pgBinDir();
   if (!bin) throw new Error("No Postgres server binaries under /usr/lib/postgresql");
   const dir = await Deno.makeTempDir({ prefix: "parley_pg_" });
@@ -116,11 +125,18 @@ export async function startPgInstance(): Promise<PgInstance> {
     );
   }
   const data = `${dir}/data`;
+  const auth = ["-A", "trust"];
+  if (opts.password !== undefined) {
+    // The file sits in the directory the server's user owns; initdb reads it once.
+    const pwfile = `${dir}/pwfile`;
+    await Deno.writeTextFile(pwfile, opts.password + "\n");
+    await Deno.chmod(pwfile, 0o644);
+    auth.splice(0, 2, "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`);
+  }
   await run(`${bin}/initdb`, [
     "-D",
     data,
-    "-A",
-    "trust",
+    ...auth,
     "-U",
     "postgres",
     "--no-sync",
@@ -139,7 +155,9 @@ export async function startPgInstance(): Promise<PgInstance> {
   let running = false;
   const inst: PgInstance = {
     port,
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: opts.password === undefined
+      ? `postgres://postgres@127.0.0.1:${port}/postgres`
+      : `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`,
     dir,
     async start() {
       await run(`${bin}/pg_ctl`, [
