@@ -26,8 +26,10 @@ import type { VisitorTokenSigner } from "./accounts/tokens.ts";
 import type { SocketHandlers } from "./sockets/socket.ts";
 import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 import { TypingCoalescer } from "./chat/typing_coalescer.ts";
+import { MetricsRegistry } from "./metrics.ts";
+import { type ChatMetrics, createChatMetrics } from "./metrics_chat.ts";
 
-export type { Actor, CoreOptions, SocketHandlers, VisitorContext };
+export type { Actor, ChatMetrics, CoreOptions, SocketHandlers, VisitorContext };
 export { ChatCommands, ChatProjection };
 
 /** Collaborators of the core. */
@@ -43,6 +45,11 @@ export interface CoreDeps {
   sessionValid(sessionHash: string): Promise<boolean>;
   /** Presence implementation; defaults to this instance's registry. */
   presence?: (registry: Registry) => Presence;
+  /**
+   * Where the core registers its metrics (`metrics_chat.ts`); absent: a registry of its own that
+   * nobody scrapes (tests).
+   */
+  metrics?: MetricsRegistry;
 }
 
 /** The running core. */
@@ -53,6 +60,8 @@ export interface Core {
   readonly commands: ChatCommands;
   /** The read model: what visitors and agents may see, shaped for the wire. */
   readonly projection: ChatProjection;
+  /** What the core counts: messages, acks, errors (sockets are read at scrape time). */
+  readonly metrics: ChatMetrics;
   /** Attaches the protocol to a new visitor socket. */
   openVisitor(peer: Peer, ctx: VisitorContext): SocketHandlers;
   /** Attaches the protocol to an agent socket opened by the session stored under `sessionHash`. */
@@ -79,6 +88,7 @@ export interface Core {
 export function createCore(deps: CoreDeps): Core {
   const { store, bus, options, log } = deps;
   const registry = new Registry();
+  const metrics = createChatMetrics(deps.metrics ?? new MetricsRegistry(), registry);
   const presence = (deps.presence ?? createLocalPresence)(registry);
   const newConversations = new KeyedLimiter(deps.newConversationsPerHour, 3_600_000);
   // Per visitor, not per socket: a visitor may open many sockets with one token.
@@ -97,9 +107,17 @@ export function createCore(deps: CoreDeps): Core {
     newConversations,
     typingCoalescer,
     log,
+    messagesStored: metrics.messagesStored,
   });
   // The fan-out sees the projection only: commands reach it through the bus, never directly.
-  const fanout = startFanout({ bus, projection, registry, presence, log });
+  const fanout = startFanout({
+    bus,
+    projection,
+    registry,
+    presence,
+    log,
+    messagesRelayed: metrics.messagesRelayed,
+  });
   const stopSweeper = startSweeper({
     registry,
     bus,
@@ -131,12 +149,14 @@ export function createCore(deps: CoreDeps): Core {
     inFlight,
     delivered,
     profileUpdates,
+    metrics,
   };
   return {
     registry,
     presence,
     commands,
     projection,
+    metrics,
     openVisitor: (peer, ctx) => openVisitorSocket(socketDeps, peer, ctx),
     openAgent: (peer, agent, hash) => openAgentSocket(socketDeps, peer, agent, hash),
     closeAll(reason) {

@@ -26,6 +26,21 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/**
+ * How the connections of a driver are used right now (the pool metrics). Counted in the driver's
+ * own calls: a call holds a connection from when it is made until it settles.
+ */
+export interface PoolStats {
+  /** Connections running a call. */
+  busy: number;
+  /** Connections open and waiting for work. */
+  idle: number;
+  /** Calls waiting for a connection (all are busy). */
+  waiting: number;
+  /** The most connections the pool opens. */
+  max: number;
+}
+
 /** Called with the payload of each notification on a channel. */
 export type NotifyHandler = (payload: string) => void;
 
@@ -64,6 +79,8 @@ export interface Db extends Queryable {
    * `DiskFullError` while that disk is full. Absent for Postgres, which watches its own disk.
    */
   checkStorage?(): void;
+  /** How the connections are used now; absent for a driver that does not count them. */
+  poolStats?(): PoolStats;
 }
 
 /** An error reported by Postgres, with its SQLSTATE `code` and, when known, the constraint. */

@@ -20,7 +20,7 @@ import { SqlStore } from "./sql_store.ts";
 
 export type * from "./store.ts";
 export { DiskFullError, StoreError, StoreUnavailableError } from "./store.ts";
-export type { Db, NotifyHandler, Queryable, Row } from "./driver.ts";
+export type { Db, NotifyHandler, PoolStats, Queryable, Row } from "./driver.ts";
 export type { DiskState } from "./disk_space.ts";
 export { DbError } from "./driver.ts";
 export { loadMigrations, migrate, type Migration } from "./migrate.ts";

@@ -70,6 +70,11 @@ export class SocketWatch {
     return socket;
   }
 
+  /** How many sockets are open (the pool's open connections). */
+  get size(): number {
+    return this.#sockets.size;
+  }
+
   /** Ends every open socket now; returns how many. */
   destroyAll(): number {
     const n = this.#sockets.size;

@@ -10,7 +10,14 @@
 import { Mutex, PGlite } from "@electric-sql/pglite";
 import { join } from "node:path";
 import { DiskFullError, StoreUnavailableError } from "./store.ts";
-import { checkChannel, type Db, normalizeError, type Queryable, type Row } from "./driver.ts";
+import {
+  checkChannel,
+  type Db,
+  normalizeError,
+  type PoolStats,
+  type Queryable,
+  type Row,
+} from "./driver.ts";
 import { startUpkeep } from "./pglite_upkeep.ts";
 import { PgliteStatements } from "./pglite_prepared.ts";
 import { durablePgliteOptions, type SyncObserver, syncTree } from "./pglite_durable_fs.ts";
@@ -133,17 +140,32 @@ export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}
   };
   const stopUpkeep = startUpkeep(base);
   let closing: Promise<void> | null = null;
+  // Calls in progress: PGlite is one connection, so one runs and the rest wait their turn.
+  let active = 0;
+  const counted =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      active++;
+      try {
+        return await fn(...args);
+      } finally {
+        active--;
+      }
+    };
   return {
     backend: "pglite",
-    query: base.query,
-    exec: base.exec,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    query: counted(base.query),
+    exec: counted(base.exec),
+    poolStats(): PoolStats {
+      const busy = Math.min(active, 1);
+      return { busy, idle: pg.closed ? 0 : 1 - busy, waiting: Math.max(0, active - 1), max: 1 };
+    },
+    transaction: counted(async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       try {
         return await turns.runExclusive(() => pg.transaction((tx) => fn(queryable(tx))));
       } catch (err) {
         throw fail(err);
       }
-    },
+    }),
     async listen(channel, onNotify, onListen) {
       checkChannel(channel);
       try {

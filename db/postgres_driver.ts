@@ -21,7 +21,14 @@
 
 import postgres from "postgres";
 import { StoreUnavailableError } from "./store.ts";
-import { checkChannel, type Db, normalizeError, type Queryable, type Row } from "./driver.ts";
+import {
+  checkChannel,
+  type Db,
+  normalizeError,
+  type PoolStats,
+  type Queryable,
+  type Row,
+} from "./driver.ts";
 import { type SocketTarget, SocketWatch } from "./pg_socket_watch.ts";
 
 /** Options for {@link createPostgresDb}. */
@@ -168,11 +175,33 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db 
     } as typeof options,
   );
   const base = queryable(sql, bound);
+  const max = options.max;
+  // Calls on the pool in progress (a transaction counts once: it holds one connection). More
+  // than `max` means the rest wait in postgres.js's queue.
+  let active = 0;
+  const counted =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      active++;
+      try {
+        return await fn(...args);
+      } finally {
+        active--;
+      }
+    };
   return {
     backend: "postgres",
-    query: base.query,
-    exec: base.exec,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    query: counted(base.query),
+    exec: counted(base.exec),
+    poolStats(): PoolStats {
+      const busy = Math.min(active, max);
+      return {
+        busy,
+        idle: Math.max(0, Math.min(poolSockets.size, max) - busy),
+        waiting: Math.max(0, active - max),
+        max,
+      };
+    },
+    transaction: counted(async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       let expired = false;
       const guard = () => {
         if (expired) throw new StoreUnavailableError("Database unavailable (postgres): timed out");
@@ -189,7 +218,7 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db 
       } catch (err) {
         throw normalizeError(err, "postgres");
       }
-    },
+    }),
     async listen(channel, onNotify, onListen) {
       checkChannel(channel);
       let expired = false;

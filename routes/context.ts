@@ -12,6 +12,7 @@ import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
+import type { RoutesMetrics } from "./metrics.ts";
 
 /**
  * The part of the server's configuration the handlers read. Declared here, not imported from
@@ -23,6 +24,8 @@ export interface RoutesConfig {
   publicUrl: string | null;
   /** The reverse proxies whose `X-Forwarded-*` headers count (`client_address.ts`); null: none. */
   trustedProxies: TrustedProxies | null;
+  /** The bearer token `/metrics` requires; null leaves it open. */
+  metricsToken: string | null;
   limits: {
     /** A socket whose unsent bytes exceed this is closed as too slow. */
     maxBufferedBytes: number;
@@ -33,6 +36,14 @@ export interface RoutesConfig {
 export interface Lifecycle {
   /** True once shutdown began: readiness fails and new sockets are refused. */
   draining: boolean;
+}
+
+/** What this build is, for `/healthz` and the `parley_build_info` metric. */
+export interface BuildInfo {
+  /** The release, from `deno.json`'s `version`. */
+  version: string;
+  /** The git commit the build was made from, when known. */
+  commit: string | null;
 }
 
 /** Application services shared by all handlers. */
@@ -48,6 +59,9 @@ export interface App {
   /** Open sockets per client address. */
   sockets: KeyedCounter;
   lifecycle: Lifecycle;
+  /** The metrics registry and the counters the request entry point keeps. */
+  metrics: RoutesMetrics;
+  build: BuildInfo;
 }
 
 /** One request's context. */

@@ -8,8 +8,12 @@ import type { Handler } from "./context.ts";
 import { json } from "./http.ts";
 import { DiskFullError } from "../db/mod.ts";
 
-/** `GET /healthz`: 200 while the process serves requests. */
-export const healthz: Handler = () => json({ status: "ok" });
+/**
+ * `GET /healthz`: 200 while the process serves requests, with the running version and commit.
+ * Touches nothing else (no database), so it stays fast when everything behind it is slow.
+ */
+export const healthz: Handler = (_req, ctx) =>
+  json({ status: "ok", version: ctx.app.build.version, commit: ctx.app.build.commit });
 
 /**
  * `GET /readyz`: 200 when the database answers within a second, 503 otherwise or while draining;

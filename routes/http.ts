@@ -49,6 +49,30 @@ export function withNosniff(res: Response): Response {
   return res;
 }
 
+/**
+ * The code of each error response built here, for the errors metric: the request entry point
+ * (`mod.ts`) reads it back from whichever handler returned the response, without parsing bodies.
+ * Weak, so a response is forgotten with it.
+ */
+const ERROR_CODES = new WeakMap<Response, ErrorCode>();
+
+/** The error code of a response built by {@link errorJson} or {@link errorResponse}, or null. */
+export function errorCodeOf(res: Response): ErrorCode | null {
+  return ERROR_CODES.get(res) ?? null;
+}
+
+/** A JSON error response `{"error":{"code","message"}}` with an explicit status. */
+export function errorJson(
+  code: ErrorCode,
+  message: string,
+  status: number,
+  headers: HeadersInit = {},
+): Response {
+  const res = json({ error: { code, message } }, status, headers);
+  ERROR_CODES.set(res, code);
+  return res;
+}
+
 /** Turns any error into a JSON error response; logs only unexpected (5xx) ones. */
 export function errorResponse(err: unknown, log: Logger, requestId: string): Response {
   const e = toParleyError(err);
@@ -61,7 +85,7 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Res
   // connection rather than read the rest: say so, or a client that reuses the connection for
   // its next request meets "connection closed" (Deno 2.5, which Deno Deploy runs, does this).
   if (e.code === ErrorCode.TooLarge) headers.connection = "close";
-  return json({ error: { code: e.code, message: e.message } }, status, headers);
+  return errorJson(e.code, e.message, status, headers);
 }
 
 /**

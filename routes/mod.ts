@@ -1,6 +1,8 @@
 /**
  * The route table and the request entry point: matching, per-request context, and error
  * mapping. Handlers stay thin: they parse, delegate to the core or the store, and answer.
+ * Every response, errors included, leaves here with its `X-Request-Id`, is counted by status
+ * (and by error code) and logged once (`access_log.ts`).
  *
  * @module
  */
@@ -17,7 +19,9 @@ import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
 import { clientAddress, fromTrustedProxy } from "./client_address.ts";
-import { errorResponse, json, requestUrl, withNosniff } from "./http.ts";
+import { errorCodeOf, errorJson, errorResponse, requestUrl, withNosniff } from "./http.ts";
+import { logRequest, requestIdOf, withRequestId } from "./access_log.ts";
+import * as metrics from "./metrics.ts";
 import * as ws from "./ws.ts";
 
 type Route = [method: string, pattern: URLPattern, handler: Handler];
@@ -31,6 +35,7 @@ const route = (method: string, pathname: string, handler: Handler): Route => [
 const ROUTES: Route[] = [
   route("GET", "/healthz", health.healthz),
   route("GET", "/readyz", health.readyz),
+  route("GET", "/metrics", metrics.metrics),
   route("GET", "/ws/visitor", ws.visitorSocket),
   route("GET", "/ws/agent", ws.agentSocket),
   route("POST", "/api/agent/login", auth.login),
@@ -68,32 +73,66 @@ const ROUTES: Route[] = [
 
 /** Builds the `Deno.serve` handler for `app`. */
 export function createHandler(app: App): Deno.ServeHandler {
-  let requestCounter = 0;
+  const { httpRequests } = app.metrics;
+  const errors = app.core.metrics.errors;
   return async (req, info) => {
-    const requestId = `r${(++requestCounter).toString(36)}`;
-    try {
-      // A malformed Host header is the client's error (400), not ours (500 and a stack).
-      const url = requestUrl(req);
-      let methodMismatch = false;
-      for (const [method, pattern, handler] of ROUTES) {
-        const match = pattern.exec(url);
-        if (!match) continue;
-        if (method !== req.method && !(method === "GET" && req.method === "HEAD")) {
-          methodMismatch = true;
-          continue;
-        }
-        const ip = clientAddress(req, info, app.config.trustedProxies);
-        const viaTrustedProxy = fromTrustedProxy(info, app.config.trustedProxies);
-        const ctx = { app, params: match.pathname.groups, ip, viaTrustedProxy, requestId, url };
-        const res = await handler(req, ctx);
-        return withNosniff(res);
-      }
-      if (methodMismatch) {
-        return json({ error: { code: ErrorCode.BadFrame, message: "Method not allowed" } }, 405);
-      }
-      throw new ParleyError(ErrorCode.NotFound, "Not found");
-    } catch (err) {
-      return errorResponse(err, app.log, requestId);
-    }
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    const ip = clientAddress(req, info, app.config.trustedProxies);
+    const viaTrustedProxy = fromTrustedProxy(info, app.config.trustedProxies);
+    const res = await dispatch(app, req, { ip, viaTrustedProxy, requestId });
+    const code = errorCodeOf(res);
+    if (code !== null) errors.inc({ code });
+    httpRequests.inc({ status: String(res.status) });
+    logRequest(app.log, {
+      method: req.method,
+      path: pathOf(req),
+      status: res.status,
+      ms: performance.now() - started,
+      requestId,
+      ip,
+    });
+    return withRequestId(res, requestId);
   };
+}
+
+/** Finds the request's route and runs it; every failure becomes an error response. */
+async function dispatch(
+  app: App,
+  req: Request,
+  who: { ip: string; viaTrustedProxy: boolean; requestId: string },
+): Promise<Response> {
+  const { requestId } = who;
+  try {
+    // A malformed Host header is the client's error (400), not ours (500 and a stack).
+    const url = requestUrl(req);
+    let methodMismatch = false;
+    for (const [method, pattern, handler] of ROUTES) {
+      const match = pattern.exec(url);
+      if (!match) continue;
+      if (method !== req.method && !(method === "GET" && req.method === "HEAD")) {
+        methodMismatch = true;
+        continue;
+      }
+      const res = await handler(req, { app, params: match.pathname.groups, ...who, url });
+      return withNosniff(res);
+    }
+    if (methodMismatch) return errorJson(ErrorCode.BadFrame, "Method not allowed", 405);
+    throw new ParleyError(ErrorCode.NotFound, "Not found");
+  } catch (err) {
+    return errorResponse(err, app.log, requestId);
+  }
+}
+
+/**
+ * The request's path for the log, never its query string (queries may hold tokens). Read from
+ * the raw URL, so a request whose `Host` made the URL unparseable is still logged.
+ */
+function pathOf(req: Request): string {
+  const afterScheme = req.url.indexOf("//");
+  const start = req.url.indexOf("/", afterScheme < 0 ? 0 : afterScheme + 2);
+  if (start < 0) return "/";
+  const path = req.url.slice(start);
+  const end = path.search(/[?#]/);
+  return end < 0 ? path : path.slice(0, end);
 }

@@ -24,6 +24,7 @@ function checkUpgrade(req: Request, ctx: RequestContext): void {
 function attach(
   req: Request,
   ctx: RequestContext,
+  kind: "visitor" | "agent",
   open: (peer: ReturnType<typeof socketPeer>) => SocketHandlers,
 ): Response {
   const { sockets, config } = ctx.app;
@@ -40,6 +41,7 @@ function attach(
   }
   const { socket, response } = upgraded;
   let handlers: SocketHandlers | null = null;
+  let peerId: string | null = null;
   let ended = false;
   // The session ends on the close event, or earlier when a close we started is never answered
   // (a vanished peer); the address keeps its socket slot until the transport is really closed.
@@ -49,12 +51,15 @@ function attach(
     handlers?.onClose();
   };
   socket.onopen = () => {
-    handlers = open(socketPeer(socket, {
+    const peer = socketPeer(socket, {
       maxBufferedBytes: config.limits.maxBufferedBytes,
       onGone: end,
       log: ctx.app.log,
       fields: { requestId: ctx.requestId },
-    }));
+    });
+    peerId = peer.id;
+    ctx.app.log.debug("socket open", { requestId: ctx.requestId, socket: peerId, kind });
+    handlers = open(peer);
   };
   socket.onmessage = (e) => {
     // Frames that arrive after this side started closing or draining are not handled: the
@@ -63,8 +68,14 @@ function attach(
     if (typeof e.data === "string") handlers?.onText(e.data);
     else handlers?.onBinary();
   };
-  socket.onclose = () => {
+  socket.onclose = (e) => {
     sockets.release(ctx.ip);
+    ctx.app.log.debug("socket closed", {
+      requestId: ctx.requestId,
+      socket: peerId,
+      kind,
+      code: e.code,
+    });
     end();
   };
   socket.onerror = () => {};
@@ -79,6 +90,7 @@ export const visitorSocket: Handler = (req, ctx) => {
   return attach(
     req,
     ctx,
+    "visitor",
     (peer) => ctx.app.core.openVisitor(peer, { ip: ctx.ip, origin, userAgent }),
   );
 };
@@ -88,5 +100,5 @@ export const agentSocket: Handler = async (req, ctx) => {
   checkUpgrade(req, ctx);
   refuseCrossOrigin(req, ctx, "The console socket accepts only its own origin");
   const { agent, sessionHash } = await requireSession(req, ctx);
-  return attach(req, ctx, (peer) => ctx.app.core.openAgent(peer, agent, sessionHash));
+  return attach(req, ctx, "agent", (peer) => ctx.app.core.openAgent(peer, agent, sessionHash));
 };

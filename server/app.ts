@@ -16,13 +16,18 @@ import { SiteService } from "../core/sites/mod.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
+import { SqlStore } from "../db/mod.ts";
+import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
+import { createRoutesMetrics } from "../routes/metrics.ts";
 import type { App } from "../routes/context.ts";
 import { createHandler } from "../routes/mod.ts";
 import { isLoopbackHost } from "../routes/origin.ts";
 import type { Config } from "./config.ts";
 import { listen } from "./listener.ts";
 import { SHUTDOWN_SHARES, ShutdownBudget } from "./shutdown.ts";
+import { readBuildInfo } from "./build_info.ts";
+import { registerServerMetrics } from "./metrics.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
 
 /** A running Parley server. */
@@ -124,6 +129,9 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     passwordChecks: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
   });
   await bootstrap(config, store, agents, log);
+  // One registry per server: the core, the routes and the collectors below register on it.
+  const metrics = new MetricsRegistry();
+  const build = await readBuildInfo(config.distDir);
   const core: Core = createCore({
     store,
     bus,
@@ -144,7 +152,11 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       profileUpdatesPerMinute: config.limits.profileUpdatesPerMinute,
     },
     sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
+    metrics,
   });
+  // Pool use is the driver's; a store that is not SQL-backed (none today) reports none.
+  const pool = store instanceof SqlStore ? store.db.poolStats?.bind(store.db) : undefined;
+  registerServerMetrics(metrics, { build, store, pool });
   await cluster?.join();
   const app: App = {
     config,
@@ -156,6 +168,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
     lifecycle: { draining: false },
+    metrics: createRoutesMetrics(metrics),
+    build,
   };
 
   const server = await listen(
@@ -167,6 +181,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   deps.onListen?.({ hostname: addr.hostname, port: addr.port });
   log.info("listening", {
     port: addr.port,
+    version: build.version,
+    commit: build.commit,
     backend: store.backend,
     instance: cluster?.instanceId ?? null,
   });

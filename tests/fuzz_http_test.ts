@@ -32,6 +32,7 @@ interface Endpoint {
 const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/healthz", agent: false, noInput: true },
   { method: "GET", path: "/readyz", agent: false, noInput: true },
+  { method: "GET", path: "/metrics", agent: false, noInput: true },
   { method: "GET", path: "/ws/visitor", agent: false, noInput: true },
   { method: "GET", path: "/ws/agent", agent: true, noInput: true },
   {

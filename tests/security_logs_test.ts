@@ -104,7 +104,9 @@ Deno.test(
       if (/socket|peer|frame/.test(String(o.msg))) {
         assert.match(String(o.socket), /^s[0-9a-z]+$/, `socket id in ${line}`);
       }
-      if (o.msg === "request failed") assert.match(String(o.requestId), /^r[0-9a-z]+$/, line);
+      if (o.msg === "request failed" || o.msg === "request") {
+        assert.match(String(o.requestId), /^[A-Za-z0-9._:-]{1,128}$/, line);
+      }
     }
     const closes = lines.map((l) => JSON.parse(l)).filter((o) => o.msg === "closing socket");
     assert.equal(closes.length, 1, "only the silent peer was closed");

@@ -29,6 +29,7 @@ import type { VisitorTokenSigner } from "../accounts/tokens.ts";
 import { verifyIdentity } from "../accounts/identity_signature.ts";
 import type { TypingCoalescer } from "./typing_coalescer.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
+import type { Counter } from "../metrics.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -53,6 +54,8 @@ export interface CommandDeps {
   /** Folds bursts of typing notices (see `typing_coalescer.ts`). */
   typingCoalescer: TypingCoalescer;
   log: Logger;
+  /** Counts every message stored (not a resend's duplicate); see `metrics_chat.ts`. */
+  messagesStored?: Counter;
 }
 
 /** Context of a visitor socket, from the HTTP upgrade. */
@@ -393,6 +396,7 @@ export class ChatCommands {
    */
   private async publishAppend(result: AppendResult, conversationChanged = false): Promise<void> {
     const { message, conversation } = result;
+    if (!result.duplicate) this.deps.messagesStored?.inc();
     await this.deps.bus.publish({
       kind: "message",
       conversationId: conversation.id,

@@ -25,6 +25,7 @@ import { DeliveryOrder } from "./delivery_order.ts";
 import type { AgentServerFrame, Message, VisitorServerFrame } from "../../protocol/frames.ts";
 import type { AgentConn, Registry } from "../sockets/registry.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
+import type { Counter } from "../metrics.ts";
 
 /** Dependencies of the fan-out. */
 export interface FanoutDeps {
@@ -34,6 +35,8 @@ export interface FanoutDeps {
   registry: Registry;
   presence: Presence;
   log: Logger;
+  /** Counts message frames sent to sockets, one per socket (see `metrics_chat.ts`). */
+  messagesRelayed?: Counter;
 }
 
 /** The running fan-out. */
@@ -126,14 +129,22 @@ export function startFanout(deps: FanoutDeps): Fanout {
   };
   const sendMessage = (visitorId: string, message: Message, to: Audience, repeat = false) => {
     const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
-    for (const c of registry.allAgentConns()) if (to(c)) c.peer.send(text);
-    if (message.note) return;
-    for (const c of registry.visitorConns(visitorId)) {
-      // A new message tells the visitor's tabs which conversation is current (another tab may
-      // have opened it); a repeat may be a resend's from a conversation left since.
-      if (!repeat) c.conversationId = message.conversationId;
+    let sent = 0;
+    for (const c of registry.allAgentConns()) {
+      if (!to(c)) continue;
       c.peer.send(text);
+      sent++;
     }
+    if (!message.note) {
+      for (const c of registry.visitorConns(visitorId)) {
+        // A new message tells the visitor's tabs which conversation is current (another tab may
+        // have opened it); a repeat may be a resend's from a conversation left since.
+        if (!repeat) c.conversationId = message.conversationId;
+        c.peer.send(text);
+        sent++;
+      }
+    }
+    if (sent > 0) deps.messagesRelayed?.inc({}, sent);
   };
   const order = new DeliveryOrder({
     async fill(conversationId, afterSeq, beforeSeq) {

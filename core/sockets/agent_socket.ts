@@ -75,7 +75,10 @@ export function openAgentSocket(
     send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
   }
 
-  async function handle(frame: Exclude<AgentClientFrame, Heartbeat>): Promise<void> {
+  async function handle(
+    frame: Exclude<AgentClientFrame, Heartbeat>,
+    receivedAt: number,
+  ): Promise<void> {
     switch (frame.type) {
       case "message": {
         if (!conn.messages.take()) {
@@ -84,7 +87,7 @@ export function openAgentSocket(
         const note = frame.note ?? false;
         const r = await commands.agentSend(actor(), { ...frame, note });
         if (!note && conn.typingIn === frame.conversationId) await stopTyping();
-        await acknowledge(deps, peer, frame.clientId, r.message);
+        await acknowledge(deps, peer, frame.clientId, r.message, receivedAt);
         return;
       }
       case "typing": {

@@ -18,6 +18,8 @@ export interface GateOptions {
   requestIds: boolean;
   /** Told when a `message` frame is refused, so the socket can hold later ones back. */
   onRefusedMessage?: (clientId: string, err: ParleyError) => void;
+  /** Told the code of each error frame sent (the errors metric). */
+  onError?: (code: ErrorCode) => void;
 }
 
 /**
@@ -37,11 +39,13 @@ export function admitFrame(conn: Conn, text: string, opts: GateOptions): boolean
       retryable: ids.clientId !== undefined || ids.requestId !== undefined,
     });
     conn.peer.send(errorFrame(err, ids));
+    opts.onError?.(err.code);
     if (ids.clientId !== undefined) opts.onRefusedMessage?.(ids.clientId, err);
     return false;
   }
   if (text.length > MAX_FRAME_BYTES) {
     conn.peer.send(errorFrame(new ParleyError(ErrorCode.TooLarge, "Frame too large")));
+    opts.onError?.(ErrorCode.TooLarge);
     return false;
   }
   return true;
@@ -87,12 +91,16 @@ export function refusedIds(
   }
 }
 
-/** The answer to a binary frame: the protocol is JSON text only. It counts against the budget. */
-export function refuseBinary(conn: Conn): void {
+/**
+ * The answer to a binary frame: the protocol is JSON text only. It counts against the budget.
+ * `onError` is told the code of the error frame sent.
+ */
+export function refuseBinary(conn: Conn, onError?: (code: ErrorCode) => void): void {
   conn.lastSeen = Date.now();
   conn.pingedAt = 0;
   const err = withinBudget(conn)
     ? new ParleyError(ErrorCode.BadFrame, "Binary frames are not supported")
     : new ParleyError(ErrorCode.RateLimited, "Too many frames");
   conn.peer.send(errorFrame(err));
+  onError?.(err.code);
 }

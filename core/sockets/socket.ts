@@ -22,6 +22,7 @@ import { clearTyping } from "../chat/typing.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { errorFrame, type ParleyError, toParleyError } from "../errors.ts";
 import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
+import type { ChatMetrics } from "../metrics_chat.ts";
 
 /** What a socket needs. */
 export interface SocketDeps {
@@ -37,6 +38,8 @@ export interface SocketDeps {
   delivered(conversationId: string, seq: number): Promise<void>;
   /** Identity and attribute updates, keyed by visitor id (see `CoreOptions`). */
   profileUpdates: KeyedLimiter;
+  /** Ack latency and errors sent, counted here; see `metrics_chat.ts`. */
+  metrics: ChatMetrics;
 }
 
 /** Callbacks the transport calls for one socket. */
@@ -77,9 +80,10 @@ export interface SocketProtocol<F extends { type: string }> {
   admit?(frame: F): void;
   /**
    * Handles one frame other than a heartbeat. Frames of a socket are handled one at a time, in
-   * arrival order.
+   * arrival order. `receivedAt` (`performance.now()` when the frame arrived, before any wait in
+   * the socket's queue) is what an ack's latency is measured from.
    */
-  handle(frame: Exclude<F, Heartbeat>): Promise<void>;
+  handle(frame: Exclude<F, Heartbeat>, receivedAt: number): Promise<void>;
   /** The ids an error answering `frame` names. */
   about(frame: F): ErrorAbout;
   /** Told when a message is refused, with its client id (the visitor's send hold). */
@@ -112,18 +116,20 @@ export function runSocket<F extends { type: string }>(
   let queue: Promise<void> = first
     ? deps.inFlight.run(first).catch((err) => fail(err, null))
     : Promise.resolve();
+  const countError = (code: ErrorCode) => deps.metrics.errors.inc({ code });
   const gate = {
     requestIds: protocol.requestIds,
+    onError: countError,
     ...(protocol.refusedMessage ? { onRefusedMessage: protocol.refusedMessage } : {}),
   };
 
   // A ping is answered in its turn, after every frame before it: a client's ping/pong round
   // trip then tells it that the replies to everything it sent earlier are on their way.
-  function run(frame: F): Promise<void> {
+  function run(frame: F, receivedAt: number): Promise<void> {
     if (frame.type === "ping") peer.send(PONG);
     if (frame.type === "ping" || frame.type === "pong") return Promise.resolve();
     // Narrowing does not reach through the generic F: this is F without its heartbeats.
-    return protocol.handle(frame as Exclude<F, Heartbeat>);
+    return protocol.handle(frame as Exclude<F, Heartbeat>, receivedAt);
   }
 
   function fail(err: unknown, frame: F | null, ids: ErrorAbout = {}): void {
@@ -134,6 +140,7 @@ export function runSocket<F extends { type: string }>(
     const about = frame ? protocol.about(frame) : ids;
     if (about.clientId !== undefined) protocol.refusedMessage?.(about.clientId, e);
     peer.send(errorFrame(e, about));
+    countError(e.code);
     protocol.failed?.(e, frame);
   }
 
@@ -142,6 +149,7 @@ export function runSocket<F extends { type: string }>(
       return closed;
     },
     onText(text) {
+      const receivedAt = performance.now();
       if (!admitFrame(conn, text, gate)) return protocol.dropped?.();
       let frame: F;
       try {
@@ -156,12 +164,14 @@ export function runSocket<F extends { type: string }>(
         fail(err, null);
         return protocol.dropped?.();
       }
+      // The type only: bodies, tokens and ids stay out of logs.
+      deps.log.debug("frame", { socket: peer.id, kind: conn.kind, type: frame.type });
       queue = queue
-        .then(() => closed ? undefined : deps.inFlight.run(() => run(frame)))
+        .then(() => closed ? undefined : deps.inFlight.run(() => run(frame, receivedAt)))
         .catch((err) => fail(err, frame));
     },
     onBinary() {
-      refuseBinary(conn);
+      refuseBinary(conn, countError);
       protocol.dropped?.();
     },
     onClose() {
@@ -206,13 +216,15 @@ export function presenceEvent(conn: Conn): BusEvent {
  * Acknowledges a stored message to its sender, after the fan-out has sent this socket every
  * message of the conversation up to it. Clients resume from the highest seq they saw, acks
  * included; an ack that overtook an earlier message still on its way (another author's, read
- * from another instance) would let a reconnect skip that message.
+ * from another instance) would let a reconnect skip that message. The time from `receivedAt`
+ * (the frame's arrival, `performance.now()`) to the ack is the ack latency metric.
  */
 export async function acknowledge(
   deps: SocketDeps,
   peer: Peer,
   clientId: string,
   message: Message,
+  receivedAt: number,
 ): Promise<void> {
   await deps.delivered(message.conversationId, message.seq);
   const ack: AckFrame = {
@@ -224,4 +236,5 @@ export async function acknowledge(
     createdAt: message.createdAt,
   };
   peer.send(ack);
+  deps.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
 }

@@ -55,7 +55,10 @@ export function openVisitorSocket(
   const order = new SendOrder();
   const send = (frame: VisitorServerFrame) => peer.send(frame);
 
-  async function handle(frame: Exclude<VisitorClientFrame, Heartbeat>): Promise<void> {
+  async function handle(
+    frame: Exclude<VisitorClientFrame, Heartbeat>,
+    receivedAt: number,
+  ): Promise<void> {
     switch (frame.type) {
       case "hello": {
         if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
@@ -107,7 +110,7 @@ export function openVisitorSocket(
         if (!r.duplicate) conn.conversationId = r.conversation.id;
         order.stored(frame.clientId);
         if (conn.typingIn) await stopTyping();
-        await acknowledge(deps, peer, frame.clientId, r.message);
+        await acknowledge(deps, peer, frame.clientId, r.message, receivedAt);
         return;
       }
       case "typing": {
