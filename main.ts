@@ -113,6 +113,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   try {
     Deno.addSignalListener(signal, () => stop(signal));
   } catch {
-    // Platforms without signals (Deno Deploy) stop instances themselves.
+    // Windows has no SIGTERM; there the process is stopped with SIGINT (Ctrl+C) or killed.
   }
 }
