@@ -33,7 +33,21 @@ const SOCKET_GONE = new Set([
 export function isStraySocketError(reason: unknown): boolean {
   if (!(reason instanceof Error)) return false;
   const code = (reason as Error & { code?: unknown }).code;
-  return typeof code === "string" && SOCKET_GONE.has(code);
+  return typeof code === "string" && (SOCKET_GONE.has(code) || isEmptyDriverFlush(reason, code));
+}
+
+/**
+ * postgres.js batches small writes and flushes them from a `setImmediate`; a write with a
+ * callback flushes at once and cancels that immediate. Under load on Deno 2.5 (the version Deno
+ * Deploy runs) the cancelled immediate can still run, with the batch already flushed: it writes
+ * `null` and Node's stream throws ERR_STREAM_NULL_VALUES from a timer. Nothing is lost or
+ * half-written (the data went out with the earlier flush, and the driver's state was reset
+ * before), so it is a stray error like the ones above, recognised by its code and its place.
+ */
+function isEmptyDriverFlush(err: Error, code: string): boolean {
+  return code === "ERR_STREAM_NULL_VALUES" &&
+    /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? "") &&
+    /\bnextWrite\b/.test(err.stack ?? "");
 }
 
 /**

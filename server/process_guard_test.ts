@@ -38,6 +38,29 @@ Deno.test("only network errors of a socket count as stray", () => {
   assert.ok(!isStraySocketError(new TypeError("undefined is not a function")));
 });
 
+Deno.test("postgres.js flushing an empty batch from a stale immediate counts as stray", () => {
+  const nullWrite = (stack: string) =>
+    Object.assign(new TypeError("May not write null values to stream"), {
+      code: "ERR_STREAM_NULL_VALUES",
+      stack,
+    });
+  // As Deno 2.5 reported it (server under load, 500 sockets saying hello).
+  assert.ok(isStraySocketError(nullWrite(
+    "TypeError [ERR_STREAM_NULL_VALUES]: May not write null values to stream\n" +
+      "    at _write (node:_stream_writable:368:11)\n" +
+      "    at Socket.Writable.write (node:_stream_writable:414:10)\n" +
+      "    at nextWrite (file:///app/node_modules/.deno/postgres@3.4.9/node_modules/postgres/" +
+      "src/connection.js:255:22)\n    at ext:deno_web/02_timers.js:35:14",
+  )));
+  // The same error from anywhere else is a bug, not a stray.
+  assert.ok(
+    !isStraySocketError(nullWrite(
+      "TypeError [ERR_STREAM_NULL_VALUES]: May not write null values to stream\n" +
+        "    at _write (node:_stream_writable:368:11)\n    at file:///app/core/x.ts:1:1",
+    )),
+  );
+});
+
 Deno.test("the guard absorbs a stray socket error and lets any other rejection through", () => {
   const log = recorder();
   const target = new EventTarget();
