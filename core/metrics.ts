@@ -105,54 +105,50 @@ abstract class Metric<S> {
   }
 }
 
-/** A value that only goes up (reset only by a restart). */
-export class Counter extends Metric<{ value: number }> {
-  readonly type = "counter";
-
-  /** Adds `by` (default 1, never negative) to the series with `labels`. */
-  inc(labels: Labels = {}, by = 1): void {
-    if (!(by >= 0)) throw new RangeError(`Counter ${this.name} cannot add ${by}`);
-    this.series(labels, () => ({ value: 0 })).value += by;
+/** A metric holding one number per series: the shared part of counters and gauges. */
+abstract class ValueMetric extends Metric<{ value: number }> {
+  /** The current value of one series (0 when never counted or set); for tests and collectors. */
+  get(labels: Labels = {}): number {
+    return this.slot(labels).value;
   }
 
-  /** The current value of one series (0 when never counted); for tests and collectors. */
-  get(labels: Labels = {}): number {
-    return this.series(labels, () => ({ value: 0 })).value;
+  /** The state of one series, at 0 on first use. */
+  protected slot(labels: Labels): { value: number } {
+    return this.series(labels, () => ({ value: 0 }));
   }
 
   samples(): string[] {
-    // An unlabelled counter exists from the start at 0, so a rate over it is defined at once.
-    if (this.labelNames.length === 0) this.series({}, () => ({ value: 0 }));
+    // An unlabelled metric exists from the start at 0, so a rate over it is defined at once.
+    if (this.labelNames.length === 0) this.slot({});
     return [...this.entries()].map((s) =>
       `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.state.value)}`
     );
   }
 }
 
+/** A value that only goes up (reset only by a restart). */
+export class Counter extends ValueMetric {
+  readonly type = "counter";
+
+  /** Adds `by` (default 1, never negative) to the series with `labels`. */
+  inc(labels: Labels = {}, by = 1): void {
+    if (!(by >= 0)) throw new RangeError(`Counter ${this.name} cannot add ${by}`);
+    this.slot(labels).value += by;
+  }
+}
+
 /** A value that goes up and down. */
-export class Gauge extends Metric<{ value: number }> {
+export class Gauge extends ValueMetric {
   readonly type = "gauge";
 
   /** Sets the series with `labels` to `value`. */
   set(value: number, labels: Labels = {}): void {
-    this.series(labels, () => ({ value: 0 })).value = value;
+    this.slot(labels).value = value;
   }
 
   /** Adds `by` (default 1; negative to subtract). */
   inc(labels: Labels = {}, by = 1): void {
-    this.series(labels, () => ({ value: 0 })).value += by;
-  }
-
-  /** The current value of one series (0 when never set). */
-  get(labels: Labels = {}): number {
-    return this.series(labels, () => ({ value: 0 })).value;
-  }
-
-  samples(): string[] {
-    if (this.labelNames.length === 0) this.series({}, () => ({ value: 0 }));
-    return [...this.entries()].map((s) =>
-      `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.state.value)}`
-    );
+    this.slot(labels).value += by;
   }
 }
 

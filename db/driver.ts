@@ -179,3 +179,28 @@ export function checkChannel(channel: string): void {
     throw new TypeError(`Invalid notification channel: ${channel.slice(0, 64)}`);
   }
 }
+
+/**
+ * Counts the calls in progress through the functions it wraps, for a driver's pool statistics
+ * (`Db.poolStats`): a transaction wrapped once counts once, as it holds one connection.
+ */
+export class InFlight {
+  #active = 0;
+
+  /** Calls in progress now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** `fn`, counted while each call is in progress. */
+  wrap<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args: A): Promise<R> => {
+      this.#active++;
+      try {
+        return await fn(...args);
+      } finally {
+        this.#active--;
+      }
+    };
+  }
+}

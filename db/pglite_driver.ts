@@ -13,6 +13,7 @@ import { DiskFullError, StoreUnavailableError } from "./store.ts";
 import {
   checkChannel,
   type Db,
+  InFlight,
   normalizeError,
   type PoolStats,
   type Queryable,
@@ -141,23 +142,20 @@ export async function createPgliteDb(dataDir: string, opts: PgliteDbOptions = {}
   const stopUpkeep = startUpkeep(base);
   let closing: Promise<void> | null = null;
   // Calls in progress: PGlite is one connection, so one runs and the rest wait their turn.
-  let active = 0;
-  const counted =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-      active++;
-      try {
-        return await fn(...args);
-      } finally {
-        active--;
-      }
-    };
+  const inFlight = new InFlight();
+  const counted = inFlight.wrap.bind(inFlight);
   return {
     backend: "pglite",
     query: counted(base.query),
     exec: counted(base.exec),
     poolStats(): PoolStats {
-      const busy = Math.min(active, 1);
-      return { busy, idle: pg.closed ? 0 : 1 - busy, waiting: Math.max(0, active - 1), max: 1 };
+      const busy = Math.min(inFlight.active, 1);
+      return {
+        busy,
+        idle: pg.closed ? 0 : 1 - busy,
+        waiting: Math.max(0, inFlight.active - 1),
+        max: 1,
+      };
     },
     transaction: counted(async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       try {

@@ -24,6 +24,7 @@ import { StoreUnavailableError } from "./store.ts";
 import {
   checkChannel,
   type Db,
+  InFlight,
   normalizeError,
   type PoolStats,
   type Queryable,
@@ -178,26 +179,18 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db 
   const max = options.max;
   // Calls on the pool in progress (a transaction counts once: it holds one connection). More
   // than `max` means the rest wait in postgres.js's queue.
-  let active = 0;
-  const counted =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-      active++;
-      try {
-        return await fn(...args);
-      } finally {
-        active--;
-      }
-    };
+  const inFlight = new InFlight();
+  const counted = inFlight.wrap.bind(inFlight);
   return {
     backend: "postgres",
     query: counted(base.query),
     exec: counted(base.exec),
     poolStats(): PoolStats {
-      const busy = Math.min(active, max);
+      const busy = Math.min(inFlight.active, max);
       return {
         busy,
         idle: Math.max(0, Math.min(poolSockets.size, max) - busy),
-        waiting: Math.max(0, active - max),
+        waiting: Math.max(0, inFlight.active - max),
         max,
       };
     },
