@@ -187,9 +187,16 @@ interface Range {
   bits: number;
 }
 
+/** Parsed lists, keyed by the configuration's array (held weakly, so nothing outlives it). */
+const parsed = new WeakMap<readonly string[], Range[]>();
+
 /** Parses `addr` or `addr/bits` entries (validated by the config already; bad ones dropped). */
 function parseRanges(cidrs: readonly string[]): Range[] {
-  const out: Range[] = [];
+  // The list is the configuration's, the same array on every request: parse it once.
+  let out = parsed.get(cidrs);
+  if (out) return out;
+  out = [];
+  parsed.set(cidrs, out);
   for (const c of cidrs) {
     const [addr, bits] = c.split("/");
     const raw = addr.includes(":") ? parseV6(addr) : parseV4(addr);
