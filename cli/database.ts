@@ -7,8 +7,11 @@
  * @module
  */
 
-import { createStore, type Db, DbError, type DbStore, StoreUnavailableError } from "../db/mod.ts";
+import { type LogFields, type Logger, silentLogger } from "../core/log.ts";
+import { createStore, type Db, type DbStore, StoreUnavailableError } from "../db/mod.ts";
 import type { Config } from "../server/config.ts";
+import { connectWithRetry } from "../server/retry.ts";
+import { permanentFailure, unreachableFailure } from "../server/startup_failure.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /** How the CLI opens the database. */
@@ -77,90 +80,52 @@ async function withRetry<T>(
   opts: OpenOptions,
   open: () => Promise<T>,
 ): Promise<T> {
-  const deadline = Date.now() + (opts.retryMs ?? 0);
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await open();
-    } catch (err) {
-      const failure = describeOpenError(err, config);
-      const retryable = config.databaseUrl !== null && err instanceof StoreUnavailableError;
-      if (!retryable || Date.now() >= deadline) throw failure;
-      if (attempt === 1) opts.onRetry?.(failure.message);
-      const wait = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
-      await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
-    }
-  }
-}
-
-/** The Postgres user and host of a URL, for messages (never its password). */
-function target(url: string): { user: string; host: string; database: string } {
+  const retryMs = opts.retryMs ?? 0;
+  let retrying = false;
+  // connectWithRetry reports each wait as a warning; the CLI says once that it is waiting.
+  const note = (_msg: string, fields?: LogFields) => {
+    if (retrying) return;
+    retrying = true;
+    opts.onRetry?.(String(fields?.reason ?? "database unavailable"));
+  };
+  const log: Logger = { ...silentLogger, warn: note };
   try {
-    const u = new URL(url);
-    return {
-      user: decodeURIComponent(u.username) || "(default user)",
-      host: u.host || "localhost",
-      database: decodeURIComponent(u.pathname.slice(1)) || "(default database)",
-    };
-  } catch {
-    return { user: "?", host: "?", database: "?" };
+    return await connectWithRetry(open, log, {
+      budgetMs: retryMs,
+      capMs: 5000,
+      // Only Postgres may still be coming up; the embedded database is busy or broken.
+      isTransient: (err) =>
+        config.databaseUrl !== null && err instanceof StoreUnavailableError &&
+        permanentFailure(err, config) === null,
+    });
+  } catch (err) {
+    throw describeOpenError(err, config, retryMs);
   }
 }
 
 /**
- * Names what went wrong opening the database and what to fix; the codes follow SPEC-12 (78 for
- * what the operator must change, 69 for a database that is not there or is busy).
+ * Names what went wrong opening the database and what to fix, with the server's own start-up
+ * classification (`server/startup_failure.ts`): 78 for what the operator must change, 69 for a
+ * database that is not there or, for the embedded one, held by a running server.
  */
-export function describeOpenError(err: unknown, config: Config): CliError {
+export function describeOpenError(err: unknown, config: Config, retryMs = 0): CliError {
   if (err instanceof CliError) return err;
   const why = err instanceof Error ? err.message : String(err);
-  if (config.databaseUrl === null) {
-    if (err instanceof StoreUnavailableError && /in use by another process/.test(why)) {
-      return new CliError(
-        ExitCode.Unavailable,
-        `The embedded database in ${config.dataDir} (DATA_DIR) is in use by another process, ` +
-          "most likely the running Parley server: the embedded database allows one process at " +
-          "a time. Stop the server, run the command, start it again (or use Postgres with " +
-          "DATABASE_URL, where the CLI runs beside the server)",
-        { cause: err },
-      );
-    }
-    const cause = err instanceof Error && err.cause instanceof Error
-      ? `: ${err.cause.message}`
-      : "";
-    return new CliError(
-      ExitCode.Failure,
-      `Could not open the embedded database in ${config.dataDir} (DATA_DIR): ${why}${cause}`,
-      { cause: err },
-    );
-  }
-  const { user, host, database } = target(config.databaseUrl);
-  if (err instanceof DbError) {
-    const fix = (sentence: string) => new CliError(ExitCode.Config, sentence, { cause: err });
-    switch (err.code) {
-      case "28P01":
-        return fix(
-          `Postgres rejected the password for user "${user}": fix the password in DATABASE_URL`,
-        );
-      case "28000":
-        return fix(`Postgres refused user "${user}" (${why}): fix the user in DATABASE_URL`);
-      case "3D000":
-        return fix(
-          `Postgres database "${database}" does not exist on ${host}: create it, or fix the ` +
-            "database name in DATABASE_URL",
-        );
-      case "42501":
-        return fix(
-          `Postgres user "${user}" lacks a privilege Parley needs (${why}): grant it, or use ` +
-            "another user in DATABASE_URL",
-        );
-    }
-  }
-  if (err instanceof StoreUnavailableError) {
+  if (
+    config.databaseUrl === null && err instanceof StoreUnavailableError &&
+    /in use by another process/.test(why)
+  ) {
     return new CliError(
       ExitCode.Unavailable,
-      `Cannot reach Postgres at ${host} (DATABASE_URL): ${why}`,
+      `The embedded database in ${config.dataDir} (DATA_DIR) is in use by another process, ` +
+        "most likely the running Parley server: the embedded database allows one process at " +
+        "a time. Stop the server, run the command, start it again (or use Postgres with " +
+        "DATABASE_URL, where the CLI runs beside the server)",
       { cause: err },
     );
   }
+  const failure = permanentFailure(err, config) ??
+    (err instanceof StoreUnavailableError ? unreachableFailure(err, config, retryMs) : null);
+  if (failure) return new CliError(failure.exitCode as ExitCode, failure.message, { cause: err });
   return new CliError(ExitCode.Failure, `Could not open the database: ${why}`, { cause: err });
 }

@@ -6,18 +6,20 @@
  * @module
  */
 
-/** Exit codes, from BSD's sysexits where one fits (the server uses the same, see SPEC-12). */
+import { ExitCode as ServerExit } from "../server/startup_failure.ts";
+
+/** Exit codes: the server's (`server/startup_failure.ts`), with the CLI's name for 1. */
 export const ExitCode = {
   /** Done. */
-  Ok: 0,
+  Ok: ServerExit.Ok,
   /** The command failed (an unknown agent, a refused value) or something unexpected happened. */
-  Failure: 1,
+  Failure: ServerExit.Unexpected,
   /** EX_USAGE: the command line is wrong. */
-  Usage: 64,
+  Usage: ServerExit.Usage,
   /** EX_UNAVAILABLE: the database cannot be reached, or another process holds the embedded one. */
-  Unavailable: 69,
+  Unavailable: ServerExit.Unavailable,
   /** EX_CONFIG: configuration the operator must fix (environment, credentials, permissions). */
-  Config: 78,
+  Config: ServerExit.Config,
 } as const;
 
 /** One of {@link ExitCode}'s values. */

@@ -165,8 +165,8 @@ export function permanentFailure(err: unknown, target: DatabaseTarget): StartupF
         return config(
           "database_missing",
           "DATABASE_URL",
-          `Postgres has no database "${database}": create it (createdb ${database}) or fix ` +
-            "the database name in DATABASE_URL",
+          `Postgres has no database "${database}" (${message}): create it (createdb ` +
+            `${database}) or fix the database name in DATABASE_URL`,
         );
       }
       if (code === "42501") {
