@@ -18,10 +18,8 @@
 
 import type { Bus, BusEvent } from "../core/cluster/bus.ts";
 import { encodeBatch, encodeControl, encodeEvent } from "../core/cluster/bus_wire.ts";
+import { BUS_CHANNEL } from "../core/cluster/pg_bus.ts";
 import type { Db } from "../db/mod.ts";
-
-/** The channel the servers' Postgres bus listens on (`PgBus`'s default, which the server uses). */
-export const BUS_CHANNEL = "parley_events";
 
 /** A {@link Bus} that only publishes, and sends what it collected on {@link NotifyBus.flush}. */
 export interface NotifyBus extends Bus {

@@ -87,6 +87,9 @@ const NOTIFY_MANY = `SELECT pg_notify($1, p) FROM (
   SELECT p FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i
 ) s`;
 
+/** The channel the servers' buses share unless told otherwise (the admin CLI notifies it too). */
+export const BUS_CHANNEL = "parley_events";
+
 /** A {@link Bus} carried by Postgres LISTEN/NOTIFY. Call {@link PgBus.start} first. */
 export class PgBus implements Bus {
   readonly instanceId: string;
@@ -142,7 +145,7 @@ export class PgBus implements Bus {
     this.#db = opts.db;
     this.#reader = opts.reader;
     this.#log = opts.log;
-    this.#channel = opts.channel ?? "parley_events";
+    this.#channel = opts.channel ?? BUS_CHANNEL;
     this.#heartbeatMs = opts.heartbeatMs ?? 2000;
     this.#marginMs = opts.catchUpMarginMs ?? 5000;
     this.#selfPrefix = `{"v":1,"i":${JSON.stringify(this.instanceId)},"n":`;
