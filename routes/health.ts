@@ -7,6 +7,7 @@
 import type { Handler } from "./context.ts";
 import { json } from "./http.ts";
 import { DiskFullError } from "../db/mod.ts";
+import { withTimeout } from "../core/with_timeout.ts";
 
 /**
  * `GET /healthz`: 200 while the process serves requests, with the running version and commit.
@@ -29,11 +30,3 @@ export const readyz: Handler = async (_req, ctx) => {
     return json({ status: "database unavailable" }, 503);
   }
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timeout")), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}

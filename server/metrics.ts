@@ -10,6 +10,7 @@
 import type { PoolStats, Store } from "../db/mod.ts";
 import type { MetricsRegistry } from "../core/metrics.ts";
 import type { BuildInfo } from "../routes/context.ts";
+import { withTimeout } from "../core/with_timeout.ts";
 
 /**
  * At most this many waiting conversations are counted: the queue length is read from the inbox
@@ -93,12 +94,4 @@ export function registerServerMetrics(registry: MetricsRegistry, src: ServerMetr
     })();
     return reading;
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
