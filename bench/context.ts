@@ -36,6 +36,8 @@ export interface Deployment {
   servers: ParleyProcess[];
   /** A session cookie for the admin, signed in on `servers[i]`. */
   login(i?: number): Promise<string>;
+  /** Creates agent number `n` (an agent, not an admin) and returns its session cookie. */
+  agentLogin(n: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export class BenchContext {
     readonly backend: Backend,
     readonly echo = false,
     readonly denoFlags: string[] = [],
+    /** The checkout whose server runs (default: this one); see `--compare` in `mod.ts`. */
+    readonly root?: string,
   ) {}
 
   /** Starts `count` servers on one fresh database. */
@@ -68,7 +72,9 @@ export class BenchContext {
     }
     const servers: ParleyProcess[] = [];
     for (let i = 0; i < count; i++) {
-      servers.push(await startParley({ env, echo: this.echo, denoFlags: this.denoFlags }));
+      servers.push(
+        await startParley({ env, echo: this.echo, denoFlags: this.denoFlags, root: this.root }),
+      );
     }
     let closed = false;
     const close = async () => {
@@ -86,9 +92,25 @@ export class BenchContext {
       await dropDb().catch(() => {});
     };
     this.#cleanups.push(close);
+    const login = (i = 0) => signIn(servers[i].url, ADMIN.email, ADMIN.password);
     return {
       servers,
-      login: (i = 0) => signIn(servers[i].url, ADMIN.email, ADMIN.password),
+      login,
+      async agentLogin(n) {
+        const email = `agent${n}@parley.local`;
+        const res = await fetch(`${servers[0].url}/api/agents`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-parley-csrf": "1",
+            cookie: await login(),
+          },
+          body: JSON.stringify({ email, name: `Agent ${n}`, password: ADMIN.password }),
+        });
+        if (res.status !== 201) throw new Error(`agent ${n}: ${res.status} ${await res.text()}`);
+        await res.body?.cancel();
+        return signIn(servers[0].url, email, ADMIN.password);
+      },
       close,
     };
   }

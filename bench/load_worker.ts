@@ -24,6 +24,8 @@ interface Visitor {
   maxSeq: number;
   /** Seqs received (message frames and welcome messages), when tracking. */
   seqs: Set<number> | null;
+  /** Seqs received in `message` frames, when tracking: a second one is a duplicate delivery. */
+  framed: Set<number> | null;
   /** Sent and not yet acknowledged: client id → send time. */
   pending: Map<string, number>;
   /** Bodies of unacknowledged messages, resent after a reconnect like the widget's outbox. */
@@ -38,6 +40,8 @@ const agents: WebSocket[] = [];
 const ackHist = new Histogram();
 const recvHist = new Histogram();
 const resumeHist = new Histogram();
+/** Send → first agent's receipt per second of sending since the window opened (where it went). */
+const recvBySecond: Histogram[] = [];
 let windowFrom = Infinity;
 let windowTo = Infinity;
 let errors = 0;
@@ -45,10 +49,14 @@ let acked = 0;
 const errorCodes = new Map<string, number>();
 /** Close codes of visitor sockets the server closed. */
 const closeCodes = new Map<number, number>();
-// Distinct visitor messages the agents received, and repeats.
+// Distinct visitor messages the first agent socket received, and repeats on any agent socket
+// (each socket is its own audience: two agents both getting a message is no repeat).
 const agentSeen = new Set<string>();
+const otherAgentsSeen = new Set<string>();
 let agentDup = 0;
 let agentAcked = 0;
+/** `message` frames a visitor socket got for a seq it already had in one. */
+let visitorDup = 0;
 
 function countError(code: string): void {
   errors++;
@@ -91,6 +99,10 @@ function onVisitorFrame(v: Visitor, data: string): void {
       const seq: number = f.message.seq;
       if (seq > v.maxSeq) v.maxSeq = seq;
       v.seqs?.add(seq);
+      if (v.framed) {
+        if (v.framed.has(seq)) visitorDup++;
+        else v.framed.add(seq);
+      }
       v.conversationId = f.message.conversationId;
       return;
     }
@@ -187,7 +199,7 @@ async function settle(cond: () => boolean, timeoutMs: number): Promise<void> {
 // Agents
 // ---------------------------------------------------------------------------------------------
 
-function onAgentFrame(ws: WebSocket, data: string): void {
+function onAgentFrame(ws: WebSocket, index: number, data: string): void {
   if (data === PING) {
     trySend(ws, PONG);
     return;
@@ -207,23 +219,34 @@ function onAgentFrame(ws: WebSocket, data: string): void {
   const body: string = f.message.body;
   if (!body.startsWith("b ")) return;
   const key = `${f.message.conversationId}:${f.message.seq}`;
+  if (index > 0) {
+    // Latency is the first agent's; the others only count repeats.
+    const own = `${index}:${key}`;
+    if (otherAgentsSeen.has(own)) agentDup++;
+    else otherAgentsSeen.add(own);
+    return;
+  }
   if (agentSeen.has(key)) {
     agentDup++;
     return;
   }
   agentSeen.add(key);
   const sentAt = Number(body.slice(2, body.indexOf(" ", 2)));
-  if (inWindow(sentAt)) recvHist.record(now() - sentAt);
+  if (inWindow(sentAt)) {
+    const ms = now() - sentAt;
+    recvHist.record(ms);
+    (recvBySecond[Math.floor((sentAt - windowFrom) / 1000)] ??= new Histogram()).record(ms);
+  }
 }
 
-function connectAgent(url: string, cookie: string): Promise<WebSocket> {
+function connectAgent(url: string, cookie: string, index: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     // Deno accepts request headers as a second-argument option (non-standard).
     const ws = new WebSocket(`${url}/ws/agent`, { headers: { cookie } } as unknown as string[]);
     ws.onmessage = (e) => {
       const data = e.data as string;
       if (data.startsWith('{"type":"welcome"')) {
-        ws.onmessage = (ev) => onAgentFrame(ws, ev.data as string);
+        ws.onmessage = (ev) => onAgentFrame(ws, index, ev.data as string);
         // An agent that loses its socket stops receiving: count it so the run shows why.
         ws.onclose = (ev) => countError(`agent socket closed ${ev.code}`);
         resolve(ws);
@@ -268,6 +291,44 @@ async function load(rate: number, durationMs: number): Promise<{ sent: number }>
   return { sent };
 }
 
+/**
+ * Every connected visitor sends one message each `periodMs`, starting at a random phase within
+ * the first period, for `durationMs`: the steady traffic of many independent storefront tabs
+ * (unlike {@link load}'s round robin, the sends of one instant are not spread evenly).
+ */
+async function periodic(periodMs: number, durationMs: number): Promise<{ sent: number }> {
+  const active = visitors.filter((v) => v.ws !== null);
+  if (active.length === 0 || periodMs <= 0) return { sent: 0 };
+  // Visitors in phase order: the sends come round in this order every period.
+  const phased = active.map((v) => ({ v, phase: Math.random() * periodMs, n: 0 }))
+    .sort((a, b) => a.phase - b.phase);
+  const start = now();
+  let sent = 0;
+  let next = 0;
+  let round = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = now() - start;
+      const until = Math.min(elapsed, durationMs);
+      while (round * periodMs + phased[next].phase <= until) {
+        const p = phased[next];
+        p.n++;
+        sendMessage(p.v, `p${p.v.idx}-${start.toFixed(0)}-${p.n}`);
+        sent++;
+        if (++next === phased.length) {
+          next = 0;
+          round++;
+        }
+      }
+      if (elapsed >= durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  return { sent };
+}
+
 async function handle(cmd: Command): Promise<Reply> {
   switch (cmd.cmd) {
     case "connect": {
@@ -281,6 +342,7 @@ async function handle(cmd: Command): Promise<Reply> {
           conversationId: null,
           maxSeq: 0,
           seqs: cmd.track ? new Set() : null,
+          framed: cmd.track ? new Set() : null,
           pending: new Map(),
           outbox: new Map(),
           sent: 0,
@@ -311,7 +373,9 @@ async function handle(cmd: Command): Promise<Reply> {
       return { ok: true, open, ms: now() - start };
     }
     case "agents": {
-      for (let i = 0; i < cmd.count; i++) agents.push(await connectAgent(cmd.url, cmd.cookie));
+      for (let i = 0; i < cmd.count; i++) {
+        agents.push(await connectAgent(cmd.url, cmd.cookie, agents.length));
+      }
       return { ok: true, agents: agents.length };
     }
     case "window":
@@ -321,6 +385,13 @@ async function handle(cmd: Command): Promise<Reply> {
     case "load": {
       const ackedBefore = acked;
       const { sent } = await load(cmd.rate, cmd.durationMs);
+      await settle(() => visitors.every((v) => v.pending.size === 0), cmd.drainMs);
+      const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
+      return { ok: true, sent, acked: acked - ackedBefore, outstanding };
+    }
+    case "periodic": {
+      const ackedBefore = acked;
+      const { sent } = await periodic(cmd.periodMs, cmd.durationMs);
       await settle(() => visitors.every((v) => v.pending.size === 0), cmd.drainMs);
       const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
       return { ok: true, sent, acked: acked - ackedBefore, outstanding };
@@ -427,6 +498,8 @@ async function handle(cmd: Command): Promise<Reply> {
         acked,
         agentDistinct: agentSeen.size,
         agentDup,
+        visitorDup,
+        recvBySecond: Array.from(recvBySecond, (h) => h ? h.summary() : null),
       };
       if (cmd.reset) {
         ackHist.reset();
@@ -436,7 +509,10 @@ async function handle(cmd: Command): Promise<Reply> {
         closeCodes.clear();
         acked = 0;
         agentSeen.clear();
+        otherAgentsSeen.clear();
+        recvBySecond.length = 0;
         agentDup = 0;
+        visitorDup = 0;
       }
       return reply;
     }

@@ -6,6 +6,7 @@
  * deno task bench                         # every scenario, PGlite and (when reachable) Postgres
  * deno task bench --backend=pglite        # or postgres, or both
  * deno task bench --scenarios=latency,storm --quick
+ * deno task bench --scenarios=new-visitors --backend=postgres --compare=HEAD~3 --rounds=3
  * ```
  *
  * Postgres comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`); each
@@ -22,8 +23,24 @@ import type { ScenarioResult } from "./result.ts";
 import { runConnections } from "./scenario_connections.ts";
 import { runLatency } from "./scenario_latency.ts";
 import { runThroughput } from "./scenario_throughput.ts";
+import { runNewVisitors } from "./scenario_new_visitors.ts";
+import {
+  type Build,
+  type ComparedRun,
+  compareRuns,
+  comparisonTable,
+  prepareOld,
+  roundOrder,
+} from "./compare.ts";
 
-const SCENARIOS = ["latency", "throughput", "connections", "storm", "cross-instance"] as const;
+const SCENARIOS = [
+  "latency",
+  "throughput",
+  "connections",
+  "storm",
+  "cross-instance",
+  "new-visitors",
+] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -33,6 +50,15 @@ interface Options {
   echo: boolean;
   /** `--inspect` on the (first) server, to attach a profiler. */
   inspect: boolean;
+  /**
+   * `--server-flags=A,B`: more `deno run` flags for the servers, e.g.
+   * `--v8-flags=--perf-basic-prof` so `perf` can name JavaScript frames.
+   */
+  serverFlags: string[];
+  /** `--compare=REV`: an older build to run alternately with this one. */
+  compare: string | null;
+  /** `--rounds=N` of the comparison (default 3). */
+  rounds: number;
 }
 
 function parseArgs(args: string[], postgresUp: boolean): Options {
@@ -57,17 +83,25 @@ function parseArgs(args: string[], postgresUp: boolean): Options {
     );
     backends = ["pglite"];
   }
+  const rounds = Number(get("rounds") ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+    throw new TypeError(`--rounds must be 1 to 20 (got ${get("rounds")})`);
+  }
   return {
     backends,
     scenarios,
+    compare: get("compare") ?? null,
+    serverFlags: (get("server-flags") ?? "").split(",").filter((f) => f !== ""),
+    rounds,
     quick: args.includes("--quick"),
     echo: args.includes("--echo"),
     inspect: args.includes("--inspect"),
   };
 }
 
-async function runBackend(o: Options, backend: Backend): Promise<ScenarioResult[]> {
-  const ctx = new BenchContext(backend, o.echo, o.inspect ? ["--inspect=127.0.0.1:9229"] : []);
+async function runBackend(o: Options, backend: Backend, root?: string): Promise<ScenarioResult[]> {
+  const flags = [...(o.inspect ? ["--inspect=127.0.0.1:9229"] : []), ...o.serverFlags];
+  const ctx = new BenchContext(backend, o.echo, flags, root);
   const q = o.quick;
   const results: ScenarioResult[] = [];
   const has = (s: Scenario) => o.scenarios.includes(s);
@@ -118,14 +152,55 @@ async function runBackend(o: Options, backend: Backend): Promise<ScenarioResult[
   if (has("cross-instance") && backend === "postgres") {
     await step("cross-instance", async () => [await latency(true)]);
   }
+  if (has("new-visitors")) {
+    await step("new-visitors", () =>
+      runNewVisitors(ctx, {
+        visitors: 1000,
+        agents: 2,
+        headline: { rate: 1000, durationMs: q ? 8000 : 20_000 },
+        steps: [2000, 3000, 4000, 5000, 6000, 8000],
+        stepMs: 8000,
+        skipMs: 3000,
+        p99LimitMs: 50,
+        minDelivered: 0.95,
+      }));
+  }
   return results;
+}
+
+/** `--compare`: both builds, alternating, on every backend; prints the medians. */
+async function runComparison(o: Options & { compare: string }) {
+  const old = await prepareOld(o.compare);
+  const current: Build = { label: "new", rev: (await gitCommit()) ?? "HEAD" };
+  const runs: ComparedRun[] = [];
+  try {
+    for (let round = 0; round < o.rounds; round++) {
+      for (const build of roundOrder(round, old as Build, current)) {
+        for (const backend of o.backends) {
+          console.error(`round ${round + 1}/${o.rounds}: ${build.label} (${build.rev})`);
+          for (const result of await runBackend(o, backend, build.root)) {
+            runs.push({ build: build.label, round, result });
+          }
+        }
+      }
+    }
+  } finally {
+    await old.remove();
+  }
+  return { old: old.rev, new: current.rev, runs, medians: compareRuns(runs) };
 }
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const o = parseArgs(Deno.args, await postgresReachable());
   const results: ScenarioResult[] = [];
-  for (const backend of o.backends) results.push(...await runBackend(o, backend));
+  const comparison = o.compare !== null ? await runComparison({ ...o, compare: o.compare }) : null;
+  // In a comparison every row says which build it ran (the verdicts read the scenario after it).
+  if (comparison) {
+    results.push(
+      ...comparison.runs.map((r) => ({ ...r.result, scenario: `${r.build}:${r.result.scenario}` })),
+    );
+  } else for (const backend of o.backends) results.push(...await runBackend(o, backend));
   const doc = {
     gitCommit: await gitCommit(),
     startedAt,
@@ -138,11 +213,16 @@ async function main(): Promise<void> {
     },
     widget: await widgetSizes(),
     scenarios: results.map((r) => ({ ...r, target: verdict(r).target, met: verdict(r).met })),
+    ...(comparison ? { comparison } : {}),
   };
   const dir = new URL("./results/", import.meta.url);
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(new URL("latest.json", dir), JSON.stringify(doc, null, 2) + "\n");
   console.log(table(results));
+  if (comparison) {
+    console.log(`\nold ${comparison.old} against new ${comparison.new}, ${o.rounds} rounds:\n`);
+    console.log(comparisonTable(comparison.medians));
+  }
   if (doc.widget) {
     console.log(
       `\nwidget: ${doc.widget.loadGzipBytes} B gzipped at load, ${doc.widget.openGzipBytes} B once open`,

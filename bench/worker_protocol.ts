@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { HistogramData } from "./histogram.ts";
+import type { HistogramData, Percentiles } from "./histogram.ts";
 
 /** A command to a load worker; `id` is echoed in the reply. */
 export type Command =
@@ -30,6 +30,7 @@ export type Command =
     | { cmd: "agents"; url: string; cookie: string; count: number }
     | { cmd: "window"; from: number; to: number }
     | { cmd: "load"; rate: number; durationMs: number; drainMs: number }
+    | { cmd: "periodic"; periodMs: number; durationMs: number; drainMs: number }
     | { cmd: "agentSend"; conversations: string[]; rate: number; durationMs: number }
     | { cmd: "conversations" }
     | { cmd: "storm"; urls: string[]; concurrency: number }
@@ -65,6 +66,12 @@ export type Reply = {
   errorCodes?: Record<string, number>;
   /** Close codes of visitor sockets the server closed. */
   closeCodes?: Record<string, number>;
+  /** Distinct visitor messages the first agent socket received. */
   agentDistinct?: number;
+  /** Messages an agent socket received more than once. */
   agentDup?: number;
+  /** `message` frames a visitor socket received more than once. */
+  visitorDup?: number;
+  /** Send → first agent's receipt, per second of sending within the window. */
+  recvBySecond?: (Percentiles | null)[];
 };

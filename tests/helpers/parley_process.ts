@@ -46,10 +46,15 @@ export interface StartOptions {
   denoFlags?: string[];
   /** The permission flags, in place of `--allow-all` (e.g. `["--allow-net", "--allow-env"]`). */
   permissions?: string[];
+  /**
+   * The checkout whose `main.ts` runs (default: this one). The bench's `--compare` runs an older
+   * build from its own worktree this way.
+   */
+  root?: string;
 }
 
 /**
- * Spawns `deno run <permissions> <denoFlags> main.ts` from the repository root (permissions:
+ * Spawns `deno run <permissions> <denoFlags> main.ts` from the repository root, or `root` (permissions:
  * `--allow-all` unless given), with `env` added to the inherited environment; stdin is closed,
  * stdout and stderr are piped.
  */
@@ -57,10 +62,11 @@ export function spawnMain(
   env: Record<string, string>,
   denoFlags: string[] = [],
   permissions: string[] = ["--allow-all"],
+  root?: string,
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, ...denoFlags, MAIN],
-    cwd: ROOT,
+    args: ["run", ...permissions, ...denoFlags, root ? `${root}/main.ts` : MAIN],
+    cwd: root ?? ROOT,
     env,
     stdin: "null",
     stdout: "piped",
@@ -124,6 +130,7 @@ export async function startParley(opts: StartOptions): Promise<ParleyProcess> {
     { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", PARLEY_DEMO: "true", ...opts.env },
     opts.denoFlags,
     opts.permissions,
+    opts.root,
   );
   const lines: string[] = [];
   let onListening: (fields: Record<string, unknown>) => void = () => {};
