@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createStore, type DbStore, StoreError } from "./mod.ts";
 import { appendVisitorBatch } from "./sql_append_batch.ts";
+import { openVisitorBatch } from "./sql_open_batch.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "../tests/helpers/database.ts";
 
 const postgresUp = await postgresReachable();
@@ -221,5 +222,71 @@ Deno.test(
       assert.equal(c1?.lastMessage?.body, "Ann joined", "a system message previews, a note not");
       const { messages } = await store.listMessages(vs[0].conversationId, { includeNotes: true });
       assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3]);
+    }),
+);
+
+Deno.test(
+  "first messages sent together open one conversation each, in one statement",
+  opts,
+  () =>
+    withStores(async (store) => {
+      const site = await store.upsertSite({ id: "shop", name: "Shop" });
+      const vs = [];
+      for (let i = 0; i < 10; i++) {
+        vs.push(await store.createVisitor({ siteId: site.id, name: `N${i}` }));
+      }
+      // Each visitor's first and second message in one batch, plus a repeat of a first one.
+      const sends = vs.flatMap((v) => [
+        store.appendVisitorMessage({ visitorId: v.id, clientId: "a", body: "first" }),
+        store.appendVisitorMessage({ visitorId: v.id, clientId: "b", body: "second" }),
+      ]);
+      sends.push(store.appendVisitorMessage({ visitorId: vs[0].id, clientId: "a", body: "first" }));
+      const results = await Promise.all(sends);
+      for (let i = 0; i < vs.length; i++) {
+        const [first, second] = [results[2 * i], results[2 * i + 1]];
+        assert.equal(first.created, true);
+        assert.equal(first.message.seq, 1);
+        assert.equal(second.created, false);
+        assert.equal(second.message.seq, 2);
+        assert.equal(second.conversation.id, first.conversation.id);
+        const current = await store.getCurrentConversation(vs[i].id);
+        assert.equal(current?.id, first.conversation.id);
+        const { messages } = await store.listMessages(first.conversation.id, {
+          includeNotes: true,
+        });
+        assert.deepEqual(messages.map((m) => m.body), ["first", "second"]);
+      }
+      const repeat = results[results.length - 1];
+      assert.equal(repeat.duplicate, true);
+      assert.equal(repeat.message.id, results[0].message.id);
+    }),
+);
+
+Deno.test(
+  "a batched first message honours mayOpen and opens once across concurrent batches",
+  opts,
+  () =>
+    withStores(async (store) => {
+      const site = await store.upsertSite({ id: "shop", name: "Shop" });
+      const a = await store.createVisitor({ siteId: site.id, name: "A" });
+      const b = await store.createVisitor({ siteId: site.id, name: "B" });
+      const [refused, opened] = await Promise.allSettled([
+        store.appendVisitorMessage({ visitorId: a.id, clientId: "x", body: "no", mayOpen: false }),
+        store.appendVisitorMessage({ visitorId: b.id, clientId: "y", body: "yes" }),
+      ]);
+      assert.equal(refused.status, "rejected");
+      assert.equal((refused as PromiseRejectedResult).reason.code, "no_conversation");
+      assert.equal(opened.status, "fulfilled");
+      assert.equal(await store.getCurrentConversation(a.id), null);
+      // Two tabs of one visitor opening at once, in separate statements: one conversation.
+      const c = await store.createVisitor({ siteId: site.id, name: "C" });
+      const [one, two] = await Promise.all([
+        openVisitorBatch(store.db, [{ visitorId: c.id, clientId: "t1", body: "tab 1" }]),
+        openVisitorBatch(store.db, [{ visitorId: c.id, clientId: "t2", body: "tab 2" }]),
+      ]);
+      const won = [one[0], two[0]].filter((r) => r !== null);
+      assert.equal(won.length, 1, "exactly one tab opens the conversation");
+      const current = await store.getCurrentConversation(c.id);
+      assert.equal(current?.id, won[0]?.conversation.id);
     }),
 );

@@ -23,6 +23,7 @@ import { Batcher, settle, type Settled } from "./batcher.ts";
 import * as messages from "./sql_messages.ts";
 import * as visitors from "./sql_visitors.ts";
 import { appendVisitorBatch } from "./sql_append_batch.ts";
+import { openVisitorBatch } from "./sql_open_batch.ts";
 import { appendStaffBatch, type StaffAppend } from "./sql_staff_batch.ts";
 import {
   currentConversations,
@@ -186,7 +187,11 @@ async function updateVisitors(
   return out;
 }
 
-/** One statement for the batch; what it leaves (or a failed batch) goes one by one, in order. */
+/**
+ * One statement for the batch's messages to existing conversations, then one opening the
+ * conversations of the visitors who had none (their first message); what both leave (or a
+ * failed statement) goes one by one, in order.
+ */
 async function appendVisitors(
   q: Queryable,
   inputs: VisitorMessageInput[],
@@ -201,6 +206,13 @@ async function appendVisitors(
     if (err instanceof StoreUnavailableError) return inputs.map(() => ({ ok: false, error: err }));
     stored = inputs.map(() => null);
   }
+  try {
+    await openConversations(q, inputs, stored);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) {
+      return stored.map((r) => r ? { ok: true, value: r } : { ok: false, error: err });
+    }
+  }
   const one = unlessUnavailable(single);
   const out: Settled<AppendResult>[] = [];
   for (let i = 0; i < inputs.length; i++) {
@@ -208,6 +220,29 @@ async function appendVisitors(
     out.push(r ? { ok: true, value: r } : await one(inputs[i]));
   }
   return out;
+}
+
+/**
+ * Opens, in one statement, the conversations of the visitors whose message `stored` left
+ * unstored: each visitor's first such message that may open one. Their results go into `stored`;
+ * a visitor's later messages stay for the single path, which appends them after the first.
+ */
+async function openConversations(
+  q: Queryable,
+  inputs: VisitorMessageInput[],
+  stored: (AppendResult | null)[],
+): Promise<void> {
+  const seen = new Set<string>();
+  const at: number[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const { visitorId, mayOpen } = inputs[i];
+    if (stored[i] !== null || seen.has(visitorId)) continue;
+    seen.add(visitorId);
+    if (mayOpen !== false) at.push(i);
+  }
+  if (at.length === 0) return;
+  const opened = await openVisitorBatch(q, at.map((i) => inputs[i]));
+  at.forEach((i, k) => stored[i] = opened[k]);
 }
 
 /**
