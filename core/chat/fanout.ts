@@ -23,7 +23,7 @@ import type { Logger } from "../log.ts";
 import type { Presence } from "./presence.ts";
 import { DeliveryOrder } from "./delivery_order.ts";
 import type { AgentServerFrame, Message, VisitorServerFrame } from "../../protocol/frames.ts";
-import type { AgentConn, Registry } from "../sockets/registry.ts";
+import type { AgentConn, Registry, VisitorConn } from "../sockets/registry.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
 import type { Counter } from "../metrics.ts";
 
@@ -73,6 +73,8 @@ export function startFanout(deps: FanoutDeps): Fanout {
   const chains = new Map<string, Promise<void>>();
   // Conversations with a refresh queued and not yet started, with the newest event for each.
   const refreshing = new Map<string, Extract<BusEvent, { kind: "conversation" }>>();
+  // What each visitor socket was last told of its conversation (see the `conversation` event).
+  const shownToVisitor = new WeakMap<VisitorConn, string>();
   // Per site with visitors here: the count of agents online for it last sent to them.
   let lastOnline = new Map<string, number>();
 
@@ -183,8 +185,16 @@ export function startFanout(deps: FanoutDeps): Fanout {
         toAgents({ type: "conversation", conversation: summary }, onSite(summary.siteId));
         if (visitors.length === 0) return;
         const conversation = await projection.visitorConversation(summary);
-        const text = JSON.stringify({ type: "conversation", conversation });
-        for (const c of visitors) c.peer.send(text);
+        // Visitors are told when what they see changed (status, assignee, read marker, rating,
+        // a new conversation), not on every message: each message reaches them anyway.
+        const { lastSeq: _, ...visible } = conversation;
+        const seen = JSON.stringify(visible);
+        let text: string | null = null;
+        for (const c of visitors) {
+          if (shownToVisitor.get(c) === seen) continue;
+          shownToVisitor.set(c, seen);
+          c.peer.send(text ??= JSON.stringify({ type: "conversation", conversation }));
+        }
         return;
       }
       case "typing": {
