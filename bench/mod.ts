@@ -20,10 +20,18 @@ import { type Backend, BenchContext } from "./context.ts";
 import { gitCommit, table, verdict, widgetSizes } from "./report.ts";
 import type { ScenarioResult } from "./result.ts";
 import { runConnections } from "./scenario_connections.ts";
+import { runIdle } from "./scenario_idle.ts";
 import { runLatency } from "./scenario_latency.ts";
 import { runThroughput } from "./scenario_throughput.ts";
 
-const SCENARIOS = ["latency", "throughput", "connections", "storm", "cross-instance"] as const;
+const SCENARIOS = [
+  "latency",
+  "throughput",
+  "connections",
+  "storm",
+  "cross-instance",
+  "idle",
+] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -118,6 +126,7 @@ async function runBackend(o: Options, backend: Backend): Promise<ScenarioResult[
   if (has("cross-instance") && backend === "postgres") {
     await step("cross-instance", async () => [await latency(true)]);
   }
+  if (has("idle")) await step("idle", async () => [await runIdle(ctx)]);
   return results;
 }
 

@@ -36,6 +36,11 @@ export function verdict(r: ScenarioResult): Verdict {
       };
     case "cross-instance":
       return { target: "p99 ≤ 20 ms", met: r.latencyMs.p99 <= 20 && clean };
+    case "idle":
+      return {
+        target: "≤ 18 KB per idle visitor socket",
+        met: r.errors === 0 && (r.rssBytesPerConnection ?? Infinity) <= 18_000,
+      };
     default:
       return { target: "", met: true };
   }
