@@ -21,6 +21,7 @@ import { type Backend, BenchContext } from "./context.ts";
 import { gitCommit, table, verdict, widgetSizes } from "./report.ts";
 import type { ScenarioResult } from "./result.ts";
 import { runConnections } from "./scenario_connections.ts";
+import { runIdle } from "./scenario_idle.ts";
 import { runLatency } from "./scenario_latency.ts";
 import { runThroughput } from "./scenario_throughput.ts";
 import { runNewVisitors } from "./scenario_new_visitors.ts";
@@ -40,6 +41,7 @@ const SCENARIOS = [
   "storm",
   "cross-instance",
   "new-visitors",
+  "idle",
 ] as const;
 type Scenario = typeof SCENARIOS[number];
 
@@ -165,6 +167,7 @@ async function runBackend(o: Options, backend: Backend, root?: string): Promise<
         minDelivered: 0.95,
       }));
   }
+  if (has("idle")) await step("idle", async () => [await runIdle(ctx)]);
   return results;
 }
 

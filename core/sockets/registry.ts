@@ -19,8 +19,6 @@ interface ConnBase {
   typingIn: string | null;
   /** Time (ms) of the last typing frame with `active: true`. */
   typingAt: number;
-  /** Limits message frames. */
-  messages: TokenBucket;
   /** Limits all frames (floods of pings or typing). */
   frames: TokenBucket;
 }
@@ -33,6 +31,8 @@ export interface VisitorConn extends ConnBase {
   ip: string;
   /** The visitor's current conversation as far as this socket knows. */
   conversationId: string | null;
+  /** Limits message frames; made on the first message (most widget sockets never send one). */
+  messages: TokenBucket | null;
 }
 
 /** An agent's socket (one per console tab). */
@@ -47,6 +47,8 @@ export interface AgentConn extends ConnBase {
    * and replaced when the agent's record changes (an `agent` event), without a reconnect.
    */
   sites: string[];
+  /** Limits message frames. */
+  messages: TokenBucket;
 }
 
 /** Any connection. */
@@ -54,8 +56,12 @@ export type Conn = VisitorConn | AgentConn;
 
 /** Indexes the connections of this instance. */
 export class Registry {
-  readonly visitors = new Map<string, Set<VisitorConn>>();
-  readonly agents = new Map<string, Set<AgentConn>>();
+  // Arrays, not sets: nearly every visitor has one socket, and a one-element array costs a
+  // fraction of an empty Set's hash table.
+  /** The sockets of each visitor that said hello (usually one). */
+  readonly visitors = new Map<string, VisitorConn[]>();
+  /** The sockets of each agent (one per console tab). */
+  readonly agents = new Map<string, AgentConn[]>();
   readonly all = new Set<Conn>();
 
   /**
@@ -91,7 +97,7 @@ export class Registry {
 
   /** Every agent socket. */
   *allAgentConns(): Iterable<AgentConn> {
-    for (const set of this.agents.values()) yield* set;
+    for (const list of this.agents.values()) yield* list;
   }
 
   /**
@@ -105,25 +111,27 @@ export class Registry {
 
   /** Every visitor socket that said hello. */
   *allVisitorConns(): Iterable<VisitorConn> {
-    for (const set of this.visitors.values()) yield* set;
+    for (const list of this.visitors.values()) yield* list;
   }
 }
 
-/** Adds `value` under `key`; true when it is the key's first (sets are removed when empty). */
-function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): boolean {
-  const set = map.get(key);
-  if (set) {
-    set.add(value);
+/** Adds `value` under `key`; true when it is the key's first (lists are removed when empty). */
+function addTo<T>(map: Map<string, T[]>, key: string, value: T): boolean {
+  const list = map.get(key);
+  if (list) {
+    if (!list.includes(value)) list.push(value);
     return false;
   }
-  map.set(key, new Set([value]));
+  map.set(key, [value]);
   return true;
 }
 
-function removeFrom<T>(map: Map<string, Set<T>>, key: string, value: T): boolean {
-  const set = map.get(key);
-  if (!set || !set.delete(value)) return false;
-  if (set.size > 0) return false;
+function removeFrom<T>(map: Map<string, T[]>, key: string, value: T): boolean {
+  const list = map.get(key);
+  const i = list ? list.indexOf(value) : -1;
+  if (!list || i < 0) return false;
+  list.splice(i, 1);
+  if (list.length > 0) return false;
   map.delete(key);
   return true;
 }

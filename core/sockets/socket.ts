@@ -21,7 +21,7 @@ import type { KeyedLimiter } from "../rate_limit.ts";
 import { clearTyping } from "../chat/typing.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { errorFrame, type ParleyError, toParleyError } from "../errors.ts";
-import { admitFrame, refuseBinary, refusedIds } from "./frame_gate.ts";
+import { admitFrame, type GateOptions, refuseBinary, refusedIds } from "./frame_gate.ts";
 import type { ChatMetrics } from "../metrics_chat.ts";
 
 /** What a socket needs. */
@@ -110,76 +110,100 @@ export function runSocket<F extends { type: string }>(
   protocol: SocketProtocol<F>,
   first?: () => Promise<void>,
 ): RunningSocket {
-  const { conn } = protocol;
-  const peer = conn.peer;
-  let closed = false;
-  let queue: Promise<void> = first
-    ? deps.inFlight.run(first).catch((err) => fail(err, null))
-    : Promise.resolve();
-  const countError = (code: ErrorCode) => deps.metrics.errors.inc({ code });
-  const gate = {
-    requestIds: protocol.requestIds,
-    onError: countError,
-    ...(protocol.refusedMessage ? { onRefusedMessage: protocol.refusedMessage } : {}),
-  };
+  return new SocketRunner(deps, protocol, first);
+}
+
+/**
+ * The state of {@link runSocket}, one object per socket with its methods on the prototype (and
+ * itself the frame gate's options): idle sockets dominate memory at scale, and closures made per
+ * socket, with the scopes they keep, would cost bytes on each.
+ */
+class SocketRunner<F extends { type: string }> implements RunningSocket, GateOptions {
+  closed = false;
+  #queue: Promise<void>;
+
+  constructor(
+    readonly deps: SocketDeps,
+    readonly protocol: SocketProtocol<F>,
+    first?: () => Promise<void>,
+  ) {
+    this.#queue = first
+      ? deps.inFlight.run(first).catch((err) => this.#fail(err, null))
+      : Promise.resolve();
+  }
+
+  get requestIds(): boolean {
+    return this.protocol.requestIds;
+  }
+
+  /** Counts an error frame sent (the gate's `onError`). */
+  onError(code: ErrorCode): void {
+    this.deps.metrics.errors.inc({ code });
+  }
+
+  /** The gate's `onRefusedMessage`: the protocol's send hold. */
+  onRefusedMessage(clientId: string, err: ParleyError): void {
+    this.protocol.refusedMessage?.(clientId, err);
+  }
+
+  onText(text: string): void {
+    const receivedAt = performance.now();
+    const { protocol, deps } = this;
+    const conn = protocol.conn;
+    if (!admitFrame(conn, text, this)) return protocol.dropped?.();
+    let frame: F;
+    try {
+      frame = protocol.parse(text);
+    } catch (err) {
+      this.#fail(err, null, refusedIds(text, protocol.requestIds));
+      return protocol.dropped?.();
+    }
+    try {
+      protocol.admit?.(frame);
+    } catch (err) {
+      this.#fail(err, null);
+      return protocol.dropped?.();
+    }
+    // The type only: bodies, tokens and ids stay out of logs.
+    deps.log.debug("frame", { socket: conn.peer.id, kind: conn.kind, type: frame.type });
+    this.#queue = this.#queue
+      .then(() => this.closed ? undefined : deps.inFlight.run(() => this.#run(frame, receivedAt)))
+      .catch((err) => this.#fail(err, frame));
+  }
+
+  onBinary(): void {
+    refuseBinary(this.protocol.conn, (code) => this.onError(code));
+    this.protocol.dropped?.();
+  }
+
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    endSocket(this.deps, this.protocol.conn, this.#queue);
+  }
 
   // A ping is answered in its turn, after every frame before it: a client's ping/pong round
   // trip then tells it that the replies to everything it sent earlier are on their way.
-  function run(frame: F, receivedAt: number): Promise<void> {
-    if (frame.type === "ping") peer.send(PONG);
+  #run(frame: F, receivedAt: number): Promise<void> {
+    if (frame.type === "ping") this.protocol.conn.peer.send(PONG);
     if (frame.type === "ping" || frame.type === "pong") return Promise.resolve();
     // Narrowing does not reach through the generic F: this is F without its heartbeats.
-    return protocol.handle(frame as Exclude<F, Heartbeat>, receivedAt);
+    return this.protocol.handle(frame as Exclude<F, Heartbeat>, receivedAt);
   }
 
-  function fail(err: unknown, frame: F | null, ids: ErrorAbout = {}): void {
+  #fail(err: unknown, frame: F | null, ids: ErrorAbout = {}): void {
+    const { protocol, deps } = this;
+    const conn = protocol.conn;
     const e = toParleyError(err);
     if (e.code === ErrorCode.Internal) {
-      deps.log.error(`${conn.kind} frame failed`, { socket: peer.id, type: frame?.type }, err);
+      deps.log.error(`${conn.kind} frame failed`, { socket: conn.peer.id, type: frame?.type }, err);
     }
     const about = frame ? protocol.about(frame) : ids;
     if (about.clientId !== undefined) protocol.refusedMessage?.(about.clientId, e);
-    peer.send(errorFrame(e, about));
-    countError(e.code);
+    conn.peer.send(errorFrame(e, about));
+    this.onError(e.code);
     protocol.failed?.(e, frame);
   }
-
-  return {
-    get closed() {
-      return closed;
-    },
-    onText(text) {
-      const receivedAt = performance.now();
-      if (!admitFrame(conn, text, gate)) return protocol.dropped?.();
-      let frame: F;
-      try {
-        frame = protocol.parse(text);
-      } catch (err) {
-        fail(err, null, refusedIds(text, protocol.requestIds));
-        return protocol.dropped?.();
-      }
-      try {
-        protocol.admit?.(frame);
-      } catch (err) {
-        fail(err, null);
-        return protocol.dropped?.();
-      }
-      // The type only: bodies, tokens and ids stay out of logs.
-      deps.log.debug("frame", { socket: peer.id, kind: conn.kind, type: frame.type });
-      queue = queue
-        .then(() => closed ? undefined : deps.inFlight.run(() => run(frame, receivedAt)))
-        .catch((err) => fail(err, frame));
-    },
-    onBinary() {
-      refuseBinary(conn, countError);
-      protocol.dropped?.();
-    },
-    onClose() {
-      if (closed) return;
-      closed = true;
-      endSocket(deps, conn, queue);
-    },
-  };
 }
 
 /**

@@ -19,11 +19,14 @@ import { clearTyping } from "../chat/typing.ts";
 import { SendOrder } from "./send_order.ts";
 import {
   acknowledge,
+  type ErrorAbout,
   type Heartbeat,
   presenceEvent,
+  type RunningSocket,
   runSocket,
   type SocketDeps,
   type SocketHandlers,
+  type SocketProtocol,
 } from "./socket.ts";
 import type { VisitorConn } from "./registry.ts";
 import { welcomeDetails } from "../sites/public_settings.ts";
@@ -34,71 +37,102 @@ export function openVisitorSocket(
   peer: Peer,
   ctx: VisitorContext,
 ): SocketHandlers {
-  const { commands, projection, registry, options } = deps;
-  const now = Date.now();
-  const conn: VisitorConn = {
-    kind: "visitor",
-    peer,
-    visitorId: "",
-    siteId: "",
-    ip: ctx.ip,
-    conversationId: null,
-    lastSeen: now,
-    pingedAt: 0,
-    typingIn: null,
-    typingAt: 0,
-    messages: new TokenBucket(options.messageBurst, options.messagesPerSecond),
-    frames: new TokenBucket(options.frameBurst, options.framesPerSecond),
-  };
-  registry.add(conn);
-  let helloState: "none" | "pending" | "done" = "none";
-  const order = new SendOrder();
-  const send = (frame: VisitorServerFrame) => peer.send(frame);
+  return new VisitorSocket(deps, peer, ctx).socket;
+}
 
-  async function handle(
+/**
+ * A visitor socket's state and protocol, one object with its methods on the prototype: most
+ * widget sockets sit idle for hours, so whatever each keeps (closures, their scopes, state made
+ * before it is needed) is multiplied by every open tab. The send hold and the message budget are
+ * made on first use; the upgrade's context is dropped once `hello` is answered.
+ */
+class VisitorSocket implements SocketProtocol<VisitorClientFrame> {
+  readonly conn: VisitorConn;
+  readonly socket: RunningSocket;
+  /** The upgrade's context, needed by `hello` only. */
+  #ctx: VisitorContext | null;
+  #hello: "none" | "pending" | "done" = "none";
+  /** The send hold, made at the first retryable refusal. */
+  #order: SendOrder | null = null;
+
+  constructor(readonly deps: SocketDeps, peer: Peer, ctx: VisitorContext) {
+    this.#ctx = ctx;
+    this.conn = {
+      kind: "visitor",
+      peer,
+      visitorId: "",
+      siteId: "",
+      ip: ctx.ip,
+      conversationId: null,
+      lastSeen: Date.now(),
+      pingedAt: 0,
+      typingIn: null,
+      typingAt: 0,
+      messages: null,
+      frames: new TokenBucket(deps.options.frameBurst, deps.options.framesPerSecond),
+    };
+    deps.registry.add(this.conn);
+    this.socket = runSocket<VisitorClientFrame>(deps, this);
+  }
+
+  get requestIds(): boolean {
+    return false;
+  }
+
+  parse(text: string): VisitorClientFrame {
+    return parseVisitorFrame(text);
+  }
+
+  admit(frame: VisitorClientFrame): void {
+    if (this.#hello !== "none") return;
+    if (frame.type !== "hello") {
+      throw new ParleyError(ErrorCode.HelloRequired, "Send hello first");
+    }
+    this.#hello = "pending";
+  }
+
+  about(frame: VisitorClientFrame): ErrorAbout {
+    return frame.type === "message" ? { clientId: frame.clientId } : {};
+  }
+
+  refusedMessage(clientId: string, err: ParleyError): void {
+    if (!err.retryable) return; // only a retryable refusal holds later messages back
+    (this.#order ??= new SendOrder()).refused(clientId, err);
+  }
+
+  failed(e: ParleyError, frame: VisitorClientFrame | null): void {
+    if (frame?.type !== "hello") return;
+    const code = e.code === ErrorCode.Forbidden
+      ? CloseCode.OriginNotAllowed
+      : e.code === ErrorCode.InvalidToken || e.code === ErrorCode.SiteNotFound
+      ? CloseCode.Unauthorized
+      : CloseCode.HelloRequired;
+    // A database outage during hello is retryable: close with 1013-like restart semantics.
+    this.conn.peer.close(e.retryable ? CloseCode.ServiceRestart : code, e.message.slice(0, 120));
+  }
+
+  dropped(): void {
+    // Before hello, anything but a valid hello ends the socket (an oversized first frame
+    // would otherwise hold it open until the hello timeout).
+    if (this.#hello === "none") this.conn.peer.close(CloseCode.HelloRequired, "Expected hello");
+  }
+
+  async handle(
     frame: Exclude<VisitorClientFrame, Heartbeat>,
     receivedAt: number,
   ): Promise<void> {
+    const { deps, conn } = this;
+    const { commands, projection } = deps;
     switch (frame.type) {
-      case "hello": {
-        if (helloState === "done") throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
-        const { visitor, token, site } = await commands.visitorHello(frame, ctx);
-        const state = await projection.visitorState(visitor.id, frame.lastSeq);
-        // Agents limited to other sites cannot answer this visitor: they do not count.
-        const agentsOnline = await projection.agentsOnlineOn(
-          deps.presence.onlineAgentIds(),
-          visitor.siteId,
-        );
-        if (socket.closed) return;
-        conn.visitorId = visitor.id;
-        conn.siteId = visitor.siteId;
-        conn.conversationId = state.conversation?.id ?? null;
-        const first = registry.add(conn);
-        helloState = "done";
-        // Resolved for this hello: the site's texts in the widget's locale, its hours right now.
-        const { team, hours } = welcomeDetails(site, frame.locale, options.team, new Date());
-        send({
-          type: "welcome",
-          token,
-          visitor: {
-            id: visitor.id,
-            name: visitor.name,
-            email: visitor.email,
-            verified: visitor.verified,
-          },
-          conversation: state.conversation,
-          messages: state.messages,
-          agentsOnline,
-          team,
-          hours,
-          heartbeatMs: options.heartbeatMs,
-        });
-        if (first) await deps.bus.publish(presenceEvent(conn));
-        return;
-      }
+      case "hello":
+        return await this.#helloFrame(frame);
       case "message": {
-        order.check(frame.clientId);
-        if (!conn.messages.take()) {
+        this.#order?.check(frame.clientId);
+        const budget = conn.messages ??= new TokenBucket(
+          deps.options.messageBurst,
+          deps.options.messagesPerSecond,
+        );
+        if (!budget.take()) {
           throw new ParleyError(ErrorCode.RateLimited, "Sending too fast", { retryable: true });
         }
         const r = await commands.visitorSend(conn.visitorId, frame.clientId, frame.body, {
@@ -108,9 +142,9 @@ export function openVisitorSocket(
         // A resend's message may belong to a conversation the visitor has since left (start
         // over): only a newly stored message says which conversation is current.
         if (!r.duplicate) conn.conversationId = r.conversation.id;
-        order.stored(frame.clientId);
-        if (conn.typingIn) await stopTyping();
-        await acknowledge(deps, peer, frame.clientId, r.message, receivedAt);
+        this.#order?.stored(frame.clientId);
+        if (conn.typingIn) await clearTyping(conn, commands);
+        await acknowledge(deps, conn.peer, frame.clientId, r.message, receivedAt);
         return;
       }
       case "typing": {
@@ -130,15 +164,15 @@ export function openVisitorSocket(
         await commands.updatePage(conn.visitorId, frame.page);
         return;
       case "attributes":
-        takeProfileUpdate();
+        this.#takeProfileUpdate();
         await commands.setAttributes(conn.visitorId, frame.attributes);
         return;
       case "contact":
-        takeProfileUpdate();
+        this.#takeProfileUpdate();
         await commands.contact(conn.visitorId, frame.email);
         return;
       case "identify":
-        takeProfileUpdate();
+        this.#takeProfileUpdate();
         await commands.identify({ id: conn.visitorId, siteId: conn.siteId }, frame);
         return;
       case "read":
@@ -146,10 +180,13 @@ export function openVisitorSocket(
         return;
       case "sync": {
         if (!conn.conversationId) {
-          send({ type: "history", messages: [], hasMore: false });
+          this.#send({ type: "history", messages: [], hasMore: false });
           return;
         }
-        send({ type: "history", ...await projection.history(conn.conversationId, frame, false) });
+        this.#send({
+          type: "history",
+          ...await projection.history(conn.conversationId, frame, false),
+        });
         return;
       }
       case "rate":
@@ -158,55 +195,66 @@ export function openVisitorSocket(
       case "start_over":
         await commands.startOver(conn.visitorId);
         conn.conversationId = null;
-        send({ type: "conversation", conversation: null });
+        this.#send({ type: "conversation", conversation: null });
         return;
     }
   }
 
-  const stopTyping = () => clearTyping(conn, commands);
+  async #helloFrame(frame: Extract<VisitorClientFrame, { type: "hello" }>): Promise<void> {
+    const { deps, conn } = this;
+    const { commands, projection, registry, options } = deps;
+    if (this.#hello === "done" || !this.#ctx) {
+      throw new ParleyError(ErrorCode.BadFrame, "Already said hello");
+    }
+    const { visitor, token, site } = await commands.visitorHello(frame, this.#ctx);
+    const state = await projection.visitorState(visitor.id, frame.lastSeq);
+    // Agents limited to other sites cannot answer this visitor: they do not count.
+    const agentsOnline = await projection.agentsOnlineOn(
+      deps.presence.onlineAgentIds(),
+      visitor.siteId,
+    );
+    if (this.socket.closed) return;
+    conn.visitorId = visitor.id;
+    conn.siteId = visitor.siteId;
+    conn.conversationId = state.conversation?.id ?? null;
+    const first = registry.add(conn);
+    this.#hello = "done";
+    this.#ctx = null;
+    // Resolved for this hello: the site's texts in the widget's locale, its hours right now.
+    const { team, hours } = welcomeDetails(site, frame.locale, options.team, new Date());
+    this.#send({
+      type: "welcome",
+      token,
+      visitor: {
+        id: visitor.id,
+        name: visitor.name,
+        email: visitor.email,
+        verified: visitor.verified,
+      },
+      conversation: state.conversation,
+      messages: state.messages,
+      agentsOnline,
+      team,
+      hours,
+      heartbeatMs: options.heartbeatMs,
+    });
+    if (first) await deps.bus.publish(presenceEvent(conn));
+  }
+
+  #send(frame: VisitorServerFrame): void {
+    this.conn.peer.send(frame);
+  }
 
   /**
    * Charges one identity or attribute update to the visitor. Each is stored and shown to every
    * agent, and the frame budget is per socket, so without this one visitor with many sockets
    * could keep every console busy.
    */
-  function takeProfileUpdate(): void {
-    if (!deps.profileUpdates.take(conn.visitorId)) {
+  #takeProfileUpdate(): void {
+    if (!this.deps.profileUpdates.take(this.conn.visitorId)) {
       throw new ParleyError(ErrorCode.RateLimited, "Updating the visitor profile too often", {
         retryable: true,
       });
     }
   }
-
-  const socket = runSocket<VisitorClientFrame>(deps, {
-    conn,
-    requestIds: false,
-    parse: parseVisitorFrame,
-    admit(frame) {
-      if (helloState !== "none") return;
-      if (frame.type !== "hello") {
-        throw new ParleyError(ErrorCode.HelloRequired, "Send hello first");
-      }
-      helloState = "pending";
-    },
-    handle,
-    about: (frame) => frame.type === "message" ? { clientId: frame.clientId } : {},
-    refusedMessage: (clientId, err) => order.refused(clientId, err),
-    failed(e, frame) {
-      if (frame?.type !== "hello") return;
-      const code = e.code === ErrorCode.Forbidden
-        ? CloseCode.OriginNotAllowed
-        : e.code === ErrorCode.InvalidToken || e.code === ErrorCode.SiteNotFound
-        ? CloseCode.Unauthorized
-        : CloseCode.HelloRequired;
-      // A database outage during hello is retryable: close with 1013-like restart semantics.
-      peer.close(e.retryable ? CloseCode.ServiceRestart : code, e.message.slice(0, 120));
-    },
-    dropped() {
-      // Before hello, anything but a valid hello ends the socket (an oversized first frame
-      // would otherwise hold it open until the hello timeout).
-      if (helloState === "none") peer.close(CloseCode.HelloRequired, "Expected hello");
-    },
-  });
-  return socket;
 }
