@@ -21,4 +21,4 @@ EXPOSE 8000
 
 # The image's entrypoint (tini, then deno) forwards SIGTERM: Parley drains and exits within
 # PARLEY_DRAIN_TIMEOUT_MS (4 s), inside Docker's default 10 s stop timeout.
-CMD ["run", "--cached-only", "--allow-net", "--allow-env", "--allow-read", "main.ts"]
+CMD ["run", "--cached-only", "--v8-flags=--max-semi-space-size=4", "--allow-net", "--allow-env", "--allow-read", "main.ts"]
