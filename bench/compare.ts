@@ -17,6 +17,11 @@ export interface Build {
   rev: string;
   /** The checkout whose `main.ts` runs; undefined is this one. */
   root?: string;
+  /**
+   * `deno run` flags the build's servers start with: the V8 flags of its own `deno task start`
+   * (a build from before they existed runs without, through a flag that changes nothing).
+   */
+  serverFlags?: string[];
 }
 
 /** One scenario result of one build in one round. */
@@ -55,7 +60,9 @@ export async function prepareOld(rev: string): Promise<Build & { remove(): Promi
     await remove();
     throw err;
   }
-  return { label: "old", rev, root: dir, remove };
+  const start = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`))?.tasks?.start ?? "";
+  const v8 = String(start).match(/--v8-flags=\S+/)?.[0] ?? "--v8-flags=--no-expose-gc";
+  return { label: "old", rev, root: dir, serverFlags: [v8], remove };
 }
 
 /** The order of the builds in `round`: A B, then B A, and so on. */

@@ -101,8 +101,17 @@ function parseArgs(args: string[], postgresUp: boolean): Options {
   };
 }
 
-async function runBackend(o: Options, backend: Backend, root?: string): Promise<ScenarioResult[]> {
-  const flags = [...(o.inspect ? ["--inspect=127.0.0.1:9229"] : []), ...o.serverFlags];
+async function runBackend(
+  o: Options,
+  backend: Backend,
+  build?: Build,
+): Promise<ScenarioResult[]> {
+  const flags = [
+    ...(o.inspect ? ["--inspect=127.0.0.1:9229"] : []),
+    ...(build?.serverFlags ?? []),
+    ...o.serverFlags,
+  ];
+  const root = build?.root;
   const ctx = new BenchContext(backend, o.echo, flags, root);
   const q = o.quick;
   const results: ScenarioResult[] = [];
@@ -181,7 +190,7 @@ async function runComparison(o: Options & { compare: string }) {
       for (const build of roundOrder(round, old as Build, current)) {
         for (const backend of o.backends) {
           console.error(`round ${round + 1}/${o.rounds}: ${build.label} (${build.rev})`);
-          for (const result of await runBackend(o, backend, build.root)) {
+          for (const result of await runBackend(o, backend, build)) {
             runs.push({ build: build.label, round, result });
           }
         }
