@@ -260,6 +260,24 @@ function connectAgent(url: string, cookie: string, index: number): Promise<WebSo
 // Commands
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Calls `step` with the time elapsed (ms, at most `durationMs`) every `everyMs` until
+ * `durationMs` has passed, the last call at the end; a sender catches up on what fell due.
+ */
+function paced(durationMs: number, everyMs: number, step: (elapsed: number) => void) {
+  const start = now();
+  return new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = now() - start;
+      step(Math.min(elapsed, durationMs));
+      if (elapsed >= durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, everyMs);
+  });
+}
+
 /** Sends messages from all visitors at `rate` per second for `durationMs`. */
 async function load(rate: number, durationMs: number): Promise<{ sent: number }> {
   const active = visitors.filter((v) => v.ws !== null);
@@ -268,25 +286,15 @@ async function load(rate: number, durationMs: number): Promise<{ sent: number }>
   let sent = 0;
   let turn = 0;
   const counters = new Map<Visitor, number>();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = now() - start;
-      const due = Math.min(
-        Math.floor((elapsed / 1000) * rate),
-        Math.floor(durationMs / 1000 * rate),
-      );
-      while (sent < due) {
-        const v = active[turn++ % active.length];
-        const n = (counters.get(v) ?? 0) + 1;
-        counters.set(v, n);
-        sendMessage(v, `l${v.idx}-${start.toFixed(0)}-${n}`);
-        sent++;
-      }
-      if (elapsed >= durationMs) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+  await paced(durationMs, 1, (elapsed) => {
+    const due = Math.floor((elapsed / 1000) * rate);
+    while (sent < due) {
+      const v = active[turn++ % active.length];
+      const n = (counters.get(v) ?? 0) + 1;
+      counters.set(v, n);
+      sendMessage(v, `l${v.idx}-${start.toFixed(0)}-${n}`);
+      sent++;
+    }
   });
   return { sent };
 }
@@ -306,25 +314,17 @@ async function periodic(periodMs: number, durationMs: number): Promise<{ sent: n
   let sent = 0;
   let next = 0;
   let round = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = now() - start;
-      const until = Math.min(elapsed, durationMs);
-      while (round * periodMs + phased[next].phase <= until) {
-        const p = phased[next];
-        p.n++;
-        sendMessage(p.v, `p${p.v.idx}-${start.toFixed(0)}-${p.n}`);
-        sent++;
-        if (++next === phased.length) {
-          next = 0;
-          round++;
-        }
+  await paced(durationMs, 1, (elapsed) => {
+    while (round * periodMs + phased[next].phase <= elapsed) {
+      const p = phased[next];
+      p.n++;
+      sendMessage(p.v, `p${p.v.idx}-${start.toFixed(0)}-${p.n}`);
+      sent++;
+      if (++next === phased.length) {
+        next = 0;
+        round++;
       }
-      if (elapsed >= durationMs) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+    }
   });
   return { sent };
 }
@@ -400,28 +400,21 @@ async function handle(cmd: Command): Promise<Reply> {
       const ids = cmd.conversations;
       const start = now();
       let sent = 0;
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          const elapsed = now() - start;
-          const due = Math.floor((Math.min(elapsed, cmd.durationMs) / 1000) * cmd.rate);
-          while (sent < due && ids.length > 0 && agents.length > 0) {
-            const conversationId = ids[sent % ids.length];
-            trySend(
-              agents[sent % agents.length],
-              JSON.stringify({
-                type: "message",
-                conversationId,
-                clientId: `r${start.toFixed(0)}-${sent}`,
-                body: `reply ${sent}`,
-              }),
-            );
-            sent++;
-          }
-          if (elapsed >= cmd.durationMs) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 2);
+      await paced(cmd.durationMs, 2, (elapsed) => {
+        const due = Math.floor((elapsed / 1000) * cmd.rate);
+        while (sent < due && ids.length > 0 && agents.length > 0) {
+          const conversationId = ids[sent % ids.length];
+          trySend(
+            agents[sent % agents.length],
+            JSON.stringify({
+              type: "message",
+              conversationId,
+              clientId: `r${start.toFixed(0)}-${sent}`,
+              body: `reply ${sent}`,
+            }),
+          );
+          sent++;
+        }
       });
       await settle(() => agentAcked >= sent, 5000);
       return { ok: true, sent, acked: agentAcked };

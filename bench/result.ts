@@ -40,3 +40,40 @@ export function merged(parts: (HistogramData | undefined)[]): Histogram {
   for (const p of parts) if (p) h.merge(p);
   return h;
 }
+
+/** What an idle-socket measurement says: memory, with no latency or traffic. */
+export interface IdleMeasurement {
+  scenario: string;
+  backend: Backend;
+  connections: number;
+  /** Server RSS at the end. */
+  rssBytes: number;
+  /** RSS before the measured sockets, and how many there were. */
+  rssBeforeBytes: number;
+  measured: number;
+  errors: number;
+  cpuPercent: Record<string, number>;
+  details: Record<string, unknown>;
+}
+
+/** The result of an idle-socket scenario: the RSS each measured socket added. */
+export function idleResult(m: IdleMeasurement): ScenarioResult {
+  return {
+    scenario: m.scenario,
+    backend: m.backend,
+    connections: m.connections,
+    messagesPerSecond: 0,
+    latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
+    latencyOf: "not measured (idle sockets)",
+    ackLatencyMs: null,
+    rssBytes: m.rssBytes,
+    rssBytesPerConnection: m.measured > 0
+      ? Math.round((m.rssBytes - m.rssBeforeBytes) / m.measured)
+      : null,
+    errors: m.errors,
+    lost: 0,
+    duplicated: 0,
+    cpuPercent: m.cpuPercent,
+    details: m.details,
+  };
+}

@@ -14,7 +14,7 @@ import { type BenchContext, sleep } from "./context.ts";
 import type { ParleyProcess } from "../tests/helpers/parley_process.ts";
 import { CpuMeter } from "./cpu.ts";
 import { Histogram } from "./histogram.ts";
-import { merged, type ScenarioResult } from "./result.ts";
+import { idleResult, merged, type ScenarioResult } from "./result.ts";
 
 /** Options of {@link runConnections}. */
 export interface ConnectionsOptions {
@@ -88,19 +88,14 @@ export async function runConnections(
     const idleReport = await Promise.all(
       workers.map((w) => w.send({ cmd: "report", reset: true })),
     );
-    results.push({
+    results.push(idleResult({
       scenario: "connections",
       backend: ctx.backend,
       connections: connected,
-      messagesPerSecond: 0,
-      latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
-      latencyOf: "not measured (idle sockets)",
-      ackLatencyMs: null,
       rssBytes: rssAfter,
-      rssBytesPerConnection: measured > 0 ? Math.round((rssAfter - rssWarm) / measured) : null,
+      rssBeforeBytes: rssWarm,
+      measured,
       errors: failed + idleReport.reduce((n, r) => n + (r.errors ?? 0), 0),
-      lost: 0,
-      duplicated: 0,
       cpuPercent: connectCpu,
       details: {
         connectMs: Math.round(connectMs),
@@ -112,7 +107,7 @@ export async function runConnections(
         heartbeatMs: 5000,
         closedByServer: Object.assign({}, ...idleReport.map((r) => r.closeCodes ?? {})),
       },
-    });
+    }));
     if (!o.storm) return results;
 
     // Storm: give every visitor a conversation, start agent replies, then drop everyone.

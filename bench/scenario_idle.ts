@@ -10,7 +10,7 @@
  */
 
 import { type BenchContext, sleep } from "./context.ts";
-import type { ScenarioResult } from "./result.ts";
+import { idleResult, type ScenarioResult } from "./result.ts";
 
 /** Options of {@link runIdle}. */
 export interface IdleOptions {
@@ -56,19 +56,14 @@ export async function runIdle(
     await sleep(o.settleMs);
     const rssAfter = await server.rss();
     const report = await worker.send({ cmd: "report", reset: true });
-    return {
+    return idleResult({
       scenario: "idle",
       backend: ctx.backend,
       connections: connected,
-      messagesPerSecond: 0,
-      latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
-      latencyOf: "not measured (idle sockets)",
-      ackLatencyMs: null,
       rssBytes: rssAfter,
-      rssBytesPerConnection: connected > 0 ? Math.round((rssAfter - rssBefore) / connected) : null,
+      rssBeforeBytes: rssBefore,
+      measured: connected,
       errors: failed + (report.errors ?? 0),
-      lost: 0,
-      duplicated: 0,
       cpuPercent: {},
       details: {
         rssBeforeBytes: rssBefore,
@@ -78,7 +73,7 @@ export async function runIdle(
         connectMs: Math.round(connectMs),
         closedByServer: report.closeCodes ?? {},
       },
-    };
+    });
   } finally {
     await ctx.cleanup();
   }
