@@ -17,6 +17,7 @@ import type {
   HistoryQuery,
   NewAgent,
   NewSite,
+  NewVisitor,
   RemovedCounts,
   SearchHit,
   Site,
@@ -248,7 +249,7 @@ export class SqlStore implements Store {
   }
 
   /** Creates a visitor. */
-  createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord> {
+  createVisitor(v: NewVisitor): Promise<VisitorRecord> {
     return visitors.createVisitor(this.#q, v);
   }
 

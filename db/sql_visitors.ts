@@ -5,7 +5,7 @@
  * @module
  */
 
-import { StoreError, type VisitorPatch, type VisitorRecord } from "./store.ts";
+import { type NewVisitor, StoreError, type VisitorPatch, type VisitorRecord } from "./store.ts";
 import type { Queryable } from "./driver.ts";
 import { MAX_VISITOR_ATTRIBUTE_BYTES, MAX_VISITOR_ATTRIBUTES } from "../protocol/limits.ts";
 import { rowToVisitor, visitorColumns } from "./rows.ts";
@@ -57,14 +57,26 @@ export function attributesTooLarge(): StoreError {
 }
 
 /** See `Store.createVisitor`. Throws `not_found` when the site does not exist. */
-export async function createVisitor(
-  db: Queryable,
-  v: { siteId: string; name: string },
-): Promise<VisitorRecord> {
+export async function createVisitor(db: Queryable, v: NewVisitor): Promise<VisitorRecord> {
+  const page = v.page === undefined ? null : JSON.stringify(v.page);
   try {
     const rows = await db.query(
-      `INSERT INTO visitors AS v (site_id, name) VALUES ($1, $2) RETURNING ${visitorColumns("v")}`,
-      [v.siteId, v.name],
+      `INSERT INTO visitors AS v (site_id, name, last_page, pages_visited, referrer, user_agent,
+         timezone, locale)
+       SELECT $1, $2, p.page,
+         CASE WHEN p.page IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(p.page) END,
+         $4, $5, $6, $7
+       FROM (SELECT $3::text::jsonb AS page) p
+       RETURNING ${visitorColumns("v")}`,
+      [
+        v.siteId,
+        v.name,
+        page,
+        v.referrer ?? null,
+        v.userAgent ?? null,
+        v.timezone ?? null,
+        v.locale ?? null,
+      ],
     );
     return rowToVisitor(rows[0]);
   } catch (err) {

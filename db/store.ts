@@ -166,6 +166,17 @@ export interface VisitorPatch {
   attributes?: Record<string, string | number | boolean | null>;
 }
 
+/** A new visitor, as `Store.createVisitor` takes it. */
+export interface NewVisitor {
+  siteId: string;
+  name: string;
+  page?: PageInfo;
+  referrer?: string | null;
+  userAgent?: string | null;
+  timezone?: string | null;
+  locale?: string | null;
+}
+
 /** A new agent, as `Store.createAgent` takes it. `capacity` defaults to 5. */
 export interface NewAgent {
   email: string;
@@ -276,8 +287,12 @@ export interface Store {
    */
   deleteAgentSessions(agentId: string, exceptHash?: string): Promise<number>;
 
-  /** Creates a visitor of a site with a display name. */
-  createVisitor(v: { siteId: string; name: string }): Promise<VisitorRecord>;
+  /**
+   * Creates a visitor of a site with a display name and, optionally, what its first `hello`
+   * told (the page, which also starts `pagesVisited`, referrer, user agent, locale, time zone),
+   * in the one insert.
+   */
+  createVisitor(v: NewVisitor): Promise<VisitorRecord>;
   /** Reads a visitor. */
   getVisitor(id: string): Promise<VisitorRecord | null>;
   /**

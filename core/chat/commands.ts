@@ -96,6 +96,13 @@ export class ChatCommands {
     if (site.allowedOrigins.length > 0 && !site.allowedOrigins.includes(ctx.origin ?? "")) {
       throw new ParleyError(ErrorCode.Forbidden, "Origin not allowed for this site");
     }
+    // What this hello tells of the visitor: written with the new visitor's row, or as an update.
+    const seen = {
+      ...(hello.page ? { page: hello.page } : {}),
+      ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 300) } : {}),
+      ...(hello.locale ? { locale: hello.locale } : {}),
+      ...(hello.timezone ? { timezone: hello.timezone } : {}),
+    };
     let visitor: VisitorRecord | null = null;
     if (hello.token !== undefined) {
       const result = await signer.verify(hello.token, site.id);
@@ -106,18 +113,22 @@ export class ChatCommands {
       if (!visitor || visitor.siteId !== site.id) {
         throw new ParleyError(ErrorCode.InvalidToken, "Visitor token refused: unknown visitor");
       }
+      visitor = await store.updateVisitor(visitor.id, {
+        ...seen,
+        // The referrer is where the visitor first came from: only a visitor without one takes it.
+        ...(hello.page?.referrer !== undefined && visitor.referrer === null
+          ? { referrer: hello.page.referrer }
+          : {}),
+      });
     } else {
-      visitor = await store.createVisitor({ siteId: site.id, name: friendlyName() });
+      // A new visitor is one insert, not an insert and an update.
+      visitor = await store.createVisitor({
+        siteId: site.id,
+        name: friendlyName(),
+        ...seen,
+        ...(hello.page?.referrer !== undefined ? { referrer: hello.page.referrer } : {}),
+      });
     }
-    visitor = await store.updateVisitor(visitor.id, {
-      ...(hello.page ? { page: hello.page } : {}),
-      ...(hello.page?.referrer !== undefined && visitor.referrer === null
-        ? { referrer: hello.page.referrer }
-        : {}),
-      ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, 300) } : {}),
-      ...(hello.locale ? { locale: hello.locale } : {}),
-      ...(hello.timezone ? { timezone: hello.timezone } : {}),
-    });
     return { visitor, token: await signer.sign(visitor.id, site.id), site };
   }
 

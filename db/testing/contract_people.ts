@@ -164,6 +164,25 @@ export async function peopleSteps(t: Deno.TestContext, store: DbStore): Promise<
     );
   });
 
+  await t.step("createVisitor stores what the first hello told, as an update would", async () => {
+    const s = await site(store);
+    const page = { url: "https://s/p", title: "Shoes", referrer: "https://search" };
+    const seen = { userAgent: "UA/1", timezone: "Europe/Paris", locale: "fr" };
+    const created = await store.createVisitor({
+      siteId: s.id,
+      name: "Red Owl",
+      page,
+      referrer: page.referrer,
+      ...seen,
+    });
+    const plain = await store.createVisitor({ siteId: s.id, name: "Red Owl" });
+    const updated = await store.updateVisitor(plain.id, { page, referrer: page.referrer, ...seen });
+    const comparable = (v: typeof created) => ({ ...v, id: "", createdAt: "", lastSeenAt: "" });
+    assert.deepEqual(comparable(created), comparable(updated));
+    assert.deepEqual(created.pagesVisited, [page]);
+    assert.deepEqual(await store.getVisitor(created.id), created);
+  });
+
   await t.step("updateVisitor keeps the last 20 pages and bumps lastSeenAt", async () => {
     const v = await visitor(store);
     let last = v;
