@@ -329,6 +329,18 @@ async function periodic(periodMs: number, durationMs: number): Promise<{ sent: n
   return { sent };
 }
 
+/**
+ * Waits for a sending run, then up to `drainMs` for its acks; replies with what was sent, acked
+ * meanwhile and still unacknowledged.
+ */
+async function drained(run: Promise<{ sent: number }>, drainMs: number): Promise<Reply> {
+  const ackedBefore = acked;
+  const { sent } = await run;
+  await settle(() => visitors.every((v) => v.pending.size === 0), drainMs);
+  const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
+  return { ok: true, sent, acked: acked - ackedBefore, outstanding };
+}
+
 async function handle(cmd: Command): Promise<Reply> {
   switch (cmd.cmd) {
     case "connect": {
@@ -382,20 +394,10 @@ async function handle(cmd: Command): Promise<Reply> {
       windowFrom = cmd.from;
       windowTo = cmd.to;
       return { ok: true };
-    case "load": {
-      const ackedBefore = acked;
-      const { sent } = await load(cmd.rate, cmd.durationMs);
-      await settle(() => visitors.every((v) => v.pending.size === 0), cmd.drainMs);
-      const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
-      return { ok: true, sent, acked: acked - ackedBefore, outstanding };
-    }
-    case "periodic": {
-      const ackedBefore = acked;
-      const { sent } = await periodic(cmd.periodMs, cmd.durationMs);
-      await settle(() => visitors.every((v) => v.pending.size === 0), cmd.drainMs);
-      const outstanding = visitors.reduce((n, v) => n + v.pending.size, 0);
-      return { ok: true, sent, acked: acked - ackedBefore, outstanding };
-    }
+    case "load":
+      return await drained(load(cmd.rate, cmd.durationMs), cmd.drainMs);
+    case "periodic":
+      return await drained(periodic(cmd.periodMs, cmd.durationMs), cmd.drainMs);
     case "agentSend": {
       const ids = cmd.conversations;
       const start = now();
