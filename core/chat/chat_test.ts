@@ -191,3 +191,19 @@ Deno.test("identify and contact reach agents and the visitor's own tabs", async 
   visitor.send({ type: "typing", active: true });
   assert.equal((await ann.next("typing", { author: "visitor" })).name, "Grace");
 });
+
+Deno.test("a visitor hears of its conversation when it opens, not again with each message", async () => {
+  await using t = await startTestCore(store);
+  await using visitor = await t.visitor();
+  for (const body of ["one", "two", "three"]) {
+    const clientId = `c-${crypto.randomUUID().slice(0, 8)}`;
+    visitor.send({ type: "message", clientId, body });
+    await visitor.next("ack", { clientId });
+  }
+  // Events of a conversation are handled in order: once the last message's echo is here, the
+  // refreshes that followed the earlier messages have been handled too.
+  await visitor.next("message", messageWith("three"));
+  const frames = visitor.peer.all("conversation");
+  assert.equal(frames.length, 1, "one conversation frame, when the first message opened it");
+  assert.equal((frames[0].conversation as { status: string }).status, "queued");
+});
