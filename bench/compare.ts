@@ -8,20 +8,14 @@
  */
 
 import type { ScenarioResult } from "./result.ts";
+import type { ServerBuild } from "../tests/helpers/parley_process.ts";
 
 /** A build under comparison. */
-export interface Build {
+export interface Build extends ServerBuild {
   /** `old` (the revision asked for) or `new` (this checkout). */
   label: "old" | "new";
   /** The revision, as given or `HEAD` (with `-dirty` for uncommitted changes). */
   rev: string;
-  /** The checkout whose `main.ts` runs; undefined is this one. */
-  root?: string;
-  /**
-   * `deno run` flags the build's servers start with: the V8 flags of its own `deno task start`
-   * (a build from before they existed runs without, through a flag that changes nothing).
-   */
-  serverFlags?: string[];
 }
 
 /** One scenario result of one build in one round. */
@@ -61,8 +55,9 @@ export async function prepareOld(rev: string): Promise<Build & { remove(): Promi
     throw err;
   }
   const start = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`))?.tasks?.start ?? "";
-  const v8 = String(start).match(/--v8-flags=\S+/)?.[0] ?? "--v8-flags=--no-expose-gc";
-  return { label: "old", rev, root: dir, serverFlags: [v8], remove };
+  // Its servers run with the V8 flags of its own start task (none before there were any).
+  const v8Flags = String(start).match(/--v8-flags=(\S+)/)?.[1].split(",") ?? [];
+  return { label: "old", rev, root: dir, v8Flags, remove };
 }
 
 /** The order of the builds in `round`: A B, then B A, and so on. */

@@ -6,7 +6,12 @@
  */
 
 import { freshDatabase } from "../tests/helpers/database.ts";
-import { type ParleyProcess, signIn, startParley } from "../tests/helpers/parley_process.ts";
+import {
+  type ParleyProcess,
+  type ServerBuild,
+  signIn,
+  startParley,
+} from "../tests/helpers/parley_process.ts";
 import { Worker } from "./worker_client.ts";
 
 /** A backend under test. */
@@ -50,8 +55,8 @@ export class BenchContext {
     readonly backend: Backend,
     readonly echo = false,
     readonly denoFlags: string[] = [],
-    /** The checkout whose server runs (default: this one); see `--compare` in `mod.ts`. */
-    readonly root?: string,
+    /** The checkout whose server runs and its V8 flags; see `--compare` in `mod.ts`. */
+    readonly build?: ServerBuild,
   ) {}
 
   /** Starts `count` servers on one fresh database. */
@@ -73,7 +78,7 @@ export class BenchContext {
     const servers: ParleyProcess[] = [];
     for (let i = 0; i < count; i++) {
       servers.push(
-        await startParley({ env, echo: this.echo, denoFlags: this.denoFlags, root: this.root }),
+        await startParley({ env, echo: this.echo, denoFlags: this.denoFlags, build: this.build }),
       );
     }
     let closed = false;

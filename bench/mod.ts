@@ -106,13 +106,8 @@ async function runBackend(
   backend: Backend,
   build?: Build,
 ): Promise<ScenarioResult[]> {
-  const flags = [
-    ...(o.inspect ? ["--inspect=127.0.0.1:9229"] : []),
-    ...(build?.serverFlags ?? []),
-    ...o.serverFlags,
-  ];
-  const root = build?.root;
-  const ctx = new BenchContext(backend, o.echo, flags, root);
+  const flags = [...(o.inspect ? ["--inspect=127.0.0.1:9229"] : []), ...o.serverFlags];
+  const ctx = new BenchContext(backend, o.echo, flags, build);
   const q = o.quick;
   const results: ScenarioResult[] = [];
   const has = (s: Scenario) => o.scenarios.includes(s);
@@ -187,7 +182,7 @@ async function runComparison(o: Options & { compare: string }) {
   const runs: ComparedRun[] = [];
   try {
     for (let round = 0; round < o.rounds; round++) {
-      for (const build of roundOrder(round, old as Build, current)) {
+      for (const build of roundOrder<Build>(round, old, current)) {
         for (const backend of o.backends) {
           console.error(`round ${round + 1}/${o.rounds}: ${build.label} (${build.rev})`);
           for (const result of await runBackend(o, backend, build)) {

@@ -8,14 +8,25 @@
  */
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
  * The V8 flags Parley runs with (`deno task start`, the Dockerfile, the systemd unit): a young
  * generation of 4 MiB semi-spaces instead of 16, which idle sockets' memory shows (see
  * `docs/operations.md`, "Memory"). Tests and the bench run the server the same way.
  */
-export const SERVER_V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
-const ROOT = new URL("../../", import.meta.url).pathname;
+export const SERVER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
+
+/** Where {@link spawnMain} runs Parley from, and with which V8 flags. */
+export interface ServerBuild {
+  /**
+   * The checkout whose `main.ts` runs (default: this one). The bench's `--compare` runs an older
+   * build from its own worktree this way.
+   */
+  root?: string;
+  /** V8 flags (default {@link SERVER_V8_FLAGS}); a `--v8-flags=…` in the Deno flags adds to them. */
+  v8Flags?: readonly string[];
+}
 
 /** A running Parley process. */
 export interface ParleyProcess {
@@ -53,31 +64,33 @@ export interface StartOptions {
   denoFlags?: string[];
   /** The permission flags, in place of `--allow-all` (e.g. `["--allow-net", "--allow-env"]`). */
   permissions?: string[];
-  /**
-   * The checkout whose `main.ts` runs (default: this one). The bench's `--compare` runs an older
-   * build from its own worktree this way.
-   */
-  root?: string;
+  /** The checkout and V8 flags (default: this checkout, {@link SERVER_V8_FLAGS}). */
+  build?: ServerBuild;
 }
 
 /**
- * Spawns `deno run <permissions> <denoFlags> main.ts` from the repository root, or `root` (permissions:
- * `--allow-all` unless given), with `env` added to the inherited environment; stdin is closed,
- * stdout and stderr are piped.
+ * Spawns `deno run <permissions> <V8 flags> <denoFlags> main.ts` from the repository root, or
+ * `build.root` (permissions: `--allow-all` unless given), with `env` added to the inherited
+ * environment; stdin is closed, stdout and stderr are piped.
  */
 export function spawnMain(
   env: Record<string, string>,
   denoFlags: string[] = [],
   permissions: string[] = ["--allow-all"],
-  root?: string,
+  { root, v8Flags = SERVER_V8_FLAGS }: ServerBuild = {},
 ): Deno.ChildProcess {
+  // Deno takes one --v8-flags: the build's and any given among the flags go in it together.
+  const V8 = "--v8-flags=";
+  const v8 = [
+    ...v8Flags,
+    ...denoFlags.filter((f) => f.startsWith(V8)).flatMap((f) => f.slice(V8.length).split(",")),
+  ];
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       ...permissions,
-      // Flags given with their own V8 flags replace the default ones (one --v8-flags counts).
-      ...(denoFlags.some((f) => f.startsWith("--v8-flags")) ? [] : [SERVER_V8_FLAGS]),
-      ...denoFlags,
+      ...(v8.length > 0 ? [`${V8}${v8.join(",")}`] : []),
+      ...denoFlags.filter((f) => !f.startsWith(V8)),
       root ? `${root}/main.ts` : MAIN,
     ],
     cwd: root ?? ROOT,
@@ -144,7 +157,7 @@ export async function startParley(opts: StartOptions): Promise<ParleyProcess> {
     { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", PARLEY_DEMO: "true", ...opts.env },
     opts.denoFlags,
     opts.permissions,
-    opts.root,
+    opts.build,
   );
   const lines: string[] = [];
   let onListening: (fields: Record<string, unknown>) => void = () => {};
