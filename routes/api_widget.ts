@@ -13,6 +13,7 @@ import { ParleyError, toParleyError } from "../core/errors.ts";
 import { ErrorCode } from "../protocol/codes.ts";
 import type { Handler } from "./context.ts";
 import { errorResponse } from "./http.ts";
+import { noneMatch } from "./negotiate.ts";
 
 /** Most browser languages read from `languages` (navigator.languages is rarely longer). */
 const MAX_LANGUAGES = 10;
@@ -41,7 +42,7 @@ export const widgetSettings: Handler = async (req, ctx) => {
     const body = JSON.stringify(settings);
     const etag = await strongEtag(body);
     const headers = { ...cors, etag };
-    if (matches(req.headers.get("if-none-match"), etag)) {
+    if (noneMatch(req.headers.get("if-none-match"), etag)) {
       return new Response(null, { status: 304, headers });
     }
     return new Response(body, {
@@ -63,13 +64,4 @@ async function strongEtag(body: string): Promise<string> {
   )
     .join("");
   return `"${hex}"`;
-}
-
-/** `If-None-Match` against `etag`: a list of tags or `*`, compared weakly as RFC 9110 says. */
-function matches(header: string | null, etag: string): boolean {
-  if (header === null) return false;
-  return header.split(",").some((tag) => {
-    const t = tag.trim();
-    return t === "*" || t.replace(/^W\//, "") === etag;
-  });
 }
