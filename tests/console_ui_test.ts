@@ -168,6 +168,87 @@ Deno.test({
         },
       );
 
+      await step(
+        "a brand-new conversation notifies and beeps while the console is in the background",
+        async (o) => {
+          const { page, server } = o;
+          // A granted permission, a hidden page and a counting audio context, as in the field.
+          await page.evaluate(() => {
+            const w = window as unknown as {
+              shown: { title: string; body: string }[];
+              beeps: number;
+            };
+            w.shown = [];
+            w.beeps = 0;
+            class SpyNotification {
+              static permission = "granted";
+              onclick: (() => void) | null = null;
+              constructor(title: string, opts: { body: string }) {
+                w.shown.push({ title, body: opts.body });
+              }
+              close() {}
+            }
+            class SpyAudio extends AudioContext {
+              override createOscillator() {
+                w.beeps++;
+                return super.createOscillator();
+              }
+            }
+            Object.assign(window, { Notification: SpyNotification, AudioContext: SpyAudio });
+            Object.defineProperty(document, "hidden", { get: () => true });
+            Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+            document.dispatchEvent(new Event("visibilitychange"));
+          });
+          const now = new Date().toISOString();
+          // As the real server does: the first message, then the new conversation's summary.
+          server.push({
+            type: "message",
+            message: {
+              id: "c99-m1",
+              conversationId: "c99",
+              seq: 1,
+              authorKind: "visitor",
+              authorId: "v99",
+              authorName: "Zed Newcomer",
+              clientId: "z1",
+              body: "Is anyone there?",
+              note: false,
+              createdAt: now,
+            },
+          });
+          server.push({
+            type: "conversation",
+            conversation: {
+              id: "c99",
+              siteId: "demo",
+              visitorId: "v99",
+              visitorName: "Zed Newcomer",
+              status: "queued",
+              assigneeId: null,
+              lastSeq: 1,
+              lastMessage: { body: "Is anyone there?", authorKind: "visitor", createdAt: now },
+              readSeq: 0,
+              visitorReadSeq: 0,
+              rating: null,
+              createdAt: now,
+              updatedAt: now,
+            },
+          });
+          await page.waitForFunction(() =>
+            (window as unknown as { shown: unknown[] }).shown.length > 0
+          );
+          const got = await page.evaluate(() => {
+            const w = window as unknown as {
+              shown: { title: string; body: string }[];
+              beeps: number;
+            };
+            return { shown: w.shown, beeps: w.beeps };
+          });
+          assert.deepEqual(got.shown, [{ title: "Zed Newcomer", body: "Is anyone there?" }]);
+          assert.equal(got.beeps, 1);
+        },
+      );
+
       await step("visitor text renders as text, never as HTML", async (o) => {
         await openRow(o.page, "Amber Otter");
         const log = o.page.getByRole("log", { name: "Messages" });
