@@ -181,8 +181,10 @@ e2eTest(
     });
 
     await step("transfer hands the conversation to another agent", async () => {
-      await a.getByRole("combobox", { name: "Transfer to" }).selectOption(bob.id);
-      await a.getByRole("button", { name: "Transfer", exact: true }).click();
+      // Bob is online: no confirmation. The list names each agent with their email and presence.
+      await a.getByRole("button", { name: "Transfer to…" }).click();
+      await a.getByRole("group", { name: "Transfer to" })
+        .getByRole("button", { name: `Bob Builder, ${bob.email}, Online` }).click();
       await a.getByText("Open · Assigned to Bob Builder").waitFor();
       await a.getByRole("tab", { name: /^Mine\s*0$/ }).waitFor();
       await b.getByRole("tab", { name: /^Mine\s*1$/ }).waitFor();
@@ -204,6 +206,16 @@ e2eTest(
       await a.getByText("Open · Assigned to Bob Builder").waitFor();
       await b.getByRole("tab", { name: /^Mine\s*1$/ }).waitFor();
       await a.getByRole("tab", { name: /^Resolved\s*0$/ }).waitFor();
+    });
+
+    await step("back to the queue shows the conversation waiting in every console", async () => {
+      await b.getByRole("button", { name: "Transfer to…" }).click();
+      await b.getByRole("button", { name: "Back to the queue" }).click();
+      await b.getByText("Waiting in queue · Unassigned").waitFor();
+      await b.getByRole("tab", { name: /^Mine\s*0$/ }).waitFor();
+      await a.getByText("Waiting in queue · Unassigned").waitFor();
+      await a.getByRole("tab", { name: /^Queue\s*1$/ }).waitFor();
+      await v.getByText("Bob Builder put the conversation back in the queue").waitFor();
     });
 
     await step("of two agents accepting at once, one gets a conflict notice", async () => {

@@ -571,6 +571,10 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     transfer(id: string, agentId: string) {
       command({ type: "transfer", conversationId: id, agentId });
     },
+    /** Puts an assigned conversation back in the queue (no assignee) for any agent to take. */
+    unassign(id: string) {
+      command({ type: "unassign", conversationId: id });
+    },
     /** Marks a conversation resolved. */
     resolve(id: string) {
       ownTyping.stop(id);
