@@ -98,6 +98,22 @@ e2eTest(
     const v = visitor.page;
 
     await step("a new visitor message appears in the Queue without a refresh", async () => {
+      // Ann's console is in the background with notifications allowed (a spy stands in).
+      await a.evaluate(() => {
+        const w = window as unknown as { shown: { title: string; body: string }[] };
+        w.shown = [];
+        class SpyNotification {
+          static permission = "granted";
+          onclick: (() => void) | null = null;
+          constructor(title: string, opts: { body: string }) {
+            w.shown.push({ title, body: opts.body });
+          }
+          close() {}
+        }
+        Object.assign(window, { Notification: SpyNotification });
+        Object.defineProperty(document, "hidden", { get: () => true, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
       await v.goto(`${url}/`);
       await v.getByRole("button", { name: "Open chat" }).click();
       await v.getByRole("textbox", { name: "Message" }).fill("Hello, where is my order #1234?");
@@ -108,6 +124,15 @@ e2eTest(
       await a.waitForFunction(() => document.title.startsWith("(1)"));
       // Every open console sees it, not only the first.
       await b.locator(".row", { hasText: "Hello, where is my order #1234?" }).waitFor();
+      // The first message of a brand-new conversation notifies (it came before the summary).
+      await a.waitForFunction(() =>
+        (window as unknown as { shown: { body: string }[] }).shown
+          .some((n) => n.body === "Hello, where is my order #1234?")
+      );
+      await a.evaluate(() => {
+        delete (document as { hidden?: boolean }).hidden;
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
       await a.screenshot({ path: `${dir}/console-e2e-inbox.png` });
     });
 
