@@ -154,6 +154,19 @@ export async function assign(
   );
 }
 
+/** See `Store.unassign`. Throws `not_found` for a missing conversation. */
+export async function unassign(
+  db: Queryable,
+  conversationId: string,
+): Promise<Conversation | null> {
+  return await updateWhere(
+    db,
+    "assignee_id = NULL, status = 'queued', updated_at = now()",
+    "c.assignee_id IS NOT NULL AND c.status <> 'resolved'",
+    [conversationId],
+  );
+}
+
 /** See `Store.resolve`. Throws `not_found` for a missing conversation. */
 export async function resolve(db: Queryable, conversationId: string): Promise<Conversation | null> {
   return await updateWhere(

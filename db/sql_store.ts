@@ -347,6 +347,11 @@ export class SqlStore implements Store {
     return conversations.assign(this.#q, conversationId, agentId, opts);
   }
 
+  /** Puts an assigned conversation back in the queue. */
+  unassign(conversationId: string): Promise<Conversation | null> {
+    return conversations.unassign(this.#q, conversationId);
+  }
+
   /** Resolves a conversation. */
   resolve(conversationId: string): Promise<Conversation | null> {
     return conversations.resolve(this.#q, conversationId);

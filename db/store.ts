@@ -353,6 +353,11 @@ export interface Store {
     agentId: string,
     opts: { expectUnassigned: boolean },
   ): Promise<Conversation | null>;
+  /**
+   * Puts an assigned, unresolved conversation back in the queue: no assignee, status `queued`.
+   * Returns null when it is unassigned already or resolved. Throws `not_found`.
+   */
+  unassign(conversationId: string): Promise<Conversation | null>;
   /** Marks resolved (keeps the assignee). Returns null when already resolved. */
   resolve(conversationId: string): Promise<Conversation | null>;
   /** Reopens a resolved conversation (`open` with assignee, else `queued`). Null when not resolved. */

@@ -244,6 +244,8 @@ export type AgentCommand =
   & (
     | { type: "accept"; conversationId: string }
     | { type: "transfer"; conversationId: string; agentId: string }
+    /** Back to the queue: no assignee, status `queued` (not for a resolved conversation). */
+    | { type: "unassign"; conversationId: string }
     | { type: "resolve"; conversationId: string }
     | { type: "reopen"; conversationId: string }
     | { type: "presence"; status: "online" | "away" }
@@ -492,6 +494,7 @@ export function parseAgentFrame(text: string): AgentClientFrame {
     case "accept":
     case "resolve":
     case "reopen":
+    case "unassign":
       return { type, conversationId: id(o, "conversationId"), ...requestId(o) };
     case "transfer":
       return {

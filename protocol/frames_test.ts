@@ -66,6 +66,11 @@ Deno.test("parseAgentFrame validates every agent action", () => {
     () => parseAgentFrame('{"type":"transfer","conversationId":"c1"}'),
     ValidationError,
   );
+  assert.deepEqual(
+    parseAgentFrame('{"type":"unassign","conversationId":"c1","requestId":"r1","agentId":"x"}'),
+    { type: "unassign", conversationId: "c1", requestId: "r1" },
+  );
+  assert.throws(() => parseAgentFrame('{"type":"unassign"}'), ValidationError);
 });
 
 Deno.test("deeply nested JSON is refused before it is walked further", () => {

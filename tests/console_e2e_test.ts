@@ -98,6 +98,22 @@ e2eTest(
     const v = visitor.page;
 
     await step("a new visitor message appears in the Queue without a refresh", async () => {
+      // Ann's console is in the background with notifications allowed (a spy stands in).
+      await a.evaluate(() => {
+        const w = window as unknown as { shown: { title: string; body: string }[] };
+        w.shown = [];
+        class SpyNotification {
+          static permission = "granted";
+          onclick: (() => void) | null = null;
+          constructor(title: string, opts: { body: string }) {
+            w.shown.push({ title, body: opts.body });
+          }
+          close() {}
+        }
+        Object.assign(window, { Notification: SpyNotification });
+        Object.defineProperty(document, "hidden", { get: () => true, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
       await v.goto(`${url}/`);
       await v.getByRole("button", { name: "Open chat" }).click();
       await v.getByRole("textbox", { name: "Message" }).fill("Hello, where is my order #1234?");
@@ -108,6 +124,15 @@ e2eTest(
       await a.waitForFunction(() => document.title.startsWith("(1)"));
       // Every open console sees it, not only the first.
       await b.locator(".row", { hasText: "Hello, where is my order #1234?" }).waitFor();
+      // The first message of a brand-new conversation notifies (it came before the summary).
+      await a.waitForFunction(() =>
+        (window as unknown as { shown: { body: string }[] }).shown
+          .some((n) => n.body === "Hello, where is my order #1234?")
+      );
+      await a.evaluate(() => {
+        delete (document as { hidden?: boolean }).hidden;
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
       await a.screenshot({ path: `${dir}/console-e2e-inbox.png` });
     });
 
@@ -181,8 +206,10 @@ e2eTest(
     });
 
     await step("transfer hands the conversation to another agent", async () => {
-      await a.getByRole("combobox", { name: "Transfer to" }).selectOption(bob.id);
-      await a.getByRole("button", { name: "Transfer", exact: true }).click();
+      // Bob is online: no confirmation. The list names each agent with their email and presence.
+      await a.getByRole("button", { name: "Transfer to…" }).click();
+      await a.getByRole("group", { name: "Transfer to" })
+        .getByRole("button", { name: `Bob Builder, ${bob.email}, Online` }).click();
       await a.getByText("Open · Assigned to Bob Builder").waitFor();
       await a.getByRole("tab", { name: /^Mine\s*0$/ }).waitFor();
       await b.getByRole("tab", { name: /^Mine\s*1$/ }).waitFor();
@@ -204,6 +231,16 @@ e2eTest(
       await a.getByText("Open · Assigned to Bob Builder").waitFor();
       await b.getByRole("tab", { name: /^Mine\s*1$/ }).waitFor();
       await a.getByRole("tab", { name: /^Resolved\s*0$/ }).waitFor();
+    });
+
+    await step("back to the queue shows the conversation waiting in every console", async () => {
+      await b.getByRole("button", { name: "Transfer to…" }).click();
+      await b.getByRole("button", { name: "Back to the queue" }).click();
+      await b.getByText("Waiting in queue · Unassigned").waitFor();
+      await b.getByRole("tab", { name: /^Mine\s*0$/ }).waitFor();
+      await a.getByText("Waiting in queue · Unassigned").waitFor();
+      await a.getByRole("tab", { name: /^Queue\s*1$/ }).waitFor();
+      await v.getByText("Bob Builder put the conversation back in the queue").waitFor();
     });
 
     await step("of two agents accepting at once, one gets a conflict notice", async () => {

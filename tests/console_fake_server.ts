@@ -141,6 +141,7 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
       }
       case "accept":
       case "transfer":
+      case "unassign":
       case "resolve":
       case "reopen": {
         const c = summary(f.conversationId);
@@ -159,6 +160,9 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
         } else if (f.type === "transfer") {
           c.assigneeId = f.agentId;
           c.status = "open";
+        } else if (f.type === "unassign") {
+          c.assigneeId = null;
+          c.status = "queued";
         } else if (f.type === "resolve") c.status = "resolved";
         else c.status = c.assigneeId ? "open" : "queued";
         c.updatedAt = now;

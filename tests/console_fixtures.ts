@@ -72,7 +72,7 @@ export function demoData(now = Date.now()): FakeData {
         "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
       timezone: "Europe/Paris",
       locale: "fr-FR",
-      attributes: { plan: "Pro", orders: 3 },
+      attributes: { plan: "Pro", orders: 3, cartValue: 129.9 },
       createdAt: at(startedAgo + 60),
       lastSeenAt: at(1),
       ...visitor,
@@ -172,6 +172,14 @@ export function demoData(now = Date.now()): FakeData {
         agentId: "ann",
         shortcut: "shipping",
         body: "We ship worldwide; delivery takes 2 to 8 business days.",
+        createdAt: at(1000),
+      },
+      {
+        id: "k3",
+        agentId: "ann",
+        shortcut: "greet",
+        body: "Hi {{visitor.name|there}}, {{agent.firstName}} here. " +
+          "I will write to {{visitor.email}} about {{order.id}}.",
         createdAt: at(1000),
       },
     ],

@@ -168,6 +168,87 @@ Deno.test({
         },
       );
 
+      await step(
+        "a brand-new conversation notifies and beeps while the console is in the background",
+        async (o) => {
+          const { page, server } = o;
+          // A granted permission, a hidden page and a counting audio context, as in the field.
+          await page.evaluate(() => {
+            const w = window as unknown as {
+              shown: { title: string; body: string }[];
+              beeps: number;
+            };
+            w.shown = [];
+            w.beeps = 0;
+            class SpyNotification {
+              static permission = "granted";
+              onclick: (() => void) | null = null;
+              constructor(title: string, opts: { body: string }) {
+                w.shown.push({ title, body: opts.body });
+              }
+              close() {}
+            }
+            class SpyAudio extends AudioContext {
+              override createOscillator() {
+                w.beeps++;
+                return super.createOscillator();
+              }
+            }
+            Object.assign(window, { Notification: SpyNotification, AudioContext: SpyAudio });
+            Object.defineProperty(document, "hidden", { get: () => true });
+            Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+            document.dispatchEvent(new Event("visibilitychange"));
+          });
+          const now = new Date().toISOString();
+          // As the real server does: the first message, then the new conversation's summary.
+          server.push({
+            type: "message",
+            message: {
+              id: "c99-m1",
+              conversationId: "c99",
+              seq: 1,
+              authorKind: "visitor",
+              authorId: "v99",
+              authorName: "Zed Newcomer",
+              clientId: "z1",
+              body: "Is anyone there?",
+              note: false,
+              createdAt: now,
+            },
+          });
+          server.push({
+            type: "conversation",
+            conversation: {
+              id: "c99",
+              siteId: "demo",
+              visitorId: "v99",
+              visitorName: "Zed Newcomer",
+              status: "queued",
+              assigneeId: null,
+              lastSeq: 1,
+              lastMessage: { body: "Is anyone there?", authorKind: "visitor", createdAt: now },
+              readSeq: 0,
+              visitorReadSeq: 0,
+              rating: null,
+              createdAt: now,
+              updatedAt: now,
+            },
+          });
+          await page.waitForFunction(() =>
+            (window as unknown as { shown: unknown[] }).shown.length > 0
+          );
+          const got = await page.evaluate(() => {
+            const w = window as unknown as {
+              shown: { title: string; body: string }[];
+              beeps: number;
+            };
+            return { shown: w.shown, beeps: w.beeps };
+          });
+          assert.deepEqual(got.shown, [{ title: "Zed Newcomer", body: "Is anyone there?" }]);
+          assert.equal(got.beeps, 1);
+        },
+      );
+
       await step("visitor text renders as text, never as HTML", async (o) => {
         await openRow(o.page, "Amber Otter");
         const log = o.page.getByRole("log", { name: "Messages" });
@@ -236,8 +317,10 @@ Deno.test({
         await page.getByRole("button", { name: "Accept" }).click();
         await page.getByText("Open · Assigned to you").waitFor();
         await page.getByRole("tab", { name: /^Mine\s*2$/ }).waitFor();
-        await page.getByRole("combobox", { name: "Transfer to" }).selectOption("bob");
-        await page.getByRole("button", { name: "Transfer", exact: true }).click();
+        await page.getByRole("button", { name: "Transfer to…" }).click();
+        await page.getByRole("button", { name: "Bob Builder, bob@example.com, Away" }).click();
+        await page.getByRole("dialog", { name: "Transfer to Bob Builder?" })
+          .getByRole("button", { name: "Transfer anyway" }).click();
         await page.getByText("Open · Assigned to Bob Builder").waitFor();
         await page.getByRole("button", { name: "Resolve" }).click();
         await page.getByText(/^Resolved ·/).waitFor();
@@ -248,6 +331,172 @@ Deno.test({
         );
         assert.deepEqual(types, ["accept", "transfer", "resolve", "reopen"]);
       });
+
+      await step(
+        "transfer lists email and presence, asks before an offline agent, and can requeue",
+        async (o) => {
+          const { page, server } = o;
+          // Two agents named alike, one offline, and an online one: as on a real team.
+          const more = [
+            { id: "bob2", email: "bob.builder@other.example", status: "offline" as const },
+            { id: "cara", email: "cara@example.com", status: "online" as const },
+          ];
+          for (const a of more) {
+            server.push({
+              type: "agent",
+              agent: {
+                ...server.data.agents[1],
+                ...a,
+                name: a.id === "cara" ? "Cara Online" : "Bob Builder",
+              },
+            });
+          }
+          await openRow(page, "Dmitri Petrov");
+          const transfers = () => server.received.filter((f) => f.type === "transfer");
+          const menu = page.getByRole("group", { name: "Transfer to" });
+          await page.getByRole("button", { name: "Transfer to…" }).click();
+          await menu.getByRole("button", { name: "Bob Builder, bob@example.com, Away" }).waitFor();
+          await menu.getByText("bob.builder@other.example").waitFor();
+          await menu.getByRole("button", { name: "Cara Online, cara@example.com, Online" })
+            .waitFor();
+          await menu.getByRole("button", { name: "Back to the queue" }).waitFor();
+          const dir = await artifactsDir();
+          await page.screenshot({ path: `${dir}/console-ui-transfer-menu.png` });
+
+          // Offline: nothing is sent until the agent accepts the warning.
+          await menu.getByRole("button", {
+            name: "Bob Builder, bob.builder@other.example, Offline",
+          }).click();
+          const warning = page.getByRole("dialog", { name: "Transfer to Bob Builder?" });
+          await warning.getByText(/is offline\. The visitor will wait/).waitFor();
+          await page.screenshot({ path: `${dir}/console-ui-transfer-offline.png` });
+          await warning.getByRole("button", { name: "Cancel" }).click();
+          await warning.waitFor({ state: "detached" });
+          assert.equal(transfers().length, 0);
+          await page.getByRole("button", { name: "Transfer to…" }).click();
+          await menu.getByRole("button", {
+            name: "Bob Builder, bob.builder@other.example, Offline",
+          }).click();
+          await warning.getByRole("button", { name: "Transfer anyway" }).click();
+          const sent = await server.waitFor((f) => f.type === "transfer");
+          assert.equal(sent.type === "transfer" && sent.agentId, "bob2");
+          await page.getByText("Open · Assigned to Bob Builder (offline)").waitFor();
+
+          // Online: at once.
+          await page.getByRole("button", { name: "Transfer to…" }).click();
+          await menu.getByRole("button", { name: /^Cara Online,/ }).click();
+          await page.getByText("Open · Assigned to Cara Online").waitFor();
+          assert.equal(transfers().length, 2);
+
+          // Back to the queue: no assignee, waiting again.
+          await page.getByRole("button", { name: "Transfer to…" }).click();
+          await menu.getByRole("button", { name: "Back to the queue" }).click();
+          const back = await server.waitFor((f) => f.type === "unassign");
+          assert.equal(back.type === "unassign" && back.conversationId, "c3");
+          await page.getByText("Waiting in queue · Unassigned").waitFor();
+          await page.getByRole("tab", { name: /^Queue\s*3$/ }).waitFor();
+          await page.getByRole("button", { name: "Assign to…" }).waitFor();
+        },
+      );
+
+      await step("Escape closes the transfer list, not the conversation", async (o) => {
+        await openRow(o.page, "Dmitri Petrov");
+        await o.page.getByRole("button", { name: "Transfer to…" }).click();
+        await o.page.getByRole("group", { name: "Transfer to" }).waitFor();
+        await o.page.keyboard.press("Escape");
+        await o.page.getByRole("group", { name: "Transfer to" }).waitFor({ state: "detached" });
+        await o.page.getByRole("heading", { name: "Dmitri Petrov", level: 2 }).waitFor();
+      });
+
+      await step(
+        "a /word that matches no canned response is held with a notice until Enter again",
+        async (o) => {
+          await openRow(o.page, "Dmitri Petrov");
+          const reply = o.page.getByRole("textbox", { name: "Reply" });
+          await reply.fill("/refund");
+          await reply.press("Enter");
+          const notice = o.page.getByRole("alert").filter({
+            hasText: "No canned response matches /refund. Press Enter again to send it as written.",
+          });
+          await notice.waitFor();
+          assert.equal(await reply.inputValue(), "/refund");
+          assert.equal(o.server.received.filter((x) => x.type === "message").length, 0);
+          const dir = await artifactsDir();
+          await o.page.screenshot({ path: `${dir}/console-ui-slash-notice.png` });
+          // Editing the text asks again; the second Enter on the same text sends it.
+          await reply.fill("/refund now");
+          await notice.waitFor({ state: "detached" });
+          await reply.press("Enter");
+          await o.page.getByRole("alert").filter({ hasText: "No canned response matches /refund" })
+            .waitFor();
+          await reply.press("Enter");
+          const f = await o.server.waitFor((x) => x.type === "message");
+          assert.equal(f.type === "message" && f.body, "/refund now");
+          assert.equal(await o.page.locator(".slash-notice").count(), 0);
+        },
+      );
+
+      await step("canned responses fill their variables when inserted", async (o) => {
+        const reply = o.page.getByRole("textbox", { name: "Reply" });
+        // Dmitri is identified: his name and email are known.
+        await openRow(o.page, "Dmitri Petrov");
+        await o.page.getByText("user-8812").waitFor();
+        await reply.fill("/greet");
+        await reply.press("Enter");
+        assert.equal(
+          await reply.inputValue(),
+          "Hi Dmitri Petrov, Ann here. I will write to dmitri@example.org about {{order.id}}.",
+        );
+        // Amber Otter is a name Parley made up, and she left no email: the fallbacks apply.
+        await openRow(o.page, "Amber Otter");
+        await o.page.getByRole("complementary", { name: "Visitor details" }).getByText("Pro", {
+          exact: true,
+        })
+          .waitFor();
+        await reply.fill("/greet");
+        await reply.press("Tab");
+        assert.equal(
+          await reply.inputValue(),
+          "Hi there, Ann here. I will write to  about {{order.id}}.",
+        );
+      });
+
+      await step("attribute keys show as the site gave them", async (o) => {
+        await openRow(o.page, "Dmitri Petrov");
+        const panel = o.page.getByRole("complementary", { name: "Visitor details" });
+        const key = panel.locator(".fact dt", { hasText: /^cartValue$/i });
+        await key.waitFor();
+        // innerText applies CSS text-transform: this is what a person reads.
+        assert.equal(await key.evaluate((el) => (el as HTMLElement).innerText), "cartValue");
+        assert.equal(
+          await panel.locator(".fact dt", { hasText: /^email$/i }).evaluate((el) =>
+            (el as HTMLElement).innerText
+          ),
+          "EMAIL",
+        );
+        const dir = await artifactsDir();
+        await o.page.screenshot({ path: `${dir}/console-ui-attributes.png` });
+      });
+
+      await step(
+        "every state has one main landmark and one level-1 heading",
+        { signIn: false },
+        async (o) => {
+          const landmarks = async (what: string) => {
+            assert.equal(await o.page.getByRole("main").count(), 1, `${what}: main`);
+            assert.equal(await o.page.getByRole("heading", { level: 1 }).count(), 1, what);
+          };
+          await o.page.getByRole("button", { name: "Sign in" }).waitFor();
+          await landmarks("sign-in page");
+          await submitSignIn(o.page);
+          await o.page.getByText("Chloé Martin").waitFor();
+          await landmarks("inbox");
+          await openRow(o.page, "Dmitri Petrov");
+          await landmarks("open conversation");
+          // The visitor panel stays a landmark of its own, beside the main one.
+          await o.page.getByRole("complementary", { name: "Visitor details" }).waitFor();
+        },
+      );
 
       await step("a lost accept race shows the conflict", async (o) => {
         await openRow(o.page, "Chloé Martin");

@@ -213,6 +213,7 @@ Deno.test("commands on another site's conversation are refused as not_found", as
   const commands: Record<string, unknown>[] = [
     { type: "accept", conversationId },
     { type: "transfer", conversationId, agentId: limited.id },
+    { type: "unassign", conversationId },
     { type: "resolve", conversationId },
     { type: "reopen", conversationId },
     { type: "read", conversationId, seq: 1 },

@@ -39,11 +39,16 @@ import {
 import { createTyping } from "./typing.ts";
 import type { ViewName } from "./views.ts";
 
-/** Something the UI may want to announce (sound, desktop notification). */
+/**
+ * Something the UI may want to announce (sound, desktop notification). A visitor message of a
+ * conversation the console does not know yet (a brand-new one: the server relays the first
+ * message before the conversation's summary) is announced when the summary arrives, so the
+ * event always carries its conversation.
+ */
 export type ConsoleEvent = {
   type: "visitor_message";
   message: Message;
-  conversation: ConversationSummary | null;
+  conversation: ConversationSummary;
   /** True when the message belongs to the conversation on screen. */
   selected: boolean;
 };
@@ -120,6 +125,41 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   let lastRequest = 0;
   /** True once the server echoed an id: from then on an error without one answers no command. */
   let echoes = false;
+  /**
+   * Visitor messages of conversations not known yet, by conversation id (the latest one each),
+   * announced when the conversation's summary arrives. Bounded: a summary that never comes
+   * (a site this agent may not see) must not grow it forever.
+   */
+  const unannounced = new Map<string, Message>();
+  const MAX_UNANNOUNCED = 50;
+
+  /** Tells the UI of a visitor message, or keeps it until its conversation is known. */
+  function announce(m: Message) {
+    const conversation = conversations.value.get(m.conversationId);
+    if (!conversation) {
+      unannounced.delete(m.conversationId);
+      unannounced.set(m.conversationId, m);
+      if (unannounced.size > MAX_UNANNOUNCED) {
+        unannounced.delete(unannounced.keys().next().value ?? "");
+      }
+      return;
+    }
+    deps.onEvent?.({
+      type: "visitor_message",
+      message: m,
+      conversation,
+      selected: selectedId.value === m.conversationId,
+    });
+  }
+
+  /** Announces the kept messages of conversations that are known now. */
+  function announceKept() {
+    for (const [id, m] of unannounced) {
+      if (!conversations.value.has(id)) continue;
+      unannounced.delete(id);
+      announce(m);
+    }
+  }
 
   /** Sends a command with a fresh request id; returns the id, or null when not connected. */
   function sendCommand(frame: AgentCommand): string | null {
@@ -230,6 +270,8 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       f.conversations.map((c) => [c.id, mergeSummary(prev.get(c.id), c)]),
     );
     ready.value = true;
+    announceKept();
+    unannounced.clear();
     typing.clear();
     ownTyping.clear();
     // Commands sent on the old socket get no answer on this one.
@@ -272,12 +314,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     bumpSummary(m);
     if (m.authorKind === "visitor") {
       typing.set(m.conversationId, { kind: "visitor", active: false });
-      deps.onEvent?.({
-        type: "visitor_message",
-        message: m,
-        conversation: conversations.value.get(m.conversationId) ?? null,
-        selected: selectedId.value === m.conversationId,
-      });
+      announce(m);
     }
   }
 
@@ -385,7 +422,9 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
         case "message":
           return onMessage(frame.message);
         case "conversation":
-          return upsertSummary(frame.conversation);
+          upsertSummary(frame.conversation);
+          if (unannounced.size > 0) announceKept();
+          return;
         case "history":
           return onHistory(frame);
         case "typing":
@@ -531,6 +570,10 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     /** Hands a conversation to another agent. */
     transfer(id: string, agentId: string) {
       command({ type: "transfer", conversationId: id, agentId });
+    },
+    /** Puts an assigned conversation back in the queue (no assignee) for any agent to take. */
+    unassign(id: string) {
+      command({ type: "unassign", conversationId: id });
     },
     /** Marks a conversation resolved. */
     resolve(id: string) {

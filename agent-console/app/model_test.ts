@@ -450,8 +450,22 @@ Deno.test("visitor messages raise an event for sound and notifications", () => {
     message: message("q1", 3, { authorKind: "agent", authorId: "other" }),
   });
   assert.equal(events.length, 1);
-  assert.equal(events[0].conversation?.id, "q1");
+  assert.equal(events[0].conversation.id, "q1");
   assert.equal(events[0].selected, false);
+});
+
+Deno.test("a brand-new conversation's first message is announced once its summary arrives", () => {
+  const { model, events } = setup();
+  // The server relays the first message before the new conversation's summary.
+  model.receive({ type: "message", message: message("fresh", 1) });
+  assert.equal(events.length, 0);
+  model.receive({ type: "conversation", conversation: summary("fresh", { lastSeq: 1 }) });
+  assert.equal(events.length, 1);
+  assert.equal(events[0].conversation.id, "fresh");
+  assert.equal(events[0].message.seq, 1);
+  // Announced once: later summaries of it raise nothing more.
+  model.receive({ type: "conversation", conversation: summary("fresh", { lastSeq: 1 }) });
+  assert.equal(events.length, 1);
 });
 
 Deno.test("presence is sent and reflected at once", () => {

@@ -4,6 +4,33 @@ import { formatHash, parseHash } from "./router.ts";
 import { mergeSummary, summaryAfterMessage } from "./summaries.ts";
 import { message, summary } from "./test_fakes.ts";
 import { matchCanned } from "./components/Composer.tsx";
+import { fillCanned, unknownSlash } from "./canned.ts";
+import type { VisitorInfo } from "../../protocol/frames.ts";
+
+/** A visitor with the identity fields of `patch`. */
+function visitorInfo(patch: Partial<VisitorInfo>): VisitorInfo {
+  return {
+    id: "v",
+    siteId: "demo",
+    name: "",
+    email: null,
+    verified: false,
+    emailVerified: false,
+    nameVerified: false,
+    externalId: null,
+    online: true,
+    page: null,
+    pagesVisited: [],
+    referrer: null,
+    userAgent: null,
+    timezone: null,
+    locale: null,
+    attributes: {},
+    createdAt: "",
+    lastSeenAt: "",
+    ...patch,
+  };
+}
 
 Deno.test("mergeSummary() never moves readSeq backwards", () => {
   const prev = summary("c", { readSeq: 5 });
@@ -67,4 +94,38 @@ Deno.test("signInError() explains wrong credentials and rate limiting", async ()
   const { ApiError } = await import("./api.ts");
   assert.equal(signInError(new ApiError(401, "unauthorized", "x")), "Wrong email or password");
   assert.match(signInError(new ApiError(429, "rate_limited", "x")), /Too many sign-in attempts/);
+});
+
+Deno.test("fillCanned() fills known variables, keeps unknown ones, and falls back when missing", () => {
+  const dmitri = visitorInfo({ name: "Dmitri Petrov", email: "d@example.org", externalId: "u1" });
+  const agent = { name: "Ann Marie Agent" };
+  const body = "Hi {{visitor.name}} ({{ visitor.email }}), {{agent.firstName}} here " +
+    "({{agent.name}}). Order {{order.id}}.";
+  assert.equal(
+    fillCanned(body, { visitor: dmitri, agent }),
+    "Hi Dmitri Petrov (d@example.org), Ann here (Ann Marie Agent). Order {{order.id}}.",
+  );
+  // A made-up name is not the visitor's: it counts as missing, like an email never given.
+  const anon = visitorInfo({ name: "Amber Otter", email: null, externalId: null });
+  assert.equal(
+    fillCanned("Hi {{visitor.name|there}}, {{visitor.email}}!", { visitor: anon, agent }),
+    "Hi there, !",
+  );
+  assert.equal(fillCanned("Hi {{visitor.name}}", { visitor: null, agent }), "Hi ");
+  assert.equal(fillCanned("{{agent.firstName|x}}", { visitor: null, agent }), "Ann");
+  assert.equal(fillCanned("{{visitor.name}", { visitor: dmitri, agent }), "{{visitor.name}");
+});
+
+Deno.test("unknownSlash() names a leading /word that is no canned shortcut", () => {
+  const canned = [
+    { id: "1", agentId: null, shortcut: "hello", body: "Hi!", createdAt: "" },
+    { id: "2", agentId: "me", shortcut: "Refund", body: "Refunds take 5 days", createdAt: "" },
+  ];
+  assert.equal(unknownSlash(canned, "/refnd"), "/refnd");
+  assert.equal(unknownSlash(canned, "  /oops please"), "/oops");
+  assert.equal(unknownSlash(canned, "/"), "/");
+  assert.equal(unknownSlash(canned, "/refund"), null);
+  assert.equal(unknownSlash(canned, "/hello there"), null);
+  assert.equal(unknownSlash(canned, "see /account"), null);
+  assert.equal(unknownSlash(canned, "plain text"), null);
 });

@@ -77,7 +77,7 @@ export function startSession(opts: SessionOptions): Session {
     const c = event.conversation;
     const meId = model.me.peek().id;
     // Only conversations waiting for this agent: the queue and their own.
-    if (!c || c.status === "resolved" || (c.assigneeId !== null && c.assigneeId !== meId)) return;
+    if (c.status === "resolved" || (c.assigneeId !== null && c.assigneeId !== meId)) return;
     const onScreen = event.selected && model.visible.peek();
     if (onScreen) return;
     opts.notifier.beep();

@@ -237,6 +237,21 @@ export class ChatCommands {
     await this.system(conv, text);
   }
 
+  /**
+   * Puts an assigned conversation back in the queue: no assignee, status `queued`, so every
+   * agent's inbox shows it waiting again (and auto-assignment does not take it back at once).
+   */
+  async unassign(actor: Actor, conversationId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
+    const before = await this.requireConversation(conversationId);
+    if (before.status === "resolved") {
+      throw new ParleyError(ErrorCode.Conflict, "Conversation is resolved; reopen it first");
+    }
+    const conv = await this.deps.store.unassign(conversationId);
+    if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is already in the queue");
+    await this.system(conv, `${actor.name} put the conversation back in the queue`);
+  }
+
   /** Resolves a conversation. */
   async resolve(actor: Actor, conversationId: string): Promise<void> {
     await this.deps.projection.checkConversation(actor.sites, conversationId);

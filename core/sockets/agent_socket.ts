@@ -114,6 +114,9 @@ export function openAgentSocket(
       case "transfer":
         await commands.transfer(actor(), frame.conversationId, frame.agentId);
         break;
+      case "unassign":
+        await commands.unassign(actor(), frame.conversationId);
+        break;
       case "resolve":
         await commands.resolve(actor(), frame.conversationId);
         break;

@@ -52,6 +52,28 @@ export async function inboxSteps(t: Deno.TestContext, store: DbStore): Promise<v
     assert.equal(await store.assign(conversation.id, a.id, { expectUnassigned: true }), null);
   });
 
+  await t.step("unassign puts an assigned conversation back in the queue", async () => {
+    const v = await visitor(store);
+    const { conversation } = await say(store, v.id, "Hi");
+    const a = await agent(store);
+    // Nobody holds it yet: nothing to put back.
+    assert.equal(await store.unassign(conversation.id), null);
+    await store.assign(conversation.id, a.id, { expectUnassigned: true });
+    const queued = await store.unassign(conversation.id);
+    assert.equal(queued?.status, "queued");
+    assert.equal(queued?.assigneeId, null);
+    const stored = await store.getConversationSummary(conversation.id);
+    assert.deepEqual([stored?.status, stored?.assigneeId], ["queued", null]);
+    assert.equal(await store.unassign(conversation.id), null);
+    // Anyone may accept it again.
+    assert.ok(await store.assign(conversation.id, a.id, { expectUnassigned: true }));
+    // A resolved conversation stays resolved, with its assignee.
+    await store.resolve(conversation.id);
+    assert.equal(await store.unassign(conversation.id), null);
+    assert.equal((await store.getConversation(conversation.id))?.assigneeId, a.id);
+    await rejectsWith(() => store.unassign(crypto.randomUUID()), "not_found");
+  });
+
   await t.step("resolve and reopen return null when already in that state", async () => {
     const v = await visitor(store);
     const { conversation } = await say(store, v.id, "Hi");

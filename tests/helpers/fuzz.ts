@@ -95,6 +95,7 @@ const AGENT_TYPES: Record<string, Field[]> = {
   accept: [{ key: "conversationId", kind: "id" }],
   resolve: [{ key: "conversationId", kind: "id" }],
   reopen: [{ key: "conversationId", kind: "id" }],
+  unassign: [{ key: "conversationId", kind: "id" }],
   transfer: [{ key: "conversationId", kind: "id" }, { key: "agentId", kind: "id" }],
   read: [{ key: "conversationId", kind: "id" }, {
     key: "seq",

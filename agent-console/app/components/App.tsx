@@ -9,6 +9,7 @@ export function App({ auth, notifier }: { auth: Auth; notifier: Notifier }) {
   if (state.kind === "checking") {
     return (
       <main class="splash" aria-busy="true">
+        <h1 class="sr-only">Parley console</h1>
         <span class="brand-mark" aria-hidden="true">P</span>
         <p class="muted">Loading the console…</p>
       </main>

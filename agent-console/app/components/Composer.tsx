@@ -3,6 +3,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { ConversationStatus } from "../../../protocol/frames.ts";
 import type { CannedResponse } from "../../../protocol/api.ts";
 import type { Session } from "../session.ts";
+import { fillCanned, unknownSlash } from "../canned.ts";
 
 /** Canned responses matching the `/query` typed at the start of the composer. */
 export function matchCanned(
@@ -27,8 +28,10 @@ export interface ComposerProps {
 }
 
 /**
- * The reply box: Enter sends, Shift+Enter adds a line, `/` opens canned responses, and the
- * "Note" toggle turns the next message into a private note only agents see.
+ * The reply box: Enter sends, Shift+Enter adds a line, `/` opens canned responses (their
+ * variables filled on insertion), and the "Note" toggle turns the next message into a private
+ * note only agents see. A reply starting with a `/word` that is no canned response is held
+ * once with a notice: pressing Enter (or Send) again sends it as written.
  */
 export function Composer({ session, id, status }: ComposerProps) {
   const { model, resources } = session;
@@ -36,6 +39,8 @@ export function Composer({ session, id, status }: ComposerProps) {
   const note = model.noteMode.value;
   const active = useSignal(0);
   const dismissed = useSignal<string | null>(null);
+  /** The draft whose unknown `/word` the agent was warned about: sending it again confirms. */
+  const warned = useSignal<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const matches = dismissed.value === draft ? null : matchCanned(resources.canned.value, draft);
   const menuOpen = matches !== null && matches.length > 0;
@@ -45,12 +50,21 @@ export function Composer({ session, id, status }: ComposerProps) {
     active.value = 0;
   }, [draft]);
 
+  const slash = note ? null : unknownSlash(resources.canned.value, draft);
+  const warning = slash !== null && warned.value === draft;
   const send = () => {
     if (blocked) return;
+    if (slash !== null && !warning) {
+      warned.value = draft;
+      return;
+    }
+    warned.value = null;
     if (model.sendMessage(id, draft, note)) ref.current?.focus();
   };
   const pick = (c: CannedResponse) => {
-    model.setDraft(id, c.body);
+    const conv = model.conversations.value.get(id);
+    const visitor = conv ? model.visitors.value.get(conv.visitorId) ?? null : null;
+    model.setDraft(id, fillCanned(c.body, { visitor, agent: model.me.value }));
     dismissed.value = null;
     ref.current?.focus();
   };
@@ -109,12 +123,17 @@ export function Composer({ session, id, status }: ComposerProps) {
           ))}
         </ul>
       )}
+      {warning && (
+        <p class="slash-notice" id="slash-notice" role="alert">
+          No canned response matches {slash}. Press Enter again to send it as written.
+        </p>
+      )}
       <textarea
         id="reply"
         dir="auto"
         ref={ref}
         aria-label="Reply"
-        aria-describedby="composer-hint"
+        aria-describedby={warning ? "slash-notice composer-hint" : "composer-hint"}
         rows={3}
         placeholder={note
           ? "Write a private note: only agents will see it"

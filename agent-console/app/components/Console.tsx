@@ -126,12 +126,16 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
         </div>
       )}
       <div class="panes">
-        <Inbox session={session} />
-        <ConversationPane
-          session={session}
-          detailsOpen={details.value}
-          onToggleDetails={() => (details.value = !details.value)}
-        />
+        {/* The page's one main landmark and heading; the visitor panel beside it is its own. */}
+        <main class="panes-main">
+          <h1 class="sr-only">Parley console</h1>
+          <Inbox session={session} />
+          <ConversationPane
+            session={session}
+            detailsOpen={details.value}
+            onToggleDetails={() => (details.value = !details.value)}
+          />
+        </main>
         <SidePanel
           model={model}
           open={details.value}

@@ -1,10 +1,10 @@
-import { useSignal } from "@preact/signals";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
 import { visitorLabel } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import type { Session } from "../session.ts";
 import { Composer } from "./Composer.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { TransferMenu } from "./TransferMenu.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
 
 /** Props of {@link ConversationPane}. */
@@ -77,15 +77,13 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
 function assigneeText(model: ConsoleModel, c: ConversationSummary): string {
   if (c.assigneeId === null) return "Unassigned";
   if (c.assigneeId === model.me.value.id) return "Assigned to you";
-  return `Assigned to ${model.agents.value.get(c.assigneeId)?.name ?? "another agent"}`;
+  const a = model.agents.value.get(c.assigneeId);
+  // An assignee who is not online is worth a glance: the visitor may be waiting for nobody.
+  if (!a) return "Assigned to another agent";
+  return `Assigned to ${a.name}${a.status === "online" ? "" : ` (${a.status})`}`;
 }
 
 function Actions({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
-  const target = useSignal("");
-  const meId = model.me.value.id;
-  const candidates = [...model.agents.value.values()]
-    .filter((a) => !a.disabled && a.id !== c.assigneeId)
-    .sort((a, b) => a.name.localeCompare(b.name));
   if (c.status === "resolved") {
     return (
       <div class="actions">
@@ -104,31 +102,7 @@ function Actions({ model, c }: { model: ConsoleModel; c: ConversationSummary }) 
           Accept
         </button>
       )}
-      <span class="transfer">
-        <select
-          aria-label="Transfer to"
-          value={target.value}
-          onChange={(e) => (target.value = e.currentTarget.value)}
-        >
-          <option value="">{c.assigneeId === null ? "Assign to…" : "Transfer to…"}</option>
-          {candidates.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.id === meId ? `${a.name} (you)` : a.name} · {a.status}
-            </option>
-          ))}
-        </select>
-        <button
-          type="button"
-          class="button"
-          disabled={target.value === ""}
-          onClick={() => {
-            model.transfer(c.id, target.value);
-            target.value = "";
-          }}
-        >
-          {c.assigneeId === null ? "Assign" : "Transfer"}
-        </button>
-      </span>
+      <TransferMenu model={model} c={c} />
       <button type="button" class="button resolve" onClick={() => model.resolve(c.id)}>
         Resolve
       </button>

@@ -59,9 +59,16 @@ export function SidePanel(
   );
 }
 
-function Fact({ label, children }: { label: string; children: ComponentChildren }) {
+function Fact(
+  { label, children, raw = false }: {
+    label: string;
+    children: ComponentChildren;
+    /** A site's own key (an attribute): shown as given, not styled as a heading. */
+    raw?: boolean;
+  },
+) {
   return (
-    <div class="fact">
+    <div class={raw ? "fact fact-key" : "fact"}>
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>
@@ -121,7 +128,7 @@ function VisitorFacts({ v, now }: { v: VisitorInfo; now: number }) {
         <Fact label="Browser">{describeUserAgent(v.userAgent)}</Fact>
         <Fact label="Local time">{time ?? <span class="muted">Unknown</span>}</Fact>
         {v.locale && <Fact label="Language">{v.locale}</Fact>}
-        {attrs.map(([k, val]) => <Fact key={k} label={k}>{String(val)}</Fact>)}
+        {attrs.map(([k, val]) => <Fact key={k} label={k} raw>{String(val)}</Fact>)}
       </dl>
       {v.pagesVisited.length > 0 && (
         <section class="side-section">
