@@ -105,6 +105,8 @@ function conversation(v: unknown): VisitorConversation | null {
     assignee,
     lastSeq: integer(o, "lastSeq"),
     readSeq: integer(o, "readSeq"),
+    agentReadSeq: integer(o, "agentReadSeq"),
+    resolvedSeq: o.resolvedSeq ? integer(o, "resolvedSeq") : null,
     rating: o.rating === null || o.rating === undefined ? null : Math.min(5, integer(o, "rating")),
   };
 }
@@ -141,6 +143,7 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         agentsOnline: integer(o, "agentsOnline"),
         team: team(o.team),
         hours: hours(o.hours),
+        emailReplies: flag(o, "emailReplies"),
         // At least 1 s, so a bad value cannot spin the ping timer.
         heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
       };
