@@ -282,13 +282,13 @@ Deno.test({
         assert.equal(
           spaces(await card.innerText()),
           spaces(
-            `We're closed right now. We'll be back ${back}. Leave your email and we'll reply there.`,
+            `We're closed right now. We'll be back ${back}. You can also leave your email.`,
           ),
         );
         assert.match(await p.locator("parley-chat .h p").innerText(), /^Away/);
         await p.getByRole("textbox", { name: "Email" }).fill("kim@shop.test");
-        await p.getByRole("button", { name: "Notify me" }).click();
-        await p.getByText("We'll reply to kim@shop.test").waitFor();
+        await p.getByRole("button", { name: "Save email" }).click();
+        await p.getByText("Thanks! We'll reply here.").waitFor();
       });
 
       await scene("askEmail false: the away message without the email form", {
