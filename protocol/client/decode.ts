@@ -105,7 +105,8 @@ function conversation(v: unknown): VisitorConversation | null {
     assignee,
     lastSeq: integer(o, "lastSeq"),
     readSeq: integer(o, "readSeq"),
-    agentReadSeq: integer(o, "agentReadSeq"),
+    // Both absent from servers before they existed (an instance not yet upgraded).
+    agentReadSeq: o.agentReadSeq ? integer(o, "agentReadSeq") : 0,
     resolvedSeq: o.resolvedSeq ? integer(o, "resolvedSeq") : null,
     rating: o.rating === null || o.rating === undefined ? null : Math.min(5, integer(o, "rating")),
   };

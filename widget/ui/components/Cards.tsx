@@ -73,8 +73,8 @@ function EmailForm({ model, t }: Pick<ViewProps, "model" | "t">): JSX.Element {
  * after the visitor wrote again (which reopens the conversation).
  */
 export function Rating({ model, t }: ViewProps): JSX.Element | null {
-  const c = model.conversation.value;
-  if (c?.resolvedSeq == null) return null;
+  // Shown only for a conversation that was resolved (see `MessageList`).
+  const c = model.conversation.value!;
   return (
     <div class="card">
       <p>{t("resolved")}</p>

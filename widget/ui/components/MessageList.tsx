@@ -111,7 +111,9 @@ export function MessageList(props: ViewProps): JSX.Element {
           <Fragment key={group.key}>
             <Group {...props} group={group} />
             {/* The rating stays where the conversation was resolved, whatever came after. */}
-            {group.items.some((i) => i.seq === c?.resolvedSeq) ? <Rating {...props} /> : null}
+            {group.items.some((i) => i.seq === (c?.resolvedSeq ?? 0))
+              ? <Rating {...props} />
+              : null}
           </Fragment>
         ))}
         <AwayCard {...props} />
