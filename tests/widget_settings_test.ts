@@ -339,6 +339,8 @@ Deno.test({
           server.agentSay("Thanks! Details at https://fernhill.example/help");
           await p.getByText("Thanks! Details at").waitFor();
           server.setAgentsOnline(0);
+          // The away card is for a visitor waiting on an answer: write again.
+          await send(p, "And one more question");
           await p.getByRole("textbox", { name: "Email" }).waitFor();
           assert.deepEqual(await axeViolations(p, true), [], `${color}: open panel, away`);
         });
