@@ -24,6 +24,11 @@ export interface CoreOptions {
    * them where the site sets none; "" lets the widget show its own locale's default.
    */
   team: TeamInfo;
+  /**
+   * Whether agents' replies are also emailed to visitors who left an address (the `welcome`'s
+   * `emailReplies`); default false.
+   */
+  emailReplies?: boolean;
   /** Messages per second per socket, and the burst allowed. */
   messagesPerSecond: number;
   messageBurst: number;

@@ -259,6 +259,8 @@ const CONVERSATION_COLS = [
   "created_at",
   "updated_at",
   "resolved_at",
+  "agent_read_seq",
+  "resolved_seq",
 ] as const;
 
 /** Select list for a conversation (without the denormalized last-message columns). */
@@ -279,6 +281,8 @@ export function rowToConversation(r: Row, p = ""): Conversation {
     createdAt: ts(r, `${p}created_at`),
     updatedAt: ts(r, `${p}updated_at`),
     resolvedAt: optTs(r, `${p}resolved_at`),
+    agentReadSeq: int(r, `${p}agent_read_seq`),
+    resolvedSeq: optInt(r, `${p}resolved_seq`),
   };
 }
 
@@ -309,6 +313,8 @@ export function rowToSummary(r: Row): ConversationSummary {
     },
     readSeq: int(r, "read_seq"),
     visitorReadSeq: c.visitorReadSeq,
+    agentReadSeq: c.agentReadSeq,
+    resolvedSeq: c.resolvedSeq,
     rating: c.rating,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

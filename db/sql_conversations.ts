@@ -171,7 +171,7 @@ export async function unassign(
 export async function resolve(db: Queryable, conversationId: string): Promise<Conversation | null> {
   return await updateWhere(
     db,
-    "status = 'resolved', resolved_at = now(), updated_at = now()",
+    "status = 'resolved', resolved_at = now(), resolved_seq = c.last_seq + 1, updated_at = now()",
     "c.status <> 'resolved'",
     [conversationId],
   );
@@ -204,25 +204,33 @@ export async function rate(
 
 /**
  * See `Store.markAgentRead`. The marker never decreases nor passes the conversation's last seq;
- * a missing conversation writes nothing and returns false, a missing agent throws `not_found`.
+ * a missing conversation writes nothing and returns null, a missing agent throws `not_found`.
+ * The conversation row is written (and locked) only when its `agent_read_seq` advances.
  */
 export async function markAgentRead(
   db: Queryable,
   agentId: string,
   conversationId: string,
   seq: number,
-): Promise<boolean> {
+): Promise<{ advanced: boolean } | null> {
   try {
     const rows = await db.query(
-      `INSERT INTO agent_reads AS r (agent_id, conversation_id, seq)
-       SELECT $1, c.id, LEAST(GREATEST($3::int, 0), c.last_seq) FROM conversations c
-       WHERE c.id = $2
-       ON CONFLICT (agent_id, conversation_id)
-       DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)
-       RETURNING 1`,
+      `WITH r AS (
+         INSERT INTO agent_reads AS r (agent_id, conversation_id, seq)
+         SELECT $1, c.id, LEAST(GREATEST($3::int, 0), c.last_seq) FROM conversations c
+         WHERE c.id = $2
+         ON CONFLICT (agent_id, conversation_id)
+         DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)
+         RETURNING r.seq
+       ), c AS (
+         UPDATE conversations AS c SET agent_read_seq = r.seq FROM r
+         WHERE c.id = $2 AND c.agent_read_seq < r.seq
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM c) AS advanced FROM r`,
       [agentId, conversationId, int4(seq)],
     );
-    return rows.length > 0;
+    return rows.length > 0 ? { advanced: rows[0].advanced === true } : null;
   } catch (err) {
     throw constraintError(err, "Read marker agent");
   }

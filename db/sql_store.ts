@@ -368,7 +368,11 @@ export class SqlStore implements Store {
   }
 
   /** Raises an agent's read marker. */
-  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<boolean> {
+  markAgentRead(
+    agentId: string,
+    conversationId: string,
+    seq: number,
+  ): Promise<{ advanced: boolean } | null> {
     return conversations.markAgentRead(this.#q, agentId, conversationId, seq);
   }
 

@@ -85,6 +85,13 @@ export interface Conversation {
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
+  /** Highest seq any agent has read (what the visitor sees as "Seen"). */
+  agentReadSeq: number;
+  /**
+   * Seq of the latest resolution's notice, or null when never resolved. Kept when the
+   * conversation reopens: a conversation once resolved may be rated.
+   */
+  resolvedSeq: number | null;
 }
 
 /** Input for {@link Store.appendVisitorMessage}. */
@@ -365,10 +372,15 @@ export interface Store {
   /** Records the visitor's CSAT rating (1-5). */
   rate(conversationId: string, rating: number): Promise<Conversation>;
   /**
-   * Records the highest seq read by an agent (never decreases). False when the conversation does
-   * not exist.
+   * Records the highest seq read by an agent (never decreases), and raises the conversation's
+   * `agentReadSeq` with it. Null when the conversation does not exist; else whether
+   * `agentReadSeq` advanced (the visitor is then told).
    */
-  markAgentRead(agentId: string, conversationId: string, seq: number): Promise<boolean>;
+  markAgentRead(
+    agentId: string,
+    conversationId: string,
+    seq: number,
+  ): Promise<{ advanced: boolean } | null>;
   /** Records the highest seq read by the visitor (never decreases). */
   markVisitorRead(conversationId: string, seq: number): Promise<void>;
   /** Open conversations per agent, for least-loaded auto-assignment. */

@@ -106,6 +106,10 @@ export interface ConversationSummary {
   readSeq: number;
   /** Highest seq the visitor has read. */
   visitorReadSeq: number;
+  /** Highest seq any agent has read (absent from older servers). */
+  agentReadSeq?: number;
+  /** Seq of the latest resolution's notice; null when never resolved (absent from older servers). */
+  resolvedSeq?: number | null;
   rating: number | null;
   createdAt: string;
   updatedAt: string;
@@ -117,7 +121,15 @@ export interface VisitorConversation {
   status: ConversationStatus;
   assignee: { id: string; name: string; avatar: string | null } | null;
   lastSeq: number;
+  /** Highest seq the visitor has read. */
   readSeq: number;
+  /** Highest seq any agent has read: the widget shows "Seen" on the visitor's messages up to it. */
+  agentReadSeq: number;
+  /**
+   * Seq of the latest resolution's notice, or null when never resolved. It stays when the
+   * conversation reopens: a conversation once resolved may be rated (`rate`).
+   */
+  resolvedSeq: number | null;
   rating: number | null;
 }
 
@@ -209,6 +221,11 @@ export type VisitorServerFrame =
     team: TeamInfo;
     /** Absent from servers before business hours existed: treat as open. */
     hours?: HoursInfo;
+    /**
+     * Whether agents' replies are also emailed to a visitor who left an address (the widget
+     * promises email only then). False until the server can send email.
+     */
+    emailReplies: boolean;
     heartbeatMs: number;
   }
   | AckFrame

@@ -144,6 +144,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       typingTimeoutMs: SERVER_TYPING_TIMEOUT_MS,
       team: config.team,
+      emailReplies: config.emailReplies,
       messagesPerSecond: config.limits.messagesPerSecond,
       messageBurst: config.limits.messageBurst,
       framesPerSecond: config.limits.framesPerSecond,

@@ -89,6 +89,12 @@ export interface Config {
    */
   team: { name: string; replyTime: string };
   /**
+   * Whether agents' replies are also emailed to visitors who left an address: the widget
+   * promises email only then. False: Parley sends no email yet (SMTP, `PARLEY_SMTP_URL`, will
+   * set it when configured).
+   */
+  emailReplies: boolean;
+  /**
    * The whole shutdown budget: from SIGTERM/SIGINT to exit, whatever is still pending
    * (`PARLEY_DRAIN_TIMEOUT_MS`, default 4000, under Deno Deploy's 5 s before SIGKILL).
    */
@@ -235,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       name: (env.PARLEY_TEAM_NAME ?? "").trim(),
       replyTime: (env.PARLEY_REPLY_TIME ?? "").trim(),
     },
+    emailReplies: false,
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);

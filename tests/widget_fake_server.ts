@@ -103,6 +103,8 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
         assignee: null,
         lastSeq: 0,
         readSeq: 0,
+        agentReadSeq: 0,
+        resolvedSeq: null,
         rating: null,
       };
       v.messages = [];
@@ -157,6 +159,7 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
           replyTime: localizedText(s.replyTime, lang, s.locale) ?? "",
         },
         hours: site.hours ?? { open: true, nextOpen: null },
+        emailReplies: false,
         heartbeatMs: opts.heartbeatMs ?? 25_000,
       });
       return;
@@ -308,7 +311,11 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
     resolve() {
       for (const v of visitors.values()) {
         if (!v.conversation) continue;
-        v.conversation = { ...v.conversation, status: "resolved" };
+        v.conversation = {
+          ...v.conversation,
+          status: "resolved",
+          resolvedSeq: v.conversation.lastSeq,
+        };
         toAll(v, { type: "conversation", conversation: v.conversation });
       }
     },

@@ -331,8 +331,8 @@ Deno.test({
         server.setAgentsOnline(0);
         await p.getByText("We're away right now").waitFor();
         await p.getByRole("textbox", { name: "Email" }).fill("kim@shop.test");
-        await p.getByRole("button", { name: "Notify me" }).click();
-        await p.getByText("We'll reply to kim@shop.test").waitFor();
+        await p.getByRole("button", { name: "Save email" }).click();
+        await p.getByText("Thanks! We'll reply here.").waitFor();
         server.setAgentsOnline(1);
         await send(p, "thanks");
         await p.locator("parley-chat .ds[title='Sent']").waitFor();

@@ -73,11 +73,17 @@ export class ChatCommands {
   /** Creates the commands. */
   constructor(private readonly deps: CommandDeps) {}
 
-  /** Records that an agent read a conversation up to `seq`. */
+  /**
+   * Records that an agent read a conversation up to `seq`. When that advances what agents have
+   * read of it, the visitor's tabs are told (they show "Seen").
+   */
   async agentRead(actor: Actor, conversationId: string, seq: number): Promise<void> {
     await this.deps.projection.checkConversation(actor.sites, conversationId);
-    if (!await this.deps.store.markAgentRead(actor.id, conversationId, seq)) {
-      throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+    const read = await this.deps.store.markAgentRead(actor.id, conversationId, seq);
+    if (!read) throw new ParleyError(ErrorCode.NotFound, "No such conversation");
+    if (read.advanced) {
+      const visitorId = await this.deps.projection.visitorOf(conversationId);
+      await this.deps.bus.publish({ kind: "conversation", conversationId, visitorId });
     }
   }
 
@@ -270,12 +276,18 @@ export class ChatCommands {
     await this.system(conv, `${actor.name} reopened the conversation`);
   }
 
-  /** Records the visitor's rating of their current conversation. */
+  /**
+   * Records the visitor's rating of their current conversation, once it has been resolved: also
+   * after it reopened (the visitor wrote again before rating), so the rating is not lost.
+   */
   async rate(visitorId: string, rating: number): Promise<void> {
     const conv = await this.deps.store.getCurrentConversation(visitorId);
     if (!conv) throw new ParleyError(ErrorCode.NotFound, "No conversation to rate");
-    if (conv.status !== "resolved") {
-      throw new ParleyError(ErrorCode.Conflict, "Only resolved conversations can be rated");
+    if (conv.resolvedSeq === null) {
+      throw new ParleyError(
+        ErrorCode.Conflict,
+        "Only a conversation that has been resolved can be rated",
+      );
     }
     await this.deps.store.rate(conv.id, rating);
     await this.deps.bus.publish({ kind: "conversation", conversationId: conv.id, visitorId });

@@ -185,8 +185,9 @@ export function startFanout(deps: FanoutDeps): Fanout {
         toAgents({ type: "conversation", conversation: summary }, onSite(summary.siteId));
         if (visitors.length === 0) return;
         const conversation = await projection.visitorConversation(summary);
-        // Visitors are told when what they see changed (status, assignee, read marker, rating,
-        // a new conversation), not on every message: each message reaches them anyway.
+        // Visitors are told when what they see changed (status, assignee, their read marker, the
+        // agents' read marker that shows "Seen", the resolution point, rating, a new
+        // conversation), not on every message: each message reaches them anyway.
         const { lastSeq: _, ...visible } = conversation;
         const seen = JSON.stringify(visible);
         let text: string | null = null;

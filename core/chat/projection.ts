@@ -175,13 +175,12 @@ export class ChatProjection {
 
   /**
    * Shapes a conversation for its visitor (assignee name, no internal fields). A conversation or
-   * its inbox summary will do.
+   * its inbox summary will do (the store's summaries carry `agentReadSeq` and `resolvedSeq`).
    */
   async visitorConversation(
-    conv: Pick<
-      Conversation,
-      "id" | "status" | "assigneeId" | "lastSeq" | "visitorReadSeq" | "rating"
-    >,
+    conv:
+      & Pick<Conversation, "id" | "status" | "assigneeId" | "lastSeq" | "visitorReadSeq" | "rating">
+      & Partial<Pick<Conversation, "agentReadSeq" | "resolvedSeq">>,
   ): Promise<VisitorConversation> {
     const assignee = conv.assigneeId ? await this.deps.store.getAgent(conv.assigneeId) : null;
     return {
@@ -190,6 +189,8 @@ export class ChatProjection {
       assignee: assignee ? { id: assignee.id, name: assignee.name, avatar: assignee.avatar } : null,
       lastSeq: conv.lastSeq,
       readSeq: conv.visitorReadSeq,
+      agentReadSeq: conv.agentReadSeq ?? 0,
+      resolvedSeq: conv.resolvedSeq ?? null,
       rating: conv.rating,
     };
   }

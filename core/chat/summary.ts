@@ -28,6 +28,8 @@ export function summaryAfter(result: AppendResult): ConversationSummary | null {
     lastMessage: { body: m.body, authorKind: "visitor", createdAt: m.createdAt },
     readSeq: 0,
     visitorReadSeq: c.visitorReadSeq,
+    agentReadSeq: c.agentReadSeq,
+    resolvedSeq: c.resolvedSeq,
     rating: c.rating,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

@@ -236,6 +236,7 @@ class VisitorSocket implements SocketProtocol<VisitorClientFrame> {
       agentsOnline,
       team,
       hours,
+      emailReplies: options.emailReplies === true,
       heartbeatMs: options.heartbeatMs,
     });
     if (first) await deps.bus.publish(presenceEvent(conn));

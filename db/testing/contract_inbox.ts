@@ -122,6 +122,46 @@ export async function inboxSteps(t: Deno.TestContext, store: DbStore): Promise<v
     assert.equal((await store.getConversation(c.id))?.visitorReadSeq, 5);
   });
 
+  await t.step(
+    "agentReadSeq is the highest seq any agent read, and says when it advanced",
+    async () => {
+      const v = await visitor(store);
+      for (let i = 0; i < 4; i++) await say(store, v.id, `m${i}`);
+      const c = (await store.getCurrentConversation(v.id))!;
+      assert.equal(c.agentReadSeq, 0);
+      const ann = await agent(store);
+      const bob = await agent(store);
+      assert.deepEqual(await store.markAgentRead(ann.id, c.id, 2), { advanced: true });
+      // Bob's own marker moves, the conversation's does not: nothing new for the visitor.
+      assert.deepEqual(await store.markAgentRead(bob.id, c.id, 1), { advanced: false });
+      assert.deepEqual(await store.markAgentRead(ann.id, c.id, 2), { advanced: false });
+      assert.equal((await store.getConversation(c.id))?.agentReadSeq, 2);
+      assert.deepEqual(await store.markAgentRead(bob.id, c.id, 99), { advanced: true });
+      assert.equal((await store.getConversation(c.id))?.agentReadSeq, 4);
+      assert.equal((await store.getConversationSummary(c.id))?.agentReadSeq, 4);
+      assert.equal((await store.getCurrentConversation(v.id))?.agentReadSeq, 4);
+      assert.equal(await store.markAgentRead(ann.id, crypto.randomUUID(), 1), null);
+    },
+  );
+
+  await t.step("resolvedSeq names the resolution's notice and survives a reopen", async () => {
+    const v = await visitor(store);
+    const { conversation } = await say(store, v.id, "Hi");
+    assert.equal(conversation.resolvedSeq, null);
+    const resolved = await store.resolve(conversation.id);
+    // The notice the core writes next gets last_seq + 1.
+    assert.equal(resolved?.resolvedSeq, 2);
+    const notice = await store.appendSystemMessage(conversation.id, "resolved");
+    assert.equal(notice.message.seq, 2);
+    // The visitor writes again: the conversation reopens and keeps where it was resolved.
+    const again = await say(store, v.id, "One more thing");
+    assert.equal(again.conversation.status, "queued");
+    assert.equal(again.conversation.resolvedSeq, 2);
+    assert.equal((await store.getConversationSummary(conversation.id))?.resolvedSeq, 2);
+    await store.resolve(conversation.id);
+    assert.equal((await store.getConversation(conversation.id))?.resolvedSeq, 4);
+  });
+
   await t.step("listConversations filters and summarizes the inbox", async () => {
     const v = await visitor(store, `Inbox ${uid()}`);
     const a = await agent(store);

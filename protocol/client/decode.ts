@@ -105,6 +105,9 @@ function conversation(v: unknown): VisitorConversation | null {
     assignee,
     lastSeq: integer(o, "lastSeq"),
     readSeq: integer(o, "readSeq"),
+    // Both absent from servers before they existed (an instance not yet upgraded).
+    agentReadSeq: o.agentReadSeq ? integer(o, "agentReadSeq") : 0,
+    resolvedSeq: o.resolvedSeq ? integer(o, "resolvedSeq") : null,
     rating: o.rating === null || o.rating === undefined ? null : Math.min(5, integer(o, "rating")),
   };
 }
@@ -141,6 +144,7 @@ export function decodeVisitorFrame(text: string): VisitorFrame | null {
         agentsOnline: integer(o, "agentsOnline"),
         team: team(o.team),
         hours: hours(o.hours),
+        emailReplies: flag(o, "emailReplies"),
         // At least 1 s, so a bad value cannot spin the ping timer.
         heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
       };

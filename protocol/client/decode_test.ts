@@ -38,6 +38,46 @@ Deno.test("decodeVisitorFrame() reads a welcome into a typed frame", () => {
   assert.equal(frame.messages[0].body, "Hello <b>there</b>");
   assert.equal(frame.conversation?.assignee?.name, "Ana");
   assert.deepEqual(frame.hours, { open: true, nextOpen: null }, "no hours reads as open");
+  // From a server before they existed: nobody has read, never resolved, no email.
+  assert.equal(frame.conversation?.agentReadSeq, 0);
+  assert.equal(frame.conversation?.resolvedSeq, null);
+  assert.equal(frame.emailReplies, false);
+});
+
+Deno.test("decodeVisitorFrame() reads agentReadSeq, resolvedSeq and emailReplies", () => {
+  const frame = decodeVisitorFrame(JSON.stringify({
+    type: "welcome",
+    token: "tok",
+    visitor: { id: "v1", name: "Visitor 12", email: null, verified: false },
+    conversation: {
+      id: "c1",
+      status: "open",
+      assignee: null,
+      lastSeq: 5,
+      readSeq: 5,
+      agentReadSeq: 4,
+      resolvedSeq: 3,
+      rating: null,
+    },
+    messages: [],
+    agentsOnline: 0,
+    team: { name: "", replyTime: "" },
+    emailReplies: true,
+    heartbeatMs: 25000,
+  }));
+  assert.equal(frame?.type, "welcome");
+  if (frame?.type !== "welcome") return;
+  assert.equal(frame.conversation?.agentReadSeq, 4);
+  assert.equal(frame.conversation?.resolvedSeq, 3);
+  assert.equal(frame.emailReplies, true);
+  assert.throws(
+    () =>
+      decodeVisitorFrame(JSON.stringify({
+        type: "conversation",
+        conversation: { ...frame.conversation, agentReadSeq: "4" },
+      })),
+    TypeError,
+  );
 });
 
 Deno.test("decodeVisitorFrame() reads a welcome's business hours", () => {

@@ -42,6 +42,8 @@ export const conv = (over: Partial<VisitorConversation> = {}): VisitorConversati
   assignee: null,
   lastSeq: 0,
   readSeq: 0,
+  agentReadSeq: 0,
+  resolvedSeq: null,
   rating: null,
   ...over,
 });

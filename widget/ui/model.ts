@@ -106,6 +106,8 @@ export function createChatModel(opts: ChatModelOptions) {
   const network = signal(true);
   /** The address given in the offline email prompt, once sent. */
   const contactEmail = signal<string | null>(null);
+  /** Whether the server emails agents' replies (the `welcome`'s `emailReplies`). */
+  const emailReplies = signal(false);
 
   const maxSeq = computed(() =>
     items.value.reduce((max, i) => i.seq !== null && i.seq > max ? i.seq : max, 0)
@@ -234,6 +236,7 @@ export function createChatModel(opts: ChatModelOptions) {
         team.value = frame.team;
         hours.value = frame.hours ?? null;
         agentsOnline.value = frame.agentsOnline;
+        emailReplies.value = frame.emailReplies;
         const first = !synced;
         const changed = setConversation(frame.conversation);
         sentRead = frame.conversation?.readSeq ?? 0;
@@ -464,6 +467,7 @@ export function createChatModel(opts: ChatModelOptions) {
     readSeq,
     unread,
     contactEmail,
+    emailReplies,
     network,
     ...actions,
   };

@@ -236,3 +236,32 @@ Deno.test("shutdown() forgets the token and outbox and closes the socket", () =>
   assert.equal(s.closedWith, 1000);
   assert.equal(model.status.value, "disconnected");
 });
+
+Deno.test("emailReplies follows the welcome, false when the server leaves it out", () => {
+  const { model, connect, sockets, clock } = setupChat();
+  connect(welcome());
+  assert.equal(model.emailReplies.value, false);
+  sockets.last().serverClose(1012);
+  clock.advance(1);
+  connect(welcome([], { emailReplies: true }));
+  assert.equal(model.emailReplies.value, true);
+  model.dispose();
+});
+
+Deno.test("the conversation carries agentReadSeq and resolvedSeq from the server", () => {
+  const { model, connect } = setupChat();
+  const s = connect(welcome([msg(1)]));
+  assert.equal(model.conversation.value?.agentReadSeq, 0);
+  assert.equal(model.conversation.value?.resolvedSeq, null);
+  s.receive({ type: "conversation", conversation: conv({ lastSeq: 2, agentReadSeq: 2 }) });
+  assert.equal(model.conversation.value?.agentReadSeq, 2);
+  s.receive({
+    type: "conversation",
+    conversation: conv({ status: "resolved", lastSeq: 3, agentReadSeq: 2, resolvedSeq: 3 }),
+  });
+  assert.equal(model.conversation.value?.resolvedSeq, 3);
+  model.rate(5);
+  assert.deepEqual(s.sentOf("rate"), [{ type: "rate", rating: 5 }]);
+  assert.equal(model.conversation.value?.rating, 5);
+  model.dispose();
+});

@@ -1,7 +1,7 @@
 /**
- * Cards shown at the end of the log: the away card (outside business hours or while no agent is
- * online, with the optional email prompt), and the one-click rating with "start over" once the
- * conversation is resolved.
+ * Cards shown in the log: at its end, the away card (outside business hours or while no agent is
+ * online, with the optional email prompt); where the conversation was resolved, the one-click
+ * rating with "start over".
  *
  * @module
  */
@@ -14,22 +14,28 @@ import type { ViewProps } from "./props.ts";
 /**
  * Outside business hours: "closed" and when the team is back; while nobody is online: the away
  * message. Either way, when the site asks for it and the visitor's address is unknown, an
- * optional email field.
+ * optional email field, then thanks for it. It promises a reply by email only when the server
+ * sends one (`emailReplies`), and goes once an agent is there or has answered (the last word is
+ * an agent's, even if they left since).
  */
 export function AwayCard({ model, t, settings, locale }: ViewProps): JSX.Element | null {
-  const sent = model.contactEmail.value;
-  if (sent) {
-    return <div class="card" role="status">{t("emailThanks", { email: sent })}</div>;
+  if (model.items.value.findLast((i) => i.authorKind !== "system")?.authorKind === "agent") {
+    return null;
   }
   const { open, nextOpen } = currentHours(model.hours.value, settings);
   if (open && model.agentsOnline.value !== 0) return null;
+  // Email is promised only when the server sends it.
+  const mail = model.emailReplies.value && t("mailToo");
+  if (model.contactEmail.value) {
+    return <div class="card" role="status">{t("emailThanks")} {mail}</div>;
+  }
   const visitor = model.visitor.value;
   const ask = settings.askEmail !== false && !!visitor && !visitor.email;
   const back = !open && nextOpen && formatNextOpen(nextOpen, locale);
   const lines = open
     ? [settings.awayMessage || t("noAgents")]
     : [t("closed"), back && t("backAt", { time: back }), settings.awayMessage];
-  if (ask) lines.push(t("leaveEmail"));
+  if (ask) lines.push(t("leaveEmail"), mail);
   return (
     <div class="card">
       <p id="parley-away">{lines.filter(Boolean).join(" ")}</p>
@@ -61,10 +67,14 @@ function EmailForm({ model, t }: Pick<ViewProps, "model" | "t">): JSX.Element {
   );
 }
 
-/** After resolution: five one-click stars, then thanks and "start a new conversation". */
+/**
+ * Once resolved: five one-click stars, then thanks; "start a new conversation" while it stays
+ * resolved. The message list shows it where the conversation was resolved, so it stays usable
+ * after the visitor wrote again (which reopens the conversation).
+ */
 export function Rating({ model, t }: ViewProps): JSX.Element | null {
-  const c = model.conversation.value;
-  if (!c || c.status !== "resolved") return null;
+  // Shown only for a conversation that was resolved (see `MessageList`).
+  const c = model.conversation.value!;
   return (
     <div class="card">
       <p>{t("resolved")}</p>
@@ -87,7 +97,13 @@ export function Rating({ model, t }: ViewProps): JSX.Element | null {
           </div>
         )
         : <p role="status">{t("rated")}</p>}
-      <button type="button" class="pb" onClick={() => model.startOver()}>{t("startOver")}</button>
+      {c.status === "resolved"
+        ? (
+          <button type="button" class="pb" onClick={() => model.startOver()}>
+            {t("startOver")}
+          </button>
+        )
+        : null}
     </div>
   );
 }

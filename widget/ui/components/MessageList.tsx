@@ -1,11 +1,12 @@
 /**
- * The message log (`role="log"`, polite): author groups with timestamps and delivery states, the
- * greeting, the offline email prompt, the rating card and the agent typing indicator.
+ * The message log (`role="log"`, polite): author groups with timestamps and delivery states ("Seen"
+ * on the visitor's latest message once an agent read it), the greeting, the offline email prompt,
+ * the rating card where the conversation was resolved and the agent typing indicator.
  *
  * @module
  */
 
-import type { JSX } from "preact";
+import { Fragment, type JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
 import { Linkified } from "../linkify.tsx";
@@ -27,10 +28,15 @@ function DeliveryState({ item, model, t }: ViewProps & { item: ChatItem }): JSX.
     );
   }
   const sent = item.delivery === "sent";
+  // "Seen" goes on the visitor's latest message once an agent has read that far, written out
+  // beside the check mark; the other states are an icon alone.
+  const seen = sent && item.seq! <= (model.conversation.value?.agentReadSeq ?? 0) &&
+    model.items.value.findLast((i) => i.authorKind === "visitor") === item;
+  const text = t(seen ? "seen" : sent ? "sent" : "sending");
   return (
-    <span class="ds" title={t(sent ? "sent" : "sending")}>
+    <span class="ds" title={text}>
       {sent ? <CheckIcon /> : <ClockIcon />}
-      <span class="sr">{t(sent ? "sent" : "sending")}</span>
+      <span class={seen ? "t" : "sr"}>{text}</span>
     </span>
   );
 }
@@ -65,10 +71,11 @@ export function MessageList(props: ViewProps): JSX.Element {
   const list = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const open = model.open.value;
+  const c = model.conversation.value;
 
   // Cards (rating, email prompt) appear on conversation or presence changes: follow them too.
   const cards = [
-    model.conversation.value,
+    c,
     model.agentsOnline.value,
     model.contactEmail.value,
     model.hours.value,
@@ -100,9 +107,16 @@ export function MessageList(props: ViewProps): JSX.Element {
             </div>
           )
           : null}
-        {groupItems(items).map((group) => <Group {...props} group={group} key={group.key} />)}
+        {groupItems(items).map((group) => (
+          <Fragment key={group.key}>
+            <Group {...props} group={group} />
+            {/* The rating stays where the conversation was resolved, whatever came after. */}
+            {group.items.some((i) => i.seq === (c?.resolvedSeq ?? 0))
+              ? <Rating {...props} />
+              : null}
+          </Fragment>
+        ))}
         <AwayCard {...props} />
-        <Rating {...props} />
       </div>
       <div class="ty" aria-hidden={typing ? undefined : "true"}>
         {typing

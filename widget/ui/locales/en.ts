@@ -16,21 +16,26 @@ export const en = {
   online: "Online",
   away: "Away",
   /** The default away message: nobody online. */
-  noAgents: "We're away right now, but we'll reply as soon as we can.",
+  noAgents: "We're away right now, but we'll reply here as soon as we can.",
   /** Outside business hours. */
   closed: "We're closed right now.",
   /** `{time}`: the next opening, as a weekday and time in the visitor's time zone. */
   backAt: "We'll be back {time}.",
-  leaveEmail: "Leave your email and we'll reply there.",
+  /** The email prompt: the reply itself comes here. */
+  leaveEmail: "You can also leave your email.",
+  /** Added to the prompt and the thanks when the server emails replies (`emailReplies`). */
+  mailToo: "We'll email our reply too.",
   email: "Email",
   emailPlaceholder: "you@example.com",
-  emailSubmit: "Notify me",
-  emailThanks: "Thanks! We'll reply to {email}.",
+  emailSubmit: "Save email",
+  emailThanks: "Thanks! We'll reply here.",
   message: "Message",
   placeholder: "Write a message…",
   send: "Send",
   sending: "Sending",
   sent: "Sent",
+  /** On the visitor's latest message once an agent has read it. */
+  seen: "Seen",
   failed: "Not delivered.",
   retry: "Retry",
   typing: "{name} is typing…",
