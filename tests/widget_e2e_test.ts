@@ -20,7 +20,7 @@ async function send(p: Page, text: string): Promise<void> {
 }
 
 function bodies(p: Page): Promise<string[]> {
-  return p.locator("parley-chat .bb").allInnerTexts();
+  return p.locator("parley-chat .m .bb").allInnerTexts();
 }
 
 /** Waits until the agent socket sees the visitor's message `body`; returns its conversation. */

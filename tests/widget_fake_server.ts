@@ -65,6 +65,8 @@ export interface FakeServer {
   /** Sends an agent message to every visitor's conversation. */
   agentSay(body: string, name?: string): void;
   agentTyping(active: boolean, name?: string): void;
+  /** Adds a system line ("Ana joined the conversation") to every visitor's conversation. */
+  systemSay(body: string): void;
   setAgentsOnline(n: number): void;
   resolve(): void;
   /** Answers the next visitor message with an error instead of storing it. */
@@ -125,6 +127,12 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
   const onFrame = (ws: WebSocket, state: { v?: Visitor }, frame: VisitorClientFrame) => {
     received.push(frame);
     if (frame.type === "hello") {
+      // As the real server: an unknown site is refused with an error, then close 4001.
+      if (!sites[frame.site]) {
+        send(ws, { type: "error", code: "site_not_found", message: `Unknown site: ${frame.site}` });
+        ws.close(4001, "site_not_found");
+        return;
+      }
       let v = frame.token ? visitors.get(frame.token) : undefined;
       if (!v) {
         const token = `t${++counter}`;
@@ -294,6 +302,19 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
           authorKind: "agent",
           authorId: "a1",
           authorName: name,
+          clientId: null,
+          body,
+          note: false,
+        });
+        toAll(v, { type: "message", message: m });
+      }
+    },
+    systemSay(body) {
+      for (const v of visitors.values()) {
+        const m = store(v, {
+          authorKind: "system",
+          authorId: null,
+          authorName: null,
           clientId: null,
           body,
           note: false,

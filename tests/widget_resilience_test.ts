@@ -84,9 +84,9 @@ async function send(p: Page, text: string): Promise<void> {
   await p.getByRole("button", { name: "Send" }).click();
 }
 
-/** The bodies in the message log, in order. */
+/** The bodies of the messages in the log, in order (not the greeting above them). */
 function bodies(p: Page): Promise<string[]> {
-  return p.locator("parley-chat .bb").allInnerTexts();
+  return p.locator("parley-chat .m .bb").allInnerTexts();
 }
 
 async function newPage(ctx: BrowserContext, errors: string[]): Promise<Page> {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Message } from "../protocol/frames.ts";
 import type { PublicWidgetSettings } from "../protocol/site_settings.ts";
 
 /**
@@ -16,7 +17,14 @@ import type { PublicWidgetSettings } from "../protocol/site_settings.ts";
 export type UiSettings = Partial<PublicWidgetSettings>;
 
 /** Events a host page can subscribe to with `Parley.on(event, fn)`. */
-export type WidgetEvent = "open" | "close" | "message" | "unread";
+export type WidgetEvent = "ready" | "open" | "close" | "message" | "unread";
+
+/**
+ * The argument of the `message` event: the message, plus `kind` (its `authorKind`) so an
+ * integration tells the visitor's own lines, agents' replies and system lines ("Ana joined the
+ * conversation") apart without knowing the wire format.
+ */
+export type MessageEvent = Message & { kind: Message["authorKind"] };
 
 /** A visitor identity asserted by the host page; `hash` is HMAC-SHA256(id, site secret). */
 export interface Identity {
@@ -28,6 +36,12 @@ export interface Identity {
 
 /** Custom visitor attributes shown to agents. */
 export type Attributes = Record<string, string | number | boolean | null>;
+
+/**
+ * `Parley.update({...})`, Intercom style: `id`, `name`, `email` and `hash` are the identity (sent
+ * as `identify` when `id` is given; ignored without it), every other key is an attribute.
+ */
+export type Update = Partial<Identity> & Attributes;
 
 /**
  * What the loader hands to the UI bundle when it mounts it. Identity, attributes and the sound
@@ -46,10 +60,12 @@ export interface UiOptions {
   settings: UiSettings;
   /** The visitor asked to close the panel (Escape or the minimize button). */
   onRequestClose(): void;
-  /** The unread count changed. */
-  onUnread(count: number): void;
-  /** A new message arrived on the live socket (not history). */
-  onMessage(message: unknown): void;
+  /**
+   * Fires a host page event: `unread` with the count when it changes, `message` with a new
+   * message from the live socket (not history, not this tab's own sends).
+   */
+  emit(event: "unread", count: number): void;
+  emit(event: "message", message: MessageEvent): void;
 }
 
 /** What the UI bundle returns to the loader. */
@@ -59,7 +75,14 @@ export interface UiController {
   close(): void;
   identify(identity: Identity): void;
   setAttributes(attributes: Attributes): void;
+  /** Identity and attributes at once (see {@link Update}). */
+  update(value: Update): void;
   setSound(on: boolean): void;
+  /**
+   * The host page changed its URL without a reload and says so (`Parley("page")`): tells agents
+   * unless the URL is the one they already have. History changes are tracked by the UI itself.
+   */
+  page(): void;
   /** Forgets the visitor (token and outbox), closes the socket and unmounts the panel. */
   shutdown(): void;
 }
@@ -73,7 +96,11 @@ export type MountUi = (options: UiOptions) => UiController;
  */
 export const UI_READY_EVENT = "parley-ui";
 
-/** The localStorage key holding a visitor's token and outbox for `site`. */
+/**
+ * The localStorage key holding a visitor's token and outbox for `site`, and `live`: true while
+ * the visitor has an unresolved conversation, unread messages or unsent ones (the loader then
+ * preloads the UI on the next page view; see `widget/loader.ts`).
+ */
 export function storageKey(site: string): string {
   return `parley:${site}`;
 }

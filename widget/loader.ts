@@ -3,7 +3,10 @@
  * `GET /api/widget/sites/:id` (colour, position, labels, locale: resolved by the server), draws
  * the launcher in a shadow root, installs `window.Parley` (replaying calls queued by the stub
  * snippet) and loads the chat UI bundle only when the visitor opens the chat, or when the browser
- * is idle and this visitor already has a conversation. It never writes to storage or cookies.
+ * is idle and the UI recorded that this visitor has something to show or send (`live` in the
+ * visitor's stored state: an unresolved conversation, unread or unsent messages). A visitor who
+ * merely opened the chat once costs no download and no socket on later pages. It never writes to
+ * storage or cookies (only `shutdown()` removes the visitor's key).
  *
  * A site that refuses this page (403: origin not allowed) or does not exist (404
  * `site_not_found`) gets no launcher at all. When the settings cannot be fetched (offline, a
@@ -24,6 +27,7 @@ import {
   storageKey,
   UI_READY_EVENT,
   type UiController,
+  type Update,
   type WidgetEvent,
 } from "./api.ts";
 import { inkFor } from "./contrast.ts";
@@ -162,8 +166,7 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
           site,
           settings: s,
           onRequestClose: () => api.close(),
-          onUnread: (count) => emit("unread", count),
-          onMessage: (m) => emit("message", m),
+          emit,
         });
         // deno-lint-ignore no-explicit-any -- replays calls typed by the methods that queued them
         for (const [method, value] of early) (ui[method] as (v: any) => void)(value);
@@ -174,7 +177,7 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
   };
 
   /** Identity, attributes and sound go to the UI, or wait for it. */
-  const forward = <M extends "identify" | "setAttributes" | "setSound">(
+  const forward = <M extends "identify" | "setAttributes" | "setSound" | "update">(
     method: M,
     value: Parameters<UiController[M]>[0],
   ) => ui ? (ui[method] as (v: typeof value) => void)(value) : early.push([method, value]);
@@ -202,6 +205,16 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
     identify: (value: Identity) => forward("identify", value),
     setAttributes: (value: Attributes) => forward("setAttributes", value),
     setSound: (on: boolean) => forward("setSound", on),
+    update: (value: Update) => forward("update", value),
+    /** Without the UI there is no socket: the next `hello` carries the page. */
+    page: () => ui?.page(),
+    /** The launcher only (a page with its own chat button); `open()` still shows the panel. */
+    hide() {
+      button.style.display = "none";
+    },
+    show() {
+      button.style.display = "";
+    },
     on(event: WidgetEvent, fn: Handler) {
       (handlers[event] ??= new Set()).add(fn);
       return () => handlers[event]?.delete(fn);
@@ -231,14 +244,16 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
   };
   w.Parley = Object.assign(call, api);
   for (const entry of queued) call(...(Array.from(entry) as [keyof Api, ...unknown[]]));
+  emit("ready");
 
-  let known = false;
+  let live = false;
   try {
-    known = localStorage.getItem(key) !== null;
+    // No key, or unparsable: throws, not live.
+    live = JSON.parse(localStorage.getItem(key)!).live;
   } catch { /* storage blocked */ }
   if (data.open !== undefined && data.open !== "false") api.open();
-  else if (known) {
-    // A returning visitor: connect when idle so unread replies show on the launcher.
+  else if (live) {
+    // A conversation going on: connect when idle so unread replies show on the launcher.
     (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
   }
 }

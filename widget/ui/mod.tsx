@@ -8,7 +8,7 @@
  */
 
 import { effect } from "@preact/signals-core";
-import { render } from "preact";
+import { createRef, render } from "preact";
 import type { Message, PageInfo } from "../../protocol/frames.ts";
 import { type MountUi, storageKey, UI_READY_EVENT } from "../api.ts";
 import { RTL_LOCALES, type WidgetLocale } from "../../protocol/site_settings.ts";
@@ -18,6 +18,13 @@ import { createChatModel } from "./model.ts";
 import { createNotifier } from "./notify.ts";
 import { createVisitorStore, type StorageLike } from "./outbox.ts";
 import { PANEL_CSS } from "./styles.ts";
+
+/**
+ * How often the page's URL is compared with the one agents have. Also how long a router has to
+ * set the new page's title after `pushState`, and the most `page` frames a socket sends (one per
+ * check, far below the server's frame rate).
+ */
+const PAGE_CHECK_MS = 1000;
 
 function localStore(): StorageLike | null {
   try {
@@ -31,7 +38,8 @@ function currentPage(): PageInfo {
   return {
     url: location.href.slice(0, 2048),
     title: document.title.slice(0, 300),
-    ...(document.referrer ? { referrer: document.referrer.slice(0, 2048) } : {}),
+    // Empty (none) is left out of the frame.
+    referrer: document.referrer.slice(0, 2048) || undefined,
   };
 }
 
@@ -43,15 +51,20 @@ function currentPage(): PageInfo {
 export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => (o) => {
   const t = translator(strings);
   const notifier = createNotifier(false);
+  const store = createVisitorStore({
+    key: storageKey(o.site),
+    storage: localStore(),
+    events: window,
+  });
   const model = createChatModel({
     url: `${o.origin.replace(/^http/, "ws")}/ws/visitor`,
     site: o.site,
-    store: createVisitorStore({ key: storageKey(o.site), storage: localStore(), events: window }),
+    store,
     page: currentPage,
     locale,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     onMessage(m: Message) {
-      o.onMessage(m);
+      o.emit("message", { ...m, kind: m.authorKind });
       if (m.authorKind !== "visitor") notifier.notify();
     },
   });
@@ -62,11 +75,19 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
   const container = document.createElement("div");
   o.root.append(container);
   const dir = RTL_LOCALES.includes(locale) ? "rtl" : "ltr";
+  const panel = createRef<HTMLDivElement>();
+  const input = createRef<HTMLTextAreaElement>();
   // One effect renders the whole panel and re-renders it when a signal it read changes (Preact
   // diffs, so the DOM changes only where needed). Cheaper in bytes than per-component
   // subscriptions (@preact/signals' Preact integration, ~1 KiB gzipped) and fast enough for a
-  // panel of one conversation. A new element each time: Preact skips an identical one.
-  const stopRender = effect(() =>
+  // panel of one conversation. A new element each time: Preact skips an identical one. Preact
+  // renders synchronously, so the log's scroll is handled here instead of in hooks: the log
+  // sticks to its end (new messages, typing, cards, opening) unless the visitor scrolled up to
+  // read, as measured just before the render.
+  const log = () => container.querySelector<HTMLElement>(".l");
+  const stopRender = effect(() => {
+    const before = log();
+    const pinned = !before || before.scrollHeight - before.scrollTop - before.clientHeight < 40;
     render(
       <Panel
         model={model}
@@ -75,10 +96,14 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
         dir={dir}
         settings={o.settings}
         onClose={o.onRequestClose}
+        panelRef={panel}
+        inputRef={input}
       />,
       container,
-    )
-  );
+    );
+    const after = log();
+    if (pinned && after) after.scrollTop = after.scrollHeight;
+  });
 
   // The unread badge on the launcher, drawn from here: it only ever counts once the UI runs.
   // The count is the launcher's description ("Open chat", "3"); empty while nothing is unread.
@@ -90,24 +115,68 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
   const stopUnread = effect(() => {
     const count = model.unread.value;
     badge.textContent = count > 0 ? String(Math.min(count, 99)) : "";
-    o.onUnread(count);
+    o.emit("unread", count);
   });
-  const onKey = (e: Event) => {
-    if ((e as KeyboardEvent).key === "Escape" && model.open.peek()) o.onRequestClose();
+  // Whether the loader preloads the chat on the next page view: only for a visitor with something
+  // to show or send (an unresolved conversation, unread or unsent messages), so one who opened
+  // the chat once and never wrote costs no download and no socket on later pages. Decided once
+  // connected (the welcome says which conversation), or at once for unsent messages.
+  let wasLive = !!store.read().live;
+  const stopLive = effect(() => {
+    const c = model.conversation.value;
+    const live = (c !== null && c.status !== "resolved") || model.unread.value > 0 ||
+      model.items.value.some((i) => i.seq === null);
+    if ((live || model.status.value === "connected") && live !== wasLive) {
+      store.setLive(wasLive = live);
+    }
+  });
+  // Refused on the socket (unknown site, origin not allowed; the loader's settings request, which
+  // would have shown no launcher at all, could not be made): no launcher either, except while the
+  // panel is open to say why. Wins over `Parley.show()`.
+  const stopRefused = effect(() => {
+    o.launcher.hidden = model.unavailable.value && !model.open.value;
+  });
+
+  // Single-page storefronts (Next.js, Shopify Hydrogen) change the URL without a reload. Looking
+  // at it every PAGE_CHECK_MS catches pushState, replaceState, back and forward and hash changes,
+  // whoever makes them (a router may hold history's methods from before this bundle ran, so
+  // wrapping them is not enough), with at most one `page` frame per check and none for the URL
+  // agents already have (the hello's, or the last one sent).
+  let url = location.href;
+  const checkPage = () => {
+    if (url !== location.href) {
+      url = location.href;
+      model.page();
+    }
   };
+  const pageTimer = setInterval(checkPage, PAGE_CHECK_MS);
+
+  // Every listener goes with one abort on shutdown.
+  const listeners = new AbortController();
+  const on = { signal: listeners.signal };
   const onVisibility = () => model.setVisible(document.visibilityState === "visible");
-  const onOnline = () => model.online();
-  const onOffline = () => model.offline();
-  o.root.addEventListener("keydown", onKey);
-  document.addEventListener("visibilitychange", onVisibility);
-  addEventListener("online", onOnline);
-  addEventListener("offline", onOffline);
+  o.root.addEventListener("keydown", (e: Event) => {
+    if ((e as KeyboardEvent).key === "Escape" && model.open.peek()) o.onRequestClose();
+  }, on);
+  document.addEventListener("visibilitychange", onVisibility, on);
+  addEventListener("online", model.online, on);
+  addEventListener("offline", model.offline, on);
+  // Phones: keep the full-screen panel above the on-screen keyboard by following the visual
+  // viewport's height (`--vvh`, inherited by the panel).
+  const viewport = globalThis.visualViewport;
+  const fit = () => viewport && container.style.setProperty("--vvh", `${viewport.height}px`);
+  viewport?.addEventListener("resize", fit, on);
+  fit();
   onVisibility();
   if (!navigator.onLine) model.offline();
   model.start();
 
   return {
-    open: () => model.setOpen(true),
+    open() {
+      model.setOpen(true); // renders the panel visible at once
+      // Phones: focus the dialog, not the textbox, so the keyboard does not cover the history.
+      (matchMedia("(max-width: 639px)").matches ? panel : input).current?.focus();
+    },
     close() {
       model.setOpen(false);
       // Focus was inside the panel: give it back to the launcher.
@@ -115,16 +184,22 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
     },
     identify: model.identify,
     setAttributes: model.setAttributes,
+    update({ id, name, email, hash, ...attributes }) {
+      if (id) model.identify({ id, name, email, hash });
+      if (Object.keys(attributes).length) model.setAttributes(attributes);
+    },
     setSound: notifier.setEnabled,
+    page: checkPage,
     shutdown() {
       model.shutdown();
       stopUnread();
+      stopLive();
+      stopRefused();
+      o.launcher.hidden = false;
+      clearInterval(pageTimer);
       stopRender();
       notifier.dispose();
-      o.root.removeEventListener("keydown", onKey);
-      document.removeEventListener("visibilitychange", onVisibility);
-      removeEventListener("online", onOnline);
-      removeEventListener("offline", onOffline);
+      listeners.abort();
       render(null, container);
       container.remove();
       badge.remove();

@@ -423,6 +423,13 @@ export function createChatModel(opts: ChatModelOptions) {
       attributes = { ...attributes, ...value };
       send({ type: "attributes", attributes: value });
     },
+    /**
+     * The host page changed its URL without a reload: tells agents. Dropped while disconnected:
+     * the next `hello` carries the page.
+     */
+    page(): void {
+      send({ type: "page", page: opts.page() });
+    },
     /** The browser came back online: reconnect now instead of waiting out the backoff. */
     online(): void {
       network.value = true;

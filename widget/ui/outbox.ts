@@ -21,6 +21,11 @@ export interface PendingMessage {
 export interface SavedState {
   token: string | null;
   outbox: PendingMessage[];
+  /**
+   * The visitor has an unresolved conversation, unread or unsent messages: the loader reads it
+   * to decide whether to preload the chat on the next page view (absent: it does not).
+   */
+  live?: boolean;
 }
 
 /** The subset of the Web Storage API the store needs (so tests can pass a Map-backed fake). */
@@ -35,6 +40,8 @@ export interface VisitorStore {
   /** Allows writes from now on and persists what was kept in memory. */
   enable(): void;
   setToken(token: string | null): void;
+  /** Records whether the loader should preload the chat on the next page view. */
+  setLive(live: boolean): void;
   /** Adds or replaces (by clientId) a pending message. */
   put(message: PendingMessage): void;
   remove(clientId: string): void;
@@ -58,10 +65,11 @@ export function parseSavedState(text: string | null): SavedState {
   try {
     const o: unknown = JSON.parse(text ?? "{}");
     if (o && typeof o === "object" && !Array.isArray(o)) {
-      const { token, outbox } = o as Record<string, unknown>;
+      const { token, outbox, live } = o as Record<string, unknown>;
       return {
         token: typeof token === "string" ? token : null,
         outbox: Array.isArray(outbox) ? outbox.filter(isPending) : [],
+        ...(live === true ? { live } : {}),
       };
     }
   } catch { /* fall through */ }
@@ -112,12 +120,16 @@ export function createVisitorStore({ key, storage, events }: VisitorStoreOptions
       const stored = parseSavedState(get());
       const known = new Set(stored.outbox.map((m) => m.clientId));
       write({
+        ...stored,
         token: current.token ?? stored.token,
         outbox: [...stored.outbox, ...current.outbox.filter((m) => !known.has(m.clientId))],
       });
     },
     setToken(token) {
       update((s) => ({ ...s, token }));
+    },
+    setLive(live) {
+      update((s) => ({ ...s, live }));
     },
     put(message) {
       update((s) => {

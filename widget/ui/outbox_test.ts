@@ -95,3 +95,19 @@ Deno.test("parseSavedState() reads malformed storage as empty", () => {
     outbox: [],
   });
 });
+
+Deno.test("createVisitorStore().setLive() is kept across other writes and read back", () => {
+  const storage = new MemoryStorage();
+  const store = createVisitorStore({ key: KEY, storage });
+  store.enable();
+  store.setLive(true);
+  store.setToken("t1");
+  store.put({ clientId: "c1", body: "hi", createdAt: "2025-01-01T00:00:00Z" });
+  // The loader reads the flag straight from storage.
+  assert.equal(JSON.parse(storage.getItem(KEY)!).live, true);
+  assert.equal(createVisitorStore({ key: KEY, storage }).read().live, true);
+  store.setLive(false);
+  assert.equal(JSON.parse(storage.getItem(KEY)!).live, false);
+  assert.equal(parseSavedState(storage.getItem(KEY)).live, undefined);
+  assert.equal(parseSavedState('{"live":"yes"}').live, undefined);
+});

@@ -7,7 +7,6 @@
  */
 
 import { Fragment, type JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
 import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
 import { Linkified } from "../linkify.tsx";
 import type { ChatItem } from "../items.ts";
@@ -62,51 +61,31 @@ function Group(props: ViewProps & { group: MessageGroup }): JSX.Element {
   );
 }
 
-/** The scrolling log; sticks to the bottom unless the visitor scrolled up to read. */
+/**
+ * The scrolling log. It sticks to the bottom unless the visitor scrolled up to read: the mount
+ * (`ui/mod.tsx`) measures before each render and scrolls after it, so no hook is needed.
+ */
 export function MessageList(props: ViewProps): JSX.Element {
   const { model, t, settings } = props;
   const items = model.items.value;
   const typing = model.agentTyping.value;
   const name = headerName(props);
-  const list = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-  const open = model.open.value;
   const c = model.conversation.value;
-
-  // Cards (rating, email prompt) appear on conversation or presence changes: follow them too.
-  const cards = [
-    c,
-    model.agentsOnline.value,
-    model.contactEmail.value,
-    model.hours.value,
-  ];
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && pinned.current) el.scrollTop = el.scrollHeight;
-  }, [items, typing, open, ...cards]);
 
   return (
     <>
       <div
         class="l"
-        ref={list}
         role="log"
         aria-live="polite"
         aria-label={t("title", { team: name })}
         tabIndex={0}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-        }}
       >
-        {items.length === 0
-          ? (
-            <div class="g">
-              <div class="who">{name}</div>
-              <div class="bb" dir="auto">{settings.greeting || t("intro")}</div>
-            </div>
-          )
-          : null}
+        {/* The greeting opens every thread and stays its first item. */}
+        <div class="g">
+          <div class="who">{name}</div>
+          <div class="bb" dir="auto">{settings.greeting || t("intro")}</div>
+        </div>
         {groupItems(items).map((group) => (
           <Fragment key={group.key}>
             <Group {...props} group={group} />

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import type { JSX, RefObject } from "preact";
 import { Composer } from "./Composer.tsx";
 import { MinimizeIcon } from "./icons.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -20,6 +19,9 @@ export interface PanelProps extends ViewProps {
   dir: "ltr" | "rtl";
   /** The visitor pressed the minimize button. */
   onClose(): void;
+  /** The dialog and the composer's textbox, which get focus when the panel opens. */
+  panelRef: RefObject<HTMLDivElement>;
+  inputRef: RefObject<HTMLTextAreaElement>;
 }
 
 function Header(props: PanelProps): JSX.Element {
@@ -27,14 +29,26 @@ function Header(props: PanelProps): JSX.Element {
   // Outside business hours the team is away even if an agent happens to be signed in.
   const online = (model.agentsOnline.value ?? 0) > 0 &&
     currentHours(model.hours.value, props.settings).open;
+  // The visitor's own connection first: presence from the last welcome is stale while the socket
+  // is down. Refused site: no team to name and no status to give; the banner says why.
+  const refused = model.unavailable.value;
+  const status = !model.network.value
+    ? "offlineStatus"
+    : model.status.value !== "connected"
+    ? "connecting"
+    : online
+    ? "online"
+    : "away";
   return (
     <div class="h">
       <div>
-        <h2 id="parley-title">{headerName(props)}</h2>
-        <p>
-          <span class={online ? "dot on" : "dot"} aria-hidden="true" />
-          {online ? t("online") : t("away")} · {replyTime(props)}
-        </p>
+        <h2 id="parley-title">{refused ? t("chat") : headerName(props)}</h2>
+        {refused ? null : (
+          <p>
+            <span class={status === "online" ? "dot on" : "dot"} aria-hidden="true" />
+            {t(status)} · {replyTime(props)}
+          </p>
+        )}
       </div>
       <button type="button" class="ib" aria-label={t("minimize")} onClick={onClose}>
         <MinimizeIcon />
@@ -47,50 +61,32 @@ function Banner({ model, t }: ViewProps): JSX.Element | null {
   let text = "";
   if (model.unavailable.value) text = t("unavailable");
   else if (!model.network.value) text = t("offline");
-  else if (model.status.value !== "connected") text = t("connecting");
   return text ? <p class="bn" role="status">{text}</p> : null;
 }
 
 /** The whole panel; hidden (but kept, with its state) while the chat is closed. */
 export function Panel(props: PanelProps): JSX.Element {
-  const open = props.model.open.value;
-  const panel = useRef<HTMLDivElement>(null);
-  const input = useRef<HTMLTextAreaElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    // Phones: focus the dialog, not the textbox, so the keyboard does not cover the history.
-    if (matchMedia("(max-width: 639px)").matches) panel.current?.focus();
-    else input.current?.focus();
-  }, [open]);
-
-  useEffect(() => {
-    // Keep the panel above the on-screen keyboard: follow the visual viewport's height.
-    const vv = globalThis.visualViewport;
-    const el = panel.current;
-    if (!vv || !el) return;
-    const fit = () => el.style.setProperty("--vvh", `${vv.height}px`);
-    fit();
-    vv.addEventListener("resize", fit);
-    return () => vv.removeEventListener("resize", fit);
-  }, []);
-
   return (
     <div
-      class="p"
+      // A refused site's panel is only the header and the reason: as tall as that (`un`).
+      class={props.model.unavailable.value ? "p un" : "p"}
       id="parley-panel"
       role="dialog"
       aria-labelledby="parley-title"
       dir={props.dir}
       lang={props.locale}
       tabIndex={-1}
-      hidden={!open}
-      ref={panel}
+      hidden={!props.model.open.value}
+      ref={props.panelRef}
     >
       <Header {...props} />
       <Banner {...props} />
-      <MessageList {...props} />
-      <Composer {...props} inputRef={input} />
+      {props.model.unavailable.value ? null : (
+        <>
+          <MessageList {...props} />
+          <Composer {...props} />
+        </>
+      )}
     </div>
   );
 }

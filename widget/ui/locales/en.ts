@@ -41,7 +41,11 @@ export const en = {
   typing: "{name} is typing…",
   connecting: "Connecting…",
   offline: "You're offline. Messages will be sent when you're back.",
-  unavailable: "Chat is unavailable.",
+  unavailable: "Chat isn't available on this site.",
+  /** The header's title on a site that refuses the chat (no team to name). */
+  chat: "Chat",
+  /** The header's status while the visitor's browser is offline. */
+  offlineStatus: "Offline",
   intro: "Hi! Ask us anything.",
   resolved: "This conversation has been resolved.",
   rateTitle: "How was your conversation?",
