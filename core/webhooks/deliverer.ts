@@ -22,9 +22,15 @@ import type { WebhookStore } from "../../db/sql_webhooks.ts";
 import { postWebhook, WebhookRequestError } from "./http_post.ts";
 import { signatureHeader } from "./signature.ts";
 
+/** The part of the outbox the deliverer uses. */
+export type Outbox = Pick<
+  WebhookStore,
+  "driver" | "claim" | "finish" | "release" | "msUntilNextDue" | "pruneFinished"
+>;
+
 /** How the deliverer sends and retries. */
 export interface DelivererOptions {
-  store: WebhookStore;
+  store: Outbox;
   log: Logger;
   /** Let requests reach private addresses (`PARLEY_WEBHOOK_ALLOW_PRIVATE`). */
   allowPrivate: boolean;

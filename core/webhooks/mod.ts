@@ -7,7 +7,7 @@
  * @module
  */
 
-export { type DelivererOptions, WebhookDeliverer } from "./deliverer.ts";
+export { type DelivererOptions, type Outbox, WebhookDeliverer } from "./deliverer.ts";
 export {
   endpointRecord,
   MAX_ENDPOINTS_PER_SITE,
