@@ -8,6 +8,7 @@ import type { AgentService } from "../core/accounts/agents.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
 import type { SiteService } from "../core/sites/mod.ts";
+import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
@@ -54,6 +55,8 @@ export interface App {
   agents: AgentService;
   /** Site management and the widget's public settings. */
   sites: SiteService;
+  /** Webhook endpoints and their deliveries (docs/webhooks.md). */
+  webhooks: WebhookService;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

@@ -15,6 +15,7 @@ import * as canned from "./api_canned.ts";
 import * as inbox from "./api_inbox.ts";
 import * as sites from "./api_sites.ts";
 import * as widget from "./api_widget.ts";
+import * as webhooks from "./api_webhooks.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
@@ -56,6 +57,14 @@ const ROUTES: Route[] = [
   route("DELETE", "/api/sites/:id", sites.deleteSite),
   route("POST", "/api/sites/:id/identity-secret", sites.rotateIdentitySecret),
   route("GET", "/api/widget/sites/:id", widget.widgetSettings),
+  route("GET", "/api/sites/:siteId/webhooks", webhooks.listWebhooks),
+  route("POST", "/api/sites/:siteId/webhooks", webhooks.createWebhook),
+  route("PATCH", "/api/webhooks/:id", webhooks.updateWebhook),
+  route("DELETE", "/api/webhooks/:id", webhooks.deleteWebhook),
+  route("POST", "/api/webhooks/:id/secret", webhooks.rotateWebhookSecret),
+  route("GET", "/api/webhooks/:id/deliveries", webhooks.listDeliveries),
+  route("POST", "/api/webhooks/:id/deliveries/:deliveryId/resend", webhooks.resendDelivery),
+  route("POST", "/api/webhooks/:id/test", webhooks.testWebhook),
   route("GET", "/api/conversations", inbox.listConversations),
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),

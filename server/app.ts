@@ -13,10 +13,12 @@ import type { Cluster } from "../core/cluster/start.ts";
 import type { Logger } from "../core/log.ts";
 import { type Core, createCore } from "../core/mod.ts";
 import { SiteService } from "../core/sites/mod.ts";
+import { WebhookDeliverer, WebhookService } from "../core/webhooks/mod.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
 import { SqlStore } from "../db/mod.ts";
+import { WebhookStore } from "../db/sql_webhooks.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
 import { createRoutesMetrics } from "../routes/metrics.ts";
@@ -159,12 +161,27 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const pool = store instanceof SqlStore ? store.db.poolStats?.bind(store.db) : undefined;
   registerServerMetrics(metrics, { build, store, pool });
   await cluster?.join();
+  // Webhooks live in the SQL outbox (db/sql_webhooks.ts); every store is SQL-backed today.
+  if (!(store instanceof SqlStore)) throw new TypeError("Webhooks need the SQL store");
+  const webhookStore = new WebhookStore(store.db);
+  const deliverer = new WebhookDeliverer({
+    store: webhookStore,
+    log,
+    allowPrivate: config.webhooks.allowPrivate,
+    timeoutMs: config.webhooks.timeoutMs,
+    retryBaseMs: config.webhooks.retryBaseMs,
+  });
   const app: App = {
     config,
     store,
     core,
     agents,
     sites: new SiteService({ store }),
+    webhooks: new WebhookService({
+      store,
+      webhooks: webhookStore,
+      allowPrivate: config.webhooks.allowPrivate,
+    }),
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
@@ -179,6 +196,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     log,
   );
   const { addr } = server;
+  await deliverer.start();
   deps.onListen?.({ hostname: addr.hostname, port: addr.port });
   log.info("listening", {
     port: addr.port,
@@ -214,7 +232,12 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       await budget.step("close handshakes", SHUTDOWN_SHARES.closes, async () => {
         while (core.registry.all.size > 0) await new Promise((r) => setTimeout(r, 10));
       });
-      await budget.step("listener", SHUTDOWN_SHARES.listener, () => server.shutdown());
+      // Webhook requests in flight are abandoned and their deliveries given back to the outbox.
+      await budget.step(
+        "listener",
+        SHUTDOWN_SHARES.listener,
+        () => Promise.all([server.shutdown(), deliverer.stop()]),
+      );
       core.stop();
       await budget.step(
         cluster ? "cluster leave" : "bus close",

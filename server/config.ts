@@ -99,6 +99,15 @@ export interface Config {
    * (`PARLEY_DRAIN_TIMEOUT_MS`, default 4000, under Deno Deploy's 5 s before SIGKILL).
    */
   drainTimeoutMs: number;
+  /** Outbound webhooks (docs/webhooks.md). */
+  webhooks: {
+    /** Let endpoints be on loopback, private and link-local addresses (`PARLEY_WEBHOOK_ALLOW_PRIVATE`). */
+    allowPrivate: boolean;
+    /** Bound on one delivery attempt (`PARLEY_WEBHOOK_TIMEOUT_MS`). */
+    timeoutMs: number;
+    /** The first retry's delay, doubled per attempt up to an hour (`PARLEY_WEBHOOK_RETRY_BASE_MS`). */
+    retryBaseMs: number;
+  };
 }
 
 /** See {@link Config.trustedProxies}. */
@@ -243,6 +252,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     },
     emailReplies: false,
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),
+    webhooks: {
+      allowPrivate: bool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false),
+      timeoutMs: int("PARLEY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000),
+      retryBaseMs: int("PARLEY_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -459,6 +473,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       "Bearer token GET /metrics requires (16+ characters). Unset: /metrics is open; set it on any public deployment.",
   },
   {
+    group: "Security",
+    name: "PARLEY_WEBHOOK_ALLOW_PRIVATE",
+    default: "false",
+    description:
+      "true: webhooks may reach loopback, private and link-local addresses (and http://localhost); leave false in production, where it would let admins reach the server's own network.",
+  },
+  {
     group: "Limits",
     name: "PARLEY_MESSAGES_PER_SECOND",
     default: "5",
@@ -523,6 +544,19 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: "PARLEY_PROFILE_UPDATES_PER_MINUTE",
     default: "30",
     description: "Identity and attribute updates per visitor per minute (and the burst).",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_WEBHOOK_TIMEOUT_MS",
+    default: "10000",
+    description: "Bound on one webhook delivery attempt: connection, TLS and the answer's headers.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_WEBHOOK_RETRY_BASE_MS",
+    default: "10000",
+    description:
+      "First webhook retry delay; each next one doubles (with jitter) up to an hour, for a day.",
   },
   {
     group: "Real time",
