@@ -119,7 +119,11 @@ export interface ConversationSummary {
 export interface VisitorConversation {
   id: string;
   status: ConversationStatus;
-  assignee: { id: string; name: string; avatar: string | null } | null;
+  /**
+   * The agent answering, and whether they are online now (`false` when away or signed out; left
+   * out by servers older than this field). Sent again when it changes.
+   */
+  assignee: { id: string; name: string; avatar: string | null; online?: boolean } | null;
   lastSeq: number;
   /** Highest seq the visitor has read. */
   readSeq: number;

@@ -85,3 +85,36 @@ Deno.test("unassign of an unknown conversation or without one is refused", async
     await annWs.close();
   }
 });
+
+Deno.test("the visitor sees whether the assignee is online, also after a transfer to an offline agent", async () => {
+  const t = server();
+  const ann = await t.createAgent({ name: "Ann" });
+  const bob = await t.createAgent({ name: "Bob" });
+  const annWs = await t.agentSocket(await t.login(ann.email, ann.password));
+  const visitor = await t.visitorSocket();
+  const bobToken = await t.login(bob.email, bob.password);
+  let bobWs: Awaited<ReturnType<typeof t.agentSocket>> | null = null;
+  const assigneeOf = (f: Frame) =>
+    conversationOf(f).assignee as { id: string; online?: boolean } | null;
+  try {
+    visitor.send({ type: "message", clientId: "v1", body: "Hello?" });
+    const id = String((await visitor.nextOf("ack")).conversationId);
+    annWs.send({ type: "accept", conversationId: id });
+    const mine = await visitor.nextOf("conversation", (f) => assigneeOf(f)?.id === ann.id);
+    assert.equal(assigneeOf(mine)?.online, true);
+
+    // Bob is signed out: the widget must not say "Bob · Online".
+    annWs.send({ type: "transfer", conversationId: id, agentId: bob.id, requestId: "t" });
+    await annWs.nextOf("done", (f) => f.requestId === "t");
+    const toBob = await visitor.nextOf("conversation", (f) => assigneeOf(f)?.id === bob.id);
+    assert.equal(assigneeOf(toBob)?.online, false);
+
+    // Bob comes online, then goes away: the visitor hears of both.
+    bobWs = await t.agentSocket(bobToken);
+    await visitor.nextOf("conversation", (f) => assigneeOf(f)?.online === true);
+    bobWs.send({ type: "presence", status: "away" });
+    await visitor.nextOf("conversation", (f) => assigneeOf(f)?.online === false);
+  } finally {
+    await Promise.all([visitor.close(), annWs.close(), bobWs?.close()]);
+  }
+});

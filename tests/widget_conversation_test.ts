@@ -158,6 +158,26 @@ Deno.test({
         });
         assert.equal((live.conversation as { status: string }).status, "open");
       });
+
+      await t.step(
+        "handed to an agent who is signed out: the header does not say Online",
+        async () => {
+          const bob = await server!.createAgent({ name: "Bob Barista" });
+          agent!.send({ type: "transfer", conversationId, agentId: bob.id, requestId: "to-bob" });
+          await agent!.nextOf("done", (f) => f.requestId === "to-bob");
+          await chat.locator("#parley-title", { hasText: "Bob Barista" }).waitFor();
+          // Another agent (the admin) is online, but the one answering is not.
+          await chat.locator(".h p", { hasText: /^Away/ }).waitFor();
+          await shoot("assignee-offline");
+          const bobSocket = await server!.agentSocket(await server!.login(bob.email, bob.password));
+          try {
+            await chat.locator(".h p", { hasText: /^Online/ }).waitFor();
+          } finally {
+            await bobSocket.close();
+          }
+          await chat.locator(".h p", { hasText: /^Away/ }).waitFor();
+        },
+      );
       assert.deepEqual(errors, []);
       await ctx.close();
     } finally {

@@ -22,7 +22,12 @@ import { CloseCode } from "../../protocol/codes.ts";
 import type { Logger } from "../log.ts";
 import type { Presence } from "./presence.ts";
 import { DeliveryOrder } from "./delivery_order.ts";
-import type { AgentServerFrame, Message, VisitorServerFrame } from "../../protocol/frames.ts";
+import type {
+  AgentServerFrame,
+  ConversationSummary,
+  Message,
+  VisitorServerFrame,
+} from "../../protocol/frames.ts";
 import type { AgentConn, Registry, VisitorConn } from "../sockets/registry.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
 import type { Counter } from "../metrics.ts";
@@ -129,6 +134,36 @@ export function startFanout(deps: FanoutDeps): Fanout {
     }
     lastOnline = now;
   };
+  /**
+   * Tells a conversation's visitor sockets what they see of it when that changed (status,
+   * assignee and whether they are online, their read marker, the agents' read marker that shows
+   * "Seen", the resolution point, rating, a new conversation), not on every message: each message
+   * reaches them anyway.
+   */
+  const showToVisitors = async (summary: ConversationSummary, visitors: VisitorConn[]) => {
+    const conversation = await projection.visitorConversation(summary);
+    const { lastSeq: _, ...visible } = conversation;
+    const seen = JSON.stringify(visible);
+    let text: string | null = null;
+    for (const c of visitors) {
+      if (shownToVisitor.get(c) === seen) continue;
+      shownToVisitor.set(c, seen);
+      c.peer.send(text ??= JSON.stringify({ type: "conversation", conversation }));
+    }
+  };
+  /**
+   * An agent's presence changed: the visitors here whose open conversation they answer see the
+   * assignee's status in their header, so they get the conversation again. Presence changes are
+   * rare, so one query for the agent's open conversations is cheap.
+   */
+  const pushAssigneePresence = async (agentId: string) => {
+    if (registry.visitors.size === 0) return;
+    const open = await projection.openConversationsOf(agentId);
+    for (const summary of open) {
+      const visitors = [...registry.visitorConns(summary.visitorId)];
+      if (visitors.length > 0) await showToVisitors(summary, visitors);
+    }
+  };
   const sendMessage = (visitorId: string, message: Message, to: Audience, repeat = false) => {
     const text = JSON.stringify({ type: "message", message } satisfies AgentServerFrame);
     let sent = 0;
@@ -184,18 +219,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (!summary) return;
         toAgents({ type: "conversation", conversation: summary }, onSite(summary.siteId));
         if (visitors.length === 0) return;
-        const conversation = await projection.visitorConversation(summary);
-        // Visitors are told when what they see changed (status, assignee, their read marker, the
-        // agents' read marker that shows "Seen", the resolution point, rating, a new
-        // conversation), not on every message: each message reaches them anyway.
-        const { lastSeq: _, ...visible } = conversation;
-        const seen = JSON.stringify(visible);
-        let text: string | null = null;
-        for (const c of visitors) {
-          if (shownToVisitor.get(c) === seen) continue;
-          shownToVisitor.set(c, seen);
-          c.peer.send(text ??= JSON.stringify({ type: "conversation", conversation }));
-        }
+        await showToVisitors(summary, visitors);
         return;
       }
       case "typing": {
@@ -246,6 +270,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
           toAgents({ type: "agent", agent }, EVERYONE);
         }
         await pushAgentsOnline();
+        await pushAssigneePresence(e.agentId);
         return;
       }
       case "visitor": {

@@ -164,6 +164,11 @@ export class ChatProjection {
     return { conversation: await this.visitorConversation(conv), messages };
   }
 
+  /** The open conversations an agent answers (their visitors see the agent's presence). */
+  openConversationsOf(agentId: string): Promise<ConversationSummary[]> {
+    return this.deps.store.listConversations({ assigneeId: agentId, status: ["open"] });
+  }
+
   /** A window of a conversation's history; visitors never see notes. */
   history(
     conversationId: string,
@@ -186,7 +191,14 @@ export class ChatProjection {
     return {
       id: conv.id,
       status: conv.status,
-      assignee: assignee ? { id: assignee.id, name: assignee.name, avatar: assignee.avatar } : null,
+      assignee: assignee
+        ? {
+          id: assignee.id,
+          name: assignee.name,
+          avatar: assignee.avatar,
+          online: this.deps.presence.agentStatus(assignee.id) === "online",
+        }
+        : null,
       lastSeq: conv.lastSeq,
       readSeq: conv.visitorReadSeq,
       agentReadSeq: conv.agentReadSeq ?? 0,

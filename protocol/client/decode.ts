@@ -98,6 +98,8 @@ function conversation(v: unknown): VisitorConversation | null {
   if (a !== null && a !== undefined) {
     const ao = object(a, "assignee");
     assignee = { id: string(ao, "id"), name: string(ao, "name"), avatar: nullable(ao, "avatar") };
+    // Absent from servers before it existed: the header then shows the team's presence.
+    if (typeof ao.online === "boolean") assignee.online = ao.online;
   }
   return {
     id: string(o, "id"),

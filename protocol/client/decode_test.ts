@@ -202,3 +202,23 @@ Deno.test("decodeAgentFrame() reads visitor_attributes, keeping scalar values on
     TypeError,
   );
 });
+
+Deno.test("decodeVisitorFrame() reads the assignee's presence when the server sends it", () => {
+  const frame = (online: unknown) =>
+    decodeVisitorFrame(JSON.stringify({
+      type: "conversation",
+      conversation: {
+        id: "c1",
+        status: "open",
+        assignee: { id: "a1", name: "Bob", avatar: null, online },
+        lastSeq: 1,
+        readSeq: 0,
+        rating: null,
+      },
+    }));
+  const assigneeOf = (f: ReturnType<typeof frame>) =>
+    f?.type === "conversation" ? f.conversation?.assignee : undefined;
+  assert.equal(assigneeOf(frame(false))?.online, false);
+  assert.equal(assigneeOf(frame(true))?.online, true);
+  assert.equal(assigneeOf(frame(undefined))?.online, undefined, "older servers: unknown");
+});

@@ -27,8 +27,10 @@ export interface PanelProps extends ViewProps {
 function Header(props: PanelProps): JSX.Element {
   const { model, t, onClose } = props;
   // Outside business hours the team is away even if an agent happens to be signed in.
-  const online = (model.agentsOnline.value ?? 0) > 0 &&
-    currentHours(model.hours.value, props.settings).open;
+  // The header names the assignee once there is one: their own presence then, not the team's.
+  const assignee = model.conversation.value?.assignee;
+  const online = assignee?.online ?? ((model.agentsOnline.value ?? 0) > 0 &&
+    currentHours(model.hours.value, props.settings).open);
   // The visitor's own connection first: presence from the last welcome is stale while the socket
   // is down. Refused site: no team to name and no status to give; the banner says why.
   const refused = model.unavailable.value;
