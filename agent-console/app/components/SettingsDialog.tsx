@@ -4,8 +4,6 @@ import type { Auth } from "../auth.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Field, formValues, submitThenReset, text } from "./Field.tsx";
-import { SitesTab } from "./SitesTab.tsx";
-import { TeamTab } from "./TeamTab.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
@@ -45,11 +43,34 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
       </nav>
       {tab.value === "profile" && <Profile session={session} auth={auth} />}
       {tab.value === "canned" && <Canned session={session} />}
-      {tab.value === "team" && isAdmin && <TeamTab session={session} />}
-      {tab.value === "sites" && isAdmin && <SitesTab session={session} />}
+      {isAdmin && tab.value !== "profile" && tab.value !== "canned" && (
+        <AdminTab tab={tab.value} session={session} />
+      )}
       <Notices model={session.model} />
     </Modal>
   );
+}
+
+/** The admin tabs' module, once loaded (see `AdminTabs.tsx`). */
+type AdminTabs = typeof import("./AdminTabs.tsx");
+
+/**
+ * One admin tab, rendered once its lazily loaded chunk has arrived (a status line meanwhile, an
+ * alert when it cannot be fetched, say after a deploy replaced the files: reloading helps).
+ */
+function AdminTab({ tab, session }: { tab: "team" | "sites"; session: Session }) {
+  const mod = useSignal<AdminTabs | null>(null);
+  const failed = useSignal(false);
+  useEffect(() => {
+    import("./AdminTabs.tsx").then((m) => (mod.value = m), () => (failed.value = true));
+  }, []);
+  if (failed.value) {
+    return <p role="alert">This section could not be loaded. Reload the page to try again.</p>;
+  }
+  const m = mod.value;
+  if (m === null) return <p role="status" class="muted">Loading…</p>;
+  if (tab === "team") return <m.TeamTab session={session} />;
+  return <m.SitesTab session={session} />;
 }
 
 function Profile({ session, auth }: { session: Session; auth: Auth }) {
