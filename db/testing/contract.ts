@@ -12,6 +12,7 @@ import { inboxSteps } from "./contract_inbox.ts";
 import { siteSteps } from "./contract_sites.ts";
 import { agentSiteSteps } from "./contract_agent_sites.ts";
 import { retentionSteps } from "./contract_retention.ts";
+import { apiSteps } from "./contract_api.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -21,4 +22,5 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await siteSteps(t, store);
   await agentSiteSteps(t, store);
   await retentionSteps(t, store);
+  await apiSteps(t, store);
 }
