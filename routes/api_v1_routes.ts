@@ -443,9 +443,15 @@ export const API_V1_ROUTES: ApiRoute[] = [
       tokenOf(input);
       const agents = await input.ctx.app.core.projection.agentInfos();
       const q = input.query;
-      const start = q.cursor !== undefined
-        ? Math.max(0, agents.findIndex((a) => a.id === q.cursor) + 1)
-        : 0;
+      let start = 0;
+      if (q.cursor !== undefined) {
+        start = agents.findIndex((a) => a.id === q.cursor) + 1;
+        if (start === 0) {
+          throw new ParleyError(ErrorCode.BadFrame, "cursor: not a cursor this API gave", {
+            field: "cursor",
+          });
+        }
+      }
       const limit = q.limit ?? 500;
       const page = agents.slice(start, start + limit);
       const more = start + limit < agents.length;
