@@ -6,5 +6,6 @@
  * @module
  */
 
+export { ApiTokensTab } from "./ApiTokensTab.tsx";
 export { SitesTab } from "./SitesTab.tsx";
 export { TeamTab } from "./TeamTab.tsx";

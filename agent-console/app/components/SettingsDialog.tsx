@@ -7,7 +7,7 @@ import { Field, formValues, submitThenReset, text } from "./Field.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team" | "sites";
+type Tab = "profile" | "canned" | "team" | "sites" | "tokens";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -24,7 +24,9 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
   const tabs: [Tab, string][] = [
     ["profile", "Profile"],
     ["canned", "Canned responses"],
-    ...(isAdmin ? [["team", "Team"], ["sites", "Sites"]] satisfies [Tab, string][] : []),
+    ...(isAdmin
+      ? [["team", "Team"], ["sites", "Sites"], ["tokens", "API tokens"]] satisfies [Tab, string][]
+      : []),
   ];
   return (
     <Modal open={open} title="Settings" onClose={onClose} wide>
@@ -58,7 +60,9 @@ type AdminTabs = typeof import("./AdminTabs.tsx");
  * One admin tab, rendered once its lazily loaded chunk has arrived (a status line meanwhile, an
  * alert when it cannot be fetched, say after a deploy replaced the files: reloading helps).
  */
-function AdminTab({ tab, session }: { tab: "team" | "sites"; session: Session }) {
+function AdminTab(
+  { tab, session }: { tab: "team" | "sites" | "tokens"; session: Session },
+) {
   const mod = useSignal<AdminTabs | null>(null);
   const failed = useSignal(false);
   useEffect(() => {
@@ -70,6 +74,7 @@ function AdminTab({ tab, session }: { tab: "team" | "sites"; session: Session })
   const m = mod.value;
   if (m === null) return <p role="status" class="muted">Loading…</p>;
   if (tab === "team") return <m.TeamTab session={session} />;
+  if (tab === "tokens") return <m.ApiTokensTab session={session} />;
   return <m.SitesTab session={session} />;
 }
 

@@ -19,7 +19,7 @@ async function copy(text: string, fallback: HTMLTextAreaElement | HTMLInputEleme
 }
 
 /** A read-only value with a Copy button and a status line saying what happened. */
-function CopyBox(
+export function CopyBox(
   { label, value, button, multiline = false }: {
     label: string;
     value: string;
