@@ -110,7 +110,8 @@ export function openApiDocument(routes: readonly ApiRoute[]): Json {
       ...(r.description ? { description: r.description } : {}),
       tags: [r.tag],
       ...(r.scope === "public" ? { security: [] } : {}),
-      ...(r.scope === "write" ? { "x-parley-scope": "write" } : { "x-parley-scope": r.scope }),
+      // Which token scope the operation needs (public: none), for readers and generators.
+      "x-parley-scope": r.scope,
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(r.body
         ? {
