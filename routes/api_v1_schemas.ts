@@ -95,11 +95,18 @@ const Page = Type.Object({
   referrer: Type.Optional(Type.String()),
 }, closed);
 
+/** An attribute's value. */
+const AttributeValue = Type.Union([
+  Type.String({ maxLength: 500 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
+/** An attribute's key, 1 to 64 characters (as keys reach the console, see protocol/validate). */
+const ATTRIBUTE_KEY = "^[\\s\\S]{1,64}$";
+
 /** A visitor's attribute values. */
-export const Attributes = Type.Record(
-  Type.String({ maxLength: 64 }),
-  Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean(), Type.Null()]),
-);
+export const Attributes = Type.Record(Type.String({ pattern: ATTRIBUTE_KEY }), AttributeValue);
 
 /** A visitor. */
 export const Visitor = Type.Object({
@@ -174,11 +181,12 @@ export const SendBody = Type.Object({
 export const VisitorPatch = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: "\\S" })),
   email: Type.Optional(nullable(Type.String({ maxLength: 254, pattern: "^[^\\s@]+@[^\\s@]+$" }))),
-  attributes: Type.Optional(Type.Record(
-    Type.String({ maxLength: 64 }),
-    Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean(), Type.Null()]),
-    { maxProperties: MAX_ATTRIBUTES_PER_FRAME, description: "Merged into the stored ones" },
-  )),
+  attributes: Type.Optional(Type.Record(Type.String({ pattern: ATTRIBUTE_KEY }), AttributeValue, {
+    // Keys not matching the pattern (longer than 64) are refused, not ignored.
+    additionalProperties: false,
+    maxProperties: MAX_ATTRIBUTES_PER_FRAME,
+    description: "Merged into the stored ones",
+  })),
 }, { ...closed, minProperties: 1 });
 
 /** Named components of the OpenAPI document, by title. */

@@ -303,6 +303,13 @@ Deno.test("visitors are read and updated; agents are listed with presence", asyn
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, "bad_frame");
     assert.equal(bad.body.error.field, "email");
+    const longKey = "k".repeat(65);
+    const tooLong = await call(t, "PATCH", `/api/v1/visitors/${visitorId}`, {
+      token: secret,
+      body: { attributes: { [longKey]: 1 } },
+    });
+    assert.equal(tooLong.status, 400);
+    assert.equal(tooLong.body.error.field, `attributes.${longKey}`);
 
     const agents = await call(t, "GET", "/api/v1/agents", { token: secret });
     assert.equal(agents.status, 200);
