@@ -107,9 +107,13 @@ export function defineRoute<
   };
 }
 
-/** Converts (query strings to numbers…) and checks `value`; throws `bad_frame` naming the field. */
+/**
+ * Checks `value`; throws `bad_frame` naming the field. Path and query values are strings and are
+ * converted first (`"20"` to 20 for an integer); a JSON body is checked as sent, never converted
+ * (`{"name": true}` must be refused, not read as `"true"`).
+ */
 function input<T extends TSchema>(schema: T, value: unknown, where: string): Static<T> {
-  const converted = Value.Convert(schema, value);
+  const converted = where === "body" ? value : Value.Convert(schema, value);
   if (Value.Check(schema, converted)) return converted;
   const first = Value.Errors(schema, converted).First();
   const field = first ? pointerToField(first.path) : "";
