@@ -1,7 +1,14 @@
 /**
- * Builds the agent console: one content-hashed ES module and one stylesheet under
+ * Builds the agent console: content-hashed ES modules and one stylesheet under
  * `${outDir}/assets/`, and `${outDir}/console.html` that references them. The page has no
- * inline script or style, so it runs under the strict CSP the server sends for `/console`.
+ * inline script or style, so it runs under the strict CSP the server sends for `/console`
+ * (`script-src 'self'`: the chunks are same-origin files).
+ *
+ * The code is split (esbuild `splitting`): what every agent needs loads with the page; the
+ * admin-only settings tabs (`components/AdminTabs.tsx`, reached by a dynamic `import()`) are a
+ * chunk of their own, fetched when an admin first opens one of them. The size report keeps the
+ * two apart: `console-js` is every file the page loads at once, `console-admin-js` the lazy
+ * chunk with what only it needs.
  *
  * Called by `tools/build.ts` (which clears `outDir`, creates `assets/` and stops esbuild).
  *
@@ -13,6 +20,8 @@ import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
 
 /** Gzipped budget of the console script: Preact + signals + the app, loads in well under 1 s. */
 export const CONSOLE_JS_BUDGET_GZIP = 40 * 1024;
+/** Gzipped budget of the admin settings chunk, loaded on demand (Team, Sites, API tokens…). */
+export const CONSOLE_ADMIN_JS_BUDGET_GZIP = 24 * 1024;
 /** Gzipped budget of the console stylesheet. */
 export const CONSOLE_CSS_BUDGET_GZIP = 8 * 1024;
 
@@ -24,7 +33,8 @@ function attr(value: string): string {
 }
 
 /** The HTML shell. Module scripts are deferred, so the stylesheet and script load in parallel. */
-export function consoleHtml(jsFile: string, cssFile: string): string {
+export function consoleHtml(jsFile: string, cssFile: string, preload: string[] = []): string {
+  const links = preload.map((f) => `<link rel="modulepreload" href="/${attr(f)}">\n`).join("");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -35,7 +45,7 @@ export function consoleHtml(jsFile: string, cssFile: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/${attr(cssFile)}">
 <script type="module" src="/${attr(jsFile)}"></script>
-</head>
+${links}</head>
 <body>
 <div id="app"></div>
 <noscript>The Parley agent console needs JavaScript.</noscript>
@@ -46,7 +56,7 @@ export function consoleHtml(jsFile: string, cssFile: string): string {
 
 /**
  * Bundles and minifies the console into `outDir` and returns the size report rows
- * (`console-js`, `console-css`, with gzip budgets).
+ * (`console-js`, `console-admin-js`, `console-css`, with gzip budgets).
  */
 export async function buildConsole(opts: { outDir: string }): Promise<AssetReport[]> {
   const common: esbuild.BuildOptions = {
@@ -61,7 +71,14 @@ export async function buildConsole(opts: { outDir: string }): Promise<AssetRepor
     esbuild.build({
       ...common,
       entryPoints: [new URL("mod.tsx", APP_DIR).pathname],
-      outfile: "console.js",
+      // Virtual (nothing is written by esbuild): only names relative to it matter.
+      outdir: "/assets",
+      splitting: true,
+      // esbuild's own content hashes: chunks import each other by name, so the names must be
+      // final when the files are generated (renaming afterwards would break the imports).
+      entryNames: "console-[hash]",
+      chunkNames: "console-chunk-[hash]",
+      metafile: true,
       format: "esm",
       platform: "browser",
       jsx: "automatic",
@@ -74,21 +91,76 @@ export async function buildConsole(opts: { outDir: string }): Promise<AssetRepor
       outfile: "console.css",
     }),
   ]);
-  const jsOut = js.outputFiles?.find((f) => f.path.endsWith(".js"));
   const cssOut = css.outputFiles?.find((f) => f.path.endsWith(".css"));
-  if (!jsOut || !cssOut) throw new Error("esbuild produced no console output");
-
-  const jsFile = `assets/console-${await shortHash(jsOut.contents)}.js`;
-  const cssFile = `assets/console-${await shortHash(cssOut.contents)}.css`;
+  const meta = js.metafile?.outputs;
+  if (!cssOut || !meta || !js.outputFiles?.length) {
+    throw new Error("esbuild produced no console output");
+  }
   await Deno.mkdir(`${opts.outDir}/assets`, { recursive: true });
-  await Deno.writeFile(`${opts.outDir}/${jsFile}`, jsOut.contents);
+  for (const f of js.outputFiles) {
+    await Deno.writeFile(`${opts.outDir}/assets/${basename(f.path)}`, f.contents);
+  }
+  const cssFile = `assets/console-${await shortHash(cssOut.contents)}.css`;
   await Deno.writeFile(`${opts.outDir}/${cssFile}`, cssOut.contents);
-  await Deno.writeTextFile(`${opts.outDir}/console.html`, consoleHtml(jsFile, cssFile));
 
+  const { entry, eager, lazy } = splitOutputs(meta);
+  const jsFile = `assets/${entry}`;
+  const preload = eager.filter((f) => f !== entry).map((f) => `assets/${f}`);
+  await Deno.writeTextFile(
+    `${opts.outDir}/console.html`,
+    consoleHtml(jsFile, cssFile, preload),
+  );
   return [
-    await measure(opts.outDir, "console-js", jsFile, CONSOLE_JS_BUDGET_GZIP),
+    await measureAll(opts.outDir, "console-js", eager, CONSOLE_JS_BUDGET_GZIP),
+    await measureAll(opts.outDir, "console-admin-js", lazy, CONSOLE_ADMIN_JS_BUDGET_GZIP),
     await measure(opts.outDir, "console-css", cssFile, CONSOLE_CSS_BUDGET_GZIP),
   ];
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * Sorts esbuild's outputs: the entry, the files the page loads at once (the entry and its static
+ * imports, transitively) and the lazy ones (reached only through a dynamic `import()`).
+ */
+function splitOutputs(
+  meta: esbuild.Metafile["outputs"],
+): { entry: string; eager: string[]; lazy: string[] } {
+  const js = Object.keys(meta).filter((p) => p.endsWith(".js"));
+  const entryPath = js.find((p) => meta[p].entryPoint !== undefined);
+  if (entryPath === undefined) throw new Error("esbuild produced no console entry");
+  const eager = new Set<string>();
+  const visit = (p: string) => {
+    if (eager.has(p)) return;
+    eager.add(p);
+    for (const i of meta[p].imports) if (i.kind === "import-statement") visit(i.path);
+  };
+  visit(entryPath);
+  const lazy = js.filter((p) => !eager.has(p));
+  if (lazy.length === 0) throw new Error("esbuild produced no lazy console chunk");
+  return { entry: basename(entryPath), eager: [...eager].map(basename), lazy: lazy.map(basename) };
+}
+
+/**
+ * One report row for several files: the first names it, bytes and gzip bytes are summed (each
+ * file is fetched, and compressed, on its own).
+ */
+async function measureAll(
+  outDir: string,
+  name: string,
+  files: string[],
+  budgetGzip: number,
+): Promise<AssetReport> {
+  const rows = await Promise.all(files.map((f) => measure(outDir, name, `assets/${f}`)));
+  return {
+    name,
+    file: `assets/${files[0]}`,
+    bytes: rows.reduce((n, r) => n + r.bytes, 0),
+    gzipBytes: rows.reduce((n, r) => n + r.gzipBytes, 0),
+    budgetGzip,
+  };
 }
 
 if (import.meta.main) {

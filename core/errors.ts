@@ -16,12 +16,19 @@ export class ParleyError extends Error {
   readonly code: ErrorCode;
   /** True when retrying the same request later may succeed. */
   readonly retryable: boolean;
+  /** The request field at fault (`a.b[0]`), when one is (HTTP error bodies carry it). */
+  readonly field?: string;
   /** Creates an error. */
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions & { retryable?: boolean }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: ErrorOptions & { retryable?: boolean; field?: string },
+  ) {
     super(message, options);
     this.name = "ParleyError";
     this.code = code;
     this.retryable = options?.retryable ?? code === ErrorCode.Unavailable;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 

@@ -16,7 +16,14 @@ import type {
   Message,
   PageInfo,
 } from "../protocol/frames.ts";
-import type { AgentRecord, CannedResponse, Conversation, Site, VisitorRecord } from "./store.ts";
+import type {
+  AgentRecord,
+  ApiTokenRecord,
+  CannedResponse,
+  Conversation,
+  Site,
+  VisitorRecord,
+} from "./store.ts";
 import type { Row } from "./driver.ts";
 import { DEFAULT_WIDGET_SETTINGS, type WidgetSettings } from "../protocol/site_settings.ts";
 
@@ -100,7 +107,7 @@ function columns(names: readonly string[], alias: string, prefix: string): strin
   return names.map((n) => `${alias}.${n} AS ${prefix}${n}`).join(", ");
 }
 
-const AUTHOR_KINDS = ["visitor", "agent", "system"] as const satisfies readonly AuthorKind[];
+const AUTHOR_KINDS = ["visitor", "agent", "system", "bot"] as const satisfies readonly AuthorKind[];
 const STATUSES = ["queued", "open", "resolved"] as const satisfies readonly ConversationStatus[];
 
 const SITE_COLS = [
@@ -392,4 +399,31 @@ export function text(r: Row, col: string): string {
 export function int4(n: number): number {
   if (!Number.isFinite(n)) return n > 0 ? 2147483647 : 0;
   return Math.min(2147483647, Math.max(-2147483648, Math.trunc(n)));
+}
+
+const API_TOKEN_COLS = [
+  "id",
+  "name",
+  "scope",
+  "sites",
+  "created_by",
+  "created_at",
+  "last_used_at",
+] as const;
+
+/** Select list for an API token (never its secret's hash). */
+export const apiTokenColumns = (alias = "t", prefix = ""): string =>
+  columns(API_TOKEN_COLS, alias, prefix);
+
+/** Maps an `api_tokens` row. */
+export function rowToApiToken(r: Row, p = ""): ApiTokenRecord {
+  return {
+    id: str(r, `${p}id`),
+    name: str(r, `${p}name`),
+    scope: oneOf(r, `${p}scope`, ["read", "write"] as const),
+    sites: strings(r, `${p}sites`),
+    createdBy: optStr(r, `${p}created_by`),
+    createdAt: ts(r, `${p}created_at`),
+    lastUsedAt: optTs(r, `${p}last_used_at`),
+  };
 }

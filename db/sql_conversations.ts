@@ -62,6 +62,16 @@ export async function listConversations(
   if (q.updatedBefore !== undefined) {
     where.push(`c.updated_at < ${param(q.updatedBefore)}::text::timestamptz`);
   }
+  if (q.updatedSince !== undefined) {
+    where.push(`c.updated_at >= ${param(q.updatedSince)}::text::timestamptz`);
+  }
+  if (q.after !== undefined) {
+    where.push(
+      `(c.updated_at, c.id) < (${param(q.after.updatedAt)}::text::timestamptz, ${
+        param(q.after.id)
+      }::text)`,
+    );
+  }
   const reads = q.forAgentId === undefined
     ? "LEFT JOIN agent_reads r ON false"
     : `LEFT JOIN agent_reads r ON r.conversation_id = c.id AND r.agent_id = ${param(q.forAgentId)}`;

@@ -10,12 +10,15 @@ import type {
   AgentMessageInput,
   AgentPatch,
   AgentRecord,
+  ApiTokenRecord,
   AppendResult,
+  BotMessageInput,
   CannedResponse,
   Conversation,
   ConversationQuery,
   HistoryQuery,
   NewAgent,
+  NewApiToken,
   NewSite,
   NewVisitor,
   RemovedCounts,
@@ -36,6 +39,8 @@ import * as visitors from "./sql_visitors.ts";
 import * as conversations from "./sql_conversations.ts";
 import * as history from "./sql_history.ts";
 import * as retention from "./sql_retention.ts";
+import * as apiChanges from "./sql_api.ts";
+import * as tokens from "./sql_tokens.ts";
 import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
 
 /**
@@ -323,6 +328,41 @@ export class SqlStore implements Store {
       note: false,
       kind: "system",
     });
+  }
+
+  /** Appends a bot's message or note (rare: the API's; not group-committed). */
+  appendBotMessage(input: BotMessageInput): Promise<AppendResult> {
+    return apiChanges.appendBotMessage(this.#q, input);
+  }
+
+  /** Opens a conversation for a visitor. */
+  openConversation(visitorId: string): Promise<Conversation> {
+    return apiChanges.openConversation(this.#q, visitorId);
+  }
+
+  /** Stores a new API token. */
+  createApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
+    return tokens.createApiToken(this.#q, token);
+  }
+
+  /** Lists the API tokens not revoked. */
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return tokens.listApiTokens(this.#q);
+  }
+
+  /** Reads a token with its secret's hash, for verification. */
+  getApiTokenSecret(id: string): Promise<{ token: ApiTokenRecord; secretHash: string } | null> {
+    return tokens.getApiTokenSecret(this.#q, id);
+  }
+
+  /** Records a token's use (at most once a minute). */
+  touchApiToken(id: string): Promise<void> {
+    return tokens.touchApiToken(this.#q, id);
+  }
+
+  /** Revokes a token. */
+  revokeApiToken(id: string): Promise<boolean> {
+    return tokens.revokeApiToken(this.#q, id);
   }
 
   /** Reads a window of history. */

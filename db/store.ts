@@ -153,6 +153,14 @@ export interface ConversationQuery {
   limit?: number;
   /** Only conversations updated strictly before this ISO time (paging). */
   updatedBefore?: string;
+  /** Only conversations updated at or after this ISO time. */
+  updatedSince?: string;
+  /**
+   * Keyset paging: only conversations strictly after this one in the listing's order (updated
+   * time descending, then id descending), so rows updated in the same millisecond are neither
+   * skipped nor repeated.
+   */
+  after?: { updatedAt: string; id: string };
 }
 
 /** Fields of a visitor that the real-time core may update. */
@@ -205,6 +213,44 @@ export interface AgentPatch {
   /** Site ids the agent may see; empty means every site. */
   sites?: readonly string[];
   passwordHash?: string;
+}
+
+/** An API token as listed (never its secret, nor the secret's hash). */
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  /** `write` implies `read`. */
+  scope: "read" | "write";
+  /** Site ids the token may see and act on; empty means every site. */
+  sites: string[];
+  /** The admin who created it (null once that agent is deleted). */
+  createdBy: string | null;
+  createdAt: string;
+  /** When it was last used, to the minute (see `Store.touchApiToken`); null: never. */
+  lastUsedAt: string | null;
+}
+
+/** A new API token, as `Store.createApiToken` takes it. */
+export interface NewApiToken {
+  id: string;
+  name: string;
+  scope: "read" | "write";
+  sites: readonly string[];
+  /** SHA-256 hex of the secret. */
+  secretHash: string;
+  createdBy: string | null;
+}
+
+/** Input for {@link Store.appendBotMessage}: a message by a named bot through the API. */
+export interface BotMessageInput {
+  conversationId: string;
+  /** Scopes the idempotency key (the API token's id): stored as the message's `authorId`. */
+  botId: string;
+  /** The bot's display name, stored as `authorName`. */
+  name: string;
+  clientId: string;
+  body: string;
+  note: boolean;
 }
 
 /** Everything stored about one visitor, as `Store.exportVisitor` returns it. */
@@ -408,6 +454,33 @@ export interface Store {
    * its own transaction, so a large purge never holds locks long. With `dryRun`, only counts.
    */
   purgeResolvedConversations(before: Date, opts: { dryRun: boolean }): Promise<RemovedCounts>;
+
+  /**
+   * Appends a bot's message or note, shown like an agent's under `name`. It never claims the
+   * conversation; a non-note message to a resolved conversation throws `StoreError("conflict")`.
+   * Idempotent by (botId, clientId) like an agent's. Throws `not_found`.
+   */
+  appendBotMessage(input: BotMessageInput): Promise<AppendResult>;
+  /**
+   * Opens a new, empty, queued conversation for a visitor and makes it their current one. Throws
+   * `StoreError("conflict")` when their current conversation is not resolved, `not_found` for an
+   * unknown visitor.
+   */
+  openConversation(visitorId: string): Promise<Conversation>;
+
+  /** Stores a new API token. */
+  createApiToken(token: NewApiToken): Promise<ApiTokenRecord>;
+  /** Lists the tokens not revoked, newest first. */
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** A token not revoked, with its secret's hash (to verify a presented secret), or null. */
+  getApiTokenSecret(id: string): Promise<{ token: ApiTokenRecord; secretHash: string } | null>;
+  /**
+   * Records that a token was used now, unless it was within the last minute (one write per
+   * token per minute at most, whatever the request rate).
+   */
+  touchApiToken(id: string): Promise<void>;
+  /** Revokes a token at once; false when there is no such token (or it was revoked). */
+  revokeApiToken(id: string): Promise<boolean>;
 
   /** Canned responses visible to an agent: their own plus shared ones. */
   listCanned(agentId: string): Promise<CannedResponse[]>;

@@ -34,8 +34,12 @@ import {
 // Shared value types
 // ---------------------------------------------------------------------------------------------
 
-/** Who wrote a message. `system` messages are written by Parley itself (e.g. "resolved"). */
-export type AuthorKind = "visitor" | "agent" | "system";
+/**
+ * Who wrote a message. `system` messages are written by Parley itself (e.g. "resolved"); `bot`
+ * ones by a named bot through the public API (`docs/api.md`), shown like an agent's under
+ * `authorName`.
+ */
+export type AuthorKind = "visitor" | "agent" | "system" | "bot";
 /** Lifecycle of a conversation. */
 export type ConversationStatus = "queued" | "open" | "resolved";
 /** An agent's chosen availability; `offline` means no connected tab. */

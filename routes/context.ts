@@ -5,6 +5,7 @@
  */
 
 import type { AgentService } from "../core/accounts/agents.ts";
+import type { ApiRateLimiter, ApiTokens } from "../core/api/mod.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
 import type { SiteService } from "../core/sites/mod.ts";
@@ -57,6 +58,8 @@ export interface App {
   sites: SiteService;
   /** Webhook endpoints and their deliveries (docs/webhooks.md). */
   webhooks: WebhookService;
+  /** The public API's tokens and per-token request limit (`/api/v1`, docs/api.md). */
+  api: { tokens: ApiTokens; rate: ApiRateLimiter };
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

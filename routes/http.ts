@@ -61,14 +61,22 @@ export function errorCodeOf(res: Response): ErrorCode | null {
   return ERROR_CODES.get(res) ?? null;
 }
 
-/** A JSON error response `{"error":{"code","message"}}` with an explicit status. */
+/**
+ * A JSON error response `{"error":{"code","message"}}` with an explicit status, and the
+ * request field at fault (`field`) when one is named.
+ */
 export function errorJson(
   code: ErrorCode,
   message: string,
   status: number,
   headers: HeadersInit = {},
+  field?: string,
 ): Response {
-  const res = json({ error: { code, message } }, status, headers);
+  const res = json(
+    { error: field === undefined ? { code, message } : { code, message, field } },
+    status,
+    headers,
+  );
   ERROR_CODES.set(res, code);
   return res;
 }
@@ -85,7 +93,7 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Res
   // connection rather than read the rest: say so, or a client that reuses the connection for
   // its next request meets "connection closed" (Deno 2.5, which Deno Deploy runs, does this).
   if (e.code === ErrorCode.TooLarge) headers.connection = "close";
-  return errorJson(e.code, e.message, status, headers);
+  return errorJson(e.code, e.message, status, headers, e.field);
 }
 
 /**

@@ -16,6 +16,9 @@ import * as inbox from "./api_inbox.ts";
 import * as sites from "./api_sites.ts";
 import * as widget from "./api_widget.ts";
 import * as webhooks from "./api_webhooks.ts";
+import * as tokens from "./api_tokens.ts";
+import { routeHandler } from "./api_v1.ts";
+import { API_V1_ROUTES } from "./api_v1_routes.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
 import * as health from "./health.ts";
@@ -73,6 +76,13 @@ const ROUTES: Route[] = [
   route("GET", "/api/canned", canned.listCanned),
   route("POST", "/api/canned", canned.createCanned),
   route("DELETE", "/api/canned/:id", canned.deleteCanned),
+  route("GET", "/api/tokens", tokens.listTokens),
+  route("POST", "/api/tokens", tokens.createToken),
+  route("DELETE", "/api/tokens/:id", tokens.revokeToken),
+  // The public API (docs/api.md): declared once, with their schemas, in api_v1_routes.ts.
+  ...API_V1_ROUTES.map((r) =>
+    route(r.method, r.path.replace(/\{(\w+)\}/g, ":$1"), routeHandler(r))
+  ),
   route("GET", "/", assets.storefront),
   route("GET", "/widget.js", assets.widgetLoader),
   route("GET", "/assets/:path+", assets.hashedAsset),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ApiRateLimiter, ApiTokens } from "../core/api/mod.ts";
 import { AccountDelay } from "../core/accounts/account_delay.ts";
 import { AgentService } from "../core/accounts/agents.ts";
 import { createKnownBrowsers } from "../core/accounts/known_browser.ts";
@@ -182,6 +183,10 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       webhooks: webhookStore,
       allowPrivate: config.webhooks.allowPrivate,
     }),
+    api: {
+      tokens: new ApiTokens(store),
+      rate: new ApiRateLimiter(config.limits.apiRequestsPerMinute),
+    },
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),

@@ -82,6 +82,8 @@ export interface Config {
     maxBufferedBytes: number;
     /** Identity and attribute updates per visitor per minute (and the burst). */
     profileUpdatesPerMinute: number;
+    /** Public API (`/api/v1`) requests per token per minute, also the burst. */
+    apiRequestsPerMinute: number;
   };
   /**
    * Fallback team texts for sites that set none (`PARLEY_TEAM_NAME`, `PARLEY_REPLY_TIME`); ""
@@ -245,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       loginMaxDelayMs: int("PARLEY_LOGIN_MAX_DELAY_MS", 4000, 0, 60_000),
       maxBufferedBytes: int("PARLEY_MAX_BUFFERED_BYTES", 1_048_576, 1024, 1 << 30),
       profileUpdatesPerMinute: int("PARLEY_PROFILE_UPDATES_PER_MINUTE", 30, 1, 100_000),
+      apiRequestsPerMinute: int("PARLEY_API_RATE_PER_MINUTE", 600, 1, 1_000_000),
     },
     team: {
       name: (env.PARLEY_TEAM_NAME ?? "").trim(),
@@ -557,6 +560,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "10000",
     description:
       "First webhook retry delay; each next one doubles (with jitter) up to an hour, for a day.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_API_RATE_PER_MINUTE",
+    default: "600",
+    description:
+      "Public API (/api/v1) requests per token per minute (and the burst); past it, 429.",
   },
   {
     group: "Real time",

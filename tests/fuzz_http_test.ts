@@ -94,6 +94,9 @@ const ENDPOINTS: Endpoint[] = [
     body: { shortcut: "string", body: "string", shared: "bool" },
   },
   { method: "DELETE", path: "/api/canned/:id", agent: true },
+  { method: "GET", path: "/api/tokens", agent: true },
+  { method: "POST", path: "/api/tokens", agent: true, body: { name: "string", scope: "string" } },
+  { method: "DELETE", path: "/api/tokens/:id", agent: true },
   { method: "GET", path: "/api/sites", agent: true },
   {
     method: "POST",

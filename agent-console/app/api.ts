@@ -142,43 +142,57 @@ function list<T>(value: unknown, key: string, item: (v: unknown) => T): T[] {
 }
 
 /**
+ * One request to the console's API: JSON in and out, `X-Parley-CSRF` on state-changing
+ * requests, the server's `{error:{code,message}}` thrown as an {@link ApiError}. Returns the
+ * parsed body (null for 204); callers decode it.
+ */
+export async function apiRequest(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { base?: string; fetchFn?: FetchFn } = {},
+): Promise<unknown> {
+  const { base = "", fetchFn = (i: string, init?: RequestInit) => fetch(i, init) } = opts;
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (method !== "GET") headers["X-Parley-CSRF"] = "1";
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetchFn(`${base}${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection");
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    let code = "internal";
+    let message = `Request failed (${res.status})`;
+    const err = isObject(data) && isObject(data.error) ? data.error : null;
+    if (err && typeof err.code === "string") code = err.code;
+    if (err && typeof err.message === "string") message = err.message;
+    throw new ApiError(res.status, code, message);
+  }
+  return data;
+}
+
+/**
  * Creates the HTTP client. `base` is the server origin ("" for same-origin in the browser);
  * `fetchFn` is injectable for tests.
  */
 export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, init)): ConsoleApi {
-  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    if (method !== "GET") headers["X-Parley-CSRF"] = "1";
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let res: Response;
-    try {
-      res = await fetchFn(`${base}${path}`, {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection");
-    }
-    if (res.status === 204) return null;
-    const text = await res.text();
-    let data: unknown = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
-    if (!res.ok) {
-      let code = "internal";
-      let message = `Request failed (${res.status})`;
-      const err = isObject(data) && isObject(data.error) ? data.error : null;
-      if (err && typeof err.code === "string") code = err.code;
-      if (err && typeof err.message === "string") message = err.message;
-      throw new ApiError(res.status, code, message);
-    }
-    return data;
-  }
+  const request = (method: string, path: string, body?: unknown) =>
+    apiRequest(method, path, body, { base, fetchFn });
 
   const agentOf = (data: unknown) => decodeAgent(object(data).agent);
   const siteOf = (data: unknown) => decodeSite(object(data).site);

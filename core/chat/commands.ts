@@ -209,6 +209,75 @@ export class ChatCommands {
     return result;
   }
 
+  /**
+   * Stores a named bot's message or note (public API), then publishes it like an agent's: the
+   * widget and the consoles get it through the same fan-out. `bot.id` scopes the client ids.
+   */
+  async botSend(
+    bot: { id: string; name: string; sites: readonly string[] },
+    frame: { conversationId: string; clientId: string; body: string; note: boolean },
+  ): Promise<AppendResult> {
+    await this.deps.projection.checkConversation(bot.sites, frame.conversationId);
+    const result = await this.deps.store.appendBotMessage({
+      conversationId: frame.conversationId,
+      botId: bot.id,
+      name: bot.name,
+      clientId: frame.clientId,
+      body: frame.body,
+      note: frame.note,
+    });
+    await this.publishAppend(result);
+    return result;
+  }
+
+  /**
+   * Opens a new, empty conversation for a visitor (public API), which becomes their current one:
+   * agents see it queued, the visitor's open tabs are told, their next message lands in it.
+   */
+  async openConversation(visitorId: string): Promise<Conversation> {
+    const conv = await this.deps.store.openConversation(visitorId);
+    await this.deps.bus.publish({ kind: "conversation", conversationId: conv.id, visitorId });
+    return conv;
+  }
+
+  /**
+   * Updates what the site knows of a visitor (public API): name, email, attributes merged in.
+   * Agents see the change, and so do the visitor's own tabs (their name and email). Values set
+   * this way are the site's word but not signed: the name and email lose their Verified badge
+   * unless unchanged.
+   */
+  async updateVisitorProfile(
+    visitorId: string,
+    patch: {
+      name?: string;
+      email?: string | null;
+      attributes?: Record<string, string | number | boolean | null>;
+    },
+  ): Promise<VisitorRecord> {
+    const before = await this.deps.store.getVisitor(visitorId);
+    if (!before) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+    const updated = await this.deps.store.updateVisitor(visitorId, {
+      ...(patch.name !== undefined
+        ? { name: patch.name, nameVerified: before.nameVerified && before.name === patch.name }
+        : {}),
+      ...(patch.email !== undefined
+        ? {
+          email: patch.email,
+          emailVerified: before.emailVerified && before.email === patch.email,
+        }
+        : {}),
+      ...(patch.attributes !== undefined ? { attributes: patch.attributes } : {}),
+    });
+    if (patch.name !== undefined) this.deps.projection.visitorRenamed(visitorId, updated.name);
+    await this.deps.bus.publish({ kind: "visitor", visitorId });
+    if (patch.name !== undefined || patch.email !== undefined) {
+      await this.deps.bus.publish({ kind: "identity", visitorId });
+    }
+    const keys = Object.keys(patch.attributes ?? {});
+    if (keys.length > 0) await this.deps.bus.publish({ kind: "attributes", visitorId, keys });
+    return updated;
+  }
+
   /** Claims a queued conversation. Of two concurrent accepts exactly one wins. */
   async accept(actor: Actor, conversationId: string): Promise<void> {
     await this.deps.projection.checkConversation(actor.sites, conversationId);

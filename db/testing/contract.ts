@@ -13,6 +13,7 @@ import { siteSteps } from "./contract_sites.ts";
 import { agentSiteSteps } from "./contract_agent_sites.ts";
 import { retentionSteps } from "./contract_retention.ts";
 import { webhookSteps } from "./contract_webhooks.ts";
+import { apiSteps } from "./contract_api.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -23,4 +24,5 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await agentSiteSteps(t, store);
   await retentionSteps(t, store);
   await webhookSteps(t, store);
+  await apiSteps(t, store);
 }

@@ -80,7 +80,7 @@ export function decodeMessage(v: unknown): Message {
     id: string(o, "id"),
     conversationId: string(o, "conversationId"),
     seq: integer(o, "seq"),
-    authorKind: oneOf(o, "authorKind", ["visitor", "agent", "system"] as const),
+    authorKind: oneOf(o, "authorKind", ["visitor", "agent", "system", "bot"] as const),
     authorId: nullable(o, "authorId"),
     authorName: nullable(o, "authorName"),
     clientId: nullable(o, "clientId"),

@@ -53,7 +53,7 @@ const items = <T>(o: Obj, key: string, item: (v: unknown) => T): T[] => {
   return Array.isArray(v) ? v.map(item) : [];
 };
 
-const AUTHOR_KINDS: readonly AuthorKind[] = ["visitor", "agent", "system"];
+const AUTHOR_KINDS: readonly AuthorKind[] = ["visitor", "agent", "system", "bot"];
 const STATUSES: readonly ConversationStatus[] = ["queued", "open", "resolved"];
 const AGENT_STATUSES: readonly AgentStatus[] = ["online", "away", "offline"];
 const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);

@@ -165,7 +165,9 @@ function Row(
             {visitorTyping
               ? <em class="typing-inline">typing…</em>
               : last
-              ? `${last.authorKind === "agent" ? "↩ " : ""}${last.body}`
+              ? `${
+                last.authorKind === "agent" || last.authorKind === "bot" ? "↩ " : ""
+              }${last.body}`
               : <em>No messages yet</em>}
           </span>
           <span class="row-meta">

@@ -129,6 +129,7 @@ function MessageRow({ m, mine, seen }: { m: Message; mine: boolean; seen: boolea
     <article class={cls} data-seq={m.seq}>
       <div class="msg-meta">
         <span class="msg-author">{mine ? "You" : m.authorName ?? "Visitor"}</span>
+        {m.authorKind === "bot" && <span class="badge">Bot</span>}
         {m.note && <span class="badge badge-note">Private note</span>}
         <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{clockTime(m.createdAt)}</time>
       </div>

@@ -4,13 +4,10 @@ import type { Auth } from "../auth.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Field, formValues, submitThenReset, text } from "./Field.tsx";
-import { SitesTab } from "./SitesTab.tsx";
-import { TeamTab } from "./TeamTab.tsx";
-import { WebhooksTab } from "./WebhooksTab.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team" | "sites" | "webhooks";
+type Tab = "profile" | "canned" | "team" | "sites" | "tokens" | "webhooks";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -27,8 +24,14 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
   const tabs: [Tab, string][] = [
     ["profile", "Profile"],
     ["canned", "Canned responses"],
-    ...(isAdmin ? [["team", "Team"], ["sites", "Sites"]] satisfies [Tab, string][] : []),
-    ...(isAdmin ? [["webhooks", "Webhooks"]] satisfies [Tab, string][] : []),
+    ...(isAdmin
+      ? [
+        ["team", "Team"],
+        ["sites", "Sites"],
+        ["tokens", "API tokens"],
+        ["webhooks", "Webhooks"],
+      ] satisfies [Tab, string][]
+      : []),
   ];
   return (
     <Modal open={open} title="Settings" onClose={onClose} wide>
@@ -47,12 +50,38 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
       </nav>
       {tab.value === "profile" && <Profile session={session} auth={auth} />}
       {tab.value === "canned" && <Canned session={session} />}
-      {tab.value === "team" && isAdmin && <TeamTab session={session} />}
-      {tab.value === "sites" && isAdmin && <SitesTab session={session} />}
-      {tab.value === "webhooks" && isAdmin && <WebhooksTab session={session} />}
+      {isAdmin && tab.value !== "profile" && tab.value !== "canned" && (
+        <AdminTab tab={tab.value} session={session} />
+      )}
       <Notices model={session.model} />
     </Modal>
   );
+}
+
+/** The admin tabs' module, once loaded (see `AdminTabs.tsx`). */
+type AdminTabs = typeof import("./AdminTabs.tsx");
+
+/**
+ * One admin tab, rendered once its lazily loaded chunk has arrived (a status line meanwhile, an
+ * alert when it cannot be fetched, say after a deploy replaced the files: reloading helps).
+ */
+function AdminTab(
+  { tab, session }: { tab: Exclude<Tab, "profile" | "canned">; session: Session },
+) {
+  const mod = useSignal<AdminTabs | null>(null);
+  const failed = useSignal(false);
+  useEffect(() => {
+    import("./AdminTabs.tsx").then((m) => (mod.value = m), () => (failed.value = true));
+  }, []);
+  if (failed.value) {
+    return <p role="alert">This section could not be loaded. Reload the page to try again.</p>;
+  }
+  const m = mod.value;
+  if (m === null) return <p role="status" class="muted">Loading…</p>;
+  if (tab === "team") return <m.TeamTab session={session} />;
+  if (tab === "tokens") return <m.ApiTokensTab session={session} />;
+  if (tab === "webhooks") return <m.WebhooksTab session={session} />;
+  return <m.SitesTab session={session} />;
 }
 
 function Profile({ session, auth }: { session: Session; auth: Auth }) {

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { stop } from "esbuild";
+import { buildConsole } from "./build.ts";
+
+Deno.test("buildConsole() puts the admin settings tabs in a lazy chunk of their own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parley-console-build-" });
+  try {
+    const rows = await buildConsole({ outDir: dir });
+    await stop();
+    assert.deepEqual(rows.map((r) => r.name), ["console-js", "console-admin-js", "console-css"]);
+    const html = await Deno.readTextFile(`${dir}/console.html`);
+    const eager = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(eager.length >= 1);
+    const all = [...Deno.readDirSync(`${dir}/assets`)].map((e) => `assets/${e.name}`)
+      .filter((f) => f.endsWith(".js"));
+    const lazy = all.filter((f) => !eager.includes(f));
+    assert.ok(lazy.length >= 1, "a chunk the page does not load at once");
+    const text = (files: string[]) =>
+      Promise.all(files.map((f) => Deno.readTextFile(`${dir}/${f}`))).then((t) => t.join("\n"));
+    const [eagerJs, lazyJs] = await Promise.all([text(eager), text(lazy)]);
+    // What only admins use is fetched when an admin opens it, not with the page.
+    for (const words of ["Create token", "Rotate identity secret", "Reset password"]) {
+      assert.ok(!eagerJs.includes(words), `${words} is not in the page's own script`);
+      assert.ok(lazyJs.includes(words), `${words} is in the lazy chunk`);
+    }
+    // The report is honest: the eager row sums what the page loads at once.
+    const eagerBytes = (await Promise.all(eager.map((f) => Deno.stat(`${dir}/${f}`))))
+      .reduce((n, s) => n + s.size, 0);
+    assert.equal(rows[0].bytes, eagerBytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

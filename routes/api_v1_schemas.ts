@@ -1,0 +1,200 @@
+/**
+ * The schemas of the public API (`/api/v1`): each one validates requests (TypeBox's
+ * `Value.Check`) and, being plain JSON Schema, is embedded as is in the OpenAPI 3.1 document
+ * (`api_v1_openapi.ts`). A schema with a `title` that is one of {@link COMPONENTS} becomes a
+ * named component there.
+ *
+ * @module
+ */
+
+import { FormatRegistry, type TSchema, Type } from "@sinclair/typebox";
+import {
+  MAX_ATTRIBUTES_PER_FRAME,
+  MAX_BODY_CHARS,
+  MAX_CLIENT_ID_CHARS,
+} from "../protocol/limits.ts";
+import { ErrorCode } from "../protocol/codes.ts";
+
+// An ISO 8601 instant with a time zone, as the API returns them and takes them in filters.
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/;
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (v) => ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)));
+}
+
+const closed = { additionalProperties: false } as const;
+const instant = (description?: string) =>
+  Type.String({ format: "date-time", ...(description ? { description } : {}) });
+const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** An id in a path or a body (conversations, visitors, agents are UUIDs). */
+export const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "An id" });
+
+/** The error body every failure answers with. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.Union(Object.values(ErrorCode).map((c) => Type.Literal(c)), {
+      description: "Stable error code (docs/api.md, Errors)",
+    }),
+    message: Type.String({ description: "What went wrong, in English, for people" }),
+    field: Type.Optional(Type.String({ description: "The request field at fault, if one" })),
+  }, closed),
+}, { ...closed, title: "Error" });
+
+/** Conversation status. */
+export const Status = Type.Union([
+  Type.Literal("queued"),
+  Type.Literal("open"),
+  Type.Literal("resolved"),
+]);
+
+/** Who wrote a message. */
+export const AuthorKind = Type.Union([
+  Type.Literal("visitor"),
+  Type.Literal("agent"),
+  Type.Literal("system"),
+  Type.Literal("bot"),
+]);
+
+/** A conversation as the API shows it. */
+export const Conversation = Type.Object({
+  id: Type.String(),
+  siteId: Type.String(),
+  visitorId: Type.String(),
+  visitorName: Type.String(),
+  status: Status,
+  assigneeId: nullable(Type.String()),
+  lastSeq: Type.Integer({ minimum: 0, description: "Seq of the newest message (0: none)" }),
+  lastMessage: nullable(Type.Object({
+    body: Type.String(),
+    authorKind: AuthorKind,
+    createdAt: instant(),
+  }, closed)),
+  visitorReadSeq: Type.Integer({ minimum: 0 }),
+  rating: nullable(Type.Integer({ minimum: 1, maximum: 5 })),
+  createdAt: instant(),
+  updatedAt: instant(),
+}, { ...closed, title: "Conversation" });
+
+/** A stored message. */
+export const Message = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  seq: Type.Integer({ minimum: 1 }),
+  authorKind: AuthorKind,
+  authorId: nullable(Type.String()),
+  authorName: nullable(Type.String()),
+  clientId: nullable(Type.String()),
+  body: Type.String(),
+  note: Type.Boolean({ description: "A private note: only agents and the API see it" }),
+  createdAt: instant(),
+}, { ...closed, title: "Message" });
+
+const Page = Type.Object({
+  url: Type.String(),
+  title: Type.String(),
+  referrer: Type.Optional(Type.String()),
+}, closed);
+
+/** An attribute's value. */
+const AttributeValue = Type.Union([
+  Type.String({ maxLength: 500 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
+/** An attribute's key, 1 to 64 characters (as keys reach the console, see protocol/validate). */
+const ATTRIBUTE_KEY = "^[\\s\\S]{1,64}$";
+
+/** A visitor's attribute values. */
+export const Attributes = Type.Record(Type.String({ pattern: ATTRIBUTE_KEY }), AttributeValue);
+
+/** A visitor. */
+export const Visitor = Type.Object({
+  id: Type.String(),
+  siteId: Type.String(),
+  name: Type.String(),
+  email: nullable(Type.String()),
+  verified: Type.Boolean(),
+  emailVerified: Type.Boolean(),
+  nameVerified: Type.Boolean(),
+  externalId: nullable(Type.String()),
+  online: Type.Boolean(),
+  page: nullable(Page),
+  pagesVisited: Type.Array(Page),
+  referrer: nullable(Type.String()),
+  userAgent: nullable(Type.String()),
+  timezone: nullable(Type.String()),
+  locale: nullable(Type.String()),
+  attributes: Attributes,
+  createdAt: instant(),
+  lastSeenAt: instant(),
+}, { ...closed, title: "Visitor" });
+
+/** An agent with live presence. */
+export const Agent = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  avatar: nullable(Type.String()),
+  role: Type.Union([Type.Literal("admin"), Type.Literal("agent")]),
+  status: Type.Union([Type.Literal("online"), Type.Literal("away"), Type.Literal("offline")], {
+    description: "Live presence: offline means no console open",
+  }),
+  disabled: Type.Boolean(),
+  capacity: Type.Integer({ minimum: 0 }),
+  sites: Type.Array(Type.String(), { description: "Sites the agent may answer; empty: every" }),
+}, { ...closed, title: "Agent" });
+
+/** A page of a listing. */
+export const Paged = <T extends TSchema>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    nextCursor: nullable(Type.String({
+      description: "Pass as `cursor` for the next page; null on the last page",
+    })),
+  }, closed);
+
+/** Who writes a message sent through the API. */
+export const Author = Type.Union([
+  Type.Object({
+    kind: Type.Literal("agent"),
+    agentId: Id,
+  }, { ...closed, description: "An agent: the message is theirs, as if sent from the console" }),
+  Type.Object({
+    kind: Type.Literal("bot"),
+    name: Type.String({ minLength: 1, maxLength: 80, pattern: "\\S" }),
+  }, { ...closed, description: "A named bot: shown like an agent's message under this name" }),
+], { title: "Author" });
+
+/** The body of a message or note sent through the API. */
+export const SendBody = Type.Object({
+  clientId: Type.String({
+    minLength: 1,
+    maxLength: MAX_CLIENT_ID_CHARS,
+    description: "Your idempotency key: a resend with the same one returns the same message",
+  }),
+  body: Type.String({ minLength: 1, maxLength: MAX_BODY_CHARS, pattern: "\\S" }),
+  author: Author,
+}, closed);
+
+/** The fields of a visitor the API may change. */
+export const VisitorPatch = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: "\\S" })),
+  email: Type.Optional(nullable(Type.String({ maxLength: 254, pattern: "^[^\\s@]+@[^\\s@]+$" }))),
+  attributes: Type.Optional(Type.Record(Type.String({ pattern: ATTRIBUTE_KEY }), AttributeValue, {
+    // Keys not matching the pattern (longer than 64) are refused, not ignored.
+    additionalProperties: false,
+    maxProperties: MAX_ATTRIBUTES_PER_FRAME,
+    description: "Merged into the stored ones",
+  })),
+}, { ...closed, minProperties: 1 });
+
+/** Named components of the OpenAPI document, by title. */
+export const COMPONENTS: Record<string, TSchema> = {
+  Error: ErrorBody,
+  Conversation,
+  Message,
+  Visitor,
+  Agent,
+  Author,
+};
