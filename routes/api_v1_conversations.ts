@@ -33,7 +33,8 @@ export const Cursor = Type.String({
 /** A conversation as the API shows it: the inbox summary without the console's read marker. */
 function shown(c: ConversationSummary): typeof Conversation.static {
   const { readSeq: _, ...rest } = c;
-  return rest;
+  // Optional in the summary type for older instances' events; the store always reads both.
+  return { ...rest, agentReadSeq: c.agentReadSeq ?? 0, resolvedSeq: c.resolvedSeq ?? null };
 }
 
 const STATUSES: readonly string[] = ["queued", "open", "resolved"];

@@ -69,7 +69,15 @@ export const Conversation = Type.Object({
     authorKind: AuthorKind,
     createdAt: instant(),
   }, closed)),
-  visitorReadSeq: Type.Integer({ minimum: 0 }),
+  visitorReadSeq: Type.Integer({ minimum: 0, description: "Highest seq the visitor has read" }),
+  agentReadSeq: Type.Integer({
+    minimum: 0,
+    description: "Highest seq any agent has read (the visitor sees it as Seen)",
+  }),
+  resolvedSeq: nullable(Type.Integer({
+    minimum: 1,
+    description: "Seq of the latest resolution's notice; null when never resolved",
+  })),
   rating: nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   createdAt: instant(),
   updatedAt: instant(),
