@@ -8,6 +8,7 @@ import type { AgentService } from "../core/accounts/agents.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
 import type { SiteService } from "../core/sites/mod.ts";
+import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
@@ -54,6 +55,8 @@ export interface App {
   agents: AgentService;
   /** Site management and the widget's public settings. */
   sites: SiteService;
+  /** A visitor's export and erasure, and the audit log. */
+  privacy: PrivacyService;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */
