@@ -333,11 +333,17 @@ Deno.test({
       });
       await inside;
       let ran = false;
-      assert.equal(await b.runExclusive("retention", () => Promise.resolve(void (ran = true))), false);
+      assert.equal(
+        await b.runExclusive("retention", () => Promise.resolve(void (ran = true))),
+        false,
+      );
       assert.equal(ran, false);
       release();
       assert.equal(await first, true);
-      assert.equal(await b.runExclusive("retention", () => Promise.resolve(void (ran = true))), true);
+      assert.equal(
+        await b.runExclusive("retention", () => Promise.resolve(void (ran = true))),
+        true,
+      );
       assert.equal(ran, true);
     } finally {
       await a.close();
