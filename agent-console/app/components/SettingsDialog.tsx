@@ -6,10 +6,11 @@ import { Avatar } from "./Avatar.tsx";
 import { Field, formValues, submitThenReset, text } from "./Field.tsx";
 import { SitesTab } from "./SitesTab.tsx";
 import { TeamTab } from "./TeamTab.tsx";
+import { AuditTab } from "./AuditTab.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team" | "sites";
+type Tab = "profile" | "canned" | "team" | "sites" | "audit";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -26,7 +27,9 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
   const tabs: [Tab, string][] = [
     ["profile", "Profile"],
     ["canned", "Canned responses"],
-    ...(isAdmin ? [["team", "Team"], ["sites", "Sites"]] satisfies [Tab, string][] : []),
+    ...(isAdmin
+      ? [["team", "Team"], ["sites", "Sites"], ["audit", "Audit log"]] satisfies [Tab, string][]
+      : []),
   ];
   return (
     <Modal open={open} title="Settings" onClose={onClose} wide>
@@ -47,6 +50,7 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
       {tab.value === "canned" && <Canned session={session} />}
       {tab.value === "team" && isAdmin && <TeamTab session={session} />}
       {tab.value === "sites" && isAdmin && <SitesTab session={session} />}
+      {tab.value === "audit" && isAdmin && <AuditTab api={session.api} />}
       <Notices model={session.model} />
     </Modal>
   );
