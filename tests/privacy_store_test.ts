@@ -14,6 +14,7 @@ import { MetricsRegistry } from "../core/metrics.ts";
 import { Retention } from "../core/privacy/mod.ts";
 import { decodeBatch, encodeBatch, encodeEvent } from "../core/cluster/bus_wire.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "./helpers/database.ts";
+import { ConfigError, loadConfig } from "../server/config.ts";
 
 const postgresUp = await postgresReachable();
 const DAY = 86_400_000;
@@ -361,4 +362,69 @@ Deno.test("visitor_erased crosses the Postgres bus as a validated entry", () => 
     event: { kind: "visitor_erased", visitorId: "v-1", siteId: "shop" },
   }]);
   assert.throws(() => decodeBatch(encodeBatch("inst", 2, 0, ['["e","v 1","shop"]'])));
+});
+
+Deno.test("loadConfig() reads the retention variables: unset keeps for ever, bad values fail", () => {
+  const base = { DATA_DIR: "/tmp/unused" };
+  const unset = loadConfig(base).retention;
+  assert.deepEqual(unset, { days: null, anonymousVisitorTtlHours: 24, everyMinutes: 60 });
+  const set = loadConfig({
+    ...base,
+    PARLEY_RETENTION_DAYS: "30",
+    PARLEY_ANONYMOUS_VISITOR_TTL_HOURS: "0",
+    PARLEY_RETENTION_INTERVAL_MINUTES: "15",
+  }).retention;
+  assert.deepEqual(set, { days: 30, anonymousVisitorTtlHours: 0, everyMinutes: 15 });
+  assert.throws(
+    () => loadConfig({ ...base, PARLEY_RETENTION_DAYS: "0" }),
+    (err: ConfigError) => err.problems.some((p) => p.startsWith("PARLEY_RETENTION_DAYS")),
+  );
+});
+
+Deno.test("Retention runs on its timer and stop() waits for the batch in progress, then no more", async () => {
+  let batches = 0;
+  let release = () => {};
+  let inBatch = () => {};
+  const entered = new Promise<void>((r) => inBatch = r);
+  // Only the three calls retention makes; every batch is full, so only stop() ends the run.
+  const store = {
+    runExclusive: async (_job: string, fn: () => Promise<void>) => {
+      await fn();
+      return true;
+    },
+    purgeExpiredConversations: () => {
+      batches++;
+      inBatch();
+      return new Promise<{ conversations: number; messages: number }>((r) =>
+        release = () => r({ conversations: 2, messages: 5 })
+      );
+    },
+    purgeAnonymousVisitors: () => Promise.resolve(0),
+  } as unknown as DbStore;
+  const metrics = new MetricsRegistry();
+  const job = new Retention({
+    store,
+    log: silentLogger,
+    metrics,
+    options: {
+      defaultDays: 1,
+      anonymousVisitorTtlHours: 24,
+      everyMs: 10,
+      firstDelayMs: 0,
+      batchSize: 2,
+    },
+  });
+  // The job's timer never keeps a process alive by itself (a server does): this test does.
+  const alive = setInterval(() => {}, 1000);
+  job.start();
+  await entered;
+  let stopped = false;
+  const stopping = job.stop().then(() => stopped = true);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(stopped, false, "stop() waits for the batch in progress");
+  release();
+  await stopping;
+  clearInterval(alive);
+  assert.equal(batches, 1, "no batch starts after stop()");
+  assert.match(await metrics.render(), /parley_retention_deleted_total\{kind="messages"\} 5/);
 });
