@@ -153,6 +153,20 @@ Deno.test({
       await phone.screenshot({ path: `${dir}/erase-dialog-phone.png` });
       await dialog.getByRole("button", { name: "Cancel" }).click();
       assert.ok(await srv.store.getVisitor(second.id), "Cancel erases nothing");
+      await phone.getByRole("button", { name: "Close details" }).click();
+      await phone.getByRole("button", { name: "Settings" }).click();
+      const settings = phone.getByRole("dialog", { name: "Settings" });
+      await settings.getByRole("button", { name: "Audit log" }).click();
+      await settings.getByRole("region", { name: "Audit log" }).getByText("Erased visitor")
+        .waitFor();
+      const overflow = await phone.evaluate(() => {
+        const dialog = document.querySelector("dialog[open]");
+        const doc = document.documentElement;
+        return doc.scrollWidth > doc.clientWidth ||
+          (dialog !== null && dialog.scrollWidth > dialog.clientWidth);
+      });
+      assert.equal(overflow, false, "the Settings tabs and the log fit the phone");
+      await phone.screenshot({ path: `${dir}/audit-log-phone.png` });
     });
   },
 });
