@@ -89,11 +89,15 @@ export class SiteService {
   async update(actor: AgentRecord, id: string, body: Obj): Promise<SiteRecord> {
     requireAdmin(actor);
     const patch = parseSitePatch(body, id);
+    const before = await this.deps.store.getSite(id, { fresh: true });
     const site = await this.deps.store.updateSite(id, patch);
+    // The console sends the whole form: the log names the fields whose value changed.
+    const was = before ? siteRecord(before, 0) : null;
+    const now = siteRecord(site, 0);
     const { settings, ...fields } = patch;
-    await recordAdminAction(this.deps.store, actor, "site.update", id, {
-      fields: [...Object.keys(fields), ...Object.keys(settings ?? {})],
-    });
+    const keys = [...Object.keys(fields), ...Object.keys(settings ?? {})] as (keyof SiteRecord)[];
+    const changed = keys.filter((k) => JSON.stringify(was?.[k]) !== JSON.stringify(now[k]));
+    await recordAdminAction(this.deps.store, actor, "site.update", id, { fields: changed });
     return await this.record(site);
   }
 
