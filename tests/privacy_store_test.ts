@@ -11,7 +11,7 @@ import { createStore, type DbStore } from "../db/mod.ts";
 import { erasedTarget } from "../db/sql_retention.ts";
 import { silentLogger } from "../core/log.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
-import { Retention } from "../core/privacy/mod.ts";
+import { Retention, safeDetails } from "../core/privacy/mod.ts";
 import { decodeBatch, encodeBatch, encodeEvent } from "../core/cluster/bus_wire.ts";
 import { freshDatabase, IN_CI, postgresReachable } from "./helpers/database.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
@@ -427,4 +427,19 @@ Deno.test("Retention runs on its timer and stop() waits for the batch in progres
   clearInterval(alive);
   assert.equal(batches, 1, "no batch starts after stop()");
   assert.match(await metrics.render(), /parley_retention_deleted_total\{kind="messages"\} 5/);
+});
+
+Deno.test("safeDetails() drops keys that could hold a secret and keeps the rest", () => {
+  assert.deepEqual(
+    safeDetails({
+      identitySecret: "s",
+      password: "p",
+      passwordHash: "h",
+      token: "t",
+      tokenId: "id-1",
+      name: "Shop",
+      fields: ["name"],
+    }),
+    { tokenId: "id-1", name: "Shop", fields: ["name"] },
+  );
 });

@@ -31,8 +31,11 @@ export type AuditAction =
   | "visitor.export"
   | "visitor.erase";
 
-/** Detail keys never written, whatever a caller passes: the log must never hold a secret. */
-const SECRET_KEYS = /secret|password|token|hash/i;
+/**
+ * Detail keys never written, whatever a caller passes: the log must never hold a secret (a key
+ * holding "secret", "password" or "hash", or named `token`; `tokenId` and `tokenName` pass).
+ */
+const SECRET_KEYS = /secret|password|hash|^token$/i;
 
 /** `details` without secret-looking keys. */
 export function safeDetails(details: AuditDetails): AuditDetails {
