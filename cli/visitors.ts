@@ -3,10 +3,9 @@
  * one JSON document read from one snapshot; the deletion takes the visitor's conversations and
  * messages with them.
  *
- * While a server runs on the same Postgres, a deleted visitor's open widget is not told: what
- * it sends next is refused (the visitor is unknown), and its next connection is refused its
- * visitor token, after which the widget starts as a new visitor. Consoles keep showing the
- * deleted conversations until they reload their inbox; opening one answers "not found".
+ * The deletion is the console's erasure (`core/privacy/erase.ts`), by the `admin-cli` operator:
+ * audited, and announced to servers running on the same Postgres, which close the visitor's
+ * sockets (4410) and tell consoles to drop the conversations.
  *
  * @module
  */
@@ -14,6 +13,7 @@
 import { flag, positionals } from "./args.ts";
 import type { Command } from "./command.ts";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
+import { eraseVisitor } from "../core/privacy/erase.ts";
 
 const exportVisitor: Command = {
   path: ["visitor", "export"],
@@ -50,7 +50,7 @@ Example:
   spec: { boolean: ["yes"] },
   async run(args, ctx) {
     const [visitorId] = positionals(args, ["visitorId"]);
-    const { store } = await ctx.services();
+    const { store, bus, operator } = await ctx.services();
     const visitor = await store.getVisitor(visitorId);
     if (!visitor) throw new CliError(ExitCode.Failure, `No visitor with the id ${visitorId}`);
     if (!flag(args, "yes")) {
@@ -64,7 +64,9 @@ Example:
         return;
       }
     }
-    const removed = await store.deleteVisitor(visitorId);
+    // The console's erasure: audited, presence rows and audit ids included, and announced to
+    // running servers (their sockets of the visitor close with 4410, consoles drop them).
+    const removed = await eraseVisitor({ store, bus }, operator, visitorId);
     ctx.print(
       `Deleted visitor ${visitorId} with ${removed.conversations} conversation(s) and ` +
         `${removed.messages} message(s)`,

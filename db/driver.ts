@@ -79,6 +79,12 @@ export interface Db extends Queryable {
    * `DiskFullError` while that disk is full. Absent for Postgres, which watches its own disk.
    */
   checkStorage?(): void;
+  /**
+   * Runs `fn` while this process holds the session advisory lock `key` on a connection kept for
+   * it; resolves false at once, without running `fn`, when another session holds it. Absent
+   * where one process owns the database (PGlite).
+   */
+  withAdvisoryLock?(key: number, fn: () => Promise<void>): Promise<boolean>;
   /** How the connections are used now; absent for a driver that does not count them. */
   poolStats?(): PoolStats;
 }

@@ -212,6 +212,30 @@ export function createPostgresDb(url: string, opts: PostgresDbOptions = {}): Db 
         throw normalizeError(err, "postgres");
       }
     }),
+    async withAdvisoryLock(key, fn) {
+      // A session lock lives on one connection: reserve one for the whole job, so the job's
+      // own statements (on the pool, each its own short transaction) never hold it open.
+      let reserved: postgres.ReservedSql;
+      try {
+        reserved = await bound(sql.reserve());
+      } catch (err) {
+        throw normalizeError(err, "postgres");
+      }
+      const own = queryable(reserved, bound);
+      try {
+        const [row] = await own.query("SELECT pg_try_advisory_lock($1::bigint) AS locked", [key]);
+        if (row.locked !== true) return false;
+        try {
+          await fn();
+        } finally {
+          // Ended with the session too, should this fail.
+          await own.query("SELECT pg_advisory_unlock($1::bigint)", [key]).catch(() => {});
+        }
+        return true;
+      } finally {
+        reserved.release();
+      }
+    },
     async listen(channel, onNotify, onListen) {
       checkChannel(channel);
       let expired = false;

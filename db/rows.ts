@@ -119,6 +119,7 @@ const SITE_COLS = [
   "auto_assign",
   "settings",
   "created_at",
+  "retention_days",
 ] as const;
 
 /** Select list for a site. */
@@ -143,6 +144,7 @@ export function rowToSite(r: Row, p = ""): Site {
     autoAssign: bool(r, `${p}auto_assign`),
     settings: widgetSettings(r, `${p}settings`),
     createdAt: ts(r, `${p}created_at`),
+    retentionDays: optInt(r, `${p}retention_days`),
   };
 }
 

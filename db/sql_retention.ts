@@ -10,8 +10,10 @@
  * @module
  */
 
+import type { AuditEntry } from "../protocol/api.ts";
 import type { Db, Queryable } from "./driver.ts";
-import type { RemovedCounts, VisitorExport } from "./store.ts";
+import type { ErasedVisitor, RemovedCounts, VisitorExport } from "./store.ts";
+import { type AuditInput, recordAudit } from "./sql_audit.ts";
 import { StoreError } from "./store.ts";
 import {
   conversationColumns,
@@ -22,6 +24,112 @@ import {
   rowToVisitor,
   visitorColumns,
 } from "./rows.ts";
+
+/**
+ * What an erasure leaves of a visitor's id in the audit log: its SHA-256, so whoever holds the
+ * id can still find the entries about it, and nobody can read the id back (a random UUID).
+ */
+export async function erasedTarget(visitorId: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(visitorId));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"));
+  return `sha256:${hex.join("")}`;
+}
+
+/**
+ * See `Store.eraseVisitor`. One transaction: the visitor goes with everything the cascades
+ * take (conversations, messages, agent read markers), its presence rows, and its id from the
+ * audit log, and the erasure's own audit entry is written, or none of it is.
+ */
+export async function eraseVisitor(
+  db: Db,
+  visitorId: string,
+  audit: AuditInput,
+): Promise<{ erased: ErasedVisitor; entry: AuditEntry }> {
+  const target = await erasedTarget(visitorId);
+  return await db.transaction(async (tx) => {
+    const found = await tx.query("SELECT site_id FROM visitors WHERE id = $1 FOR UPDATE", [
+      visitorId,
+    ]);
+    if (found.length === 0) throw new StoreError("not_found", "Visitor not found");
+    const removed = await deleteVisitor(tx, visitorId);
+    await tx.query("DELETE FROM cluster_visitors WHERE visitor_id = $1", [visitorId]);
+    await tx.query("UPDATE audit_log SET target_id = $2 WHERE target_id = $1", [
+      visitorId,
+      target,
+    ]);
+    const erased = { ...removed, siteId: String(found[0].site_id) };
+    const entry = await recordAudit(tx, {
+      ...audit,
+      targetId: target,
+      details: { ...audit.details, ...removed, siteId: erased.siteId },
+    });
+    return { erased, entry };
+  });
+}
+
+/**
+ * The condition of {@link purgeExpiredConversations}, repeated in its DELETE (see
+ * {@link PURGEABLE}): resolved, and last active longer ago than the site's retention, or the
+ * server's default (`$2`) when the site sets none. With neither, nothing matches.
+ */
+const EXPIRED = `c.status = 'resolved' AND c.updated_at <
+  $1::timestamptz - make_interval(days => COALESCE(s.retention_days, $2::integer))`;
+
+/**
+ * See `Store.purgeExpiredConversations`: one batch of at most `limit` conversations, in one
+ * statement (its own short transaction).
+ */
+export async function purgeExpiredConversations(
+  db: Queryable,
+  now: Date,
+  defaultDays: number | null,
+  limit: number,
+): Promise<RemovedCounts> {
+  const [row] = await db.query(
+    `WITH d AS (
+       DELETE FROM conversations c USING sites s
+       WHERE c.id IN (
+           SELECT c.id FROM conversations c JOIN sites s ON s.id = c.site_id
+           WHERE ${EXPIRED} LIMIT $3
+         )
+         AND s.id = c.site_id AND ${EXPIRED}
+       RETURNING c.id
+     )
+     SELECT (SELECT count(*) FROM d)::int AS conversations,
+       (SELECT count(*) FROM messages m WHERE m.conversation_id IN (SELECT id FROM d))::int
+         AS messages`,
+    [now, defaultDays, limit],
+  );
+  return { conversations: integer(row, "conversations"), messages: integer(row, "messages") };
+}
+
+/**
+ * Anonymous visitors who never started a conversation and were last seen before `$1`, but none
+ * connected now (`cluster_visitors` on a cluster, `$2` for this instance's own sockets).
+ */
+const FORGOTTEN = `v.external_id IS NULL AND v.email IS NULL AND v.last_seen_at < $1
+  AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id)
+  AND NOT EXISTS (SELECT 1 FROM cluster_visitors cv WHERE cv.visitor_id = v.id)
+  AND NOT (v.id = ANY ($2::text[]))`;
+
+/** See `Store.purgeAnonymousVisitors`: one batch of at most `limit` visitors. */
+export async function purgeAnonymousVisitors(
+  db: Queryable,
+  before: Date,
+  keep: readonly string[],
+  limit: number,
+): Promise<number> {
+  const [row] = await db.query(
+    `WITH d AS (
+       DELETE FROM visitors v
+       WHERE v.id IN (SELECT v.id FROM visitors v WHERE ${FORGOTTEN} LIMIT $3) AND ${FORGOTTEN}
+       RETURNING v.id
+     )
+     SELECT count(*)::int AS visitors FROM d`,
+    [before, keep, limit],
+  );
+  return integer(row, "visitors");
+}
 
 /** Conversations a purge deletes per statement: each batch commits on its own. */
 export const PURGE_BATCH = 500;

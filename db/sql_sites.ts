@@ -58,8 +58,8 @@ export async function createSite(db: Queryable, site: NewSite): Promise<Site> {
   try {
     const rows = await db.query(
       `INSERT INTO sites AS s (id, name, identity_secret, allowed_origins, require_verified,
-         auto_assign, settings)
-       VALUES ($1, $2, $3, $4::text[], $5, $6, $7::text::jsonb)
+         auto_assign, settings, retention_days)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7::text::jsonb, $8::integer)
        RETURNING ${siteColumns("s")}`,
       [
         site.id,
@@ -69,6 +69,7 @@ export async function createSite(db: Queryable, site: NewSite): Promise<Site> {
         site.requireVerified ?? false,
         site.autoAssign ?? false,
         JSON.stringify(site.settings ?? {}),
+        site.retentionDays ?? null,
       ],
     );
     return rowToSite(rows[0]);
@@ -83,6 +84,7 @@ const SITE_PATCH_COLUMNS = {
   allowedOrigins: "allowed_origins",
   requireVerified: "require_verified",
   autoAssign: "auto_assign",
+  retentionDays: "retention_days",
 } as const satisfies Record<Exclude<keyof SitePatch, "settings">, string>;
 
 /** See `Store.updateSite`. Settings are merged in SQL, so concurrent edits of other fields stay. */

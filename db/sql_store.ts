@@ -12,10 +12,14 @@ import type {
   AgentRecord,
   ApiTokenRecord,
   AppendResult,
+  AuditEntry,
+  AuditInput,
   BotMessageInput,
   CannedResponse,
   Conversation,
   ConversationQuery,
+  ErasedVisitor,
+  ExclusiveJob,
   HistoryQuery,
   NewAgent,
   NewApiToken,
@@ -41,6 +45,7 @@ import * as history from "./sql_history.ts";
 import * as retention from "./sql_retention.ts";
 import * as apiChanges from "./sql_api.ts";
 import * as tokens from "./sql_tokens.ts";
+import * as audit from "./sql_audit.ts";
 import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
 
 /**
@@ -72,6 +77,9 @@ function inputErrors(db: Db): Queryable {
  * instance is seen at once, one made on another instance within this time.
  */
 export const SITE_TTL_MS = 10_000;
+
+/** Advisory lock keys of the exclusive jobs (arbitrary constants: "retn" in ASCII). */
+const EXCLUSIVE_KEYS: Record<ExclusiveJob, number> = { retention: 0x7265746e };
 
 /**
  * A {@link Store} over a {@link Db}; `db` stays reachable for LISTEN/NOTIFY.
@@ -444,6 +452,47 @@ export class SqlStore implements Store {
   /** Deletes (or counts) resolved conversations last active before `before`. */
   purgeResolvedConversations(before: Date, opts: { dryRun: boolean }): Promise<RemovedCounts> {
     return retention.purgeResolvedConversations(this.#q, before, opts);
+  }
+
+  /** Erases a visitor with everything theirs, and records the erasure. */
+  eraseVisitor(
+    visitorId: string,
+    entry: AuditInput,
+  ): Promise<{ erased: ErasedVisitor; entry: AuditEntry }> {
+    return retention.eraseVisitor(this.db, visitorId, entry);
+  }
+
+  /** One batch of expired resolved conversations. */
+  purgeExpiredConversations(
+    now: Date,
+    defaultDays: number | null,
+    limit: number,
+  ): Promise<RemovedCounts> {
+    return retention.purgeExpiredConversations(this.#q, now, defaultDays, limit);
+  }
+
+  /** One batch of anonymous visitors who never wrote. */
+  purgeAnonymousVisitors(before: Date, keep: readonly string[], limit: number): Promise<number> {
+    return retention.purgeAnonymousVisitors(this.#q, before, keep, limit);
+  }
+
+  /** Runs `fn` under the job's advisory lock (Postgres), or at once (embedded). */
+  async runExclusive(job: ExclusiveJob, fn: () => Promise<void>): Promise<boolean> {
+    if (!this.db.withAdvisoryLock) {
+      await fn();
+      return true;
+    }
+    return await this.db.withAdvisoryLock(EXCLUSIVE_KEYS[job], fn);
+  }
+
+  /** Records an audit entry. */
+  recordAudit(entry: AuditInput): Promise<AuditEntry> {
+    return audit.recordAudit(this.#q, entry);
+  }
+
+  /** Audit entries, newest first. */
+  listAudit(q: { before?: number; limit: number }): Promise<AuditEntry[]> {
+    return audit.listAudit(this.#q, q);
   }
 
   /** Canned responses visible to an agent. */

@@ -14,10 +14,11 @@ import type {
   PageInfo,
   VisitorInfo,
 } from "../protocol/frames.ts";
-import type { CannedResponse, SearchHit } from "../protocol/api.ts";
+import type { AuditEntry, CannedResponse, SearchHit } from "../protocol/api.ts";
+import type { AuditInput } from "./sql_audit.ts";
 import type { WidgetSettings } from "../protocol/site_settings.ts";
 
-export type { CannedResponse, SearchHit, WidgetSettings };
+export type { AuditEntry, AuditInput, CannedResponse, SearchHit, WidgetSettings };
 
 /** A site (storefront) that embeds the widget. */
 export interface Site {
@@ -34,6 +35,12 @@ export interface Site {
   /** The widget's settings: the stored ones merged over `DEFAULT_WIDGET_SETTINGS`. */
   settings: WidgetSettings;
   createdAt: string;
+  /**
+   * Days a resolved conversation is kept after its last activity; null: the server's
+   * `PARLEY_RETENTION_DAYS` (see `core/privacy/retention.ts`). The store always sets it; absent
+   * (a site built in memory) reads as null.
+   */
+  retentionDays?: number | null;
 }
 
 /**
@@ -49,6 +56,8 @@ export interface NewSite {
   autoAssign?: boolean;
   /** Settings that differ from the defaults. */
   settings?: Partial<WidgetSettings>;
+  /** See {@link Site.retentionDays}; default null. */
+  retentionDays?: number | null;
 }
 
 /**
@@ -61,6 +70,8 @@ export interface SitePatch {
   requireVerified?: boolean;
   autoAssign?: boolean;
   settings?: Partial<WidgetSettings>;
+  /** See {@link Site.retentionDays}; null: the server's default. */
+  retentionDays?: number | null;
 }
 
 /** An agent row, including the password hash (never sent to clients). */
@@ -268,6 +279,14 @@ export interface RemovedCounts {
   messages: number;
 }
 
+/** What an erasure removed, and the site the visitor was on (for the live effects). */
+export interface ErasedVisitor extends RemovedCounts {
+  siteId: string;
+}
+
+/** Locks {@link Store.runExclusive} takes: one job of the kind runs at a time across instances. */
+export type ExclusiveJob = "retention";
+
 /**
  * Everything Parley persists. Every method is safe to call concurrently. Methods throw
  * {@link StoreError} for domain conditions and {@link StoreUnavailableError} when the database
@@ -454,6 +473,43 @@ export interface Store {
    * its own transaction, so a large purge never holds locks long. With `dryRun`, only counts.
    */
   purgeResolvedConversations(before: Date, opts: { dryRun: boolean }): Promise<RemovedCounts>;
+  /**
+   * Erases a visitor for good, in one transaction: the visitor with their conversations,
+   * messages, read markers and presence rows; their id in the audit log replaced by its SHA-256;
+   * and `audit` recorded (its target the hash, the counts and site added to its details).
+   * Throws `StoreError("not_found")` for an unknown visitor.
+   */
+  eraseVisitor(
+    visitorId: string,
+    audit: AuditInput,
+  ): Promise<{ erased: ErasedVisitor; entry: AuditEntry }>;
+  /**
+   * One retention batch: deletes at most `limit` resolved conversations whose last activity is
+   * older than their site's `retentionDays`, or `defaultDays` for a site without one (null:
+   * such sites keep theirs), as of `now`; with their messages. Its own short transaction.
+   */
+  purgeExpiredConversations(
+    now: Date,
+    defaultDays: number | null,
+    limit: number,
+  ): Promise<RemovedCounts>;
+  /**
+   * One retention batch: deletes at most `limit` anonymous visitors (no external id, no email)
+   * who have no conversation and were last seen before `before`, except those in `keep` and
+   * those connected to any instance of a cluster. Returns how many.
+   */
+  purgeAnonymousVisitors(before: Date, keep: readonly string[], limit: number): Promise<number>;
+  /**
+   * Runs `fn` unless another instance runs the same job: on Postgres under a session advisory
+   * lock (`pg_try_advisory_lock`) held on a connection of its own; on the embedded database,
+   * which one process opens, at once. Resolves false without running `fn` when the lock is taken.
+   */
+  runExclusive(job: ExclusiveJob, fn: () => Promise<void>): Promise<boolean>;
+
+  /** Records an admin action in the audit log. */
+  recordAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Audit entries newest first: `limit` of them with an id below `before` (when given). */
+  listAudit(q: { before?: number; limit: number }): Promise<AuditEntry[]>;
 
   /**
    * Appends a bot's message or note, shown like an agent's under `name`. It never claims the

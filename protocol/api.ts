@@ -38,7 +38,31 @@ export interface SiteRecord extends WidgetSettings {
   requireVerified: boolean;
   /** New conversations go to the least-loaded online agent allowed on the site. */
   autoAssign: boolean;
+  /**
+   * Days a resolved conversation is kept after its last activity before retention deletes it;
+   * null or absent: the server's `PARLEY_RETENTION_DAYS` (unset there too: kept for ever).
+   */
+  retentionDays?: number | null;
   createdAt: string;
   /** How many conversations the site holds (deleting it needs `?force=true` when not 0). */
   conversationCount: number;
+}
+
+/** Small JSON facts of an audit entry: never a secret. */
+export type AuditDetails = Record<string, string | number | boolean | null | string[]>;
+
+/**
+ * One admin action in the audit log (`GET /api/audit`). `actorEmail` is the email at the time;
+ * null actor fields mean the server itself or the command line. `action` is `<thing>.<verb>`
+ * (`site.update`, `agent.role`, `visitor.erase`, …). An erased visitor's id never stays here: it
+ * is replaced by `sha256:<hex of the id>`.
+ */
+export interface AuditEntry {
+  id: number;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  targetId: string | null;
+  details: AuditDetails;
+  createdAt: string;
 }

@@ -60,6 +60,11 @@ export const CloseCode = {
   HelloRequired: 4400,
   /** Too many sockets from one address, or a flood of invalid frames. */
   TooMany: 4029,
+  /**
+   * The visitor was erased with all their data (an admin's erasure request): the token names
+   * nobody now. A widget reconnects, is refused its token (4001) and starts as a new visitor.
+   */
+  VisitorErased: 4410,
 } as const;
 
 /** One of the {@link CloseCode} values. */

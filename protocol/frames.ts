@@ -337,6 +337,11 @@ export type AgentServerFrame =
     visitorId: string;
     attributes: VisitorInfo["attributes"];
   }
+  | {
+    /** The visitor was erased with all their data: drop their conversations and details. */
+    type: "visitor_erased";
+    visitorId: string;
+  }
   | DoneFrame
   | ErrorFrame
   | { type: "ping" }

@@ -10,6 +10,7 @@ import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
 import type { SiteService } from "../core/sites/mod.ts";
 import type { WebhookService } from "../core/webhooks/mod.ts";
+import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { Assets } from "./assets.ts";
@@ -60,6 +61,8 @@ export interface App {
   webhooks: WebhookService;
   /** The public API's tokens and per-token request limit (`/api/v1`, docs/api.md). */
   api: { tokens: ApiTokens; rate: ApiRateLimiter };
+  /** A visitor's export and erasure, and the audit log. */
+  privacy: PrivacyService;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

@@ -10,6 +10,8 @@
 import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import * as agents from "./api_agents.ts";
+import * as audit from "./api_audit.ts";
+import * as privacy from "./api_privacy.ts";
 import * as auth from "./api_auth.ts";
 import * as canned from "./api_canned.ts";
 import * as inbox from "./api_inbox.ts";
@@ -72,6 +74,9 @@ const ROUTES: Route[] = [
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),
   route("GET", "/api/visitors/:id", inbox.getVisitor),
+  route("DELETE", "/api/visitors/:id", privacy.eraseVisitor),
+  route("GET", "/api/visitors/:id/export", privacy.exportVisitor),
+  route("GET", "/api/audit", audit.listAudit),
   route("GET", "/api/search", inbox.search),
   route("GET", "/api/canned", canned.listCanned),
   route("POST", "/api/canned", canned.createCanned),

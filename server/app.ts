@@ -15,6 +15,7 @@ import type { Logger } from "../core/log.ts";
 import { type Core, createCore } from "../core/mod.ts";
 import { SiteService } from "../core/sites/mod.ts";
 import { WebhookDeliverer, WebhookService } from "../core/webhooks/mod.ts";
+import { PrivacyService, Retention, RETENTION_DEFAULTS } from "../core/privacy/mod.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
@@ -187,6 +188,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       tokens: new ApiTokens(store),
       rate: new ApiRateLimiter(config.limits.apiRequestsPerMinute),
     },
+    privacy: new PrivacyService({ store, bus }),
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
@@ -194,6 +196,21 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     metrics: createRoutesMetrics(metrics),
     build,
   };
+
+  // One run at a time across instances (an advisory lock), in short batches: see retention.ts.
+  const retention = new Retention({
+    store,
+    log,
+    metrics,
+    options: {
+      ...RETENTION_DEFAULTS,
+      defaultDays: config.retention.days,
+      anonymousVisitorTtlHours: config.retention.anonymousVisitorTtlHours,
+      everyMs: config.retention.everyMinutes * 60_000,
+    },
+    connectedVisitors: () => core.registry.visitors.keys(),
+  });
+  retention.start();
 
   const server = await listen(
     { port: config.port, hostname: config.hostname },
@@ -229,8 +246,11 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       // acknowledged before the sockets close with 1012. Each step has its share of the budget
       // (server/shutdown.ts), so the whole stop fits in PARLEY_DRAIN_TIMEOUT_MS.
       app.lifecycle.draining = true;
+      // Retention starts no new batch; one in progress (a short statement) ends with the writes.
+      const retentionStopped = retention.stop();
       const drained = await core.idle(budget.left(SHUTDOWN_SHARES.writes));
       if (!drained) log.warn("drain timed out with writes in flight");
+      await budget.step("retention", SHUTDOWN_SHARES.writes, () => retentionStopped);
       core.closeAll("Server restarting");
       budget.closesSent = true;
       // Let close handshakes finish so clients see 1012, not an aborted connection.

@@ -110,6 +110,18 @@ export interface Config {
     /** The first retry's delay, doubled per attempt up to an hour (`PARLEY_WEBHOOK_RETRY_BASE_MS`). */
     retryBaseMs: number;
   };
+  /** Automatic retention (`core/privacy/retention.ts`, docs/operations.md "Retention"). */
+  retention: {
+    /**
+     * Days resolved conversations are kept after their last activity, for sites that set no
+     * `retentionDays` (`PARLEY_RETENTION_DAYS`); null (unset): for ever.
+     */
+    days: number | null;
+    /** Hours an anonymous visitor who never wrote is kept after their last visit; 0: for ever. */
+    anonymousVisitorTtlHours: number;
+    /** Minutes between two runs (`PARLEY_RETENTION_INTERVAL_MINUTES`, default 60). */
+    everyMinutes: number;
+  };
 }
 
 /** See {@link Config.trustedProxies}. */
@@ -259,6 +271,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       allowPrivate: bool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false),
       timeoutMs: int("PARLEY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000),
       retryBaseMs: int("PARLEY_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000),
+    },
+    retention: {
+      days: env.PARLEY_RETENTION_DAYS ? int("PARLEY_RETENTION_DAYS", 0, 1, 36_500) : null,
+      anonymousVisitorTtlHours: int("PARLEY_ANONYMOUS_VISITOR_TTL_HOURS", 24, 0, 87_600),
+      everyMinutes: int("PARLEY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -592,6 +609,27 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "4000",
     description:
       "Shutdown budget: SIGTERM or SIGINT to exit, always (Deno Deploy kills 5 s after SIGINT).",
+  },
+  {
+    group: "Operations",
+    name: "PARLEY_RETENTION_DAYS",
+    default: "",
+    description:
+      "Delete resolved conversations (with their messages) this many days after their last activity, unless their site sets its own retention. Unset: kept for ever.",
+  },
+  {
+    group: "Operations",
+    name: "PARLEY_ANONYMOUS_VISITOR_TTL_HOURS",
+    default: "24",
+    description:
+      "Delete anonymous visitors (no email, no external id) who never started a conversation this many hours after their last visit. 0: kept for ever.",
+  },
+  {
+    group: "Operations",
+    name: "PARLEY_RETENTION_INTERVAL_MINUTES",
+    default: "60",
+    description:
+      "Minutes between retention runs (the first a minute after start; one instance at a time).",
   },
   {
     group: "Operations",

@@ -166,6 +166,12 @@ function fields(body: Record<string, unknown>): Partial<SiteRecord> {
       case "businessHours":
         out.businessHours = hours(v);
         break;
+      case "retentionDays":
+        if (v !== null && (!Number.isInteger(v) || Number(v) < 1 || Number(v) > 36_500)) {
+          throw new BadField("retentionDays must be null or a whole number of days");
+        }
+        out.retentionDays = v === null ? null : Number(v);
+        break;
       default:
         throw new BadField(`Unknown field: ${k.slice(0, 40)}`);
     }

@@ -85,6 +85,9 @@ const ENDPOINTS: Endpoint[] = [
     query: ["beforeSeq", "afterSeq", "limit"],
   },
   { method: "GET", path: "/api/visitors/:id", agent: true },
+  { method: "DELETE", path: "/api/visitors/:id", agent: true },
+  { method: "GET", path: "/api/visitors/:id/export", agent: true },
+  { method: "GET", path: "/api/audit", agent: true, query: ["before", "limit"] },
   { method: "GET", path: "/api/search", agent: true, query: ["q", "limit"] },
   { method: "GET", path: "/api/canned", agent: true },
   {

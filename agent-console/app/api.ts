@@ -12,7 +12,7 @@ import type {
   Message,
   VisitorInfo,
 } from "../../protocol/frames.ts";
-import type { CannedResponse, SiteRecord } from "../../protocol/api.ts";
+import type { AuditEntry, CannedResponse, SiteRecord } from "../../protocol/api.ts";
 import type { WidgetSettings } from "../../protocol/site_settings.ts";
 import { object } from "../../protocol/validate.ts";
 import {
@@ -89,6 +89,8 @@ export interface SiteFields extends WidgetSettings {
   allowedOrigins: string[];
   requireVerified: boolean;
   autoAssign: boolean;
+  /** Days resolved conversations are kept; null: the server's default. */
+  retentionDays?: number | null;
 }
 
 /** A site just created, with its identity secret (shown once). */
@@ -127,6 +129,10 @@ export interface ConsoleApi {
   deleteSite(id: string, force?: boolean): Promise<void>;
   /** Replaces the site's identity secret and returns the new one (shown once). */
   rotateIdentitySecret(id: string): Promise<string>;
+  /** Erases a visitor with all their data (admins). */
+  eraseVisitor(id: string): Promise<void>;
+  /** A page of the audit log (admins), newest first, below entry id `before`. */
+  auditLog(before?: number): Promise<{ entries: AuditEntry[]; nextBefore: number | null }>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -301,5 +307,35 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
       }
       return data.identitySecret;
     },
+    async eraseVisitor(id) {
+      await request("DELETE", `/api/visitors/${encodeURIComponent(id)}`);
+    },
+    async auditLog(before) {
+      const data = object(await request("GET", `/api/audit${before ? `?before=${before}` : ""}`));
+      const next = data.nextBefore;
+      return {
+        entries: list(data, "entries", decodeAudit),
+        nextBefore: typeof next === "number" ? next : null,
+      };
+    },
+  };
+}
+
+/** Decodes one audit entry: its texts stay texts, its details a flat record of values. */
+function decodeAudit(value: unknown): AuditEntry {
+  const o = object(value);
+  const str = (k: string) => (typeof o[k] === "string" ? String(o[k]) : null);
+  const details: AuditEntry["details"] = {};
+  for (const [k, v] of Object.entries(isObject(o.details) ? o.details : {})) {
+    details[k] = Array.isArray(v) ? v.map(String) : typeof v === "object" ? null : v as string;
+  }
+  return {
+    id: typeof o.id === "number" ? o.id : 0,
+    actorId: str("actorId"),
+    actorEmail: str("actorEmail"),
+    action: str("action") ?? "",
+    targetId: str("targetId"),
+    details,
+    createdAt: str("createdAt") ?? "",
   };
 }

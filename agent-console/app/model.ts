@@ -60,7 +60,7 @@ export interface ConsoleModelDeps {
   /** Sends a frame on the agent socket; false when it is not connected. */
   send(frame: AgentClientFrame): boolean;
   /** HTTP endpoints used for visitor details and resolved-conversation paging. */
-  api?: Pick<ConsoleApi, "visitor" | "conversations">;
+  api?: Pick<ConsoleApi, "visitor" | "conversations"> & Partial<Pick<ConsoleApi, "eraseVisitor">>;
   /** Called for events worth a sound or a notification. */
   onEvent?(event: ConsoleEvent): void;
   timers?: Timers;
@@ -452,6 +452,8 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
             attributes: { ...shown.attributes, ...frame.attributes },
           });
         }
+        case "visitor_erased":
+          return forgetVisitor(frame.visitorId);
         case "done":
           answered(frame.requestId);
           return;
@@ -599,6 +601,18 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     dismissNotice(id: number) {
       notices.dismiss(id);
     },
+    /** Erases the visitor with all their data (admins); true once done. */
+    async eraseVisitor(visitorId: string): Promise<boolean> {
+      try {
+        await deps.api?.eraseVisitor?.(visitorId);
+      } catch (err) {
+        notice(`Could not erase the visitor: ${errorText(err)}`);
+        return false;
+      }
+      forgetVisitor(visitorId);
+      notice("Visitor erased", "info");
+      return true;
+    },
     /** Adds conversations learned over HTTP without overwriting live summaries. */
     addConversations(list: readonly ConversationSummary[]) {
       for (const c of list) upsertSummary(c, true);
@@ -622,6 +636,18 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       }
     },
   };
+
+  /** Drops everything held about an erased visitor: conversations, threads, details. */
+  function forgetVisitor(visitorId: string) {
+    const gone = [...conversations.value.values()].filter((c) => c.visitorId === visitorId);
+    if (gone.some((c) => c.id === selectedId.value)) open(null);
+    conversations.value = new Map(
+      [...conversations.value].filter(([, c]) => c.visitorId !== visitorId),
+    );
+    threads.value = new Map([...threads.value].filter(([id]) => !gone.some((c) => c.id === id)));
+    setMap(visitors, visitorId, undefined);
+    setMap(visitorHistory, visitorId, undefined);
+  }
 
   async function loadVisitorHistory(visitorId: string) {
     if (!deps.api) return;

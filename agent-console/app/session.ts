@@ -25,6 +25,8 @@ export interface Session {
   sites: SiteScope;
   /** The Sites tab (admins): every site with its settings. */
   siteAdmin: SiteAdmin;
+  /** The HTTP client, for views that load their own data (the audit log). */
+  api: ConsoleApi;
   /** Closes the socket and disposes the models. */
   stop(): void;
 }
@@ -94,6 +96,7 @@ export function startSession(opts: SessionOptions): Session {
     connection,
     sites,
     siteAdmin,
+    api: opts.api,
     stop() {
       connection?.close();
       sites[Symbol.dispose]();

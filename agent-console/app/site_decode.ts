@@ -80,6 +80,9 @@ export function decodeSite(value: unknown): SiteRecord {
     allowedOrigins: origins.map(String),
     requireVerified: boolean(o, "requireVerified"),
     autoAssign: boolean(o, "autoAssign"),
+    retentionDays: o.retentionDays === undefined || o.retentionDays === null
+      ? null
+      : integer(o, "retentionDays", 1, 36_500),
     createdAt: string(o, "createdAt", 64),
     conversationCount: integer(o, "conversationCount", 0, Number.MAX_SAFE_INTEGER),
     color: string(o, "color", 7, 4),

@@ -85,6 +85,8 @@ export interface SiteDraft {
   origins: string;
   requireVerified: boolean;
   autoAssign: boolean;
+  /** Days resolved conversations are kept, as typed; empty: the server's default. */
+  retention: string;
   /** As typed in the hex field; the colour input and the preview use it once it parses. */
   color: string;
   position: WidgetPosition;
@@ -155,6 +157,7 @@ export function newSiteDraft(): SiteDraft {
     origins: "",
     requireVerified: false,
     autoAssign: false,
+    retention: "",
     color: d.color,
     position: d.position,
     locale: d.locale,
@@ -179,6 +182,7 @@ export function siteDraft(site: SiteRecord): SiteDraft {
     origins: site.allowedOrigins.join("\n"),
     requireVerified: site.requireVerified,
     autoAssign: site.autoAssign,
+    retention: site.retentionDays ? String(site.retentionDays) : "",
     color: site.color,
     position: site.position,
     locale: site.locale,
@@ -226,6 +230,7 @@ export function draftFields(d: SiteDraft): SiteFields {
     allowedOrigins: parseOrigins(d.origins),
     requireVerified: d.requireVerified,
     autoAssign: d.autoAssign,
+    retentionDays: d.retention.trim() === "" ? null : Number(d.retention),
     color: d.color.trim().toLowerCase(),
     position: d.position,
     locale: d.locale,

@@ -14,6 +14,7 @@ import type { KeyedLimiter } from "../rate_limit.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 import type { AccountDelay } from "./account_delay.ts";
 import type { KnownBrowsers } from "./known_browser.ts";
+import { recordAdminAction } from "../privacy/audit.ts";
 
 /** Collaborators of {@link AgentService}. */
 export interface AgentServiceDeps {
@@ -176,6 +177,10 @@ export class AgentService {
       ...(input.sites !== undefined ? { sites: input.sites } : {}),
     });
     await this.deps.bus.publish({ kind: "agent", agentId: agent.id });
+    await recordAdminAction(this.deps.store, actor, "agent.create", agent.id, {
+      email: agent.email,
+      role: agent.role,
+    });
     return agent;
   }
 
@@ -197,6 +202,7 @@ export class AgentService {
     const agent = await this.deps.store.updateAgent(agentId, patch);
     if (patch.disabled === true) await this.logoutEverywhere(agentId);
     await this.deps.bus.publish({ kind: "agent", agentId });
+    if (!self || adminOnly) await auditUpdate(this.deps.store, actor, agentId, patch);
     return agent;
   }
 
@@ -239,6 +245,7 @@ export class AgentService {
     const passwordHash = await hashPassword(password, this.deps.passwordIterations);
     await this.deps.store.updateAgent(agentId, { passwordHash });
     await this.logoutEverywhere(agentId);
+    await recordAdminAction(this.deps.store, actor, "agent.reset_password", agentId);
   }
 
   /** Throws `bad_frame` naming the first id in `sites` that is not an existing site. */
@@ -287,6 +294,25 @@ export class AgentService {
       ? { action: "generated", email: "admin@localhost", password }
       : { action: "none" };
   }
+}
+
+/**
+ * Audit entries of an admin's agent update: the role and the disabling each get their own action
+ * (the ones an auditor looks for), the other fields one `agent.update` naming them.
+ */
+async function auditUpdate(
+  s: Store,
+  actor: AgentRecord,
+  agentId: string,
+  patch: AgentPatch,
+): Promise<void> {
+  const { role, disabled, passwordHash: _, ...rest } = patch;
+  if (role !== undefined) await recordAdminAction(s, actor, "agent.role", agentId, { role });
+  if (disabled !== undefined) {
+    await recordAdminAction(s, actor, disabled ? "agent.disable" : "agent.enable", agentId);
+  }
+  const fields = Object.keys(rest);
+  if (fields.length > 0) await recordAdminAction(s, actor, "agent.update", agentId, { fields });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -296,6 +296,14 @@ export function startFanout(deps: FanoutDeps): Fanout {
         if (identity) toVisitor(e.visitorId, { type: "identity", ...identity });
         return;
       }
+      case "visitor_erased": {
+        // Nothing is read: the visitor and their conversations are gone from the store.
+        for (const c of [...registry.visitorConns(e.visitorId)]) {
+          c.peer.close(CloseCode.VisitorErased, "Visitor erased");
+        }
+        toAgents({ type: "visitor_erased", visitorId: e.visitorId }, onSite(e.siteId));
+        return;
+      }
       case "session_revoked": {
         for (const c of registry.agentConns(e.agentId)) {
           if (c.sessionHash !== e.keepSession) {
@@ -319,6 +327,7 @@ export function startFanout(deps: FanoutDeps): Fanout {
       case "visitor":
       case "attributes":
       case "identity":
+      case "visitor_erased":
         return `visitor:${e.visitorId}`;
     }
   }

@@ -46,6 +46,8 @@ export type BusEvent =
     keys: string[] | null;
   }
   | { kind: "identity"; visitorId: string }
+  /** The visitor was erased: close their sockets, and consoles drop their conversations. */
+  | { kind: "visitor_erased"; visitorId: string; siteId: string }
   /**
    * The agent's sessions were ended: close their console sockets, except those of the session
    * stored under `keepSession` (the one that changed the password).

@@ -13,6 +13,7 @@
  * ["i", visitorId]                                    identity changed
  * ["k", visitorId, [key, ...] | 0]                     attributes changed (0: too many to list)
  * ["s", agentId, keepSession?]                        sessions revoked (but keepSession's)
+ * ["e", visitorId, siteId]                            the visitor was erased
  * ["x", instanceId]                                   that instance is gone
  * ["r"]                                               reload the sender's presence
  * ```
@@ -97,6 +98,8 @@ export function encodeEvent(
       return JSON.stringify(
         e.keepSession === undefined ? ["s", e.agentId] : ["s", e.agentId, e.keepSession],
       );
+    case "visitor_erased":
+      return JSON.stringify(["e", e.visitorId, e.siteId]);
   }
 }
 
@@ -211,6 +214,11 @@ function decodeEntry(x: unknown): WireEntry {
           agentId: id(x[1]),
           ...(x[2] === undefined ? {} : { keepSession: id(x[2]) }),
         },
+      };
+    case "e":
+      return {
+        kind: "event",
+        event: { kind: "visitor_erased", visitorId: id(x[1]), siteId: id(x[2]) },
       };
     case "x":
       return { kind: "gone", instanceId: id(x[1]) };

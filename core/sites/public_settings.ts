@@ -101,6 +101,7 @@ export function siteRecord(site: Site, conversationCount: number): SiteRecord {
     allowedOrigins: site.allowedOrigins,
     requireVerified: site.requireVerified,
     autoAssign: site.autoAssign,
+    retentionDays: site.retentionDays ?? null,
     createdAt: site.createdAt,
     conversationCount,
   };

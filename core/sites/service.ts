@@ -12,6 +12,7 @@ import type { PublicWidgetSettings } from "../../protocol/site_settings.ts";
 import type { Obj } from "../../protocol/validate.ts";
 import { type AgentRecord, type Site, type Store, StoreError } from "../../db/store.ts";
 import { requireAdmin } from "../accounts/agents.ts";
+import { recordAdminAction } from "../privacy/audit.ts";
 import { ParleyError } from "../errors.ts";
 import { type LocaleHints, publicSettings, resolveLocale, siteRecord } from "./public_settings.ts";
 import { MAX_SITE_ID, parseNewSite, parseSitePatch, slugify } from "./validate.ts";
@@ -63,6 +64,7 @@ export class SiteService {
       : await create(id).catch((err) => {
         throw conflictAsTaken(err, id);
       });
+    await recordAdminAction(this.deps.store, actor, "site.create", site.id, { name: site.name });
     return { site: siteRecord(site, 0), identitySecret: site.identitySecret };
   }
 
@@ -87,7 +89,16 @@ export class SiteService {
   async update(actor: AgentRecord, id: string, body: Obj): Promise<SiteRecord> {
     requireAdmin(actor);
     const patch = parseSitePatch(body, id);
-    return await this.record(await this.deps.store.updateSite(id, patch));
+    const before = await this.deps.store.getSite(id, { fresh: true });
+    const site = await this.deps.store.updateSite(id, patch);
+    // The console sends the whole form: the log names the fields whose value changed.
+    const was = before ? siteRecord(before, 0) : null;
+    const now = siteRecord(site, 0);
+    const { settings, ...fields } = patch;
+    const keys = [...Object.keys(fields), ...Object.keys(settings ?? {})] as (keyof SiteRecord)[];
+    const changed = keys.filter((k) => JSON.stringify(was?.[k]) !== JSON.stringify(now[k]));
+    await recordAdminAction(this.deps.store, actor, "site.update", id, { fields: changed });
+    return await this.record(site);
   }
 
   /**
@@ -97,12 +108,15 @@ export class SiteService {
   async remove(actor: AgentRecord, id: string, force: boolean): Promise<void> {
     requireAdmin(actor);
     await this.deps.store.deleteSite(id, { force });
+    await recordAdminAction(this.deps.store, actor, "site.delete", id, { force });
   }
 
   /** Replaces the identity secret (admins only) and returns it, shown this once. `not_found`. */
   async rotateSecret(actor: AgentRecord, id: string): Promise<string> {
     requireAdmin(actor);
-    return await this.deps.store.rotateIdentitySecret(id);
+    const secret = await this.deps.store.rotateIdentitySecret(id);
+    await recordAdminAction(this.deps.store, actor, "site.rotate_secret", id);
+    return secret;
   }
 
   /**

@@ -46,7 +46,16 @@ type TextField = keyof typeof TEXT_LIMITS;
 
 /** Fields a site record carries but nobody sets: accepted back from a client and ignored. */
 const READ_ONLY = new Set(["createdAt", "conversationCount"]);
-const SITE_FIELDS = new Set(["id", "name", "allowedOrigins", "requireVerified", "autoAssign"]);
+const SITE_FIELDS = new Set([
+  "id",
+  "name",
+  "allowedOrigins",
+  "requireVerified",
+  "autoAssign",
+  "retentionDays",
+]);
+/** The longest per-site retention, in days (100 years; the column's check says the same). */
+export const MAX_RETENTION_DAYS = 36_500;
 const SETTINGS_FIELDS = new Set<string>([
   "color",
   "position",
@@ -64,6 +73,7 @@ export interface NewSiteInput {
   allowedOrigins?: string[];
   requireVerified?: boolean;
   autoAssign?: boolean;
+  retentionDays?: number | null;
   settings: Partial<WidgetSettings>;
 }
 
@@ -257,6 +267,17 @@ function settings(body: Obj): Partial<WidgetSettings> {
   return out;
 }
 
+/** `retentionDays`: null (the server's default) or a whole number of days. */
+function retentionDays(v: unknown): number | null {
+  if (v === null) return null;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_RETENTION_DAYS) {
+    throw bad(
+      `retentionDays must be null or a whole number of days from 1 to ${MAX_RETENTION_DAYS}`,
+    );
+  }
+  return v;
+}
+
 /** The site fields (not settings) present in `body`, validated. */
 function siteFields(body: Obj): Omit<SitePatch, "settings"> {
   const out: Omit<SitePatch, "settings"> = {};
@@ -266,6 +287,7 @@ function siteFields(body: Obj): Omit<SitePatch, "settings"> {
     out.requireVerified = flag(body.requireVerified, "requireVerified");
   }
   if (body.autoAssign !== undefined) out.autoAssign = flag(body.autoAssign, "autoAssign");
+  if (body.retentionDays !== undefined) out.retentionDays = retentionDays(body.retentionDays);
   return out;
 }
 

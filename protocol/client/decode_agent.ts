@@ -240,6 +240,8 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
         visitorId: string(o, "visitorId"),
         attributes: decodeAttributes(o.attributes),
       };
+    case "visitor_erased":
+      return { type: "visitor_erased", visitorId: string(o, "visitorId") };
     case "done":
       return { type: "done", requestId: string(o, "requestId") };
     case "ping":

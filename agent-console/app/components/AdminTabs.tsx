@@ -7,6 +7,7 @@
  */
 
 export { ApiTokensTab } from "./ApiTokensTab.tsx";
+export { AuditTab } from "./AuditTab.tsx";
 export { SitesTab } from "./SitesTab.tsx";
 export { TeamTab } from "./TeamTab.tsx";
 export { WebhooksTab } from "./WebhooksTab.tsx";

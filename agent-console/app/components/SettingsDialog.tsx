@@ -7,7 +7,7 @@ import { Field, formValues, submitThenReset, text } from "./Field.tsx";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team" | "sites" | "tokens" | "webhooks";
+type Tab = "profile" | "canned" | "team" | "sites" | "tokens" | "webhooks" | "audit";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -30,6 +30,7 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
         ["sites", "Sites"],
         ["tokens", "API tokens"],
         ["webhooks", "Webhooks"],
+        ["audit", "Audit log"],
       ] satisfies [Tab, string][]
       : []),
   ];
@@ -81,6 +82,7 @@ function AdminTab(
   if (tab === "team") return <m.TeamTab session={session} />;
   if (tab === "tokens") return <m.ApiTokensTab session={session} />;
   if (tab === "webhooks") return <m.WebhooksTab session={session} />;
+  if (tab === "audit") return <m.AuditTab api={session.api} />;
   return <m.SitesTab session={session} />;
 }
 

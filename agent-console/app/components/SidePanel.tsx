@@ -4,6 +4,7 @@ import { agoText, describeUserAgent, isWebUrl, localTime, visitorLabel } from ".
 import type { ConsoleModel } from "../model.ts";
 import { formatHash } from "../router.ts";
 import { Avatar } from "./Avatar.tsx";
+import { VisitorActions } from "./VisitorActions.tsx";
 
 const STATUS = { queued: "Queued", open: "Open", resolved: "Resolved" } as const;
 
@@ -55,6 +56,7 @@ export function SidePanel(
       )}
       {v ? <VisitorFacts v={v} now={now} /> : <p class="muted pad">Loading visitor…</p>}
       <PastConversations model={model} current={c} past={past} />
+      <VisitorActions model={model} visitorId={c.visitorId} name={name} />
     </aside>
   );
 }

@@ -136,6 +136,18 @@ export function SiteEditor({ session, site, onCreated, onRotated, onBack }: Site
             checked={d.autoAssign}
             onChange={(autoAssign) => set({ autoAssign })}
           />
+          <Field
+            label="Keep resolved conversations (days)"
+            hint="Older resolved conversations are deleted with their messages. Empty: the server's setting."
+          >
+            <input
+              type="number"
+              min={1}
+              max={36500}
+              value={d.retention}
+              onInput={(e) => set({ retention: e.currentTarget.value })}
+            />
+          </Field>
         </fieldset>
         <fieldset class="site-fieldset">
           <legend>Appearance and language</legend>
