@@ -133,3 +133,22 @@ Deno.test("a token works on /api/v1 only, and the console session never does", a
   }
   assert.equal((await call(t, "GET", "/api/v1/agents", { token: secret })).status, 200);
 });
+
+Deno.test("creating and revoking a token are in the audit log, without the secret", async () => {
+  const t = server();
+  const cookie = await adminCookie(t);
+  const made = await call(t, "POST", "/api/tokens", {
+    cookie,
+    body: { name: "Audit me", scope: "write", sites: [] },
+  });
+  assert.equal(made.status, 201, made.text);
+  const id = made.body.token.id;
+  const revoked = await call(t, "DELETE", `/api/tokens/${id}`, { cookie });
+  assert.equal(revoked.status, 204);
+  const audit = await call(t, "GET", "/api/audit?limit=100", { cookie });
+  assert.equal(audit.status, 200, audit.text);
+  const mine = (audit.body.entries as { action: string; targetId: string }[])
+    .filter((e) => e.targetId === id).map((e) => e.action);
+  assert.deepEqual(mine.sort(), ["token.create", "token.revoke"]);
+  assert.equal(audit.text.includes(made.body.secret.split("_").at(-1)), false);
+});

@@ -368,6 +368,15 @@ Deno.test("admins manage webhooks; the secret is shown once; agents are refused"
   const after = await call(t, "GET", `/api/webhooks/${webhook.id}/deliveries`);
   assert.ok(!after.body.deliveries.some((d: { type: string }) => d.type === "message.created"));
 
+  // Every change is in the audit log, and no secret is.
+  const audit = await call(t, "GET", "/api/audit?limit=200");
+  assert.equal(audit.status, 200);
+  const actions = (audit.body.entries as { action: string; targetId: string }[])
+    .filter((e) => e.targetId === webhook.id).map((e) => e.action).sort();
+  assert.deepEqual(actions, ["webhook.create", "webhook.rotate_secret", "webhook.update"]);
+  const auditText = JSON.stringify(audit.body);
+  assert.ok(!auditText.includes(created.body.secret) && !auditText.includes(rotated.body.secret));
+
   // Agents cannot; a request without the CSRF header cannot.
   const agent = await t.createAgent();
   const agentCookie = await t.login(agent.email, agent.password);

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { recordAdminAction } from "../privacy/audit.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import type { ApiTokenRecord, Store } from "../../db/store.ts";
 import type { AgentRecord } from "../../db/store.ts";
@@ -75,6 +76,11 @@ export class ApiTokens {
       secretHash: await sha256Hex(secret),
       createdBy: actor.id,
     });
+    await recordAdminAction(this.store, actor, "token.create", id, {
+      tokenName: name,
+      scope: req.scope,
+      sites,
+    });
     return { token, secret: `${API_TOKEN_PREFIX}${id.replaceAll("-", "")}_${secret}` };
   }
 
@@ -91,6 +97,7 @@ export class ApiTokens {
       throw new ParleyError(ErrorCode.NotFound, "No such token");
     }
     this.#touched.delete(id);
+    await recordAdminAction(this.store, actor, "token.revoke", id);
   }
 
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { recordAdminAction } from "../privacy/audit.ts";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../protocol/webhooks.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import type { Obj } from "../../protocol/validate.ts";
@@ -71,6 +72,10 @@ export class WebhookService {
       siteId,
       secret: newWebhookSecret(),
     });
+    await recordAdminAction(this.deps.store, actor, "webhook.create", endpoint.id, {
+      siteId,
+      events: input.events,
+    });
     return { webhook: endpointRecord(endpoint), secret: endpoint.secret };
   }
 
@@ -78,13 +83,18 @@ export class WebhookService {
   async update(actor: AgentRecord, id: string, body: Obj): Promise<WebhookEndpointRecord> {
     requireAdmin(actor);
     const patch = parseWebhookPatch(body, this.deps.allowPrivate);
-    return endpointRecord(await this.deps.webhooks.updateEndpoint(id, patch));
+    const updated = await this.deps.webhooks.updateEndpoint(id, patch);
+    await recordAdminAction(this.deps.store, actor, "webhook.update", id, {
+      fields: Object.keys(patch),
+    });
+    return endpointRecord(updated);
   }
 
   /** Deletes an endpoint and its deliveries. */
   async remove(actor: AgentRecord, id: string): Promise<void> {
     requireAdmin(actor);
     await this.deps.webhooks.deleteEndpoint(id);
+    await recordAdminAction(this.deps.store, actor, "webhook.delete", id);
   }
 
   /** Replaces the secret and returns it, shown this once. */
@@ -92,6 +102,7 @@ export class WebhookService {
     requireAdmin(actor);
     const secret = newWebhookSecret();
     await this.deps.webhooks.setSecret(id, secret);
+    await recordAdminAction(this.deps.store, actor, "webhook.rotate_secret", id);
     return secret;
   }
 
