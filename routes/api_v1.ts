@@ -189,10 +189,15 @@ export function routeHandler(route: ApiRoute): Handler {
       }
       const body = route.body ? await readJson(req, MAX_API_BODY_BYTES) : undefined;
       const answer = await route.run({ params: ctx.params, query, body }, token, ctx);
-      return json(answer.body, answer.status, {
-        ...rateHeaders(rate),
-        "cache-control": "no-store",
-      });
+      const headers = { ...rateHeaders(rate), "cache-control": "no-store" };
+      // A 204 has no body at all (a Response refuses one).
+      if (answer.status === 204) {
+        return new Response(null, {
+          status: 204,
+          headers: { ...headers, "x-content-type-options": "nosniff" },
+        });
+      }
+      return json(answer.body, answer.status, headers);
     } catch (err) {
       const res = errorResponse(err, ctx.app.log, ctx.requestId);
       for (const [k, v] of Object.entries(rateHeaders(rate))) res.headers.set(k, v);

@@ -6,11 +6,18 @@
  */
 
 import { Type } from "@sinclair/typebox";
+import type { ApiTokenRecord } from "../db/store.ts";
+import type { AuditActor } from "../core/privacy/mod.ts";
 import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import { type ApiRoute, defineRoute, tokenOf } from "./api_v1.ts";
-import { Agent, Paged, Visitor, VisitorPatch } from "./api_v1_schemas.ts";
+import { Agent, Paged, Visitor, VisitorExport, VisitorPatch } from "./api_v1_schemas.ts";
 import { checkSite, Cursor, IdParams, Limit } from "./api_v1_conversations.ts";
+
+/** How a token is named in the audit log: its id (never its secret) and name. */
+function tokenAuditActor(token: ApiTokenRecord): AuditActor {
+  return { actorId: `token:${token.id}`, actorEmail: null, details: { tokenName: token.name } };
+}
 
 /** The visitor and agent routes, in the order of the document. */
 export const PEOPLE_ROUTES: ApiRoute[] = [
@@ -59,6 +66,48 @@ export const PEOPLE_ROUTES: ApiRoute[] = [
       const after = await projection.visitorInfo(before.id);
       if (!after) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
       return { status: 200, body: after };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/v1/visitors/{id}/export",
+    operationId: "exportVisitor",
+    summary: "Export everything stored about a visitor (a data subject's access request)",
+    description: "Profile, attributes, pages, conversations with their ratings and messages, " +
+      "oldest first; agents' internal notes are left out. Recorded in the audit log.",
+    tag: "Visitors",
+    scope: "read",
+    params: IdParams,
+    responses: { 200: { description: "The visitor's data", schema: VisitorExport } },
+    async handler(input) {
+      const token = tokenOf(input);
+      const data = await input.ctx.app.privacy.exportAs(
+        tokenAuditActor(token),
+        token.sites,
+        input.params.id,
+      );
+      return { status: 200, body: data };
+    },
+  }),
+  defineRoute({
+    method: "DELETE",
+    path: "/api/v1/visitors/{id}",
+    operationId: "eraseVisitor",
+    summary: "Erase a visitor with all their data, for good",
+    description: "Deletes the visitor, their conversations, messages and read markers in one " +
+      "transaction; no copy stays. Their open widgets are disconnected (close code 4410), " +
+      "consoles drop the conversations, webhooks get `visitor.deleted`. Recorded in the audit log.",
+    tag: "Visitors",
+    scope: "write",
+    params: IdParams,
+    responses: { 204: { description: "Erased" } },
+    async handler(input) {
+      const token = tokenOf(input);
+      const visitor = await input.ctx.app.core.projection.visitorInfo(input.params.id);
+      if (!visitor) throw new ParleyError(ErrorCode.NotFound, "No such visitor");
+      checkSite(token, visitor.siteId, "visitor");
+      await input.ctx.app.privacy.eraseAs(tokenAuditActor(token), visitor.id);
+      return { status: 204, body: null };
     },
   }),
   defineRoute({

@@ -206,3 +206,30 @@ export const COMPONENTS: Record<string, TSchema> = {
   Agent,
   Author,
 };
+
+/** Everything stored about a visitor, for their access request (`exportVisitor`). */
+export const VisitorExport = Type.Object({
+  format: Type.Literal("parley-visitor-export/1"),
+  exportedAt: instant(),
+  visitor: Type.Object({ id: Type.String(), siteId: Type.String() }, {
+    description: "The stored visitor: profile, identity, attributes, pages, timestamps",
+  }),
+  conversations: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      status: Status,
+      rating: nullable(Type.Integer({ minimum: 1, maximum: 5 })),
+      messages: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          seq: Type.Integer({ minimum: 1 }),
+          authorKind: AuthorKind,
+          body: Type.String(),
+          createdAt: instant(),
+        }),
+        { description: "Oldest first; agents' internal notes are left out" },
+      ),
+    }),
+    { description: "Oldest first" },
+  ),
+}, { title: "VisitorExport" });

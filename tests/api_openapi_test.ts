@@ -123,6 +123,17 @@ Deno.test("every documented operation answers, and its answers fit the document"
     const patch = { attributes: { plan: "pro", seats: 3, trial: false, note: null } };
     assert.equal((await run("updateVisitor", { id: visitorId, body: patch })).status, 200);
     assert.equal((await run("listAgents")).status, 200);
+    const exported = await run("exportVisitor", { id: visitorId });
+    assert.equal(exported.status, 200);
+    assert.equal(exported.body.visitor.id, visitorId);
+    // Erase a visitor of their own (the one above is needed below).
+    const gone = await t.visitorSocket();
+    gone.send({ type: "message", clientId: "bye", body: "erase me" });
+    await gone.nextOf("ack");
+    const goneId = (gone.all("welcome")[0] as unknown as { visitor: { id: string } }).visitor.id;
+    assert.equal((await run("eraseVisitor", { id: goneId })).status, 204);
+    assert.equal((await gone.closed).code, 4410, "the erased visitor's socket is closed");
+    assert.equal((await run("getVisitor", { id: goneId })).status, 404);
     assert.deepEqual([...covered].sort(), [...ops.keys()].sort(), "every operation was called");
 
     // Errors fit the document too.

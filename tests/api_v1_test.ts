@@ -389,3 +389,56 @@ Deno.test("listings page with cursors; errors have one shape naming the field", 
     for (const s of sockets) await s.close();
   }
 });
+
+Deno.test("a visitor's data is exported and erased with a token, within its sites and scope", async () => {
+  const t = server();
+  const siteA = await makeSite(t);
+  const siteB = await makeSite(t);
+  const writer = await makeToken(t, { name: "Privacy desk", sites: [siteA] });
+  const reader = await makeToken(t, { name: "Reader", scope: "read", sites: [siteA] });
+  const a = await visitorWrote(t, "my words, to be forgotten", siteA);
+  const b = await visitorWrote(t, "from B", siteB);
+  try {
+    const exported = await call(t, "GET", `/api/v1/visitors/${a.visitorId}/export`, {
+      token: reader.secret,
+    });
+    assert.equal(exported.status, 200, exported.text);
+    assert.equal(exported.body.format, "parley-visitor-export/1");
+    assert.equal(exported.body.conversations[0].messages[0].body, "my words, to be forgotten");
+    // Another site's visitor does not exist for this token; a read token cannot erase.
+    for (const path of [`/api/v1/visitors/${b.visitorId}/export`]) {
+      assert.equal((await call(t, "GET", path, { token: reader.secret })).status, 404);
+    }
+    const other = await call(t, "DELETE", `/api/v1/visitors/${b.visitorId}`, {
+      token: writer.secret,
+    });
+    assert.equal(other.status, 404);
+    const refused = await call(t, "DELETE", `/api/v1/visitors/${a.visitorId}`, {
+      token: reader.secret,
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, "forbidden");
+
+    const erased = await call(t, "DELETE", `/api/v1/visitors/${a.visitorId}`, {
+      token: writer.secret,
+    });
+    assert.equal(erased.status, 204);
+    assert.equal((await a.v.closed).code, 4410);
+    assert.equal(await t.store.getVisitor(a.visitorId), null);
+    assert.equal(await t.store.getConversation(a.conversationId), null);
+    const again = await call(t, "DELETE", `/api/v1/visitors/${a.visitorId}`, {
+      token: writer.secret,
+    });
+    assert.equal(again.status, 404);
+    assert.ok(await t.store.getVisitor(b.visitorId), "the other site's visitor is kept");
+
+    // The audit log names the token (id and name, never its secret), not a person.
+    const audit = await call(t, "GET", "/api/audit?limit=200", { cookie: await adminCookie(t) });
+    const byToken = (audit.body.entries as { actorId: string; action: string }[])
+      .filter((e) => e.actorId === `token:${writer.id}`).map((e) => e.action);
+    assert.deepEqual(byToken, ["visitor.erase"]);
+    assert.equal(JSON.stringify(audit.body).includes(writer.secret), false);
+  } finally {
+    await Promise.all([a.v.close(), b.v.close()]);
+  }
+});

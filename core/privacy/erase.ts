@@ -18,6 +18,7 @@
 import { ErrorCode } from "../../protocol/codes.ts";
 import type { AgentRecord, ErasedVisitor, Store } from "../../db/store.ts";
 import { StoreError } from "../../db/store.ts";
+import type { AuditDetails } from "../../protocol/api.ts";
 import type { Bus } from "../cluster/bus.ts";
 import { requireAdmin } from "../accounts/agents.ts";
 import { ParleyError } from "../errors.ts";
@@ -37,6 +38,16 @@ export interface EraseHooks {
 }
 
 /**
+ * Who an erasure or an export is recorded as in the audit log: an agent (id and email), or an
+ * API token (`token:<id>`, no email, its name in the details).
+ */
+export interface AuditActor {
+  actorId: string;
+  actorEmail: string | null;
+  details?: AuditDetails;
+}
+
+/**
  * Erases visitor `visitorId` for `actor`, who must be an admin (else `forbidden`, before anything
  * is read). Throws `not_found` for an unknown visitor. Returns what was removed.
  */
@@ -46,14 +57,26 @@ export async function eraseVisitor(
   visitorId: string,
 ): Promise<ErasedVisitor> {
   requireAdmin(actor);
+  return await eraseVisitorAs(deps, { actorId: actor.id, actorEmail: actor.email }, visitorId);
+}
+
+/**
+ * Erases visitor `visitorId`, recorded as `who`: for a caller that has checked its own right to
+ * (the public API: a write token allowed on the visitor's site). Throws `not_found`.
+ */
+export async function eraseVisitorAs(
+  deps: EraseDeps,
+  who: AuditActor,
+  visitorId: string,
+): Promise<ErasedVisitor> {
   let erased: ErasedVisitor;
   try {
     ({ erased } = await deps.store.eraseVisitor(visitorId, {
-      actorId: actor.id,
-      actorEmail: actor.email,
+      actorId: who.actorId,
+      actorEmail: who.actorEmail,
       action: "visitor.erase",
       targetId: null,
-      details: {},
+      details: who.details ?? {},
     }));
   } catch (err) {
     if (err instanceof StoreError && err.code === "not_found") {

@@ -13,7 +13,8 @@ import { ErrorCode } from "../../protocol/codes.ts";
 import type { AgentRecord, Conversation, Store, VisitorRecord } from "../../db/store.ts";
 import { siteAllowed, siteLimit } from "../chat/site_access.ts";
 import { ParleyError } from "../errors.ts";
-import { recordAdminAction } from "./audit.ts";
+import { safeDetails } from "./audit.ts";
+import type { AuditActor } from "./erase.ts";
 
 /** The format name and version of {@link SubjectExport}, for whoever reads the file later. */
 export const EXPORT_FORMAT = "parley-visitor-export/1";
@@ -37,14 +38,35 @@ export interface SubjectExport {
  * `not_found` for a visitor of another site, as for one that does not exist. Records a
  * `visitor.export` audit entry.
  */
-export async function exportVisitor(
+export function exportVisitor(
   store: Store,
   actor: AgentRecord,
   visitorId: string,
   now: Date = new Date(),
 ): Promise<SubjectExport> {
+  return exportVisitorAs(
+    store,
+    { actorId: actor.id, actorEmail: actor.email },
+    siteLimit(actor),
+    visitorId,
+    now,
+  );
+}
+
+/**
+ * Builds the export of visitor `visitorId` for a requester recorded as `who` and limited to
+ * `sites` (empty: every site): `not_found` for a visitor of another site, as for one that does
+ * not exist. Records a `visitor.export` audit entry.
+ */
+export async function exportVisitorAs(
+  store: Store,
+  who: AuditActor,
+  sites: readonly string[],
+  visitorId: string,
+  now: Date = new Date(),
+): Promise<SubjectExport> {
   const data = await store.exportVisitor(visitorId);
-  if (!data || !siteAllowed(siteLimit(actor), data.visitor.siteId)) {
+  if (!data || !siteAllowed(sites, data.visitor.siteId)) {
     throw new ParleyError(ErrorCode.NotFound, "No such visitor");
   }
   const byConversation = new Map<string, Message[]>();
@@ -54,8 +76,12 @@ export async function exportVisitor(
     list.push(m);
     byConversation.set(m.conversationId, list);
   }
-  await recordAdminAction(store, actor, "visitor.export", visitorId, {
-    siteId: data.visitor.siteId,
+  await store.recordAudit({
+    actorId: who.actorId,
+    actorEmail: who.actorEmail,
+    action: "visitor.export",
+    targetId: visitorId,
+    details: safeDetails({ ...who.details, siteId: data.visitor.siteId }),
   });
   return {
     format: EXPORT_FORMAT,

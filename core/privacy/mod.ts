@@ -7,7 +7,13 @@
  */
 
 export { type AuditAction, recordAdminAction, safeDetails } from "./audit.ts";
-export { type EraseDeps, type EraseHooks, eraseVisitor } from "./erase.ts";
+export {
+  type AuditActor,
+  type EraseDeps,
+  type EraseHooks,
+  eraseVisitor,
+  eraseVisitorAs,
+} from "./erase.ts";
 export {
   EXPORT_FORMAT,
   type ExportedConversation,

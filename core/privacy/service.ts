@@ -11,8 +11,8 @@ import type { AgentRecord, ErasedVisitor, Store } from "../../db/store.ts";
 import { requireAdmin } from "../accounts/agents.ts";
 import type { Bus } from "../cluster/bus.ts";
 import { type AuditAction, recordAdminAction } from "./audit.ts";
-import { type EraseHooks, eraseVisitor } from "./erase.ts";
-import { exportVisitor, type SubjectExport } from "./export.ts";
+import { type AuditActor, type EraseHooks, eraseVisitor, eraseVisitorAs } from "./erase.ts";
+import { exportVisitor, exportVisitorAs, type SubjectExport } from "./export.ts";
 
 /** Collaborators of {@link PrivacyService}. */
 export interface PrivacyServiceDeps {
@@ -45,6 +45,27 @@ export class PrivacyService {
     return eraseVisitor(
       { store, bus, ...(eraseHooks ? { hooks: eraseHooks } : {}) },
       actor,
+      visitorId,
+    );
+  }
+
+  /**
+   * The visitor's data for a requester that is not an agent (an API token), recorded as `who`
+   * and limited to `sites` (empty: every site).
+   */
+  exportAs(who: AuditActor, sites: readonly string[], visitorId: string): Promise<SubjectExport> {
+    return exportVisitorAs(this.#deps.store, who, sites, visitorId);
+  }
+
+  /**
+   * Erases the visitor for a requester that is not an agent and has checked its own right to
+   * (an API token with the write scope on the visitor's site), recorded as `who`.
+   */
+  eraseAs(who: AuditActor, visitorId: string): Promise<ErasedVisitor> {
+    const { store, bus, eraseHooks } = this.#deps;
+    return eraseVisitorAs(
+      { store, bus, ...(eraseHooks ? { hooks: eraseHooks } : {}) },
+      who,
       visitorId,
     );
   }
