@@ -27,7 +27,8 @@ import type {
 import type { Row } from "./driver.ts";
 import { DEFAULT_WIDGET_SETTINGS, type WidgetSettings } from "../protocol/site_settings.ts";
 
-function bad(col: string, v: unknown): TypeError {
+/** The error for a column holding what its reader does not expect (a schema or driver bug). */
+export function bad(col: string, v: unknown): TypeError {
   return new TypeError(`Unexpected ${v === null ? "null" : typeof v} in column ${col}`);
 }
 
@@ -37,7 +38,8 @@ function str(r: Row, col: string): string {
   return v;
 }
 
-function optStr(r: Row, col: string): string | null {
+/** Reads a nullable text column. */
+export function optStr(r: Row, col: string): string | null {
   const v = r[col];
   if (v === null || v === undefined) return null;
   if (typeof v !== "string") throw bad(col, v);
@@ -61,14 +63,15 @@ function bool(r: Row, col: string): boolean {
 }
 
 /** A timestamptz as an ISO 8601 string (drivers give `Date`; a string is accepted too). */
-function ts(r: Row, col: string): string {
+export function ts(r: Row, col: string): string {
   const v = r[col];
   const d = v instanceof Date ? v : typeof v === "string" ? new Date(v) : null;
   if (d === null || Number.isNaN(d.getTime())) throw bad(col, v);
   return d.toISOString();
 }
 
-function optTs(r: Row, col: string): string | null {
+/** A nullable timestamptz as an ISO 8601 string or null. */
+export function optTs(r: Row, col: string): string | null {
   return r[col] === null || r[col] === undefined ? null : ts(r, col);
 }
 

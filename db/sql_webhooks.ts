@@ -22,6 +22,7 @@ import type {
 import { WEBHOOK_EVENTS } from "../protocol/webhooks.ts";
 import type { Db, Row } from "./driver.ts";
 import { StoreError } from "./store.ts";
+import { bad, integer as int, optStr, optTs, text as str, ts } from "./rows.ts";
 
 /** The notification channel the triggers wake the deliverers on. */
 export const WEBHOOK_CHANNEL = "parley_webhooks";
@@ -325,37 +326,6 @@ export class WebhookStore {
     );
     return int(rows[0], "n");
   }
-}
-
-function bad(col: string, v: unknown): TypeError {
-  return new TypeError(`Unexpected ${v === null ? "null" : typeof v} in column ${col}`);
-}
-
-function str(r: Row, col: string): string {
-  const v = r[col];
-  if (typeof v !== "string") throw bad(col, v);
-  return v;
-}
-
-function optStr(r: Row, col: string): string | null {
-  return r[col] === null || r[col] === undefined ? null : str(r, col);
-}
-
-function int(r: Row, col: string): number {
-  const v = r[col];
-  if (typeof v !== "number" || !Number.isInteger(v)) throw bad(col, v);
-  return v;
-}
-
-function ts(r: Row, col: string): string {
-  const v = r[col];
-  const d = v instanceof Date ? v : typeof v === "string" ? new Date(v) : null;
-  if (d === null || Number.isNaN(d.getTime())) throw bad(col, v);
-  return d.toISOString();
-}
-
-function optTs(r: Row, col: string): string | null {
-  return r[col] === null || r[col] === undefined ? null : ts(r, col);
 }
 
 function isEvent(v: unknown): v is WebhookEvent {

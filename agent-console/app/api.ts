@@ -139,7 +139,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 function list<T>(value: unknown, key: string, item: (v: unknown) => T): T[] {
   const v = object(value)[key];

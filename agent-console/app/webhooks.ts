@@ -16,9 +16,7 @@ import {
   type WebhookEvent,
 } from "../../protocol/webhooks.ts";
 import { object } from "../../protocol/validate.ts";
-import { ApiError, errorText } from "./api.ts";
-
-type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+import { ApiError, apiRequest, errorText, type FetchFn } from "./api.ts";
 
 /** What the Webhooks tab needs. */
 export interface WebhookAdminDeps {
@@ -92,35 +90,9 @@ export function createWebhookAdmin(deps: WebhookAdminDeps) {
   const secret = signal<{ url: string; secret: string } | null>(null);
   let loads = 0;
 
-  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    if (method !== "GET") headers["X-Parley-CSRF"] = "1";
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let res: Response;
-    try {
-      res = await fetchFn(path, {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection");
-    }
-    if (res.status === 204) return null;
-    const data: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
-      const err = data !== null && typeof data === "object" && "error" in data
-        ? object(data.error, "error")
-        : {};
-      throw new ApiError(
-        res.status,
-        typeof err.code === "string" ? err.code : "internal",
-        typeof err.message === "string" ? err.message : `Request failed (${res.status})`,
-      );
-    }
-    return data;
-  }
+  // The console's one HTTP client: CSRF header, the server's errors as `ApiError`.
+  const request = (method: string, path: string, body?: unknown) =>
+    apiRequest(method, path, body, { fetchFn });
 
   /** Runs an action; a failure becomes a notice and `false`. */
   async function attempt(action: () => Promise<unknown>): Promise<boolean> {
