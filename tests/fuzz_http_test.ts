@@ -100,6 +100,29 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/api/tokens", agent: true },
   { method: "POST", path: "/api/tokens", agent: true, body: { name: "string", scope: "string" } },
   { method: "DELETE", path: "/api/tokens/:id", agent: true },
+  { method: "GET", path: "/api/sites/:siteId/webhooks", agent: true },
+  {
+    method: "POST",
+    path: "/api/sites/:siteId/webhooks",
+    agent: true,
+    body: { url: "string", includeNotes: "bool", enabled: "bool" },
+  },
+  {
+    method: "PATCH",
+    path: "/api/webhooks/:id",
+    agent: true,
+    body: { url: "string", includeNotes: "bool", enabled: "bool" },
+  },
+  { method: "DELETE", path: "/api/webhooks/:id", agent: true },
+  { method: "POST", path: "/api/webhooks/:id/secret", agent: true, noInput: true },
+  { method: "GET", path: "/api/webhooks/:id/deliveries", agent: true },
+  {
+    method: "POST",
+    path: "/api/webhooks/:id/deliveries/:deliveryId/resend",
+    agent: true,
+    noInput: true,
+  },
+  { method: "POST", path: "/api/webhooks/:id/test", agent: true, noInput: true },
   { method: "GET", path: "/api/sites", agent: true },
   {
     method: "POST",
@@ -195,7 +218,7 @@ Deno.test(
       const rssStart = await rssOf(srv.proc.pid);
 
       const concrete = (e: Endpoint, id = "nope") =>
-        e.path.replace(":id", id).replace(":path+", "nope.js").replace("*", "x");
+        e.path.replace(":path+", "nope.js").replace(/:[A-Za-z]+/g, id).replace("*", "x");
       for (const e of ENDPOINTS) {
         const path = concrete(e);
         // Agent endpoints refuse without a session (or, for writes, without the CSRF header).

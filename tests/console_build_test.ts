@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { stop } from "esbuild";
-import { buildConsole } from "./build.ts";
+import { buildConsole } from "../agent-console/build.ts";
 
 Deno.test("buildConsole() puts the admin settings tabs in a lazy chunk of their own", async () => {
   const dir = await Deno.makeTempDir({ prefix: "parley-console-build-" });
