@@ -121,7 +121,11 @@ Deno.test(
     const visitor = await visitorSocket(t.a, {
       page: { url: "https://shop.test/", title: "Home" },
     });
-    assert.equal(visitor.all("welcome")[0].agentsOnline, 1, "the agent on B counts as online");
+    // The agent on B counts as online on A: in the welcome, or (when B's presence crosses the
+    // bus after the visitor's hello, as on a busy machine) in the `agents` frame that follows.
+    if (visitor.all("welcome")[0].agentsOnline !== 1) {
+      await visitor.nextOf("agents", (f) => f.online === 1);
+    }
     const visitorId = String(obj(visitor.all("welcome")[0].visitor).id);
     const cameOnline = await agentWs.nextOf("visitor", (f) => obj(f.visitor).id === visitorId);
     assert.equal(obj(cameOnline.visitor).online, true);
