@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { EmailStore } from "../db/sql_email.ts";
 import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import { startSmtpServer, type TestSmtpServer } from "./helpers/smtp_server.ts";
 
 const SHOTS = "/work/wt/shots/mail";
@@ -195,6 +195,45 @@ Deno.test({
         await shot(page, `reset-link-used-${label}`);
       } finally {
         await context.close();
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "Settings → Team tells admins whether email is on, and from which address",
+  ignore: !browserAvailable(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using smtp = await startSmtpServer();
+    await using browser = await launchBrowser();
+    for (
+      const [env, expected] of [
+        [mailEnv(smtp), `Email is on (from Parley <support@example.com>)`],
+        [{}, "Email is off: set PARLEY_SMTP_URL"],
+      ] as const
+    ) {
+      await using srv = await startTestServer({ env });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.setDefaultTimeout(30_000);
+      try {
+        await page.goto(`${srv.url}/console`);
+        if (Object.keys(env).length === 0) {
+          // No email: the sign-in page offers no reset.
+          await page.getByRole("button", { name: "Sign in" }).waitFor();
+          assert.equal(await page.getByRole("button", { name: "Forgot password?" }).count(), 0);
+        }
+        await page.getByLabel("Email").fill(ADMIN.email);
+        await page.getByLabel("Password").fill(ADMIN.password);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByRole("button", { name: "Settings" }).click();
+        const dialog = page.getByRole("dialog", { name: "Settings" });
+        await dialog.getByRole("button", { name: "Team" }).click();
+        await dialog.getByRole("status").filter({ hasText: expected }).waitFor();
+        if (Object.keys(env).length > 0) await shot(page, "team-email-on-desktop");
+      } finally {
+        await page.close();
       }
     }
   },

@@ -4,6 +4,21 @@ import type { AgentInfo } from "../../../protocol/frames.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Field, formValues, submitThenReset, text } from "./Field.tsx";
+import { apiRequest } from "../api.ts";
+
+/** "Email is on (from …)" or "Email is off: set PARLEY_SMTP_URL" (`GET /api/email`). */
+function EmailStatus() {
+  const status = useSignal<string | null>(null);
+  useEffect(() => {
+    apiRequest("GET", "/api/email").then((r) => {
+      const from = (r as { from?: unknown } | null)?.from;
+      status.value = typeof from === "string"
+        ? `Email is on (from ${from})`
+        : "Email is off: set PARLEY_SMTP_URL and PARLEY_MAIL_FROM to send password resets";
+    }, () => {});
+  }, []);
+  return status.value ? <p class="muted email-status" role="status">{status.value}</p> : null;
+}
 
 /** Settings → Team (admins): every agent, their sites, and a form to add one. */
 export function TeamTab({ session }: { session: Session }) {
@@ -15,6 +30,7 @@ export function TeamTab({ session }: { session: Session }) {
     <div class="settings-grid">
       <section class="panel">
         <h3>Agents</h3>
+        <EmailStatus />
         <ul class="team">
           {resources.team.value.map((a) => <AgentRow key={a.id} session={session} agent={a} />)}
         </ul>
