@@ -15,6 +15,9 @@
  */
 
 import type { Db, Queryable, Row } from "./driver.ts";
+import type { AgentRecord, NewAgent } from "./store.ts";
+import { StoreError } from "./store.ts";
+import { createAgent } from "./sql_agents.ts";
 import type { AttemptOutcome } from "./sql_webhooks.ts";
 import { integer as int, optStr, text as str, ts } from "./rows.ts";
 
@@ -228,6 +231,76 @@ export class EmailStore {
       );
       await enqueueEmail(tx, email);
     });
+  }
+
+  /**
+   * Creates an invited agent (no password of their own yet: `passwordHash` is a random one),
+   * their invitation link and its email, in one transaction. Throws `conflict` for a taken email.
+   */
+  async createInvitation(
+    agent: NewAgent,
+    link: { tokenHash: string; expiresAt: Date },
+    email: (agent: AgentRecord) => NewEmail,
+  ): Promise<AgentRecord> {
+    return await this.db.transaction(async (tx) => {
+      const created = await createAgent(tx, agent);
+      await tx.query("UPDATE agents SET invited_at = clock_timestamp() WHERE id = $1", [
+        created.id,
+      ]);
+      await tx.query(
+        `INSERT INTO agent_links (token_hash, agent_id, purpose, expires_at)
+         VALUES ($1, $2, 'invite', $3)`,
+        [link.tokenHash, created.id, link.expiresAt],
+      );
+      await enqueueEmail(tx, email(created));
+      return created;
+    });
+  }
+
+  /**
+   * A new invitation link and email for an agent still invited; the earlier links stop working.
+   * Throws `not_found` when the agent is not (or no longer) invited.
+   */
+  async resendInvitation(
+    agentId: string,
+    link: { tokenHash: string; expiresAt: Date },
+    email: NewEmail,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.query(
+        "SELECT id FROM agents WHERE id = $1 AND invited_at IS NOT NULL FOR UPDATE",
+        [agentId],
+      );
+      if (rows.length === 0) throw new StoreError("not_found", "No pending invitation");
+      await tx.query(
+        `UPDATE agent_links SET used_at = clock_timestamp()
+         WHERE agent_id = $1 AND purpose = 'invite' AND used_at IS NULL`,
+        [agentId],
+      );
+      await tx.query(
+        `INSERT INTO agent_links (token_hash, agent_id, purpose, expires_at)
+         VALUES ($1, $2, 'invite', $3)`,
+        [link.tokenHash, agentId, link.expiresAt],
+      );
+      await enqueueEmail(tx, email);
+    });
+  }
+
+  /** Removes an agent still invited, with their links. Throws `not_found` otherwise. */
+  async revokeInvitation(agentId: string): Promise<void> {
+    const rows = await this.db.query(
+      "DELETE FROM agents WHERE id = $1 AND invited_at IS NOT NULL RETURNING id",
+      [agentId],
+    );
+    if (rows.length === 0) throw new StoreError("not_found", "No pending invitation");
+  }
+
+  /** The ids of the agents still invited (they have not set a password yet). */
+  async invitedAgentIds(): Promise<string[]> {
+    const rows = await this.db.query(
+      "SELECT id FROM agents WHERE invited_at IS NOT NULL ORDER BY invited_at",
+    );
+    return rows.map((r) => str(r, "id"));
   }
 
   /** What a link is now, without using it. */

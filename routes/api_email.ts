@@ -6,7 +6,8 @@
  */
 
 import { ErrorCode } from "../protocol/codes.ts";
-import { string } from "../protocol/validate.ts";
+import { optInteger, optString, string } from "../protocol/validate.ts";
+import { optSites, role } from "./api_agents.ts";
 import { ParleyError } from "../core/errors.ts";
 import type { AgentLinks } from "../core/mail/mod.ts";
 import type { Handler, RequestContext } from "./context.ts";
@@ -36,21 +37,26 @@ export const requestReset: Handler = async (req, ctx) => {
   requireCsrf(req, ctx);
   const service = links(ctx);
   const body = await readJson(req);
-  const email = string(body, "email", 254, 1);
-  const origin = trustedOrigin(req, ctx.app.config.publicUrl, ctx.viaTrustedProxy);
-  if (origin === null) {
-    throw new ParleyError(ErrorCode.Forbidden, "Set PARLEY_PUBLIC_URL: the link needs an origin");
+  const email = string(body, "email", 254, 3);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new ParleyError(ErrorCode.BadFrame, "email is not an address", { field: "email" });
   }
-  service.requestReset(email, ctx.ip, origin);
+  service.requestReset(email, ctx.ip, origin(req, ctx));
   return new Response(null, { status: 202 });
 };
 
-/** `POST /api/agent/links/check` `{ token }`: `{ state: "valid" | "used" | "expired" | "unknown", purpose? }`. */
+/**
+ * `POST /api/agent/links/check` `{ token }`: `{ state: "valid" | "used" | "expired", purpose? }`;
+ * 404 for a token that never was.
+ */
 export const checkLink: Handler = async (req, ctx) => {
   requireCsrf(req, ctx);
   const service = links(ctx);
   const body = await readJson(req);
   const state = await service.check(string(body, "token", 128, 1));
+  if (state.state === "unknown") {
+    throw new ParleyError(ErrorCode.NotFound, "This link is not valid");
+  }
   return json(
     state.state === "valid" ? { state: "valid", purpose: state.purpose } : { state: state.state },
   );
@@ -62,6 +68,65 @@ export const useLink: Handler = async (req, ctx) => {
   const service = links(ctx);
   const body = await readJson(req);
   await service.use(string(body, "token", 128, 1), string(body, "password", 200, 1));
+  return new Response(null, { status: 204 });
+};
+
+function origin(req: Request, ctx: RequestContext): string {
+  const own = trustedOrigin(req, ctx.app.config.publicUrl, ctx.viaTrustedProxy);
+  if (own === null) {
+    throw new ParleyError(ErrorCode.Forbidden, "Set PARLEY_PUBLIC_URL: the link needs an origin");
+  }
+  return own;
+}
+
+/**
+ * `POST /api/agents/invitations` `{ email, name, role?, capacity?, sites? }` (admins): 201
+ * `{ agent }`, invited; 409 email taken; 503 without SMTP.
+ */
+export const inviteAgent: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const actor = await requireAgent(req, ctx);
+  const service = links(ctx);
+  const body = await readJson(req);
+  const email = string(body, "email", 254, 3);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new ParleyError(ErrorCode.BadFrame, "email is not an address");
+  }
+  const capacity = optInteger(body, "capacity", 0, 1000);
+  const sites = optSites(body);
+  const agent = await service.invite(actor, {
+    email,
+    name: string(body, "name", 80, 1),
+    role: role(optString(body, "role", 10)) ?? "agent",
+    ...(capacity !== undefined ? { capacity } : {}),
+    ...(sites !== undefined ? { sites } : {}),
+  }, origin(req, ctx));
+  return json({ agent: ctx.app.core.projection.agentInfo(agent) }, 201);
+};
+
+/** `GET /api/agents/invitations` (admins): `{ invited: string[] }`, the ids of invited agents. */
+export const listInvitations: Handler = async (req, ctx) => {
+  const actor = await requireAgent(req, ctx);
+  if (ctx.app.mail === null) {
+    requireAdmin(actor);
+    return json({ invited: [] });
+  }
+  return json({ invited: await ctx.app.mail.links.invited(actor) });
+};
+
+/** `POST /api/agents/:id/invitation` (admins): 204, a new link sent; 404 not invited. */
+export const resendInvitation: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const actor = await requireAgent(req, ctx);
+  await links(ctx).resend(actor, ctx.params.id ?? "", origin(req, ctx));
+  return new Response(null, { status: 204 });
+};
+
+/** `DELETE /api/agents/:id/invitation` (admins): 204, the invited agent removed; 404. */
+export const revokeInvitation: Handler = async (req, ctx) => {
+  requireCsrf(req, ctx);
+  const actor = await requireAgent(req, ctx);
+  await links(ctx).revoke(actor, ctx.params.id ?? "");
   return new Response(null, { status: 204 });
 };
 

@@ -199,6 +199,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
         perAddress: new KeyedLimiter(3, 15 * 60_000),
         perIp: new KeyedLimiter(config.limits.loginAttemptsPerIp, 15 * 60_000),
         endSessions: (agentId) => agents.logoutEverywhere(agentId),
+        agentChanged: (agentId) => bus.publish({ kind: "agent", agentId }),
+        inviteTtlMs: 7 * 86_400_000,
       }),
     }
     : null;

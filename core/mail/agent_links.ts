@@ -1,5 +1,6 @@
 /**
- * One-time links emailed to agents: a password reset (docs/email.md, "Password reset"). The
+ * One-time links emailed to agents: a password reset, or an invitation to set a first password
+ * (docs/email.md, "Password reset" and "Invitations"). The
  * token is random, travels only in the email (in the link's fragment, so it reaches neither
  * server logs nor `Referer`), and is stored as its SHA-256; a link works once and expires.
  *
@@ -9,22 +10,36 @@
  * @module
  */
 
-import type { Store } from "../../db/store.ts";
+import type { AgentRecord, Store } from "../../db/store.ts";
 import type { EmailStore, LinkState, NewEmail } from "../../db/sql_email.ts";
 import { ErrorCode } from "../../protocol/codes.ts";
 import { ParleyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
-import { checkPassword } from "../accounts/agents.ts";
+import { checkPassword, requireAdmin } from "../accounts/agents.ts";
+import { recordAdminAction } from "../privacy/audit.ts";
 import { hashPassword } from "../accounts/passwords.ts";
 import { randomToken, sha256Hex } from "../accounts/tokens.ts";
 import { newMessageId } from "./smtp.ts";
-import { resetEmail } from "./templates.ts";
+import { inviteEmail, resetEmail } from "./templates.ts";
 
 /** Collaborators of {@link AgentLinks}. */
 export interface AgentLinksDeps {
   store: Store;
-  emails: Pick<EmailStore, "createLink" | "peekLink" | "useLink">;
+  emails: Pick<
+    EmailStore,
+    | "createLink"
+    | "peekLink"
+    | "useLink"
+    | "createInvitation"
+    | "resendInvitation"
+    | "revokeInvitation"
+    | "invitedAgentIds"
+  >;
+  /** Tells every instance an agent was added or removed (the `agent` bus event). */
+  agentChanged: (agentId: string) => Promise<void>;
+  /** How long an invitation link works (7 days). */
+  inviteTtlMs: number;
   log: Logger;
   /** The `From` of the emails (its domain names the Message-IDs). */
   from: string;
@@ -116,5 +131,99 @@ export class AgentLinks {
         );
     }
     await this.deps.endSessions(state.agentId);
+  }
+
+  /**
+   * Invites an agent (admins): the agent exists at once, shown as invited, and can sign in once
+   * they set a password from the emailed link. Throws `conflict` for a taken email and
+   * `bad_frame` for a site that does not exist.
+   */
+  async invite(
+    actor: AgentRecord,
+    input: {
+      email: string;
+      name: string;
+      role: "admin" | "agent";
+      capacity?: number;
+      sites?: readonly string[];
+    },
+    origin: string,
+  ): Promise<AgentRecord> {
+    requireAdmin(actor);
+    if (input.sites !== undefined && input.sites.length > 0) {
+      const known = new Set((await this.deps.store.listSites()).map((s) => s.id));
+      const unknown = input.sites.find((id) => !known.has(id));
+      if (unknown !== undefined) {
+        throw new ParleyError(ErrorCode.BadFrame, `sites: no such site: ${unknown}`);
+      }
+    }
+    const token = randomToken();
+    const agent = await this.deps.emails.createInvitation(
+      {
+        email: input.email.trim().toLowerCase(),
+        name: input.name,
+        role: input.role,
+        // Nobody knows it: the agent signs in only after setting their own.
+        passwordHash: `invited$${randomToken()}`,
+        ...(input.capacity !== undefined ? { capacity: input.capacity } : {}),
+        ...(input.sites !== undefined ? { sites: input.sites } : {}),
+      },
+      {
+        tokenHash: await sha256Hex(token),
+        expiresAt: new Date(Date.now() + this.deps.inviteTtlMs),
+      },
+      (created) => this.#inviteEmail(actor, created, origin, token),
+    );
+    await this.deps.agentChanged(agent.id);
+    await recordAdminAction(this.deps.store, actor, "agent.invite", agent.id, {
+      email: agent.email,
+      role: agent.role,
+    });
+    return agent;
+  }
+
+  /** Sends a new invitation link; the earlier ones stop working. Throws `not_found`. */
+  async resend(actor: AgentRecord, agentId: string, origin: string): Promise<void> {
+    requireAdmin(actor);
+    const agent = await this.deps.store.getAgent(agentId);
+    if (agent === null) throw new ParleyError(ErrorCode.NotFound, "No pending invitation");
+    const token = randomToken();
+    await this.deps.emails.resendInvitation(
+      agentId,
+      {
+        tokenHash: await sha256Hex(token),
+        expiresAt: new Date(Date.now() + this.deps.inviteTtlMs),
+      },
+      this.#inviteEmail(actor, agent, origin, token),
+    );
+  }
+
+  /** Withdraws an invitation: the invited agent is removed. Throws `not_found`. */
+  async revoke(actor: AgentRecord, agentId: string): Promise<void> {
+    requireAdmin(actor);
+    await this.deps.emails.revokeInvitation(agentId);
+    await this.deps.agentChanged(agentId);
+    await recordAdminAction(this.deps.store, actor, "agent.revoke_invitation", agentId);
+  }
+
+  /** The ids of the agents who have not accepted their invitation yet (admins). */
+  invited(actor: AgentRecord): Promise<string[]> {
+    requireAdmin(actor);
+    return this.deps.emails.invitedAgentIds();
+  }
+
+  #inviteEmail(actor: AgentRecord, agent: AgentRecord, origin: string, token: string): NewEmail {
+    const content = inviteEmail({
+      name: agent.name,
+      inviter: actor.name,
+      link: `${origin}${LINK_PATHS.invite}#token=${token}`,
+      ttlDays: Math.round(this.deps.inviteTtlMs / 86_400_000),
+    });
+    return {
+      kind: "invitation",
+      messageId: newMessageId(this.deps.from),
+      to: agent.email,
+      ...content,
+    };
   }
 }

@@ -86,7 +86,11 @@ export function SetPassword({ purpose }: { purpose: "reset" | "invite" }) {
           ? { kind: "form", error: null }
           : { kind: "dead", text: DEAD[state] ?? DEAD.unknown };
       },
-      (err) => view.value = { kind: "dead", text: failure(err) },
+      (err) =>
+        view.value = {
+          kind: "dead",
+          text: err instanceof ApiError && err.status === 404 ? DEAD.unknown : failure(err),
+        },
     );
   }, []);
   const onSubmit = async (e: Event) => {
