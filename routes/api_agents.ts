@@ -13,7 +13,8 @@ import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { json, readJson } from "./http.ts";
 
-function role(value: string | undefined): "admin" | "agent" | undefined {
+/** The `role` field: `admin`, `agent`, or absent. */
+export function role(value: string | undefined): "admin" | "agent" | undefined {
   if (value === undefined || value === "admin" || value === "agent") return value;
   throw new ParleyError(ErrorCode.BadFrame, "role must be admin or agent");
 }
@@ -25,7 +26,7 @@ const MAX_AGENT_SITES = 200;
  * Reads the optional `sites` field: distinct site ids (existence is checked by the service).
  * `null` means absent; `[]` means every site.
  */
-function optSites(body: Obj): string[] | undefined {
+export function optSites(body: Obj): string[] | undefined {
   const value = body.sites;
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.length > MAX_AGENT_SITES) {

@@ -13,6 +13,7 @@ import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
+import type { AgentLinks } from "../core/mail/mod.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
 import type { RoutesMetrics } from "./metrics.ts";
@@ -63,6 +64,8 @@ export interface App {
   api: { tokens: ApiTokens; rate: ApiRateLimiter };
   /** A visitor's export and erasure, and the audit log. */
   privacy: PrivacyService;
+  /** Email (docs/email.md); null when SMTP is not configured. */
+  mail: { from: string; links: AgentLinks } | null;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

@@ -11,6 +11,7 @@ import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import * as agents from "./api_agents.ts";
 import * as audit from "./api_audit.ts";
+import * as email from "./api_email.ts";
 import * as privacy from "./api_privacy.ts";
 import * as auth from "./api_auth.ts";
 import * as canned from "./api_canned.ts";
@@ -51,8 +52,17 @@ const ROUTES: Route[] = [
   route("PATCH", "/api/agent/me", auth.updateMe),
   route("POST", "/api/agent/me/password", auth.changePassword),
   route("GET", "/api/agent/sites", agents.mySites),
+  route("GET", "/api/agent/password-reset", email.resetAvailable),
+  route("POST", "/api/agent/password-reset", email.requestReset),
+  route("POST", "/api/agent/links/check", email.checkLink),
+  route("POST", "/api/agent/links/use", email.useLink),
+  route("GET", "/api/email", email.emailStatus),
   route("GET", "/api/agents", agents.listAgents),
   route("POST", "/api/agents", agents.createAgent),
+  route("GET", "/api/agents/invitations", email.listInvitations),
+  route("POST", "/api/agents/invitations", email.inviteAgent),
+  route("POST", "/api/agents/:id/invitation", email.resendInvitation),
+  route("DELETE", "/api/agents/:id/invitation", email.revokeInvitation),
   route("PATCH", "/api/agents/:id", agents.updateAgent),
   route("POST", "/api/agents/:id/password", agents.resetPassword),
   route("GET", "/api/sites", sites.listSites),

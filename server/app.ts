@@ -21,6 +21,8 @@ import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.t
 import type { Store } from "../db/store.ts";
 import { SqlStore } from "../db/mod.ts";
 import { WebhookStore } from "../db/sql_webhooks.ts";
+import { EmailStore } from "../db/sql_email.ts";
+import { AgentLinks, createSmtpSender, MailSender } from "../core/mail/mod.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
 import { createRoutesMetrics } from "../routes/metrics.ts";
@@ -173,6 +175,35 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     timeoutMs: config.webhooks.timeoutMs,
     retryBaseMs: config.webhooks.retryBaseMs,
   });
+  // Email (docs/email.md): an outbox in the same database, sent by every instance's MailSender.
+  const emailStore = new EmailStore(store.db);
+  const smtp = config.mail ? createSmtpSender(config.mail) : null;
+  const mailSender = config.mail && smtp
+    ? new MailSender({
+      store: emailStore,
+      log,
+      send: smtp.send,
+      retryBaseMs: config.mail.retryBaseMs,
+    })
+    : null;
+  const mail = config.mail
+    ? {
+      from: config.mail.from,
+      links: new AgentLinks({
+        store,
+        emails: emailStore,
+        log,
+        from: config.mail.from,
+        resetTtlMs: config.mail.resetTtlMinutes * 60_000,
+        passwordIterations: config.passwordIterations,
+        perAddress: new KeyedLimiter(3, 15 * 60_000),
+        perIp: new KeyedLimiter(config.limits.loginAttemptsPerIp, 15 * 60_000),
+        endSessions: (agentId) => agents.logoutEverywhere(agentId),
+        agentChanged: (agentId) => bus.publish({ kind: "agent", agentId }),
+        inviteTtlMs: 7 * 86_400_000,
+      }),
+    }
+    : null;
   const app: App = {
     config,
     store,
@@ -189,6 +220,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       rate: new ApiRateLimiter(config.limits.apiRequestsPerMinute),
     },
     privacy: new PrivacyService({ store, bus }),
+    mail,
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
@@ -219,6 +251,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   );
   const { addr } = server;
   await deliverer.start();
+  await mailSender?.start();
   deps.onListen?.({ hostname: addr.hostname, port: addr.port });
   log.info("listening", {
     port: addr.port,
@@ -261,7 +294,12 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       await budget.step(
         "listener",
         SHUTDOWN_SHARES.listener,
-        () => Promise.all([server.shutdown(), deliverer.stop()]),
+        () =>
+          Promise.all([
+            server.shutdown(),
+            deliverer.stop(),
+            mailSender?.stop().then(() => smtp?.close()),
+          ]),
       );
       core.stop();
       await budget.step(

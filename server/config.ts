@@ -110,6 +110,11 @@ export interface Config {
     /** The first retry's delay, doubled per attempt up to an hour (`PARLEY_WEBHOOK_RETRY_BASE_MS`). */
     retryBaseMs: number;
   };
+  /**
+   * Outgoing email (docs/email.md): null when `PARLEY_SMTP_URL` is unset, and then Parley sends
+   * nothing and offers nothing that needs email (password reset, invitations).
+   */
+  mail: MailConfig | null;
   /** Automatic retention (`core/privacy/retention.ts`, docs/operations.md "Retention"). */
   retention: {
     /**
@@ -122,6 +127,18 @@ export interface Config {
     /** Minutes between two runs (`PARLEY_RETENTION_INTERVAL_MINUTES`, default 60). */
     everyMinutes: number;
   };
+}
+
+/** See {@link Config.mail}. */
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…` (`PARLEY_SMTP_URL`). */
+  smtpUrl: string;
+  /** The `From` of every email, e.g. `Parley <support@example.com>` (`PARLEY_MAIL_FROM`). */
+  from: string;
+  /** The first retry's delay, doubled per attempt up to an hour (`PARLEY_MAIL_RETRY_BASE_MS`). */
+  retryBaseMs: number;
+  /** How long a password-reset link works (`PARLEY_RESET_TTL_MINUTES`, default 30). */
+  resetTtlMinutes: number;
 }
 
 /** See {@link Config.trustedProxies}. */
@@ -217,6 +234,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     problems.push("PARLEY_METRICS_TOKEN must have at least 16 characters");
   }
 
+  const mail = parseMail(env, problems, int);
+
   const config: Config = {
     port: int("PORT", 8000, 0, 65535),
     hostname: env.HOST || "0.0.0.0",
@@ -265,7 +284,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       name: (env.PARLEY_TEAM_NAME ?? "").trim(),
       replyTime: (env.PARLEY_REPLY_TIME ?? "").trim(),
     },
+    // Stays false even with SMTP until missed-reply emails exist (issue 16's next slice): set it
+    // to `mail !== null` then, so the widget promises email only when it is sent.
     emailReplies: false,
+    mail,
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),
     webhooks: {
       allowPrivate: bool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false),
@@ -280,6 +302,45 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `PARLEY_SMTP_URL` and `PARLEY_MAIL_FROM`, set together; null when both are unset. */
+function parseMail(
+  env: Record<string, string | undefined>,
+  problems: string[],
+  int: (name: string, fallback: number, min: number, max: number) => number,
+): MailConfig | null {
+  const smtpUrl = env.PARLEY_SMTP_URL?.trim() || null;
+  const from = env.PARLEY_MAIL_FROM?.trim() || null;
+  const retryBaseMs = int("PARLEY_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000);
+  const resetTtlMinutes = int("PARLEY_RESET_TTL_MINUTES", 30, 1, 1440);
+  if (smtpUrl === null && from === null) return null;
+  if (smtpUrl === null) {
+    problems.push("PARLEY_MAIL_FROM is set but PARLEY_SMTP_URL is not: set both, or neither");
+    return null;
+  }
+  let ok = true;
+  try {
+    const url = new URL(smtpUrl);
+    if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new TypeError(url.protocol);
+    if (url.hostname === "") throw new TypeError("no host");
+  } catch {
+    problems.push(
+      "PARLEY_SMTP_URL must be smtp://user:pass@host:587 or smtps://user:pass@host:465",
+    );
+    ok = false;
+  }
+  if (from === null) {
+    problems.push(
+      "PARLEY_SMTP_URL is set but PARLEY_MAIL_FROM is not (e.g. Parley <support@example.com>)",
+    );
+    return null;
+  }
+  if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from)) {
+    problems.push(`PARLEY_MAIL_FROM must be an address or Name <address> (got "${from}")`);
+    ok = false;
+  }
+  return ok ? { smtpUrl, from, retryBaseMs, resetTtlMinutes } : null;
 }
 
 function isTruthy(raw: string | undefined): boolean {
@@ -334,7 +395,15 @@ export interface ConfigVariable {
   /** What it does, one or two sentences. */
   description: string;
   /** The `.env.example` section it belongs to. */
-  group: "Server" | "Database" | "Accounts" | "Security" | "Limits" | "Real time" | "Operations";
+  group:
+    | "Server"
+    | "Database"
+    | "Accounts"
+    | "Security"
+    | "Limits"
+    | "Email"
+    | "Real time"
+    | "Operations";
   /** Set by the platform (Deno Deploy), not by the operator: documented, not in `.env.example`. */
   platform?: boolean;
 }
@@ -584,6 +653,33 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "600",
     description:
       "Public API (/api/v1) requests per token per minute (and the burst); past it, 429.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_SMTP_URL",
+    default: "",
+    description:
+      "SMTP server for outgoing email: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465. Unset: no email, no password reset or invitations by email (docs/email.md).",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_MAIL_FROM",
+    default: "",
+    description:
+      "The From of every email, e.g. Parley <support@example.com>; set with PARLEY_SMTP_URL.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_MAIL_RETRY_BASE_MS",
+    default: "30000",
+    description:
+      "First retry delay of an email the SMTP server did not accept; each next one doubles (with jitter) up to an hour, for a day.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_RESET_TTL_MINUTES",
+    default: "30",
+    description: "How long a password-reset link works.",
   },
   {
     group: "Real time",

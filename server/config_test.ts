@@ -74,3 +74,32 @@ Deno.test("loadConfig reads PARLEY_ADMIN_RESET and refuses it without an admin t
   );
   assert.throws(() => loadConfig({ ...admin, PARLEY_ADMIN_RESET: "maybe" }), /PARLEY_ADMIN_RESET/);
 });
+
+Deno.test("loadConfig reads SMTP and the From, set together, and keeps emailReplies off", () => {
+  assert.equal(loadConfig({}).mail, null);
+  const c = loadConfig({
+    PARLEY_SMTP_URL: "smtp://user:pass@mail.example.com:587",
+    PARLEY_MAIL_FROM: "Parley <support@example.com>",
+  });
+  assert.equal(c.mail?.smtpUrl, "smtp://user:pass@mail.example.com:587");
+  assert.equal(c.mail?.from, "Parley <support@example.com>");
+  assert.equal(c.mail?.resetTtlMinutes, 30);
+  // Missed-reply emails do not exist yet: the widget must not promise email.
+  assert.equal(c.emailReplies, false);
+  for (
+    const [env, problem] of [
+      [{ PARLEY_SMTP_URL: "http://mail.example.com" }, /PARLEY_SMTP_URL must be/],
+      [{ PARLEY_SMTP_URL: "smtp://mail.example.com" }, /PARLEY_MAIL_FROM is not/],
+      [{ PARLEY_MAIL_FROM: "support@example.com" }, /PARLEY_SMTP_URL is not/],
+      [
+        { PARLEY_SMTP_URL: "smtps://mail.example.com", PARLEY_MAIL_FROM: "not an address" },
+        /PARLEY_MAIL_FROM must be/,
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => loadConfig(env),
+      (err) => err instanceof ConfigError && problem.test(err.message),
+    );
+  }
+});

@@ -58,6 +58,25 @@ const ENDPOINTS: Endpoint[] = [
     body: { currentPassword: "string", newPassword: "string" },
   },
   { method: "GET", path: "/api/agents", agent: true },
+  { method: "GET", path: "/api/agent/password-reset", agent: false, noInput: true },
+  { method: "POST", path: "/api/agent/password-reset", agent: false, body: { email: "string" } },
+  { method: "POST", path: "/api/agent/links/check", agent: false, body: { token: "string" } },
+  {
+    method: "POST",
+    path: "/api/agent/links/use",
+    agent: false,
+    body: { token: "string", password: "string" },
+  },
+  { method: "GET", path: "/api/email", agent: true },
+  { method: "GET", path: "/api/agents/invitations", agent: true },
+  {
+    method: "POST",
+    path: "/api/agents/invitations",
+    agent: true,
+    body: { email: "string", name: "string", role: "string", capacity: "int" },
+  },
+  { method: "POST", path: "/api/agents/:id/invitation", agent: true, noInput: true },
+  { method: "DELETE", path: "/api/agents/:id/invitation", agent: true, noInput: true },
   {
     method: "POST",
     path: "/api/agents",
@@ -178,7 +197,12 @@ Deno.test(
   async () => {
     console.log(`fuzz seed ${SEED} (replay with PARLEY_FUZZ_SEED=${SEED})`);
     const rng = new Rng(SEED);
-    const srv = await startServerProcess({ PARLEY_LOGIN_ATTEMPTS_PER_IP: "100000" });
+    const srv = await startServerProcess({
+      PARLEY_LOGIN_ATTEMPTS_PER_IP: "100000",
+      // Email on (nothing listens there: the outbox just retries), so its endpoints validate.
+      PARLEY_SMTP_URL: "smtp://127.0.0.1:9",
+      PARLEY_MAIL_FROM: "fuzz@example.com",
+    });
     try {
       const base = srv.proc.url;
       const cookie = await adminCookie(base);

@@ -335,7 +335,8 @@ export function requireAdmin(actor: AgentRecord): void {
   if (actor.role !== "admin") throw new ParleyError(ErrorCode.Forbidden, "Admins only");
 }
 
-function checkPassword(password: string): void {
+/** Throws `bad_frame` unless a new password has 8 to 200 characters. */
+export function checkPassword(password: string): void {
   if (password.length < 8 || password.length > 200) {
     throw new ParleyError(ErrorCode.BadFrame, "Password must have 8 to 200 characters");
   }

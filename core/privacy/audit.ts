@@ -25,6 +25,8 @@ export type AuditAction =
   | "agent.enable"
   | "agent.role"
   | "agent.reset_password"
+  | "agent.invite"
+  | "agent.revoke_invitation"
   | "token.create"
   | "token.revoke"
   | `webhook.${string}`

@@ -21,6 +21,7 @@ import {
 import type { WebhookStore } from "../../db/sql_webhooks.ts";
 import { postWebhook, WebhookRequestError } from "./http_post.ts";
 import { signatureHeader } from "./signature.ts";
+import { retryDelay as backoff } from "../retry_backoff.ts";
 
 /** The part of the outbox the deliverer uses. */
 export type Outbox = Pick<
@@ -243,17 +244,9 @@ export class WebhookDeliverer {
     };
   }
 
-  /**
-   * The wait before the attempt after `attempt`: the base doubled per attempt, capped, half of it
-   * random (so receivers back from an outage are not hit by every instance at once), and never
-   * past the end of the retry window (`remainingMs`), so the last attempt falls on it.
-   */
+  /** The wait before the attempt after `attempt` (see {@link backoff}). */
   retryDelay(attempt: number, remainingMs = Infinity): number {
-    const full = Math.min(
-      this.#o.retryMaxDelayMs,
-      this.#o.retryBaseMs * 2 ** Math.min(attempt - 1, 30),
-    );
-    return Math.min(remainingMs, full / 2 + Math.random() * full / 2);
+    return backoff(attempt, this.#o.retryBaseMs, this.#o.retryMaxDelayMs, remainingMs);
   }
 }
 

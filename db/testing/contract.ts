@@ -14,6 +14,7 @@ import { agentSiteSteps } from "./contract_agent_sites.ts";
 import { retentionSteps } from "./contract_retention.ts";
 import { webhookSteps } from "./contract_webhooks.ts";
 import { apiSteps } from "./contract_api.ts";
+import { emailSteps } from "./contract_email.ts";
 
 /** Runs every contract step against `store` as steps of `t`. */
 export async function contractSteps(t: Deno.TestContext, store: DbStore): Promise<void> {
@@ -25,4 +26,5 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await retentionSteps(t, store);
   await webhookSteps(t, store);
   await apiSteps(t, store);
+  await emailSteps(t, store);
 }

@@ -16,6 +16,8 @@ const ACTIONS: Record<string, string> = {
   "agent.enable": "Enabled agent",
   "agent.role": "Changed the role of agent",
   "agent.reset_password": "Reset the password of agent",
+  "agent.invite": "Invited agent",
+  "agent.revoke_invitation": "Revoked the invitation of agent",
   "token.create": "Created API token",
   "token.revoke": "Revoked API token",
   "visitor.export": "Exported the data of visitor",

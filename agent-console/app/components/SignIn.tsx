@@ -1,7 +1,29 @@
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { Auth } from "../auth.ts";
+import { apiRequest } from "../api.ts";
+import { ForgotPassword } from "./PasswordLinks.tsx";
 
-/** The sign-in page: "Email", "Password", "Sign in", and a clear message on failure. */
+/**
+ * The sign-in page: "Email", "Password", "Sign in", and a clear message on failure; with email
+ * configured, "Forgot password?" opens the reset request.
+ */
 export function SignIn({ auth }: { auth: Auth }) {
+  const canReset = useSignal(false);
+  const forgot = useSignal(false);
+  useEffect(() => {
+    apiRequest("GET", "/api/agent/password-reset").then(
+      (r) => canReset.value = (r as { available?: unknown } | null)?.available === true,
+      () => {},
+    );
+  }, []);
+  if (forgot.value) {
+    return (
+      <main class="signin">
+        <ForgotPassword onBack={() => forgot.value = false} />
+      </main>
+    );
+  }
   const state = auth.state.value;
   const message = state.kind === "signed_out" ? state.message : null;
   const busy = auth.busy.value;
@@ -28,6 +50,15 @@ export function SignIn({ auth }: { auth: Auth }) {
         <button type="submit" class="button primary block" disabled={busy} aria-busy={busy}>
           Sign in
         </button>
+        {canReset.value && (
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => forgot.value = true}
+          >
+            Forgot password?
+          </button>
+        )}
       </form>
     </main>
   );

@@ -4,62 +4,120 @@ import type { AgentInfo } from "../../../protocol/frames.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Field, formValues, submitThenReset, text } from "./Field.tsx";
+import { apiRequest } from "../api.ts";
+
+/** "Email is on (from …)" or "Email is off: …" (`GET /api/email`). */
+function EmailStatus({ from }: { from: string | null | undefined }) {
+  if (from === undefined) return null;
+  return (
+    <p class="muted email-status" role="status">
+      {from === null
+        ? "Email is off: set PARLEY_SMTP_URL and PARLEY_MAIL_FROM to send password resets"
+        : `Email is on (from ${from})`}
+    </p>
+  );
+}
+
+/** An admin's action on invitations; answers an error's text, or null when it worked. */
+async function invitationRequest(method: string, path: string, body?: unknown) {
+  try {
+    await apiRequest(method, path, body);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
 
 /** Settings → Team (admins): every agent, their sites, and a form to add one. */
 export function TeamTab({ session }: { session: Session }) {
   const { resources } = session;
+  /** The From when email is on, null when off, undefined until known. */
+  const mailFrom = useSignal<string | null | undefined>(undefined);
+  const invited = useSignal<readonly string[]>([]);
+  const inviteNote = useSignal<{ ok: boolean; text: string } | null>(null);
+  const loadInvited = () =>
+    apiRequest("GET", "/api/agents/invitations").then((r) => {
+      const ids = (r as { invited?: unknown } | null)?.invited;
+      invited.value = Array.isArray(ids) ? ids.filter((x) => typeof x === "string") : [];
+    }, () => {});
   useEffect(() => {
     void resources.loadTeam();
+    apiRequest("GET", "/api/email").then((r) => {
+      const from = (r as { from?: unknown } | null)?.from;
+      mailFrom.value = typeof from === "string" ? from : null;
+    }, () => {});
+    void loadInvited();
   }, []);
+  const invitations = {
+    ids: invited.value,
+    async act(method: string, path: string, done: string) {
+      const error = await invitationRequest(method, path);
+      inviteNote.value = { ok: error === null, text: error ?? done };
+      await Promise.all([resources.loadTeam(), loadInvited()]);
+    },
+  };
   return (
     <div class="settings-grid">
       <section class="panel">
         <h3>Agents</h3>
+        <EmailStatus from={mailFrom.value} />
+        {inviteNote.value && (
+          <p
+            class={inviteNote.value.ok ? "form-ok" : "form-error"}
+            role={inviteNote.value.ok ? "status" : "alert"}
+          >
+            {inviteNote.value.text}
+          </p>
+        )}
         <ul class="team">
-          {resources.team.value.map((a) => <AgentRow key={a.id} session={session} agent={a} />)}
+          {resources.team.value.map((a) => (
+            <AgentRow key={a.id} session={session} agent={a} invitations={invitations} />
+          ))}
         </ul>
       </section>
-      <form
-        class="panel"
-        onSubmit={submitThenReset((f) =>
-          resources.addAgent({
-            name: text(f, "name"),
-            email: text(f, "email"),
-            password: String(f.get("password") ?? ""),
-            role: f.get("role") === "admin" ? "admin" : "agent",
-            capacity: Number(f.get("capacity") ?? 5),
-          })
-        )}
-      >
-        <h3>Add an agent</h3>
-        <Field label="Name">
-          <input name="name" required maxLength={80} />
-        </Field>
-        <Field label="Agent email">
-          <input name="email" type="email" required />
-        </Field>
-        <Field label="Initial password">
-          <input
-            name="password"
-            type="password"
-            minLength={8}
-            required
-            autocomplete="new-password"
-          />
-        </Field>
-        <div class="field-row">
-          <Field label="Role">
-            <select name="role">
-              <option value="agent">Agent</option>
-              <option value="admin">Admin</option>
-            </select>
+      {mailFrom.value ? <InviteForm onDone={invitations.act} /> : (
+        <form
+          class="panel"
+          onSubmit={submitThenReset((f) =>
+            resources.addAgent({
+              name: text(f, "name"),
+              email: text(f, "email"),
+              password: String(f.get("password") ?? ""),
+              role: f.get("role") === "admin" ? "admin" : "agent",
+              capacity: Number(f.get("capacity") ?? 5),
+            })
+          )}
+        >
+          <h3>Add an agent</h3>
+          <Field label="Name">
+            <input name="name" required maxLength={80} />
           </Field>
-          <Field label="Capacity">
-            <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
+          <Field label="Agent email">
+            <input name="email" type="email" required />
           </Field>
-        </div>
-        <button type="submit" class="button primary">Add agent</button>
-      </form>
+          <Field label="Initial password">
+            <input
+              name="password"
+              type="password"
+              minLength={8}
+              required
+              autocomplete="new-password"
+            />
+          </Field>
+          <div class="field-row">
+            <Field label="Role">
+              <select name="role">
+                <option value="agent">Agent</option>
+                <option value="admin">Admin</option>
+              </select>
+            </Field>
+            <Field label="Capacity">
+              <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
+            </Field>
+          </div>
+          <button type="submit" class="button primary">Add agent</button>
+        </form>
+      )}
     </div>
   );
 }
@@ -71,7 +129,58 @@ function sitesText(session: Session, agent: AgentInfo): string {
   return agent.sites.map((id) => names.get(id) ?? id).join(", ");
 }
 
-function AgentRow({ session, agent }: { session: Session; agent: AgentInfo }) {
+/** What a row needs to show and act on an invitation. */
+interface Invitations {
+  ids: readonly string[];
+  act(method: string, path: string, done: string): Promise<void>;
+}
+
+/** With email on: "Invite an agent" (no password: the agent sets theirs from the email). */
+function InviteForm({ onDone }: { onDone: (m: string, p: string, done: string) => Promise<void> }) {
+  return (
+    <form
+      class="panel"
+      aria-labelledby="invite-title"
+      onSubmit={submitThenReset(async (f) => {
+        const email = text(f, "email");
+        const error = await invitationRequest("POST", "/api/agents/invitations", {
+          name: text(f, "name"),
+          email,
+          role: f.get("role") === "admin" ? "admin" : "agent",
+          capacity: Number(f.get("capacity") ?? 5),
+        });
+        await onDone("GET", "/api/agents/invitations", error ?? `Invitation sent to ${email}`);
+        return error === null;
+      })}
+    >
+      <h3 id="invite-title">Invite an agent</h3>
+      <p class="muted">They get an email with a link to set their own password.</p>
+      <Field label="Name">
+        <input name="name" required maxLength={80} />
+      </Field>
+      <Field label="Agent email">
+        <input name="email" type="email" required />
+      </Field>
+      <div class="field-row">
+        <Field label="Role">
+          <select name="role">
+            <option value="agent">Agent</option>
+            <option value="admin">Admin</option>
+          </select>
+        </Field>
+        <Field label="Capacity">
+          <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
+        </Field>
+      </div>
+      <button type="submit" class="button primary">Send invitation</button>
+    </form>
+  );
+}
+
+function AgentRow(
+  { session, agent, invitations }: { session: Session; agent: AgentInfo; invitations: Invitations },
+) {
+  const isInvited = invitations.ids.includes(agent.id);
   const editing = useSignal(false);
   const { resources } = session;
   const self = agent.id === session.model.me.value.id;
@@ -158,12 +267,43 @@ function AgentRow({ session, agent }: { session: Session; agent: AgentInfo }) {
         <div>
           {agent.name} {agent.role === "admin" && <span class="badge">Admin</span>}{" "}
           {agent.disabled && <span class="badge badge-unverified">Disabled</span>}
+          {isInvited && <span class="badge">Invited</span>}
         </div>
         <div class="muted">
           {agent.email} · {agent.status} · capacity {agent.capacity}
           {sites.length > 1 && ` · ${sitesText(session, agent)}`}
         </div>
       </div>
+      {isInvited && (
+        <>
+          <button
+            type="button"
+            class="button ghost"
+            aria-label={`Resend invitation to ${agent.name}`}
+            onClick={() =>
+              invitations.act(
+                "POST",
+                `/api/agents/${encodeURIComponent(agent.id)}/invitation`,
+                `Invitation sent again to ${agent.email}`,
+              )}
+          >
+            Resend
+          </button>
+          <button
+            type="button"
+            class="button ghost"
+            aria-label={`Revoke invitation of ${agent.name}`}
+            onClick={() =>
+              invitations.act(
+                "DELETE",
+                `/api/agents/${encodeURIComponent(agent.id)}/invitation`,
+                `Invitation of ${agent.name} revoked`,
+              )}
+          >
+            Revoke
+          </button>
+        </>
+      )}
       <button
         type="button"
         class="button ghost"
