@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import { storySteps } from "./helpers/story.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const TIMEOUT = 30_000;
 
@@ -125,11 +126,10 @@ Deno.test({
       const field = dialog.getByLabel("Keep resolved conversations (days)");
       await field.fill("45");
       await dialog.getByRole("button", { name: "Save site" }).click();
-      for (let i = 0; i < 100; i++) {
-        if ((await srv.store.getSite("demo", { fresh: true }))?.retentionDays === 45) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal((await srv.store.getSite("demo", { fresh: true }))?.retentionDays, 45);
+      await waitUntil(
+        async () => (await srv.store.getSite("demo", { fresh: true }))?.retentionDays === 45,
+        "the site keeps resolved conversations 45 days",
+      );
       await field.scrollIntoViewIfNeeded();
       await admin.screenshot({ path: `${dir}/site-retention-desktop.png` });
     });
