@@ -104,20 +104,27 @@ export function TeamTab({ session }: { session: Session }) {
               autocomplete="new-password"
             />
           </Field>
-          <div class="field-row">
-            <Field label="Role">
-              <select name="role">
-                <option value="agent">Agent</option>
-                <option value="admin">Admin</option>
-              </select>
-            </Field>
-            <Field label="Capacity">
-              <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
-            </Field>
-          </div>
+          <RoleAndCapacity />
           <button type="submit" class="button primary">Add agent</button>
         </form>
       )}
+    </div>
+  );
+}
+
+/** The role and capacity fields, the same when adding an agent and when inviting one. */
+function RoleAndCapacity() {
+  return (
+    <div class="field-row">
+      <Field label="Role">
+        <select name="role">
+          <option value="agent">Agent</option>
+          <option value="admin">Admin</option>
+        </select>
+      </Field>
+      <Field label="Capacity">
+        <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
+      </Field>
     </div>
   );
 }
@@ -161,17 +168,7 @@ function InviteForm({ onDone }: { onDone: (m: string, p: string, done: string) =
       <Field label="Agent email">
         <input name="email" type="email" required />
       </Field>
-      <div class="field-row">
-        <Field label="Role">
-          <select name="role">
-            <option value="agent">Agent</option>
-            <option value="admin">Admin</option>
-          </select>
-        </Field>
-        <Field label="Capacity">
-          <input name="capacity" type="number" min={0} max={100} defaultValue="5" />
-        </Field>
-      </div>
+      <RoleAndCapacity />
       <button type="submit" class="button primary">Send invitation</button>
     </form>
   );
