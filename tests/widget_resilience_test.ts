@@ -341,8 +341,15 @@ Deno.test({
         await p.getByText("Thanks for your feedback!").waitFor();
         await p.getByRole("button", { name: "Start a new conversation" }).click();
         await p.locator("parley-chat .bb", { hasText: "Ask us anything" }).waitFor();
-        assert.ok(server.received.some((f) => f.type === "rate" && f.rating === 5));
-        assert.ok(server.received.some((f) => f.type === "contact"));
+        // The widget thanks the visitor at once; the frames cross the socket after that.
+        await waitUntil(
+          () => server.received.some((f) => f.type === "rate" && f.rating === 5),
+          "the rating reaches the server",
+        );
+        await waitUntil(
+          () => server.received.some((f) => f.type === "contact"),
+          "the email reaches the server",
+        );
       });
 
       await scene(
