@@ -40,10 +40,18 @@ export interface NewEmail {
   references?: string[];
   /** The `List-Unsubscribe` value (`<https://…>`), for emails a person can opt out of. */
   listUnsubscribe?: string | null;
+  /**
+   * The conversation the email belongs to: its Message-ID is recorded in
+   * `conversation_emails` (threading, matching replies), and the email is deleted with the
+   * conversation (erasure, retention) if still unsent.
+   */
+  conversationId?: string | null;
+  /** The sender's display name (a site's own); the address is always `PARLEY_MAIL_FROM`'s. */
+  fromName?: string | null;
 }
 
 /** An email taken for sending. */
-export interface ClaimedEmail extends Required<Omit<NewEmail, "references">> {
+export interface ClaimedEmail extends Required<Omit<NewEmail, "references" | "conversationId">> {
   id: string;
   references: string[];
   /** The attempt this is (1 for the first); {@link EmailStore.finish} names it. */
@@ -68,13 +76,17 @@ export async function enqueueEmail(q: Queryable, e: NewEmail): Promise<string> {
   const rows = await q.query(
     `WITH e AS (
        INSERT INTO email_outbox (kind, message_id, to_address, reply_to, subject, text_body,
-         html_body, in_reply_to, refs, list_unsubscribe)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10)
-       RETURNING id
+         html_body, in_reply_to, refs, list_unsubscribe, conversation_id, from_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12)
+       RETURNING id, message_id, conversation_id
+     ), thread AS (
+       INSERT INTO conversation_emails (message_id, conversation_id, direction)
+       SELECT message_id, conversation_id, 'out' FROM e WHERE conversation_id IS NOT NULL
+       RETURNING 1
      ), wake AS (
        SELECT pg_notify('${EMAIL_CHANNEL}', '') FROM e
      )
-     SELECT e.id FROM e, (SELECT count(*) FROM wake) w`,
+     SELECT e.id FROM e, (SELECT count(*) FROM wake) w, (SELECT count(*) FROM thread) t`,
     [
       e.kind,
       e.messageId,
@@ -86,6 +98,8 @@ export async function enqueueEmail(q: Queryable, e: NewEmail): Promise<string> {
       e.inReplyTo ?? null,
       e.references ?? [],
       e.listUnsubscribe ?? null,
+      e.conversationId ?? null,
+      e.fromName ?? null,
     ],
   );
   return str(rows[0], "id");
@@ -105,7 +119,7 @@ WHERE o.id IN (
   FOR UPDATE SKIP LOCKED
 ) AND o.status = 'pending'
 RETURNING o.id, o.kind, o.message_id, o.to_address, o.reply_to, o.subject, o.text_body,
-  o.html_body, o.in_reply_to, o.refs, o.list_unsubscribe, o.attempts, o.created_at`;
+  o.html_body, o.in_reply_to, o.refs, o.list_unsubscribe, o.from_name, o.attempts, o.created_at`;
 
 /** A one-time link's state, when it is looked up. */
 export type LinkState =
@@ -369,6 +383,7 @@ function rowToClaimed(r: Row): ClaimedEmail {
     inReplyTo: optStr(r, "in_reply_to"),
     references: Array.isArray(refs) ? refs.filter((x): x is string => typeof x === "string") : [],
     listUnsubscribe: optStr(r, "list_unsubscribe"),
+    fromName: optStr(r, "from_name"),
     attempt: int(r, "attempts"),
     createdAt: ts(r, "created_at"),
   };

@@ -115,6 +115,11 @@ export interface Config {
    * nothing and offers nothing that needs email (password reset, invitations).
    */
   mail: MailConfig | null;
+  /**
+   * Inbound email (docs/email.md, "Replies by email"): null when `PARLEY_INBOUND_SECRET` is
+   * unset, and then `POST /api/inbound/email` answers 404.
+   */
+  inbound: InboundConfig | null;
   /** Automatic retention (`core/privacy/retention.ts`, docs/operations.md "Retention"). */
   retention: {
     /**
@@ -139,6 +144,23 @@ export interface MailConfig {
   retryBaseMs: number;
   /** How long a password-reset link works (`PARLEY_RESET_TTL_MINUTES`, default 30). */
   resetTtlMinutes: number;
+  /**
+   * How long an agent's reply waits unread in the widget before it is emailed to the visitor
+   * (`PARLEY_EMAIL_DELAY_S`, default 120).
+   */
+  replyDelayS: number;
+  /**
+   * The address visitors' replies go to, tagged per conversation (`reply+<tag>@host`), when
+   * inbound email is set up (`PARLEY_INBOUND_ADDRESS`); null: replies go to the site's reply-to
+   * or the From, and are matched by their `In-Reply-To` only.
+   */
+  inboundAddress: string | null;
+}
+
+/** See {@link Config.inbound}. */
+export interface InboundConfig {
+  /** The secret `POST /api/inbound/email` requires (`PARLEY_INBOUND_SECRET`, 24+ characters). */
+  secret: string;
 }
 
 /** See {@link Config.trustedProxies}. */
@@ -235,6 +257,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   }
 
   const mail = parseMail(env, problems, int);
+  const inboundSecret = env.PARLEY_INBOUND_SECRET || null;
+  if (inboundSecret !== null && inboundSecret.length < 24) {
+    problems.push("PARLEY_INBOUND_SECRET must have at least 24 characters");
+  }
 
   const config: Config = {
     port: int("PORT", 8000, 0, 65535),
@@ -288,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     // to `mail !== null` then, so the widget promises email only when it is sent.
     emailReplies: false,
     mail,
+    inbound: inboundSecret ? { secret: inboundSecret } : null,
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),
     webhooks: {
       allowPrivate: bool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false),
@@ -314,6 +341,16 @@ function parseMail(
   const from = env.PARLEY_MAIL_FROM?.trim() || null;
   const retryBaseMs = int("PARLEY_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000);
   const resetTtlMinutes = int("PARLEY_RESET_TTL_MINUTES", 30, 1, 1440);
+  const replyDelayS = int("PARLEY_EMAIL_DELAY_S", 120, 0, 86_400);
+  const inboundAddress = env.PARLEY_INBOUND_ADDRESS?.trim() || null;
+  if (inboundAddress !== null && !/^[^\s@<>+]+@[^\s@<>]+$/.test(inboundAddress)) {
+    problems.push(
+      `PARLEY_INBOUND_ADDRESS must be a plain address without a + tag (got "${inboundAddress}")`,
+    );
+  }
+  if (inboundAddress !== null && smtpUrl === null) {
+    problems.push("PARLEY_INBOUND_ADDRESS needs PARLEY_SMTP_URL and PARLEY_MAIL_FROM");
+  }
   if (smtpUrl === null && from === null) return null;
   if (smtpUrl === null) {
     problems.push("PARLEY_MAIL_FROM is set but PARLEY_SMTP_URL is not: set both, or neither");
@@ -340,7 +377,7 @@ function parseMail(
     problems.push(`PARLEY_MAIL_FROM must be an address or Name <address> (got "${from}")`);
     ok = false;
   }
-  return ok ? { smtpUrl, from, retryBaseMs, resetTtlMinutes } : null;
+  return ok ? { smtpUrl, from, retryBaseMs, resetTtlMinutes, replyDelayS, inboundAddress } : null;
 }
 
 function isTruthy(raw: string | undefined): boolean {
@@ -680,6 +717,27 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: "PARLEY_RESET_TTL_MINUTES",
     default: "30",
     description: "How long a password-reset link works.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_EMAIL_DELAY_S",
+    default: "120",
+    description:
+      "An agent's reply the visitor has not read in the widget this many seconds later is emailed to them (with any later unread replies), when they left an email.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_INBOUND_ADDRESS",
+    default: "",
+    description:
+      "Address that receives visitors' email replies (e.g. reply@in.example.com); emails name reply+<signed tag>@ that host as their Reply-To. Its mail must reach POST /api/inbound/email.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_INBOUND_SECRET",
+    default: "",
+    description:
+      "Secret (24+ characters) that POST /api/inbound/email requires (Bearer, or the password of Basic auth). Unset: the endpoint answers 404.",
   },
   {
     group: "Real time",

@@ -8,3 +8,4 @@
 export { MailSender, type MailSenderOptions } from "./sender.ts";
 export { createSmtpSender, newMessageId, type SendEmail, SmtpError } from "./smtp.ts";
 export { AgentLinks, type AgentLinksDeps, LINK_PATHS } from "./agent_links.ts";
+export { createReplyAddresses, type ReplyAddresses } from "./reply_address.ts";

@@ -28,6 +28,7 @@ export function createSmtpSender(
 ): { send: SendEmail; close: () => void } {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const url = new URL(opts.smtpUrl);
+  const fromAddress = addressOf(opts.from);
   const transport = nodemailer.createTransport({
     host: url.hostname.replace(/^\[|\]$/g, ""),
     port: url.port ? Number(url.port) : url.protocol === "smtps:" ? 465 : 587,
@@ -48,7 +49,7 @@ export function createSmtpSender(
     if (signal.aborted) throw new SmtpError("Stopped");
     try {
       await transport.sendMail({
-        from: opts.from,
+        from: e.fromName ? { name: e.fromName, address: fromAddress } : opts.from,
         to: e.to,
         ...(e.replyTo ? { replyTo: e.replyTo } : {}),
         subject: e.subject,
@@ -66,6 +67,11 @@ export function createSmtpSender(
     }
   };
   return { send, close: () => transport.close() };
+}
+
+/** The bare address of `Name <a@host>` or `a@host`. */
+export function addressOf(from: string): string {
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
 }
 
 /** A fresh Message-ID on the domain of `from` (`Name <a@host>` or `a@host`). */
