@@ -187,6 +187,7 @@ const AGENT_COLS = [
   "sites",
   "password_hash",
   "created_at",
+  "invited_at",
 ] as const;
 
 /** Select list for an agent. */
@@ -206,6 +207,7 @@ export function rowToAgent(r: Row, p = ""): AgentRecord {
     sites: strings(r, `${p}sites`),
     passwordHash: str(r, `${p}password_hash`),
     createdAt: ts(r, `${p}created_at`),
+    invited: r[`${p}invited_at`] !== null && r[`${p}invited_at`] !== undefined,
   };
 }
 

@@ -153,6 +153,11 @@ export interface AgentInfo {
   capacity: number;
   /** Site ids this agent may see and answer; empty means every site. */
   sites: string[];
+  /**
+   * Invited by email and not yet accepted (no password of their own, cannot sign in): not
+   * offered for transfers. Absent from servers before invitations existed.
+   */
+  invited?: boolean;
 }
 
 /**

@@ -118,3 +118,48 @@ Deno.test({
     await phone.page.close();
   },
 });
+
+Deno.test({
+  name: "an invited agent is marked invited for other agents and cannot be handed a conversation",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using smtp = await startSmtpServer();
+    await using srv = await startTestServer({
+      env: {
+        PARLEY_SMTP_URL: smtp.url,
+        PARLEY_MAIL_FROM: "Parley <support@example.com>",
+      },
+    });
+    const cookie = await srv.login(ADMIN.email, ADMIN.password);
+    const res = await fetch(`${srv.url}/api/agents/invitations`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json", "x-parley-csrf": "1" },
+      body: JSON.stringify({ name: "Hana", email: "hana@example.com" }),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 201, JSON.stringify(body));
+    const hana = body.agent as { id: string };
+
+    const admin = await srv.agentSocket(cookie);
+    const welcome = admin.frames.find((f) => f.type === "welcome")!; // taken by agentSocket()
+    const agents = welcome.agents as { id: string; invited?: boolean }[];
+    assert.equal(agents.find((a) => a.id === hana.id)?.invited, true);
+    assert.equal(agents.find((a) => a.id !== hana.id)?.invited, false);
+
+    const visitor = await srv.visitorSocket(); // already welcomed
+    visitor.send({ type: "message", clientId: "c1", body: "hello" });
+    const ack = await visitor.nextOf("ack");
+    admin.send({
+      type: "transfer",
+      conversationId: ack.conversationId,
+      agentId: hana.id,
+      requestId: "t1",
+    });
+    const refused = await admin.nextOf("error", (f) => f.requestId === "t1");
+    assert.equal(refused.code, "conflict");
+    assert.match(String(refused.message), /not accepted their invitation/);
+    await visitor.close();
+    await admin.close();
+  },
+});

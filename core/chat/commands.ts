@@ -294,6 +294,13 @@ export class ChatCommands {
     await this.deps.projection.checkConversation(actor.sites, conversationId);
     const target = await this.deps.store.getAgent(agentId);
     if (!target || target.disabled) throw new ParleyError(ErrorCode.NotFound, "No such agent");
+    if (target.invited) {
+      // They cannot sign in before accepting: the conversation would wait on nobody.
+      throw new ParleyError(
+        ErrorCode.Conflict,
+        `${target.name} has not accepted their invitation yet`,
+      );
+    }
     const before = await this.requireConversation(conversationId);
     if (!siteAllowed(siteLimit(target), before.siteId)) {
       throw new ParleyError(

@@ -307,6 +307,7 @@ export class ChatProjection {
       disabled: a.disabled,
       capacity: a.capacity,
       sites: a.sites,
+      invited: a.invited === true,
       status: a.disabled ? "offline" : this.deps.presence.agentStatus(a.id),
     };
   }

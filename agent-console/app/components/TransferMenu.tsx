@@ -8,7 +8,8 @@ import { Modal } from "./Modal.tsx";
 const STATUS_TEXT = { online: "Online", away: "Away", offline: "Offline" } as const;
 
 /**
- * "Transfer to…" / "Assign to…": a disclosure listing every other enabled agent with their
+ * "Transfer to…" / "Assign to…": a disclosure listing every other enabled agent (invited ones
+ * who have not accepted yet cannot sign in, so they are left out) with their
  * email (two agents may share a name) and presence, plus "Back to the queue" for an assigned
  * conversation. Handing a conversation to an agent who is not online asks first: the visitor
  * would wait for someone who is not there.
@@ -22,7 +23,7 @@ export function TransferMenu({ model, c }: { model: ConsoleModel; c: Conversatio
   const meId = model.me.value.id;
   const label = c.assigneeId === null ? "Assign to" : "Transfer to";
   const candidates = [...model.agents.value.values()]
-    .filter((a) => !a.disabled && a.id !== c.assigneeId)
+    .filter((a) => !a.disabled && !a.invited && a.id !== c.assigneeId)
     .sort((a, b) => a.name.localeCompare(b.name) || a.email.localeCompare(b.email));
 
   const close = (refocus: boolean) => {
