@@ -18,7 +18,11 @@ const CONNECTION_LABELS = {
   disconnected: "Reconnecting…",
 } as const;
 
-/** Brand, search, connection state, presence, notifications, help, settings and sign-out. */
+/**
+ * Brand, search, connection state, presence, notifications, help, settings and sign-out. On a
+ * phone the actions after presence take a second row of their own (`.topbar-actions`, styles.css)
+ * so the search keeps its width and every action stays visible.
+ */
 export function TopBar({ session, auth, notifier, onHelp, onSettings }: TopBarProps) {
   const { model, resources } = session;
   const me = model.me.value;
@@ -65,42 +69,44 @@ export function TopBar({ session, auth, notifier, onHelp, onSettings }: TopBarPr
           <span class="switch-track" aria-hidden="true" />
           <span class="switch-text">{online ? "Online" : "Away"}</span>
         </label>
-        {permission === "default" && (
+        <div class="topbar-actions">
+          {permission === "default" && (
+            <button
+              type="button"
+              class="button ghost"
+              onClick={() => notifier.requestPermission()}
+            >
+              Enable notifications
+            </button>
+          )}
           <button
             type="button"
             class="button ghost"
-            onClick={() => notifier.requestPermission()}
+            aria-pressed={notifier.soundOn.value}
+            onClick={() => notifier.setSound(!notifier.soundOn.value)}
           >
-            Enable notifications
+            Sound
           </button>
-        )}
-        <button
-          type="button"
-          class="button ghost"
-          aria-pressed={notifier.soundOn.value}
-          onClick={() => notifier.setSound(!notifier.soundOn.value)}
-        >
-          Sound
-        </button>
-        <button
-          type="button"
-          class="button ghost"
-          aria-label="Keyboard shortcuts"
-          title="Keyboard shortcuts (?)"
-          onClick={onHelp}
-        >
-          ?
-        </button>
-        <button type="button" class="button ghost" onClick={onSettings}>
-          Settings
-        </button>
-        <span class="me" title={`${me.name} <${me.email}>`}>
-          <Avatar id={me.id} name={me.name} src={me.avatar} size="sm" status={me.status} />
-          <span class="me-name">{me.name}</span>
-        </span>
-        <button type="button" class="button ghost" onClick={() => auth.signOut()}>
-          Sign out
-        </button>
+          <button
+            type="button"
+            class="button ghost"
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+            onClick={onHelp}
+          >
+            ?
+          </button>
+          <button type="button" class="button ghost" onClick={onSettings}>
+            Settings
+          </button>
+          <span class="me" title={`${me.name} <${me.email}>`}>
+            <Avatar id={me.id} name={me.name} src={me.avatar} size="sm" status={me.status} />
+            <span class="me-name">{me.name}</span>
+          </span>
+          <button type="button" class="button ghost" onClick={() => auth.signOut()}>
+            Sign out
+          </button>
+        </div>
       </div>
     </header>
   );
