@@ -33,6 +33,11 @@ export const ErrorCode = {
   Unavailable: "unavailable",
   /** An unexpected server error. Nothing acknowledged was lost. */
   Internal: "internal",
+  /**
+   * An inbound email was refused (`POST /api/inbound/email`): not an email, no conversation it
+   * may join, or no reply text in it. Sending it again changes nothing.
+   */
+  MailRefused: "mail_refused",
 } as const;
 
 /** One of the {@link ErrorCode} values. */

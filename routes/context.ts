@@ -13,7 +13,7 @@ import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
-import type { AgentLinks } from "../core/mail/mod.ts";
+import type { AgentLinks, InboundMail } from "../core/mail/mod.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
 import type { RoutesMetrics } from "./metrics.ts";
@@ -66,6 +66,11 @@ export interface App {
   privacy: PrivacyService;
   /** Email (docs/email.md); null when SMTP is not configured. */
   mail: { from: string; links: AgentLinks } | null;
+  /**
+   * Replies by email (`POST /api/inbound/email`, docs/email.md); null when
+   * `PARLEY_INBOUND_SECRET` is unset.
+   */
+  inbound: { secret: string; mail: InboundMail } | null;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

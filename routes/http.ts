@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   unavailable: 503,
   internal: 500,
+  mail_refused: 422,
 };
 
 /** A JSON response, never sniffed into anything else (a body echoing input stays data). */
@@ -126,6 +127,15 @@ export async function readJson(req: Request, maxBytes = 16_384): Promise<Obj> {
   if (!type.startsWith("application/json")) {
     throw new ParleyError(ErrorCode.BadFrame, "Content-Type must be application/json");
   }
+  const text = new TextDecoder().decode(await readBody(req, maxBytes));
+  return object(parseJson(text), "body");
+}
+
+/**
+ * Reads a body of at most `maxBytes`, or throws `too_large` (as soon as `Content-Length` or the
+ * bytes read say so) or `bad_frame` (no body).
+ */
+export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
   const length = Number(req.headers.get("content-length") ?? "0");
   if (length > maxBytes) throw new ParleyError(ErrorCode.TooLarge, "Body too large");
   const reader = req.body?.getReader();
@@ -142,8 +152,7 @@ export async function readJson(req: Request, maxBytes = 16_384): Promise<Obj> {
     }
     chunks.push(value);
   }
-  const text = new TextDecoder().decode(concat(chunks, size));
-  return object(parseJson(text), "body");
+  return concat(chunks, size);
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -22,7 +22,14 @@ import type { Store } from "../db/store.ts";
 import { SqlStore } from "../db/mod.ts";
 import { WebhookStore } from "../db/sql_webhooks.ts";
 import { EmailStore } from "../db/sql_email.ts";
-import { AgentLinks, createSmtpSender, MailSender } from "../core/mail/mod.ts";
+import {
+  AgentLinks,
+  createReplyAddresses,
+  createSmtpSender,
+  InboundMail,
+  MailSender,
+} from "../core/mail/mod.ts";
+import { InboundEmailStore } from "../db/sql_inbound.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
 import { createRoutesMetrics } from "../routes/metrics.ts";
@@ -204,6 +211,19 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       }),
     }
     : null;
+  // Replies by email: the signed reply addresses use the server's secret, like visitor tokens.
+  const inboundAddress = config.mail?.inboundAddress ?? null;
+  const inbound = config.inbound
+    ? {
+      secret: config.inbound.secret,
+      mail: new InboundMail({
+        store: new InboundEmailStore(store.db),
+        publish: (result) => core.commands.visitorMessageStored(result),
+        replyAddresses: inboundAddress ? createReplyAddresses(inboundAddress, secret) : null,
+        log,
+      }),
+    }
+    : null;
   const app: App = {
     config,
     store,
@@ -221,6 +241,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     },
     privacy: new PrivacyService({ store, bus }),
     mail,
+    inbound,
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),

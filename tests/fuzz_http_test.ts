@@ -12,6 +12,7 @@ import { fuzzBodies, fuzzQueryValue, Rng } from "./helpers/fuzz.ts";
 
 const SEED = Number(Deno.env.get("PARLEY_FUZZ_SEED") ?? Date.now() % 1e9);
 const CODES = new Set<string>(Object.values(ErrorCode));
+const INBOUND_SECRET = "fuzz-inbound-secret-0123456789";
 
 type FieldKind = "string" | "int" | "bool";
 
@@ -68,6 +69,8 @@ const ENDPOINTS: Endpoint[] = [
     body: { token: "string", password: "string" },
   },
   { method: "GET", path: "/api/email", agent: true },
+  // Raw MIME with the inbound secret: fuzzed below the table ("Raw emails").
+  { method: "POST", path: "/api/inbound/email", agent: false, noInput: true },
   { method: "GET", path: "/api/agents/invitations", agent: true },
   {
     method: "POST",
@@ -202,6 +205,8 @@ Deno.test(
       // Email on (nothing listens there: the outbox just retries), so its endpoints validate.
       PARLEY_SMTP_URL: "smtp://127.0.0.1:9",
       PARLEY_MAIL_FROM: "fuzz@example.com",
+      PARLEY_INBOUND_SECRET: INBOUND_SECRET,
+      PARLEY_INBOUND_ADDRESS: "reply@in.example.com",
     });
     try {
       const base = srv.proc.url;
@@ -324,6 +329,21 @@ Deno.test(
             }
           }
         }
+      }
+      // Raw emails: without the secret 401; with it, garbage, JSON, truncated MIME and emails
+      // that match nothing are refused (422, or 400 for another content type), never a 5xx.
+      const inbound = (body: BodyInit, type: string, auth = `Bearer ${INBOUND_SECRET}`) =>
+        fetch(`${base}/api/inbound/email`, {
+          method: "POST",
+          headers: { "content-type": type, authorization: auth },
+          body,
+        }).then((res) => (count++, res));
+      tally(await expectError(await inbound("x", "message/rfc822", "Bearer no"), "inbound auth"));
+      for (const b of fuzzBodies(rng, { from: "string", to: "string" }, 100)) {
+        tally(await expectError(await inbound(b.body, b.contentType), `inbound ${b.kind}`));
+        const mime = `From: ${b.body.slice(0, 200)}\r\nTo: reply+${b.body.slice(0, 60)}` +
+          `@in.example.com\r\nIn-Reply-To: <${b.body.slice(0, 40)}>\r\n\r\n${b.body}`;
+        tally(await expectError(await inbound(mime, "message/rfc822"), `inbound MIME ${b.kind}`));
       }
       // Paths that do not exist, including traversal attempts.
       for (

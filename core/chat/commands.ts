@@ -156,6 +156,15 @@ export class ChatCommands {
   }
 
   /**
+   * Publishes a visitor message stored outside the widget's path (a reply by email, which
+   * `core/mail/inbound.ts` stores with its Message-ID), as {@link visitorSend} publishes its own:
+   * agents get the message and the inbox row, the visitor's open tabs the message.
+   */
+  async visitorMessageStored(result: AppendResult): Promise<void> {
+    await this.publishAppend(result);
+  }
+
+  /**
    * Appends a visitor message, charging the address for a conversation it opens. A socket's idea
    * of whether its visitor has a conversation goes stale (another tab may have started over), so
    * the store decides: it opens a conversation only when told the address was charged
