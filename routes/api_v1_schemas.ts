@@ -151,6 +151,9 @@ export const Agent = Type.Object({
   disabled: Type.Boolean(),
   capacity: Type.Integer({ minimum: 0 }),
   sites: Type.Array(Type.String(), { description: "Sites the agent may answer; empty: every" }),
+  invited: Type.Boolean({
+    description: "Invited by email and not accepted yet: cannot sign in or be assigned",
+  }),
 }, { ...closed, title: "Agent" });
 
 /** A page of a listing. */
