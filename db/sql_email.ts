@@ -18,7 +18,13 @@ import type { Db, Queryable, Row } from "./driver.ts";
 import type { AgentRecord, NewAgent } from "./store.ts";
 import { StoreError } from "./store.ts";
 import { createAgent } from "./sql_agents.ts";
-import type { AttemptOutcome } from "./sql_webhooks.ts";
+import {
+  type AttemptOutcome,
+  type Lease,
+  msUntilNextDue,
+  pruneFinished,
+  releaseLeases,
+} from "./sql_outbox.ts";
 import { integer as int, optStr, text as str, ts } from "./rows.ts";
 
 /** The notification channel that wakes the senders when an email is queued. */
@@ -174,36 +180,18 @@ export class EmailStore {
   }
 
   /** Gives leased emails back at once, their attempt not counted (a sender stopping). */
-  async release(leases: { id: string; attempt: number }[]): Promise<void> {
-    if (leases.length === 0) return;
-    await this.db.query(
-      `UPDATE email_outbox o SET next_attempt_at = clock_timestamp(), attempts = o.attempts - 1
-       FROM unnest($1::text[], $2::int[]) AS l(id, attempt)
-       WHERE o.id = l.id AND o.attempts = l.attempt AND o.status = 'pending'`,
-      [leases.map((l) => l.id), leases.map((l) => l.attempt)],
-    );
+  release(leases: Lease[]): Promise<void> {
+    return releaseLeases(this.db, "email_outbox", leases);
   }
 
   /** Milliseconds until the next pending email is due (0: now), or null when none is. */
-  async msUntilNextDue(): Promise<number | null> {
-    const rows = await this.db.query(
-      `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)
-         ::float8 AS ms
-       FROM email_outbox WHERE status = 'pending'`,
-    );
-    const ms = rows[0]?.ms;
-    return typeof ms === "number" ? ms : null;
+  msUntilNextDue(): Promise<number | null> {
+    return msUntilNextDue(this.db, "email_outbox");
   }
 
   /** Deletes sent and failed emails queued before `before`; returns how many. */
-  async pruneFinished(before: Date): Promise<number> {
-    const rows = await this.db.query(
-      `WITH d AS (
-         DELETE FROM email_outbox WHERE status <> 'pending' AND created_at < $1 RETURNING 1
-       ) SELECT count(*)::int AS n FROM d`,
-      [before],
-    );
-    return int(rows[0], "n");
+  pruneFinished(before: Date): Promise<number> {
+    return pruneFinished(this.db, "email_outbox", before);
   }
 
   /** Every email of the outbox, oldest first (tests and diagnostics). */

@@ -23,6 +23,13 @@ import { WEBHOOK_EVENTS } from "../protocol/webhooks.ts";
 import type { Db, Row } from "./driver.ts";
 import { StoreError } from "./store.ts";
 import { bad, integer as int, optStr, optTs, text as str, ts } from "./rows.ts";
+import {
+  type AttemptOutcome,
+  type Lease,
+  msUntilNextDue,
+  pruneFinished,
+  releaseLeases,
+} from "./sql_outbox.ts";
 
 /** The notification channel the triggers wake the deliverers on. */
 export const WEBHOOK_CHANNEL = "parley_webhooks";
@@ -67,11 +74,8 @@ export interface ClaimedDelivery {
   createdAt: string;
 }
 
-/** How an attempt ended: delivered, retried at `retryAt`, or given up. */
-export type AttemptOutcome =
-  | { kind: "delivered"; status: number }
-  | { kind: "retry"; status: number | null; error: string; retryAt: Date }
-  | { kind: "failed"; status: number | null; error: string };
+// Shared with the email outbox; still exported here for the modules that import it from here.
+export type { AttemptOutcome } from "./sql_outbox.ts";
 
 /** How many deliveries the log keeps per endpoint for the console. */
 export const DELIVERY_LOG_LIMIT = 50;
@@ -286,37 +290,18 @@ export class WebhookStore {
    * Gives leased deliveries back at once, their attempt not counted (a deliverer stopping with
    * requests in flight).
    */
-  async release(leases: { id: string; attempt: number }[]): Promise<void> {
-    if (leases.length === 0) return;
-    await this.db.query(
-      `UPDATE webhook_deliveries d SET next_attempt_at = clock_timestamp(),
-         attempts = d.attempts - 1
-       FROM unnest($1::text[], $2::int[]) AS l(id, attempt)
-       WHERE d.id = l.id AND d.attempts = l.attempt AND d.status = 'pending'`,
-      [leases.map((l) => l.id), leases.map((l) => l.attempt)],
-    );
+  release(leases: Lease[]): Promise<void> {
+    return releaseLeases(this.db, "webhook_deliveries", leases);
   }
 
   /** Milliseconds until the next pending delivery is due (0: now), or null when none is. */
-  async msUntilNextDue(): Promise<number | null> {
-    const rows = await this.db.query(
-      `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)
-         ::float8 AS ms
-       FROM webhook_deliveries WHERE status = 'pending'`,
-    );
-    const ms = rows[0]?.ms;
-    return typeof ms === "number" ? ms : null;
+  msUntilNextDue(): Promise<number | null> {
+    return msUntilNextDue(this.db, "webhook_deliveries");
   }
 
   /** Deletes delivered and failed deliveries queued before `before`; returns how many. */
-  async pruneFinished(before: Date): Promise<number> {
-    const rows = await this.db.query(
-      `WITH d AS (
-         DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1 RETURNING 1
-       ) SELECT count(*)::int AS n FROM d`,
-      [before],
-    );
-    return int(rows[0], "n");
+  pruneFinished(before: Date): Promise<number> {
+    return pruneFinished(this.db, "webhook_deliveries", before);
   }
 
   /** How many deliveries are pending (queued, leased or waiting for a retry). */

@@ -3,6 +3,13 @@
  * 127.0.0.1, every message parsed with `mailparser`. It can be stopped and started again on the
  * same port, to play an SMTP outage.
  *
+ * Stopping does not wait on `net.Server`'s close callback: Deno before 2.7.5 (2.5 is Deno Deploy's
+ * runtime) never calls it once a connection has come and gone. Its `node:net` accept handler
+ * counted each new connection on the listening handle instead of the server (`this._connections++`
+ * where `self` was meant; fixed in denoland/deno 20e1ef892e, PR #32418), while every closed one was
+ * still counted off, so the server's count went below zero and never read "drained" again. The
+ * helper counts its connections itself and stops once the listener is closed and none is open.
+ *
  * @module
  */
 
@@ -11,6 +18,7 @@ import { SMTPServer } from "smtp-server";
 // @ts-types="@types/mailparser"
 import { simpleParser } from "mailparser";
 import { Buffer } from "node:buffer";
+import type { Socket } from "node:net";
 import { waitUntil } from "./wait.ts";
 
 /** One message as received. */
@@ -46,6 +54,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       // Plain SMTP on loopback: nodemailer would upgrade with STARTTLS if it were offered.
       disabledCommands: ["STARTTLS"],
       allowInsecureAuth: true,
+      // Loopback needs no reverse DNS (and Deno 2.5's node:dns does not implement it).
+      disableReverseLookup: true,
       logger: false,
       onAuth(auth, _session, cb) {
         if (auth.username === "user" && auth.password === "secret") cb(null, { user: "user" });
@@ -72,6 +82,19 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       },
     });
   let server = make();
+  /** The connections the current listener accepted and that have not closed yet. */
+  const open = new Set<Socket>();
+  /** Called when the last open connection closes (set while stopping). */
+  let drained: (() => void) | null = null;
+  const track = (s: SMTPServer) =>
+    s.server.on("connection", (socket: Socket) => {
+      open.add(socket);
+      socket.once("close", () => {
+        open.delete(socket);
+        if (open.size === 0) drained?.();
+      });
+    });
+  track(server);
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
       server.on("error", reject);
@@ -85,7 +108,14 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const stop = async () => {
     if (!running) return;
     running = false;
-    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((resolve) => {
+      // smtp-server ends connections still open after its grace period; either way, the
+      // close callback (runtimes that count connections right) or the last close ends the wait.
+      drained = resolve;
+      server.close(() => resolve());
+      if (open.size === 0) resolve();
+    });
+    drained = null;
   };
   return {
     port,
@@ -100,6 +130,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     async start() {
       if (running) return;
       server = make();
+      track(server);
       await listen(port);
       running = true;
     },
