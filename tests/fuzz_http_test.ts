@@ -68,6 +68,8 @@ const ENDPOINTS: Endpoint[] = [
     body: { token: "string", password: "string" },
   },
   { method: "GET", path: "/api/email", agent: true },
+  { method: "GET", path: "/api/email/unsubscribe", agent: false, query: ["t"] },
+  { method: "POST", path: "/api/email/unsubscribe", agent: false, query: ["t"] },
   { method: "GET", path: "/api/agents/invitations", agent: true },
   {
     method: "POST",
