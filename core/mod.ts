@@ -23,6 +23,7 @@ import { Registry } from "./sockets/registry.ts";
 import { startSessionWatch } from "./accounts/session_watch.ts";
 import { startSweeper } from "./sockets/sweeper.ts";
 import type { VisitorTokenSigner } from "./accounts/tokens.ts";
+import type { ResumeTokens } from "./accounts/resume_tokens.ts";
 import type { SocketHandlers } from "./sockets/socket.ts";
 import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 import { TypingCoalescer } from "./chat/typing_coalescer.ts";
@@ -37,6 +38,8 @@ export interface CoreDeps {
   store: Store;
   bus: Bus;
   signer: VisitorTokenSigner;
+  /** Checks the resume tokens of emailed links (`#parley=`); absent: `hello` refuses them. */
+  resume?: ResumeTokens;
   options: CoreOptions;
   log: Logger;
   /** New conversations allowed per IP per hour. */
@@ -104,6 +107,7 @@ export function createCore(deps: CoreDeps): Core {
     presence,
     projection,
     signer: deps.signer,
+    ...(deps.resume ? { resume: deps.resume } : {}),
     newConversations,
     typingCoalescer,
     log,

@@ -98,6 +98,8 @@ SELECT ${RESULT_COLUMNS} FROM c, m`;
  * $2 author id (null for system), $3 client id, $4 body, $5 note, $6 author kind, $7 may claim.
  * A non-note agent reply claims a queued, unassigned conversation; a non-note agent reply to a
  * resolved conversation is refused. Notes leave status, assignee and the inbox preview alone.
+ * An agent reply (not a note, not a system message) starts the missed-reply clock
+ * (`reply_unseen_since`, migration 0013) unless an older reply's is running.
  */
 const APPEND_BY_STAFF = `
 WITH a AS (
@@ -120,6 +122,8 @@ WITH a AS (
     last_message_body = CASE WHEN $5::boolean THEN c.last_message_body ELSE $4::text END,
     last_author_kind = CASE WHEN $5 THEN c.last_author_kind ELSE $6 END,
     last_message_at = CASE WHEN $5 THEN c.last_message_at ELSE clock_timestamp() END,
+    reply_unseen_since = CASE WHEN $6 = 'agent' AND NOT $5
+      THEN coalesce(c.reply_unseen_since, clock_timestamp()) ELSE c.reply_unseen_since END,
     updated_at = clock_timestamp()
   FROM prev WHERE c.id = prev.id AND ($5 OR $6 = 'system' OR c.status <> 'resolved')
   RETURNING c.*, prev.status AS prev_status

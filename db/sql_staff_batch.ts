@@ -60,6 +60,8 @@ WITH input AS (
     last_message_body = CASE WHEN e.note THEN c.last_message_body ELSE e.body END,
     last_author_kind = CASE WHEN e.note THEN c.last_author_kind ELSE e.kind END,
     last_message_at = CASE WHEN e.note THEN c.last_message_at ELSE clock_timestamp() END,
+    reply_unseen_since = CASE WHEN e.kind = 'agent' AND NOT e.note
+      THEN coalesce(c.reply_unseen_since, clock_timestamp()) ELSE c.reply_unseen_since END,
     updated_at = clock_timestamp()
   FROM eligible e, locked l
   WHERE c.id = ANY (ARRAY(SELECT id FROM locked))

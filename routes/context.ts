@@ -14,6 +14,7 @@ import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { AgentLinks, InboundMail } from "../core/mail/mod.ts";
+import type { Unsubscriber } from "../core/mail/unsubscribe.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
 import type { RoutesMetrics } from "./metrics.ts";
@@ -71,6 +72,8 @@ export interface App {
    * `PARLEY_INBOUND_SECRET` is unset.
    */
   inbound: { secret: string; mail: InboundMail } | null;
+  /** Visitors' unsubscribe links (`/api/email/unsubscribe`), kept working with email off. */
+  emailOptOut: Unsubscriber;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

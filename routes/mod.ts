@@ -13,6 +13,7 @@ import * as agents from "./api_agents.ts";
 import * as audit from "./api_audit.ts";
 import * as email from "./api_email.ts";
 import * as inbound from "./api_inbound.ts";
+import * as unsubscribe from "./api_unsubscribe.ts";
 import * as privacy from "./api_privacy.ts";
 import * as auth from "./api_auth.ts";
 import * as canned from "./api_canned.ts";
@@ -59,6 +60,8 @@ const ROUTES: Route[] = [
   route("POST", "/api/agent/links/use", email.useLink),
   route("GET", "/api/email", email.emailStatus),
   route("POST", "/api/inbound/email", inbound.receiveEmail),
+  route("GET", "/api/email/unsubscribe", unsubscribe.unsubscribeForm),
+  route("POST", "/api/email/unsubscribe", unsubscribe.unsubscribe),
   route("GET", "/api/agents", agents.listAgents),
   route("POST", "/api/agents", agents.createAgent),
   route("GET", "/api/agents/invitations", email.listInvitations),

@@ -26,10 +26,17 @@ import {
   AgentLinks,
   createReplyAddresses,
   createSmtpSender,
+  createUnsubscriber,
+  createUnsubscribeTokens,
+  DEFAULT_SITE_SENDER,
   InboundMail,
   MailSender,
+  MissedReplyRunner,
+  type SiteSender,
 } from "../core/mail/mod.ts";
 import { InboundEmailStore } from "../db/sql_inbound.ts";
+import { MissedReplyStore } from "../db/sql_missed_replies.ts";
+import { createResumeTokens } from "../core/accounts/resume_tokens.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
 import { createRoutesMetrics } from "../routes/metrics.ts";
@@ -72,6 +79,11 @@ export interface ServerDeps {
   cluster?: Cluster;
   /** Called once listening. */
   onListen?: (addr: { hostname: string; port: number }) => void;
+  /**
+   * A site's sender name and reply-to for the emails to its visitors (its settings); default:
+   * none, so the emails come from `PARLEY_MAIL_FROM` as it is.
+   */
+  siteSender?: SiteSender;
 }
 
 /** Makes sure the admin and the demo site exist. */
@@ -118,6 +130,8 @@ const LOGIN_FREE_FAILURES = 3;
 const LOGIN_DELAY_BASE_MS = 250;
 /** How long a browser stays "known" after a sign-in (the known-browser cookie's lifetime). */
 const KNOWN_BROWSER_TTL_SECONDS = 180 * 86_400;
+/** How long the resume link of a missed-reply email works (docs/email.md). */
+const RESUME_LINK_TTL_SECONDS = 7 * 86_400;
 
 /** Builds the app and starts serving on `config.port`. */
 export async function startServer(config: Config, deps: ServerDeps): Promise<RunningServer> {
@@ -142,6 +156,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     passwordChecks: new KeyedLimiter(config.limits.loginAttemptsPerAccount, 15 * 60_000),
   });
   await bootstrap(config, store, agents, log);
+  const resume = createResumeTokens(secret, RESUME_LINK_TTL_SECONDS);
   // One registry per server: the core, the routes and the collectors below register on it.
   const metrics = new MetricsRegistry();
   const build = await readBuildInfo(config.distDir);
@@ -150,6 +165,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     bus,
     log,
     signer: createVisitorTokenSigner(secret, config.visitorTokenTtlDays * 86_400),
+    resume,
     newConversationsPerHour: config.limits.newConversationsPerHour,
     ...(cluster ? { presence: (registry) => cluster.presence(registry) } : {}),
     options: {
@@ -193,6 +209,11 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       retryBaseMs: config.mail.retryBaseMs,
     })
     : null;
+  // Missed replies (core/mail/missed_replies.ts): started once listening, as the links in the
+  // emails need the server's origin when PARLEY_PUBLIC_URL is unset.
+  const missedReplyStore = new MissedReplyStore(store.db);
+  const unsubscribeTokens = createUnsubscribeTokens(secret);
+  let missedReplies: MissedReplyRunner | null = null;
   const mail = config.mail
     ? {
       from: config.mail.from,
@@ -242,6 +263,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     privacy: new PrivacyService({ store, bus }),
     mail,
     inbound,
+    emailOptOut: createUnsubscriber(unsubscribeTokens, missedReplyStore),
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
@@ -273,6 +295,32 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const { addr } = server;
   await deliverer.start();
   await mailSender?.start();
+  if (config.mail) {
+    const own = `http://${
+      addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname
+    }:${addr.port}`;
+    if (!config.publicUrl) {
+      log.warn(
+        "PARLEY_PUBLIC_URL is not set: the unsubscribe links of emails to visitors name this " +
+          "server as it listens; set PARLEY_PUBLIC_URL to the origin visitors can reach",
+        { origin: own },
+      );
+    }
+    missedReplies = new MissedReplyRunner({
+      store: missedReplyStore,
+      log,
+      delayS: config.mail.replyDelayS,
+      from: config.mail.from,
+      baseUrl: config.publicUrl ?? own,
+      resume,
+      unsubscribe: unsubscribeTokens,
+      replyAddresses: config.mail.inboundAddress
+        ? createReplyAddresses(config.mail.inboundAddress, secret)
+        : null,
+      siteSender: deps.siteSender ?? DEFAULT_SITE_SENDER,
+    });
+    missedReplies.start();
+  }
   deps.onListen?.({ hostname: addr.hostname, port: addr.port });
   log.info("listening", {
     port: addr.port,
@@ -319,6 +367,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
           Promise.all([
             server.shutdown(),
             deliverer.stop(),
+            missedReplies?.stop(),
             mailSender?.stop().then(() => smtp?.close()),
           ]),
       );

@@ -92,8 +92,7 @@ export interface Config {
   team: { name: string; replyTime: string };
   /**
    * Whether agents' replies are also emailed to visitors who left an address: the widget
-   * promises email only then. False: Parley sends no email yet (SMTP, `PARLEY_SMTP_URL`, will
-   * set it when configured).
+   * promises email only then. True exactly when SMTP is configured (`PARLEY_SMTP_URL`).
    */
   emailReplies: boolean;
   /**
@@ -310,9 +309,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       name: (env.PARLEY_TEAM_NAME ?? "").trim(),
       replyTime: (env.PARLEY_REPLY_TIME ?? "").trim(),
     },
-    // Stays false even with SMTP until missed-reply emails exist (issue 16's next slice): set it
-    // to `mail !== null` then, so the widget promises email only when it is sent.
-    emailReplies: false,
+    // With SMTP, agents' replies a visitor missed are emailed (core/mail/missed_replies.ts):
+    // the widget promises email exactly then.
+    emailReplies: mail !== null,
     mail,
     inbound: inboundSecret ? { secret: inboundSecret } : null,
     drainTimeoutMs: int("PARLEY_DRAIN_TIMEOUT_MS", 4000, 0, 60_000),

@@ -75,8 +75,9 @@ Deno.test("loadConfig reads PARLEY_ADMIN_RESET and refuses it without an admin t
   assert.throws(() => loadConfig({ ...admin, PARLEY_ADMIN_RESET: "maybe" }), /PARLEY_ADMIN_RESET/);
 });
 
-Deno.test("loadConfig reads SMTP and the From, set together, and keeps emailReplies off", () => {
+Deno.test("loadConfig reads SMTP and the From, set together, and promises email only then", () => {
   assert.equal(loadConfig({}).mail, null);
+  assert.equal(loadConfig({}).emailReplies, false);
   const c = loadConfig({
     PARLEY_SMTP_URL: "smtp://user:pass@mail.example.com:587",
     PARLEY_MAIL_FROM: "Parley <support@example.com>",
@@ -84,8 +85,8 @@ Deno.test("loadConfig reads SMTP and the From, set together, and keeps emailRepl
   assert.equal(c.mail?.smtpUrl, "smtp://user:pass@mail.example.com:587");
   assert.equal(c.mail?.from, "Parley <support@example.com>");
   assert.equal(c.mail?.resetTtlMinutes, 30);
-  // Missed-reply emails do not exist yet: the widget must not promise email.
-  assert.equal(c.emailReplies, false);
+  // Missed replies are emailed with SMTP: the widget promises email.
+  assert.equal(c.emailReplies, true);
   for (
     const [env, problem] of [
       [{ PARLEY_SMTP_URL: "http://mail.example.com" }, /PARLEY_SMTP_URL must be/],

@@ -71,6 +71,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/api/email", agent: true },
   // Raw MIME with the inbound secret: fuzzed below the table ("Raw emails").
   { method: "POST", path: "/api/inbound/email", agent: false, noInput: true },
+  { method: "GET", path: "/api/email/unsubscribe", agent: false, query: ["t"] },
+  { method: "POST", path: "/api/email/unsubscribe", agent: false, query: ["t"] },
   { method: "GET", path: "/api/agents/invitations", agent: true },
   {
     method: "POST",

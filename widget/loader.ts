@@ -108,8 +108,9 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
   const button = document.createElement("button");
   const svg = document.createElementNS(svgNs, "svg");
   const path = document.createElementNS(svgNs, "path");
+  // No `type="button"`: inside the shadow root, no form can own it (a form owner is an ancestor in
+  // the same tree), so it never submits anything.
   button.className = "lc";
-  button.type = "button";
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.append(path);
   button.append(svg);
@@ -251,7 +252,8 @@ async function boot(script: HTMLScriptElement | null): Promise<void> {
     // No key, or unparsable: throws, not live.
     live = JSON.parse(localStorage.getItem(key)!).live;
   } catch { /* storage blocked */ }
-  if (data.open !== undefined && data.open !== "false") api.open();
+  // An emailed link (`#parley=<token>`, docs/widget.md) opens the chat; the UI reads the token.
+  if (/parley=/.test(location.hash) || (data.open ?? "false") !== "false") api.open();
   else if (live) {
     // A conversation going on: connect when idle so unread replies show on the launcher.
     (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));

@@ -7,13 +7,15 @@
 
 const enc = new TextEncoder();
 
-function b64url(bytes: Uint8Array): string {
+/** Base64url without padding (tokens, signatures). */
+export function b64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function fromB64url(text: string): Uint8Array | null {
+/** The bytes of base64url `text`, or null when it is not base64url. */
+export function fromB64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
     const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));

@@ -26,6 +26,7 @@ import type { PageInfo, VisitorClientFrame } from "../../protocol/frames.ts";
 import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import type { VisitorTokenSigner } from "../accounts/tokens.ts";
+import { isResumeToken, type ResumeTokens } from "../accounts/resume_tokens.ts";
 import { verifyIdentity } from "../accounts/identity_signature.ts";
 import type { TypingCoalescer } from "./typing_coalescer.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
@@ -49,6 +50,8 @@ export interface CommandDeps {
   presence: Presence;
   projection: ChatProjection;
   signer: VisitorTokenSigner;
+  /** Checks resume tokens (`r1.`, an emailed link's `#parley=`); absent: they are refused. */
+  resume?: ResumeTokens;
   /** Limits new conversations per IP. */
   newConversations: KeyedLimiter;
   /** Folds bursts of typing notices (see `typing_coalescer.ts`). */
@@ -111,7 +114,12 @@ export class ChatCommands {
     };
     let visitor: VisitorRecord | null = null;
     if (hello.token !== undefined) {
-      const result = await signer.verify(hello.token, site.id);
+      // A resume token (an emailed link) names the visitor as their own token does; either way
+      // the welcome carries a fresh visitor token, so the resume token is used once per page.
+      const result = isResumeToken(hello.token)
+        ? await this.deps.resume?.verify(hello.token, site.id) ??
+          { ok: false as const, reason: "malformed" as const }
+        : await signer.verify(hello.token, site.id);
       if (!result.ok) {
         throw new ParleyError(ErrorCode.InvalidToken, `Visitor token refused: ${result.reason}`);
       }

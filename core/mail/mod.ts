@@ -1,6 +1,6 @@
 /**
  * Email (docs/email.md): the outbox's sender, the SMTP transport, the one-time links emailed to
- * agents, and visitors' replies by email.
+ * agents, the missed-reply emails to visitors, and visitors' replies by email.
  *
  * @module
  */
@@ -10,3 +10,17 @@ export { createSmtpSender, newMessageId, type SendEmail, SmtpError } from "./smt
 export { AgentLinks, type AgentLinksDeps, LINK_PATHS } from "./agent_links.ts";
 export { createReplyAddresses, type ReplyAddresses } from "./reply_address.ts";
 export { InboundMail, type InboundMailDeps, type InboundOutcome } from "./inbound.ts";
+export {
+  DEFAULT_SITE_SENDER,
+  type MissedReplyOptions,
+  MissedReplyRunner,
+  RESUME_FRAGMENT,
+  type SiteSender,
+} from "./missed_replies.ts";
+export {
+  createUnsubscriber,
+  createUnsubscribeTokens,
+  UNSUBSCRIBE_PATH,
+  type Unsubscriber,
+  type UnsubscribeTokens,
+} from "./unsubscribe.ts";

@@ -59,7 +59,11 @@ export function createSmtpSender(
         ...(e.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
         ...(e.references.length > 0 ? { references: e.references } : {}),
         ...(e.listUnsubscribe ? { list: { unsubscribe: e.listUnsubscribe } } : {}),
-        headers: { "Auto-Submitted": "auto-generated" },
+        headers: {
+          "Auto-Submitted": "auto-generated",
+          // RFC 8058: the List-Unsubscribe URL takes a one-click POST (routes/api_unsubscribe.ts).
+          ...(e.listUnsubscribe ? { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {}),
+        },
       });
     } catch (err) {
       // nodemailer's message names the SMTP reply or the network failure, never the password.

@@ -56,6 +56,13 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
     storage: localStore(),
     events: window,
   });
+  // An emailed link's `#parley=<token>` (docs/widget.md): that visitor from now on, whoever this
+  // browser knew. The fragment leaves the address bar before `hello` reads the page's URL.
+  const resume = /parley=([\w.-]+)/.exec(location.hash);
+  if (resume) {
+    store.setToken(resume[1]);
+    history.replaceState(history.state, "", location.pathname + location.search);
+  }
   const model = createChatModel({
     url: `${o.origin.replace(/^http/, "ws")}/ws/visitor`,
     site: o.site,
