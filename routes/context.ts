@@ -13,7 +13,8 @@ import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
-import type { AgentLinks } from "../core/mail/mod.ts";
+import type { AgentLinks, SiteSender, Transcripts } from "../core/mail/mod.ts";
+import type { AgentMailStore } from "../db/sql_agent_mail.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
 import type { RoutesMetrics } from "./metrics.ts";
@@ -65,7 +66,15 @@ export interface App {
   /** A visitor's export and erasure, and the audit log. */
   privacy: PrivacyService;
   /** Email (docs/email.md); null when SMTP is not configured. */
-  mail: { from: string; links: AgentLinks } | null;
+  mail: {
+    from: string;
+    links: AgentLinks;
+    /** Agents' email preferences (the assignment opt-in). */
+    agentMail: AgentMailStore;
+    transcripts: Transcripts;
+    /** A site's sender name and Reply-To (`core/mail/site_sender.ts`). */
+    siteSender: SiteSender;
+  } | null;
   log: Logger;
   assets: Assets;
   /** Open sockets per client address. */

@@ -22,7 +22,15 @@ import type { Store } from "../db/store.ts";
 import { SqlStore } from "../db/mod.ts";
 import { WebhookStore } from "../db/sql_webhooks.ts";
 import { EmailStore } from "../db/sql_email.ts";
-import { AgentLinks, createSmtpSender, MailSender } from "../core/mail/mod.ts";
+import {
+  AgentAlerts,
+  AgentLinks,
+  createSiteSender,
+  createSmtpSender,
+  MailSender,
+  Transcripts,
+} from "../core/mail/mod.ts";
+import { AgentMailStore } from "../db/sql_agent_mail.ts";
 import { MetricsRegistry } from "../core/metrics.ts";
 import { createAssets } from "../routes/assets.ts";
 import { createRoutesMetrics } from "../routes/metrics.ts";
@@ -138,6 +146,29 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   // One registry per server: the core, the routes and the collectors below register on it.
   const metrics = new MetricsRegistry();
   const build = await readBuildInfo(config.distDir);
+  // Agents' emails and transcripts (docs/email.md): only with SMTP, over the SQL store.
+  const agentMail = config.mail && store instanceof SqlStore ? new AgentMailStore(store.db) : null;
+  // The console's origin for links in agents' emails: PARLEY_PUBLIC_URL, else the bound address.
+  let ownUrl = "";
+  const alerts = config.mail && agentMail
+    ? new AgentAlerts({
+      mail: agentMail,
+      store,
+      log,
+      from: config.mail.from,
+      windowMs: config.mail.agentWindowS * 1000,
+      origin: () => config.publicUrl ?? ownUrl,
+      agentOffline: (agentId) => core.presence.agentStatus(agentId) === "offline",
+    })
+    : null;
+  const transcripts = config.mail && agentMail
+    ? new Transcripts({
+      store,
+      mail: agentMail,
+      from: config.mail.from,
+      perVisitor: new KeyedLimiter(3, 3_600_000),
+    })
+    : null;
   const core: Core = createCore({
     store,
     bus,
@@ -160,6 +191,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     },
     sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
     metrics,
+    ...(alerts ? { alerts } : {}),
+    ...(transcripts ? { transcripts } : {}),
   });
   // Pool use is the driver's; a store that is not SQL-backed (none today) reports none.
   const pool = store instanceof SqlStore ? store.db.poolStats?.bind(store.db) : undefined;
@@ -186,9 +219,12 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       retryBaseMs: config.mail.retryBaseMs,
     })
     : null;
-  const mail = config.mail
+  const mail = config.mail && agentMail && transcripts
     ? {
       from: config.mail.from,
+      agentMail,
+      transcripts,
+      siteSender: createSiteSender(store),
       links: new AgentLinks({
         store,
         emails: emailStore,
@@ -252,6 +288,10 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const { addr } = server;
   await deliverer.start();
   await mailSender?.start();
+  ownUrl = `http://${
+    addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname
+  }:${addr.port}`;
+  alerts?.start();
   deps.onListen?.({ hostname: addr.hostname, port: addr.port });
   log.info("listening", {
     port: addr.port,
@@ -299,6 +339,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
             server.shutdown(),
             deliverer.stop(),
             mailSender?.stop().then(() => smtp?.close()),
+            alerts?.stop(),
           ]),
       );
       core.stop();

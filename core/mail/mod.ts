@@ -1,6 +1,6 @@
 /**
- * Outgoing email (docs/email.md): the outbox's sender, the SMTP transport, and the one-time links
- * emailed to agents.
+ * Outgoing email (docs/email.md): the outbox's sender, the SMTP transport, the one-time links
+ * emailed to agents, agents' alerts and digests, transcripts, and each site's sender.
  *
  * @module
  */
@@ -9,3 +9,6 @@ export { MailSender, type MailSenderOptions } from "./sender.ts";
 export { createSmtpSender, newMessageId, type SendEmail, SmtpError } from "./smtp.ts";
 export { AgentLinks, type AgentLinksDeps, LINK_PATHS } from "./agent_links.ts";
 export { createReplyAddresses, type ReplyAddresses } from "./reply_address.ts";
+export { AgentAlerts, type AgentAlertsDeps, conversationLink } from "./agent_alerts.ts";
+export { Transcripts, type TranscriptsDeps } from "./transcript.ts";
+export { createSiteSender, type SenderOf, type SiteSender } from "./site_sender.ts";
