@@ -229,7 +229,10 @@ export class AgentMailStore {
   }
 
   /** An agent's address and name, when enabled. */
-  async agentAddress(q: Queryable, agentId: string): Promise<{ email: string; name: string } | null> {
+  async agentAddress(
+    q: Queryable,
+    agentId: string,
+  ): Promise<{ email: string; name: string } | null> {
     const rows = await q.query(
       "SELECT email, name FROM agents WHERE id = $1 AND NOT disabled AND invited_at IS NULL",
       [agentId],

@@ -108,14 +108,16 @@ export function transcriptEmail(
 ): EmailContent {
   const label = (l: TranscriptLine) => l.authorName ?? (l.authorKind === "system" ? "" : "Agent");
   const text = v.lines.map((l) => {
-    const head = l.authorKind === "system" ? `[${utcTime(l.createdAt)}]` : `[${
-      utcTime(l.createdAt)
-    }] ${label(l)}:`;
+    const head = l.authorKind === "system"
+      ? `[${utcTime(l.createdAt)}]`
+      : `[${utcTime(l.createdAt)}] ${label(l)}:`;
     return `${head} ${l.body}`;
   }).join("\n");
   const rows = v.lines.map((l) =>
     l.authorKind === "system"
-      ? `<p style="color: #6b7280"><em>${html(l.body)}</em> · ${escapeHtml(utcTime(l.createdAt))}</p>`
+      ? `<p style="color: #6b7280"><em>${html(l.body)}</em> · ${
+        escapeHtml(utcTime(l.createdAt))
+      }</p>`
       : `<p><strong>${escapeHtml(label(l))}</strong> · ${escapeHtml(utcTime(l.createdAt))}<br>` +
         `${html(l.body)}</p>`
   ).join("\n");
