@@ -118,16 +118,17 @@ export class AgentMailStore {
 
   /** Milliseconds until the next group is due (0: now), or null when the queue is empty. */
   async msUntilNextDue(windowMs: number): Promise<number | null> {
+    // No `greatest(0, …)` in SQL: it ignores a NULL (an empty queue) and would answer 0.
     const rows = await this.db.query(
-      `SELECT greatest(0, extract(epoch FROM min(
+      `SELECT extract(epoch FROM min(
          CASE WHEN q.kind = 'assigned' OR t.last_sent_at IS NULL THEN clock_timestamp()
-           ELSE t.last_sent_at + $1 * interval '1 millisecond' END) - clock_timestamp()) * 1000
-       )::float8 AS ms
+           ELSE t.last_sent_at + $1 * interval '1 millisecond' END) - clock_timestamp()
+       )::float8 * 1000 AS ms
        FROM agent_mail_queue q LEFT JOIN agent_mail_throttle t ON t.group_key = q.group_key`,
       [windowMs],
     );
     const ms = rows[0]?.ms;
-    return typeof ms === "number" ? ms : null;
+    return typeof ms === "number" ? Math.max(0, ms) : null;
   }
 
   /**
@@ -140,15 +141,18 @@ export class AgentMailStore {
     windowMs: number,
     build: (tx: Queryable, entries: AlertEntry[]) => Promise<void>,
   ): Promise<number> {
+    const throttled = !key.startsWith("assigned:");
+    if (throttled) {
+      // The row must exist to be locked. Written on its own, committed at once: inside the
+      // transaction, a second instance's insert would wait for this one instead of skipping it.
+      await this.db.query(
+        `INSERT INTO agent_mail_throttle (group_key, last_sent_at) VALUES ($1, '-infinity')
+         ON CONFLICT DO NOTHING`,
+        [key],
+      );
+    }
     return await this.db.transaction(async (tx) => {
-      const throttled = !key.startsWith("assigned:");
       if (throttled) {
-        // The row must exist to be locked; an insert racing another instance's waits for it.
-        await tx.query(
-          `INSERT INTO agent_mail_throttle (group_key, last_sent_at) VALUES ($1, '-infinity')
-           ON CONFLICT DO NOTHING`,
-          [key],
-        );
         const lock = await tx.query(
           `SELECT last_sent_at <= clock_timestamp() - $2 * interval '1 millisecond' AS due
            FROM agent_mail_throttle WHERE group_key = $1 FOR UPDATE SKIP LOCKED`,

@@ -39,6 +39,9 @@ export interface AgentAlertsDeps {
   pollMs?: number;
 }
 
+/** How often throttle rows of quiet groups are forgotten (a missing row reads as "due"). */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** The console's address of a conversation. */
 export function conversationLink(origin: string, conversationId: string): string {
   return `${origin}/console/#/open/${encodeURIComponent(conversationId)}`;
@@ -50,6 +53,7 @@ export class AgentAlerts implements ChatAlerts {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = true;
+  #lastPrune = 0;
 
   /** Creates a stopped runner (events are queued anyway; {@link start} sends them). */
   constructor(private readonly deps: AgentAlertsDeps) {}
@@ -138,6 +142,10 @@ export class AgentAlerts implements ChatAlerts {
     let wait = poll;
     try {
       await this.runOnce();
+      if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
+        this.#lastPrune = Date.now();
+        await this.deps.mail.pruneThrottle(this.deps.windowMs);
+      }
       const due = await this.deps.mail.msUntilNextDue(this.deps.windowMs);
       if (due !== null) wait = Math.min(poll, Math.max(due, 20));
     } catch (err) {

@@ -113,14 +113,12 @@ export function transcriptEmail(
       : `[${utcTime(l.createdAt)}] ${label(l)}:`;
     return `${head} ${l.body}`;
   }).join("\n");
-  const rows = v.lines.map((l) =>
-    l.authorKind === "system"
-      ? `<p style="color: #6b7280"><em>${html(l.body)}</em> · ${
-        escapeHtml(utcTime(l.createdAt))
-      }</p>`
-      : `<p><strong>${escapeHtml(label(l))}</strong> · ${escapeHtml(utcTime(l.createdAt))}<br>` +
-        `${html(l.body)}</p>`
-  ).join("\n");
+  const rows = v.lines.map((l) => {
+    const at = escapeHtml(utcTime(l.createdAt));
+    return l.authorKind === "system"
+      ? `<p style="color: #6b7280"><em>${html(l.body)}</em> · ${at}</p>`
+      : `<p><strong>${escapeHtml(label(l))}</strong> · ${at}<br>${html(l.body)}</p>`;
+  }).join("\n");
   const intro = `Hello ${v.visitorName}, here is your conversation with ${v.siteName}.`;
   return {
     subject: `Your conversation with ${v.siteName}`,
