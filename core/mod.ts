@@ -11,6 +11,7 @@ import { openAgentSocket } from "./sockets/agent_socket.ts";
 import type { Bus } from "./cluster/bus.ts";
 import { type Actor, ChatCommands, type VisitorContext } from "./chat/commands.ts";
 import { ChatProjection } from "./chat/projection.ts";
+import type { ChatAlerts } from "./chat/alerts.ts";
 import type { CoreOptions } from "./options.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { startFanout } from "./chat/fanout.ts";
@@ -24,7 +25,7 @@ import { startSessionWatch } from "./accounts/session_watch.ts";
 import { startSweeper } from "./sockets/sweeper.ts";
 import type { VisitorTokenSigner } from "./accounts/tokens.ts";
 import type { ResumeTokens } from "./accounts/resume_tokens.ts";
-import type { SocketHandlers } from "./sockets/socket.ts";
+import type { SocketHandlers, VisitorTranscripts } from "./sockets/socket.ts";
 import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 import { TypingCoalescer } from "./chat/typing_coalescer.ts";
 import { MetricsRegistry } from "./metrics.ts";
@@ -53,6 +54,10 @@ export interface CoreDeps {
    * nobody scrapes (tests).
    */
   metrics?: MetricsRegistry;
+  /** Told of what agents may be emailed about (`chat/alerts.ts`); absent: nothing is. */
+  alerts?: ChatAlerts;
+  /** Transcripts visitors ask for (`transcript` frame); absent: refused (no SMTP). */
+  transcripts?: VisitorTranscripts;
 }
 
 /** The running core. */
@@ -112,6 +117,7 @@ export function createCore(deps: CoreDeps): Core {
     typingCoalescer,
     log,
     messagesStored: metrics.messagesStored,
+    ...(deps.alerts ? { alerts: deps.alerts } : {}),
   });
   // The fan-out sees the projection only: commands reach it through the bus, never directly.
   const fanout = startFanout({
@@ -154,6 +160,7 @@ export function createCore(deps: CoreDeps): Core {
     delivered,
     profileUpdates,
     metrics,
+    ...(deps.transcripts ? { transcripts: deps.transcripts } : {}),
   };
   return {
     registry,

@@ -123,6 +123,9 @@ const SITE_COLS = [
   "settings",
   "created_at",
   "retention_days",
+  "sender_name",
+  "reply_to",
+  "notification_email",
 ] as const;
 
 /** Select list for a site. */
@@ -148,6 +151,9 @@ export function rowToSite(r: Row, p = ""): Site {
     settings: widgetSettings(r, `${p}settings`),
     createdAt: ts(r, `${p}created_at`),
     retentionDays: optInt(r, `${p}retention_days`),
+    senderName: optStr(r, `${p}sender_name`),
+    replyTo: optStr(r, `${p}reply_to`),
+    notificationEmail: optStr(r, `${p}notification_email`),
   };
 }
 

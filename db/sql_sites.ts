@@ -58,8 +58,8 @@ export async function createSite(db: Queryable, site: NewSite): Promise<Site> {
   try {
     const rows = await db.query(
       `INSERT INTO sites AS s (id, name, identity_secret, allowed_origins, require_verified,
-         auto_assign, settings, retention_days)
-       VALUES ($1, $2, $3, $4::text[], $5, $6, $7::text::jsonb, $8::integer)
+         auto_assign, settings, retention_days, sender_name, reply_to, notification_email)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7::text::jsonb, $8::integer, $9, $10, $11)
        RETURNING ${siteColumns("s")}`,
       [
         site.id,
@@ -70,6 +70,9 @@ export async function createSite(db: Queryable, site: NewSite): Promise<Site> {
         site.autoAssign ?? false,
         JSON.stringify(site.settings ?? {}),
         site.retentionDays ?? null,
+        site.senderName ?? null,
+        site.replyTo ?? null,
+        site.notificationEmail ?? null,
       ],
     );
     return rowToSite(rows[0]);
@@ -85,6 +88,9 @@ const SITE_PATCH_COLUMNS = {
   requireVerified: "require_verified",
   autoAssign: "auto_assign",
   retentionDays: "retention_days",
+  senderName: "sender_name",
+  replyTo: "reply_to",
+  notificationEmail: "notification_email",
 } as const satisfies Record<Exclude<keyof SitePatch, "settings">, string>;
 
 /** See `Store.updateSite`. Settings are merged in SQL, so concurrent edits of other fields stay. */

@@ -41,6 +41,17 @@ export interface Site {
    * (a site built in memory) reads as null.
    */
   retentionDays?: number | null;
+  /**
+   * Email sender of the site (docs/email.md, "Per-site sender"): the From's display name, the
+   * Reply-To, and the address that gets new-conversation digests instead of the site's agents.
+   * Null: the server's (`PARLEY_MAIL_FROM`), none, the agents. Never public (not settings).
+   * The store always sets them; absent (a site built in memory) reads as null.
+   */
+  senderName?: string | null;
+  /** See {@link Site.senderName}. */
+  replyTo?: string | null;
+  /** See {@link Site.senderName}. */
+  notificationEmail?: string | null;
 }
 
 /**
@@ -58,6 +69,12 @@ export interface NewSite {
   settings?: Partial<WidgetSettings>;
   /** See {@link Site.retentionDays}; default null. */
   retentionDays?: number | null;
+  /** See {@link Site.senderName}; default null. */
+  senderName?: string | null;
+  /** See {@link Site.senderName}; default null. */
+  replyTo?: string | null;
+  /** See {@link Site.senderName}; default null. */
+  notificationEmail?: string | null;
 }
 
 /**
@@ -72,6 +89,12 @@ export interface SitePatch {
   settings?: Partial<WidgetSettings>;
   /** See {@link Site.retentionDays}; null: the server's default. */
   retentionDays?: number | null;
+  /** See {@link Site.senderName}; null: none. */
+  senderName?: string | null;
+  /** See {@link Site.senderName}; null: none. */
+  replyTo?: string | null;
+  /** See {@link Site.senderName}; null: none. */
+  notificationEmail?: string | null;
 }
 
 /** An agent row, including the password hash (never sent to clients). */

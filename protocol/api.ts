@@ -43,6 +43,15 @@ export interface SiteRecord extends WidgetSettings {
    * null or absent: the server's `PARLEY_RETENTION_DAYS` (unset there too: kept for ever).
    */
   retentionDays?: number | null;
+  /**
+   * The display name of the site's emails' From ("Acme Support"; the address stays the
+   * server's), at most 80 characters on one line; null or absent: `PARLEY_MAIL_FROM`'s.
+   */
+  senderName?: string | null;
+  /** The Reply-To of the site's emails; null or absent: none. */
+  replyTo?: string | null;
+  /** Where new-conversation digests go instead of the site's agents; null or absent: agents. */
+  notificationEmail?: string | null;
   createdAt: string;
   /** How many conversations the site holds (deleting it needs `?force=true` when not 0). */
   conversationCount: number;

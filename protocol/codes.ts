@@ -29,6 +29,8 @@ export const ErrorCode = {
   NotFound: "not_found",
   /** The action lost a race or does not fit the current state (e.g. already assigned). */
   Conflict: "conflict",
+  /** An email is needed and there is no address to send it to (a transcript, say). */
+  NoEmail: "no_email",
   /** A temporary failure (database unreachable): nothing was stored, retry later. */
   Unavailable: "unavailable",
   /** An unexpected server error. Nothing acknowledged was lost. */

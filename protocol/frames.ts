@@ -205,6 +205,12 @@ export type VisitorClientFrame =
   | { type: "sync"; afterSeq?: number; beforeSeq?: number; limit?: number }
   | { type: "rate"; rating: number }
   | { type: "start_over" }
+  /**
+   * Asks for the current conversation's transcript by email, to `email` or the visitor's own
+   * address. Nothing answers it when queued; a refusal is an `error` frame (`no_email`,
+   * `rate_limited`: 3 per hour, `not_found`: no conversation, `unavailable`: email is off).
+   */
+  | { type: "transcript"; email?: string }
   | { type: "ping" }
   | { type: "pong" };
 
@@ -498,6 +504,13 @@ export function parseVisitorFrame(text: string): VisitorClientFrame {
       return { type, ...historyWindow(o) };
     case "rate":
       return { type, rating: integer(o, "rating", 1, 5) };
+    case "transcript": {
+      const email = optString(o, "email", 254);
+      if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+        throw new ValidationError("email is not an address");
+      }
+      return { type, ...(email === undefined ? {} : { email }) };
+    }
     case "start_over":
     case "ping":
     case "pong":

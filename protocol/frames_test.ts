@@ -94,3 +94,13 @@ Deno.test("parseAgentFrame() keeps a command's requestId and refuses a malformed
     );
   }
 });
+
+Deno.test("parseVisitorFrame() reads a transcript request, with or without an address", () => {
+  assert.deepEqual(parseVisitorFrame('{"type":"transcript"}'), { type: "transcript" });
+  assert.deepEqual(parseVisitorFrame('{"type":"transcript","email":"a@b.c"}'), {
+    type: "transcript",
+    email: "a@b.c",
+  });
+  assert.throws(() => parseVisitorFrame('{"type":"transcript","email":"nope"}'), ValidationError);
+  assert.throws(() => parseVisitorFrame('{"type":"transcript","email":3}'), ValidationError);
+});

@@ -13,8 +13,9 @@ import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
-import type { AgentLinks, InboundMail } from "../core/mail/mod.ts";
+import type { AgentLinks, InboundMail, SiteSender, Transcripts } from "../core/mail/mod.ts";
 import type { Unsubscriber } from "../core/mail/unsubscribe.ts";
+import type { AgentMailStore } from "../db/sql_agent_mail.ts";
 import type { Assets } from "./assets.ts";
 import type { TrustedProxies } from "./client_address.ts";
 import type { RoutesMetrics } from "./metrics.ts";
@@ -66,7 +67,15 @@ export interface App {
   /** A visitor's export and erasure, and the audit log. */
   privacy: PrivacyService;
   /** Email (docs/email.md); null when SMTP is not configured. */
-  mail: { from: string; links: AgentLinks } | null;
+  mail: {
+    from: string;
+    links: AgentLinks;
+    /** Agents' email preferences (the assignment opt-in). */
+    agentMail: AgentMailStore;
+    transcripts: Transcripts;
+    /** A site's sender name and Reply-To (`core/mail/site_sender.ts`). */
+    siteSender: SiteSender;
+  } | null;
   /**
    * Replies by email (`POST /api/inbound/email`, docs/email.md); null when
    * `PARLEY_INBOUND_SECRET` is unset.

@@ -22,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   site_not_found: 404,
   not_found: 404,
   conflict: 409,
+  no_email: 422,
   unavailable: 503,
   internal: 500,
   mail_refused: 422,

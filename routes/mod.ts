@@ -9,6 +9,7 @@
 
 import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
+import * as agentMail from "./api_agent_mail.ts";
 import * as agents from "./api_agents.ts";
 import * as audit from "./api_audit.ts";
 import * as email from "./api_email.ts";
@@ -54,6 +55,8 @@ const ROUTES: Route[] = [
   route("PATCH", "/api/agent/me", auth.updateMe),
   route("POST", "/api/agent/me/password", auth.changePassword),
   route("GET", "/api/agent/sites", agents.mySites),
+  route("GET", "/api/agent/preferences", agentMail.getPreferences),
+  route("PUT", "/api/agent/preferences", agentMail.putPreferences),
   route("GET", "/api/agent/password-reset", email.resetAvailable),
   route("POST", "/api/agent/password-reset", email.requestReset),
   route("POST", "/api/agent/links/check", email.checkLink),
@@ -88,6 +91,7 @@ const ROUTES: Route[] = [
   route("GET", "/api/conversations", inbox.listConversations),
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),
+  route("POST", "/api/conversations/:id/transcript", agentMail.sendTranscript),
   route("GET", "/api/visitors/:id", inbox.getVisitor),
   route("DELETE", "/api/visitors/:id", privacy.eraseVisitor),
   route("GET", "/api/visitors/:id/export", privacy.exportVisitor),

@@ -23,17 +23,19 @@ import { SqlStore } from "../db/mod.ts";
 import { WebhookStore } from "../db/sql_webhooks.ts";
 import { EmailStore } from "../db/sql_email.ts";
 import {
+  AgentAlerts,
   AgentLinks,
   createReplyAddresses,
+  createSiteSender,
   createSmtpSender,
   createUnsubscriber,
   createUnsubscribeTokens,
-  DEFAULT_SITE_SENDER,
   InboundMail,
   MailSender,
   MissedReplyRunner,
-  type SiteSender,
+  Transcripts,
 } from "../core/mail/mod.ts";
+import { AgentMailStore } from "../db/sql_agent_mail.ts";
 import { InboundEmailStore } from "../db/sql_inbound.ts";
 import { MissedReplyStore } from "../db/sql_missed_replies.ts";
 import { createResumeTokens } from "../core/accounts/resume_tokens.ts";
@@ -79,11 +81,6 @@ export interface ServerDeps {
   cluster?: Cluster;
   /** Called once listening. */
   onListen?: (addr: { hostname: string; port: number }) => void;
-  /**
-   * A site's sender name and reply-to for the emails to its visitors (its settings); default:
-   * none, so the emails come from `PARLEY_MAIL_FROM` as it is.
-   */
-  siteSender?: SiteSender;
 }
 
 /** Makes sure the admin and the demo site exist. */
@@ -160,6 +157,31 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   // One registry per server: the core, the routes and the collectors below register on it.
   const metrics = new MetricsRegistry();
   const build = await readBuildInfo(config.distDir);
+  // A site's own sender name and Reply-To, for every email about its conversations.
+  const siteSender = createSiteSender(store);
+  // Agents' emails and transcripts (docs/email.md): only with SMTP, over the SQL store.
+  const agentMail = config.mail && store instanceof SqlStore ? new AgentMailStore(store.db) : null;
+  // The console's origin for links in agents' emails: PARLEY_PUBLIC_URL, else the bound address.
+  let ownUrl = "";
+  const alerts = config.mail && agentMail
+    ? new AgentAlerts({
+      mail: agentMail,
+      store,
+      log,
+      from: config.mail.from,
+      windowMs: config.mail.agentWindowS * 1000,
+      origin: () => config.publicUrl ?? ownUrl,
+      agentOffline: (agentId) => core.presence.agentStatus(agentId) === "offline",
+    })
+    : null;
+  const transcripts = config.mail && agentMail
+    ? new Transcripts({
+      store,
+      mail: agentMail,
+      from: config.mail.from,
+      perVisitor: new KeyedLimiter(3, 3_600_000),
+    })
+    : null;
   const core: Core = createCore({
     store,
     bus,
@@ -183,6 +205,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     },
     sessionValid: async (hash) => (await agents.agentOfSession(hash)) !== null,
     metrics,
+    ...(alerts ? { alerts } : {}),
+    ...(transcripts ? { transcripts } : {}),
   });
   // Pool use is the driver's; a store that is not SQL-backed (none today) reports none.
   const pool = store instanceof SqlStore ? store.db.poolStats?.bind(store.db) : undefined;
@@ -214,9 +238,12 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const missedReplyStore = new MissedReplyStore(store.db);
   const unsubscribeTokens = createUnsubscribeTokens(secret);
   let missedReplies: MissedReplyRunner | null = null;
-  const mail = config.mail
+  const mail = config.mail && agentMail && transcripts
     ? {
       from: config.mail.from,
+      agentMail,
+      transcripts,
+      siteSender,
       links: new AgentLinks({
         store,
         emails: emailStore,
@@ -295,15 +322,16 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const { addr } = server;
   await deliverer.start();
   await mailSender?.start();
+  ownUrl = `http://${
+    addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname
+  }:${addr.port}`;
+  alerts?.start();
   if (config.mail) {
-    const own = `http://${
-      addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname
-    }:${addr.port}`;
     if (!config.publicUrl) {
       log.warn(
         "PARLEY_PUBLIC_URL is not set: the unsubscribe links of emails to visitors name this " +
           "server as it listens; set PARLEY_PUBLIC_URL to the origin visitors can reach",
-        { origin: own },
+        { origin: ownUrl },
       );
     }
     missedReplies = new MissedReplyRunner({
@@ -311,13 +339,13 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       log,
       delayS: config.mail.replyDelayS,
       from: config.mail.from,
-      baseUrl: config.publicUrl ?? own,
+      baseUrl: config.publicUrl ?? ownUrl,
       resume,
       unsubscribe: unsubscribeTokens,
       replyAddresses: config.mail.inboundAddress
         ? createReplyAddresses(config.mail.inboundAddress, secret)
         : null,
-      siteSender: deps.siteSender ?? DEFAULT_SITE_SENDER,
+      siteSender,
     });
     missedReplies.start();
   }
@@ -369,6 +397,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
             deliverer.stop(),
             missedReplies?.stop(),
             mailSender?.stop().then(() => smtp?.close()),
+            alerts?.stop(),
           ]),
       );
       core.stop();

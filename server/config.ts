@@ -154,6 +154,11 @@ export interface MailConfig {
    * or the From, and are matched by their `In-Reply-To` only.
    */
   inboundAddress: string | null;
+  /**
+   * At most one new-conversation digest per site, and one "visitor wrote" email per
+   * conversation, per this many seconds (`PARLEY_AGENT_EMAIL_WINDOW_S`, default 300).
+   */
+  agentWindowS: number;
 }
 
 /** See {@link Config.inbound}. */
@@ -341,6 +346,7 @@ function parseMail(
   const retryBaseMs = int("PARLEY_MAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000);
   const resetTtlMinutes = int("PARLEY_RESET_TTL_MINUTES", 30, 1, 1440);
   const replyDelayS = int("PARLEY_EMAIL_DELAY_S", 120, 0, 86_400);
+  const agentWindowS = int("PARLEY_AGENT_EMAIL_WINDOW_S", 300, 1, 86_400);
   const inboundAddress = env.PARLEY_INBOUND_ADDRESS?.trim() || null;
   if (inboundAddress !== null && !/^[^\s@<>+]+@[^\s@<>]+$/.test(inboundAddress)) {
     problems.push(
@@ -376,7 +382,9 @@ function parseMail(
     problems.push(`PARLEY_MAIL_FROM must be an address or Name <address> (got "${from}")`);
     ok = false;
   }
-  return ok ? { smtpUrl, from, retryBaseMs, resetTtlMinutes, replyDelayS, inboundAddress } : null;
+  return ok
+    ? { smtpUrl, from, retryBaseMs, resetTtlMinutes, replyDelayS, inboundAddress, agentWindowS }
+    : null;
 }
 
 function isTruthy(raw: string | undefined): boolean {
@@ -723,6 +731,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "120",
     description:
       "An agent's reply the visitor has not read in the widget this many seconds later is emailed to them (with any later unread replies), when they left an email.",
+  },
+  {
+    group: "Email",
+    name: "PARLEY_AGENT_EMAIL_WINDOW_S",
+    default: "300",
+    description:
+      "At most one new-conversation digest per site (to its agents or notification address), and one 'visitor wrote' email per conversation to its offline assignee, per this many seconds; later ones wait and are batched.",
   },
   {
     group: "Email",

@@ -172,6 +172,19 @@ function fields(body: Record<string, unknown>): Partial<SiteRecord> {
         }
         out.retentionDays = v === null ? null : Number(v);
         break;
+      case "senderName":
+        if (v !== null && (typeof v !== "string" || /[\r\n]/.test(v) || v.length > 80)) {
+          throw new BadField("senderName must be one line of at most 80 characters");
+        }
+        out.senderName = v === null ? null : v.trim() || null;
+        break;
+      case "replyTo":
+      case "notificationEmail":
+        if (v !== null && (typeof v !== "string" || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v))) {
+          throw new BadField(`${k} must be an email address such as support@example.com`);
+        }
+        out[k] = v;
+        break;
       default:
         throw new BadField(`Unknown field: ${k.slice(0, 40)}`);
     }

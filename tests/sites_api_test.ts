@@ -225,6 +225,14 @@ Deno.test("each invalid field is refused with 400 bad_frame naming it", async ()
       "businessHours.days.fri",
     ],
     [{ name: "S", secret: "x" }, "secret"],
+    [{ name: "S", senderName: "Acme\r\nBcc: victim@example.com" }, "senderName"],
+    [{ name: "S", senderName: "Acme\nSupport" }, "senderName"],
+    [{ name: "S", senderName: "x".repeat(81) }, "senderName"],
+    [{ name: "S", senderName: 7 }, "senderName"],
+    [{ name: "S", replyTo: "not an address" }, "replyTo"],
+    [{ name: "S", replyTo: "a@b.example\r\nBcc: c@d.example" }, "replyTo"],
+    [{ name: "S", replyTo: "Acme <help@acme.example>" }, "replyTo"],
+    [{ name: "S", notificationEmail: "team@" }, "notificationEmail"],
   ];
   for (const [body, field] of cases) {
     const res = await call(t, "POST", "/api/sites", { cookie, body });
@@ -496,4 +504,33 @@ Deno.test("welcome carries the site's team texts for the hello's locale and its 
   assert.deepEqual(none.welcome.team, { name: "", replyTime: "" }, "the widget's own defaults");
   assert.deepEqual(none.welcome.hours, { open: true, nextOpen: null });
   await none.socket.close();
+});
+
+Deno.test("a site's sender name, reply-to and notification email: admins only, never public", async () => {
+  const t = server();
+  const cookie = await admin(t);
+  const { site } = await createSite(t, {
+    name: `Mail ${unique()}`,
+    senderName: "  Acme Support  ",
+    replyTo: "help@acme.example",
+  });
+  assert.equal(site.senderName, "Acme Support");
+  assert.equal(site.replyTo, "help@acme.example");
+  assert.equal(site.notificationEmail, null);
+  const patched = await call(t, "PATCH", `/api/sites/${site.id}`, {
+    cookie,
+    body: { notificationEmail: "team@acme.example", replyTo: "" },
+  });
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal(patched.body.site.notificationEmail, "team@acme.example");
+  assert.equal(patched.body.site.replyTo, null, "an empty address clears it");
+  assert.equal(patched.body.site.senderName, "Acme Support", "a field left out stays");
+  const read = await call(t, "GET", `/api/sites/${site.id}`, { cookie });
+  assert.equal(read.body.site.notificationEmail, "team@acme.example");
+  // The widget's public settings carry none of them.
+  const pub = await call(t, "GET", `/api/widget/sites/${site.id}`);
+  assert.equal(pub.status, 200);
+  assert.doesNotMatch(pub.text, /Acme Support|acme\.example|senderName|replyTo|notificationEmail/);
+  const { siteSender } = t.server.app.mail ?? {};
+  assert.equal(siteSender, undefined, "no SMTP on this server: no mail services");
 });

@@ -91,6 +91,10 @@ export interface SiteFields extends WidgetSettings {
   autoAssign: boolean;
   /** Days resolved conversations are kept; null: the server's default. */
   retentionDays?: number | null;
+  /** The emails' sender name, Reply-To and digest address (docs/email.md); null: none. */
+  senderName?: string | null;
+  replyTo?: string | null;
+  notificationEmail?: string | null;
 }
 
 /** A site just created, with its identity secret (shown once). */

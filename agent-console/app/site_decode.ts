@@ -65,6 +65,11 @@ function hours(o: Obj): BusinessHours | null {
   return { timezone: string(h, "timezone", 100, 1), days };
 }
 
+/** A nullable text of at most 254 characters; absent (an older server) reads as null. */
+function optText(o: Record<string, unknown>, key: string): string | null {
+  return o[key] === undefined || o[key] === null ? null : string(o, key, 254);
+}
+
 /** Decodes one site record (never carries the identity secret). */
 export function decodeSite(value: unknown): SiteRecord {
   const o = object(value, "site");
@@ -83,6 +88,9 @@ export function decodeSite(value: unknown): SiteRecord {
     retentionDays: o.retentionDays === undefined || o.retentionDays === null
       ? null
       : integer(o, "retentionDays", 1, 36_500),
+    senderName: optText(o, "senderName"),
+    replyTo: optText(o, "replyTo"),
+    notificationEmail: optText(o, "notificationEmail"),
     createdAt: string(o, "createdAt", 64),
     conversationCount: integer(o, "conversationCount", 0, Number.MAX_SAFE_INTEGER),
     color: string(o, "color", 7, 4),

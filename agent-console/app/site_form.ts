@@ -87,6 +87,10 @@ export interface SiteDraft {
   autoAssign: boolean;
   /** Days resolved conversations are kept, as typed; empty: the server's default. */
   retention: string;
+  /** The emails' sender name, Reply-To and digest address, as typed; empty: none. */
+  senderName: string;
+  replyTo: string;
+  notificationEmail: string;
   /** As typed in the hex field; the colour input and the preview use it once it parses. */
   color: string;
   position: WidgetPosition;
@@ -158,6 +162,9 @@ export function newSiteDraft(): SiteDraft {
     requireVerified: false,
     autoAssign: false,
     retention: "",
+    senderName: "",
+    replyTo: "",
+    notificationEmail: "",
     color: d.color,
     position: d.position,
     locale: d.locale,
@@ -183,6 +190,9 @@ export function siteDraft(site: SiteRecord): SiteDraft {
     requireVerified: site.requireVerified,
     autoAssign: site.autoAssign,
     retention: site.retentionDays ? String(site.retentionDays) : "",
+    senderName: site.senderName ?? "",
+    replyTo: site.replyTo ?? "",
+    notificationEmail: site.notificationEmail ?? "",
     color: site.color,
     position: site.position,
     locale: site.locale,
@@ -231,6 +241,9 @@ export function draftFields(d: SiteDraft): SiteFields {
     requireVerified: d.requireVerified,
     autoAssign: d.autoAssign,
     retentionDays: d.retention.trim() === "" ? null : Number(d.retention),
+    senderName: d.senderName.trim() || null,
+    replyTo: d.replyTo.trim() || null,
+    notificationEmail: d.notificationEmail.trim() || null,
     color: d.color.trim().toLowerCase(),
     position: d.position,
     locale: d.locale,

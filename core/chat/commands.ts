@@ -31,6 +31,7 @@ import { verifyIdentity } from "../accounts/identity_signature.ts";
 import type { TypingCoalescer } from "./typing_coalescer.ts";
 import { siteAllowed, siteLimit } from "./site_access.ts";
 import type { Counter } from "../metrics.ts";
+import type { ChatAlerts } from "./alerts.ts";
 
 /** Who is acting, for agent operations. */
 export interface Actor {
@@ -59,6 +60,8 @@ export interface CommandDeps {
   log: Logger;
   /** Counts every message stored (not a resend's duplicate); see `metrics_chat.ts`. */
   messagesStored?: Counter;
+  /** Told of what agents may be emailed about (`alerts.ts`); absent: nothing is (no SMTP). */
+  alerts?: ChatAlerts;
 }
 
 /** Context of a visitor socket, from the HTTP upgrade. */
@@ -160,6 +163,7 @@ export class ChatCommands {
     const result = await this.appendCharged({ visitorId, clientId, body }, opts);
     await this.publishAppend(result);
     if (result.created) await this.autoAssign(result.conversation);
+    if (!result.duplicate) await this.alertVisitorMessage(result);
     return result;
   }
 
@@ -170,6 +174,37 @@ export class ChatCommands {
    */
   async visitorMessageStored(result: AppendResult): Promise<void> {
     await this.publishAppend(result);
+    // An emailed reply to an offline assignee alerts them like a widget message would.
+    if (!result.duplicate) await this.alertVisitorMessage(result);
+  }
+
+  /**
+   * Tells the alerts about a visitor message nobody may be watching: a new conversation while no
+   * agent allowed on its site is online, or a message to an assignee who is offline.
+   */
+  private async alertVisitorMessage(result: AppendResult): Promise<void> {
+    const { alerts, presence, projection } = this.deps;
+    if (!alerts) return;
+    const conv = result.conversation;
+    await this.alert(async () => {
+      if (result.created) {
+        const online = await projection.agentsOnlineOn(presence.onlineAgentIds(), conv.siteId);
+        if (online === 0) await alerts.unattendedConversation(conv);
+      } else if (
+        conv.assigneeId !== null && presence.agentStatus(conv.assigneeId) === "offline"
+      ) {
+        await alerts.assigneeOffline(conv, conv.assigneeId);
+      }
+    }, conv.id);
+  }
+
+  /** Runs an alert; a failure is logged, never the command's. */
+  private async alert(fn: () => Promise<void>, conversationId: string): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.deps.log.warn("agent email: alert not queued", { conversationId, err: String(err) });
+    }
   }
 
   /**
@@ -334,6 +369,10 @@ export class ChatCommands {
       ? `${actor.name} took over the conversation`
       : `${actor.name} transferred the conversation to ${target.name}`;
     await this.system(conv, text);
+    const alerts = this.deps.alerts;
+    if (alerts && agentId !== actor.id) {
+      await this.alert(() => alerts.assigned(conv, agentId, actor.name), conv.id);
+    }
   }
 
   /**
@@ -570,7 +609,11 @@ export class ChatCommands {
       if (!agent) return;
       // A null result means an agent accepted it meanwhile, which is just as good.
       const assigned = await store.assign(conv.id, agent.id, { expectUnassigned: true });
-      if (assigned) await this.system(assigned, `${agent.name} joined the conversation`);
+      if (assigned) {
+        await this.system(assigned, `${agent.name} joined the conversation`);
+        const alerts = this.deps.alerts;
+        if (alerts) await this.alert(() => alerts.assigned(assigned, agent.id, null), conv.id);
+      }
     } catch (err) {
       log.warn("auto-assignment failed", { conversationId: conv.id, err: String(err) });
     }

@@ -20,15 +20,7 @@ import type { ReplyAddresses } from "./reply_address.ts";
 import { newMessageId } from "./smtp.ts";
 import { missedRepliesEmail } from "./templates.ts";
 import { UNSUBSCRIBE_PATH, type UnsubscribeTokens } from "./unsubscribe.ts";
-
-/** A site's sender name and reply-to (its settings); null for the server's defaults. */
-export type SiteSender = (
-  siteId: string,
-) => Promise<{ fromName: string | null; replyTo: string | null }>;
-
-/** The default {@link SiteSender}: no site has its own sender yet. */
-export const DEFAULT_SITE_SENDER: SiteSender = () =>
-  Promise.resolve({ fromName: null, replyTo: null });
+import type { SiteSender } from "./site_sender.ts";
 
 /** The fragment key of the resume link (`#parley=<token>`), read by the widget. */
 export const RESUME_FRAGMENT = "parley";

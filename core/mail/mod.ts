@@ -1,6 +1,7 @@
 /**
  * Email (docs/email.md): the outbox's sender, the SMTP transport, the one-time links emailed to
- * agents, the missed-reply emails to visitors, and visitors' replies by email.
+ * agents, the missed-reply emails to visitors and their replies by email, agents' alerts and
+ * digests, transcripts, and each site's sender.
  *
  * @module
  */
@@ -10,13 +11,7 @@ export { createSmtpSender, newMessageId, type SendEmail, SmtpError } from "./smt
 export { AgentLinks, type AgentLinksDeps, LINK_PATHS } from "./agent_links.ts";
 export { createReplyAddresses, type ReplyAddresses } from "./reply_address.ts";
 export { InboundMail, type InboundMailDeps, type InboundOutcome } from "./inbound.ts";
-export {
-  DEFAULT_SITE_SENDER,
-  type MissedReplyOptions,
-  MissedReplyRunner,
-  RESUME_FRAGMENT,
-  type SiteSender,
-} from "./missed_replies.ts";
+export { type MissedReplyOptions, MissedReplyRunner, RESUME_FRAGMENT } from "./missed_replies.ts";
 export {
   createUnsubscriber,
   createUnsubscribeTokens,
@@ -24,3 +19,6 @@ export {
   type Unsubscriber,
   type UnsubscribeTokens,
 } from "./unsubscribe.ts";
+export { AgentAlerts, type AgentAlertsDeps, conversationLink } from "./agent_alerts.ts";
+export { Transcripts, type TranscriptsDeps } from "./transcript.ts";
+export { createSiteSender, type SenderOf, type SiteSender } from "./site_sender.ts";

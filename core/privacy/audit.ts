@@ -31,7 +31,8 @@ export type AuditAction =
   | "token.revoke"
   | `webhook.${string}`
   | "visitor.export"
-  | "visitor.erase";
+  | "visitor.erase"
+  | "conversation.transcript";
 
 /**
  * Detail keys never written, whatever a caller passes: the log must never hold a secret (a key

@@ -102,6 +102,9 @@ export function siteRecord(site: Site, conversationCount: number): SiteRecord {
     requireVerified: site.requireVerified,
     autoAssign: site.autoAssign,
     retentionDays: site.retentionDays ?? null,
+    senderName: site.senderName ?? null,
+    replyTo: site.replyTo ?? null,
+    notificationEmail: site.notificationEmail ?? null,
     createdAt: site.createdAt,
     conversationCount,
   };

@@ -53,6 +53,9 @@ const SITE_FIELDS = new Set([
   "requireVerified",
   "autoAssign",
   "retentionDays",
+  "senderName",
+  "replyTo",
+  "notificationEmail",
 ]);
 /** The longest per-site retention, in days (100 years; the column's check says the same). */
 export const MAX_RETENTION_DAYS = 36_500;
@@ -278,6 +281,42 @@ function retentionDays(v: unknown): number | null {
   return v;
 }
 
+/** Longest sender name (the From's display name). */
+export const MAX_SENDER_NAME = 80;
+
+/**
+ * `senderName`: null or a one-line text of at most {@link MAX_SENDER_NAME} characters. CR, LF
+ * and other control characters are refused, not stripped: in a header they would start another.
+ */
+function senderName(v: unknown): string | null {
+  if (v === null) return null;
+  if (typeof v !== "string") throw bad("senderName must be a text or null");
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) {
+    throw bad("senderName must be one line, without control characters");
+  }
+  const t = v.trim();
+  if (t.length > MAX_SENDER_NAME) {
+    throw bad(`senderName must have at most ${MAX_SENDER_NAME} characters`);
+  }
+  return t === "" ? null : t;
+}
+
+/** A plain address `local@domain` (no display name, no spaces, one line): null when empty. */
+export function emailAddress(v: unknown, field: string): string | null {
+  if (v === null) return null;
+  if (typeof v !== "string") throw bad(`${field} must be an email address or null`);
+  const t = v.trim();
+  if (t === "") return null;
+  if (t.length > 254 || !PLAIN_ADDRESS.test(t)) {
+    throw bad(`${field} must be an email address such as support@example.com`);
+  }
+  return t;
+}
+
+/** `local@domain.tld` with none of the characters that would make a header say more. */
+const PLAIN_ADDRESS = /^[^\s@<>",;:()\\]+@[^\s@<>",;:()\\]+\.[^\s@<>",;:()\\.]+$/;
+
 /** The site fields (not settings) present in `body`, validated. */
 function siteFields(body: Obj): Omit<SitePatch, "settings"> {
   const out: Omit<SitePatch, "settings"> = {};
@@ -288,6 +327,11 @@ function siteFields(body: Obj): Omit<SitePatch, "settings"> {
   }
   if (body.autoAssign !== undefined) out.autoAssign = flag(body.autoAssign, "autoAssign");
   if (body.retentionDays !== undefined) out.retentionDays = retentionDays(body.retentionDays);
+  if (body.senderName !== undefined) out.senderName = senderName(body.senderName);
+  if (body.replyTo !== undefined) out.replyTo = emailAddress(body.replyTo, "replyTo");
+  if (body.notificationEmail !== undefined) {
+    out.notificationEmail = emailAddress(body.notificationEmail, "notificationEmail");
+  }
   return out;
 }
 

@@ -40,6 +40,17 @@ export interface SocketDeps {
   profileUpdates: KeyedLimiter;
   /** Ack latency and errors sent, counted here; see `metrics_chat.ts`. */
   metrics: ChatMetrics;
+  /**
+   * Sends a visitor the transcript of their current conversation (`core/mail/transcript.ts`);
+   * absent without SMTP, and the `transcript` frame is refused.
+   */
+  transcripts?: VisitorTranscripts;
+}
+
+/** What the visitor socket needs of transcripts by email. */
+export interface VisitorTranscripts {
+  /** Queues the transcript to `email` or the visitor's own address; throws a `ParleyError`. */
+  sendForVisitor(visitorId: string, email: string | null): Promise<void>;
 }
 
 /** Callbacks the transport calls for one socket. */

@@ -192,6 +192,15 @@ class VisitorSocket implements SocketProtocol<VisitorClientFrame> {
       case "rate":
         await commands.rate(conn.visitorId, frame.rating);
         return;
+      case "transcript": {
+        if (!deps.transcripts) {
+          throw new ParleyError(ErrorCode.Unavailable, "Email is off on this server", {
+            retryable: false,
+          });
+        }
+        await deps.transcripts.sendForVisitor(conn.visitorId, frame.email ?? null);
+        return;
+      }
       case "start_over":
         await commands.startOver(conn.visitorId);
         conn.conversationId = null;

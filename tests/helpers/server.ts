@@ -8,7 +8,7 @@
 
 import { createStore, type DbStore } from "../../db/mod.ts";
 import { silentLogger } from "../../core/log.ts";
-import { loadConfig } from "../../server/config.ts";
+import { type Config, loadConfig } from "../../server/config.ts";
 import { type RunningServer, startServer } from "../../server/app.ts";
 import { createLogger } from "../../server/logger.ts";
 import { signIn } from "./parley_process.ts";
@@ -77,17 +77,24 @@ export function testServerEnv(dataDir: string): Record<string, string> {
 
 /** Starts a server; `env` overrides configuration variables. */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; backend?: "pglite" | "postgres"; logs?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    backend?: "pglite" | "postgres";
+    logs?: boolean;
+    /** Changes the loaded configuration (a setting no variable sets yet, such as `emailReplies`). */
+    adjust?: (config: Config) => Config;
+  } = {},
 ): Promise<TestServer> {
   const backend = opts.backend ?? defaultBackend();
   const dataDir = await Deno.makeTempDir({ prefix: "parley_test_" });
   const db = backend === "postgres" ? await freshDatabase() : null;
-  const config = loadConfig({
+  const loaded = loadConfig({
     ...testServerEnv(dataDir),
     PARLEY_NEW_CONVERSATIONS_PER_HOUR: "10000",
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...opts.env,
   });
+  const config = opts.adjust ? opts.adjust(loaded) : loaded;
   const store = await createStore({
     databaseUrl: config.databaseUrl ?? undefined,
     dataDir,

@@ -108,6 +108,11 @@ export function createChatModel(opts: ChatModelOptions) {
   const contactEmail = signal<string | null>(null);
   /** Whether the server emails agents' replies (the `welcome`'s `emailReplies`). */
   const emailReplies = signal(false);
+  /**
+   * The transcript by email: 0 not asked, 1 asking for an address, 2 asked, 3 refused (an
+   * `error` frame of `rate_limited` or `no_email` came after it: visitor frames carry no ids).
+   */
+  const transcript = signal(0);
 
   const maxSeq = computed(() =>
     items.value.reduce((max, i) => i.seq !== null && i.seq > max ? i.seq : max, 0)
@@ -295,7 +300,9 @@ export function createChatModel(opts: ChatModelOptions) {
         return;
       case "error":
         if (frame.clientId) outbox.refused(frame.clientId, frame.retryable === true);
-        else if (frame.code === ("invalid_token" satisfies ErrorCode)) forgetToken();
+        else if (transcript.peek() === 2 && /^(rate_limited|no_email)$/.test(frame.code)) {
+          transcript.value = 3;
+        } else if (frame.code === ("invalid_token" satisfies ErrorCode)) forgetToken();
         else if (frame.code === ("site_not_found" satisfies ErrorCode)) {
           unavailable.value = true;
           connection.stop();
@@ -402,6 +409,15 @@ export function createChatModel(opts: ChatModelOptions) {
       contactEmail.value = value;
       return true;
     },
+    /**
+     * Asks for the conversation's transcript by email, to `email` or the visitor's own address;
+     * without either, asks for one first.
+     */
+    sendTranscript(email?: string): void {
+      const to = email?.trim() || contactEmail.peek() || visitor.peek()?.email;
+      if (!to) transcript.value = 1;
+      else if (send({ type: "transcript", email: to })) transcript.value = 2;
+    },
     rate(rating: number): void {
       const c = conversation.peek();
       if (!c || !send({ type: "rate", rating })) return;
@@ -475,6 +491,7 @@ export function createChatModel(opts: ChatModelOptions) {
     unread,
     contactEmail,
     emailReplies,
+    transcript,
     network,
     ...actions,
   };

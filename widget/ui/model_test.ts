@@ -265,3 +265,26 @@ Deno.test("the conversation carries agentReadSeq and resolvedSeq from the server
   assert.equal(model.conversation.value?.rating, 5);
   model.dispose();
 });
+
+Deno.test("sendTranscript() asks for an address first, then sends; a refusal shows", () => {
+  const { model, connect } = setupChat();
+  const s = connect(welcome([msg(1)], { emailReplies: true }));
+  model.sendTranscript();
+  assert.equal(model.transcript.value, 1);
+  assert.deepEqual(s.sentOf("transcript"), []);
+  model.sendTranscript(" me@shop.test ");
+  assert.deepEqual(s.sentOf("transcript"), [{ type: "transcript", email: "me@shop.test" }]);
+  assert.equal(model.transcript.value, 2);
+  s.receive({ type: "error", code: "rate_limited", message: "Too many" });
+  assert.equal(model.transcript.value, 3);
+  model.dispose();
+});
+
+Deno.test("sendTranscript() uses the address the visitor already left", () => {
+  const { model, connect } = setupChat();
+  const s = connect(welcome([msg(1)], { emailReplies: true }));
+  model.contact("me@shop.test");
+  model.sendTranscript();
+  assert.deepEqual(s.sentOf("transcript"), [{ type: "transcript", email: "me@shop.test" }]);
+  model.dispose();
+});

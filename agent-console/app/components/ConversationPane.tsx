@@ -1,4 +1,7 @@
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
+import { ApiError, apiRequest, errorText } from "../api.ts";
 import { visitorLabel } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import type { Session } from "../session.ts";
@@ -20,6 +23,13 @@ const STATUS_LABELS = { queued: "Waiting in queue", open: "Open", resolved: "Res
 export function ConversationPane({ session, detailsOpen, onToggleDetails }: ConversationPaneProps) {
   const { model } = session;
   const id = model.selectedId.value;
+  // Whether the server sends email (`GET /api/agent/preferences`): without it, no transcripts.
+  const emailOn = useSignal(false);
+  useEffect(() => {
+    apiRequest("GET", "/api/agent/preferences").then((r) => {
+      emailOn.value = (r as { emailOn?: unknown } | null)?.emailOn === true;
+    }, () => {});
+  }, []);
   if (id === null) {
     return (
       <section class="conversation conversation-empty" aria-label="Conversation">
@@ -57,7 +67,7 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
             </p>
           )}
         </div>
-        {c && <Actions key={c.id} model={model} c={c} />}
+        {c && <Actions key={c.id} model={model} c={c} transcript={emailOn.value} />}
         <button
           type="button"
           class="button ghost details-toggle"
@@ -83,11 +93,47 @@ function assigneeText(model: ConsoleModel, c: ConversationSummary): string {
   return `Assigned to ${a.name}${a.status === "online" ? "" : ` (${a.status})`}`;
 }
 
-function Actions({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
+/**
+ * Emails the conversation's transcript to the visitor's address (`POST
+ * /api/conversations/:id/transcript`); says where it went, or why it could not.
+ */
+function SendTranscript({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
+  const busy = useSignal(false);
+  const send = async () => {
+    busy.value = true;
+    try {
+      const r = await apiRequest(
+        "POST",
+        `/api/conversations/${encodeURIComponent(c.id)}/transcript`,
+        {},
+      );
+      const to = (r as { to?: unknown } | null)?.to;
+      model.notify(`Transcript sent to ${typeof to === "string" ? to : "the visitor"}`, "info");
+    } catch (err) {
+      model.notify(
+        err instanceof ApiError && err.code === "no_email"
+          ? "No transcript sent: the visitor has left no email address"
+          : `Could not send the transcript: ${errorText(err)}`,
+      );
+    } finally {
+      busy.value = false;
+    }
+  };
+  return (
+    <button type="button" class="button" disabled={busy.value} onClick={send}>
+      Send transcript
+    </button>
+  );
+}
+
+function Actions(
+  { model, c, transcript }: { model: ConsoleModel; c: ConversationSummary; transcript: boolean },
+) {
   if (c.status === "resolved") {
     return (
       <div class="actions">
         <button type="button" class="button" onClick={() => model.reopen(c.id)}>Reopen</button>
+        {transcript && <SendTranscript model={model} c={c} />}
       </div>
     );
   }
@@ -106,6 +152,7 @@ function Actions({ model, c }: { model: ConsoleModel; c: ConversationSummary }) 
       <button type="button" class="button resolve" onClick={() => model.resolve(c.id)}>
         Resolve
       </button>
+      {transcript && <SendTranscript model={model} c={c} />}
     </div>
   );
 }

@@ -3,7 +3,8 @@ import { useEffect } from "preact/hooks";
 import type { Auth } from "../auth.ts";
 import type { Session } from "../session.ts";
 import { Avatar } from "./Avatar.tsx";
-import { Field, formValues, submitThenReset, text } from "./Field.tsx";
+import { Check, Field, formValues, submitThenReset, text } from "./Field.tsx";
+import { apiRequest, errorText } from "../api.ts";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
@@ -139,7 +140,48 @@ function Profile({ session, auth }: { session: Session; auth: Auth }) {
           Sign out everywhere
         </button>
       </form>
+      <EmailPreferences session={session} />
     </div>
+  );
+}
+
+/**
+ * The agent's own email preference (`/api/agent/preferences`): emails about conversations
+ * assigned to them. Shown only when the server sends email.
+ */
+function EmailPreferences({ session }: { session: Session }) {
+  /** The opt-in; null until known or when email is off. */
+  const on = useSignal<boolean | null>(null);
+  useEffect(() => {
+    apiRequest("GET", "/api/agent/preferences").then((r) => {
+      const p = r as { emailOn?: unknown; emailAssigned?: unknown } | null;
+      on.value = p?.emailOn === true ? p.emailAssigned === true : null;
+    }, () => {});
+  }, []);
+  if (on.value === null) return null;
+  const change = async (emailAssigned: boolean) => {
+    on.value = emailAssigned;
+    try {
+      await apiRequest("PUT", "/api/agent/preferences", { emailAssigned });
+      session.model.notify(emailAssigned ? "You will get these emails" : "No more of these emails");
+    } catch (err) {
+      on.value = !emailAssigned;
+      session.model.notify(`Could not save: ${errorText(err)}`);
+    }
+  };
+  return (
+    <section class="panel">
+      <h3>Email</h3>
+      <Check
+        label="Email me about conversations assigned to me"
+        checked={on.value}
+        onChange={(v) => void change(v)}
+      />
+      <p class="muted">
+        When someone else or routing assigns you a conversation, and when its visitor writes while
+        you are offline (at most one email per conversation every few minutes).
+      </p>
+    </section>
   );
 }
 

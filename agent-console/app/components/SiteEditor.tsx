@@ -150,6 +150,38 @@ export function SiteEditor({ session, site, onCreated, onRotated, onBack }: Site
           </Field>
         </fieldset>
         <fieldset class="site-fieldset">
+          <legend>Email</legend>
+          <Field
+            label="Sender name"
+            hint="Shown as the sender of emails to this site's visitors, such as Acme Support. Empty: the server's."
+          >
+            <input
+              value={d.senderName}
+              maxLength={80}
+              onInput={(e) => set({ senderName: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label="Reply-to address" hint="Where replies to those emails go. Empty: none.">
+            <input
+              type="email"
+              value={d.replyTo}
+              maxLength={254}
+              onInput={(e) => set({ replyTo: e.currentTarget.value })}
+            />
+          </Field>
+          <Field
+            label="Notification email"
+            hint="Gets the digest of new conversations while no agent is online, instead of the site's agents. Empty: the agents."
+          >
+            <input
+              type="email"
+              value={d.notificationEmail}
+              maxLength={254}
+              onInput={(e) => set({ notificationEmail: e.currentTarget.value })}
+            />
+          </Field>
+        </fieldset>
+        <fieldset class="site-fieldset">
           <legend>Appearance and language</legend>
           <div class="field-row">
             <Field label="Brand colour">

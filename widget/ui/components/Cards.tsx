@@ -39,18 +39,25 @@ export function AwayCard({ model, t, settings, locale }: ViewProps): JSX.Element
   return (
     <div class="card">
       <p id="parley-away">{lines.filter(Boolean).join(" ")}</p>
-      {ask ? <EmailForm model={model} t={t} /> : null}
+      {ask ? <EmailForm t={t} onEmail={model.contact} /> : null}
     </div>
   );
 }
 
-function EmailForm({ model, t }: Pick<ViewProps, "model" | "t">): JSX.Element {
+function EmailForm(
+  { t, onEmail, submit = "emailSubmit", d = "parley-away" }: Pick<ViewProps, "t"> & {
+    onEmail(email: string): unknown;
+    submit?: "emailSubmit" | "send";
+    /** The id of the text that says what the address is for. */
+    d?: string;
+  },
+): JSX.Element {
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         const input = e.currentTarget.elements.namedItem("email");
-        if (input instanceof HTMLInputElement) model.contact(input.value);
+        if (input instanceof HTMLInputElement) onEmail(input.value);
       }}
     >
       <input
@@ -59,11 +66,39 @@ function EmailForm({ model, t }: Pick<ViewProps, "model" | "t">): JSX.Element {
         autocomplete="email"
         required
         aria-label={t("email")}
-        aria-describedby="parley-away"
+        aria-describedby={d}
         placeholder={t("emailPlaceholder")}
       />
-      <button type="submit" class="pb">{t("emailSubmit")}</button>
+      <button type="submit" class="pb">{t(submit)}</button>
     </form>
+  );
+}
+
+/**
+ * "Email me a transcript", when the server sends email and the conversation has messages: to
+ * the visitor's address, or one asked for here; then what became of it.
+ */
+export function TranscriptCard({ model, t }: ViewProps): JSX.Element | null {
+  const state = model.transcript.value;
+  if (!model.emailReplies.value || !model.items.value.some((i) => i.seq)) return null;
+  if (state === 1) {
+    return (
+      <div class="card">
+        <p id="parley-tr">{t("transcript")}</p>
+        <EmailForm t={t} onEmail={model.sendTranscript} submit="send" d="parley-tr" />
+      </div>
+    );
+  }
+  return (
+    <div class="s" role="status">
+      {state
+        ? t(state === 2 ? "transcriptSent" : "transcriptNo")
+        : (
+          <button type="button" class="lk" onClick={() => model.sendTranscript()}>
+            {t("transcript")}
+          </button>
+        )}
+    </div>
   );
 }
 

@@ -11,7 +11,7 @@ import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
 import { Linkified } from "../linkify.tsx";
 import type { ChatItem } from "../items.ts";
 import { headerName } from "../texts.ts";
-import { AwayCard, Rating } from "./Cards.tsx";
+import { AwayCard, Rating, TranscriptCard } from "./Cards.tsx";
 import { CheckIcon, ClockIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 
@@ -96,6 +96,7 @@ export function MessageList(props: ViewProps): JSX.Element {
           </Fragment>
         ))}
         <AwayCard {...props} />
+        <TranscriptCard {...props} />
       </div>
       <div class="ty" aria-hidden={typing ? undefined : "true"}>
         {typing

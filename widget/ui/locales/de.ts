@@ -45,4 +45,7 @@ export const de: Strings = {
   startOver: "Neue Unterhaltung beginnen",
   you: "Sie",
   agent: "Support",
+  transcript: "Verlauf per E-Mail senden",
+  transcriptSent: "Wir senden Ihnen den Verlauf dieses Gesprächs per E-Mail.",
+  transcriptNo: "Der Verlauf konnte nicht gesendet werden. Versuchen Sie es später erneut.",
 };

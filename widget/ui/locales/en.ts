@@ -54,6 +54,11 @@ export const en = {
   startOver: "Start a new conversation",
   you: "You",
   agent: "Support",
+  /** The visitor asks for the conversation's transcript by email. */
+  transcript: "Email me a transcript",
+  transcriptSent: "We'll email you a transcript of this conversation.",
+  /** Refused (too many asked for, or no address). */
+  transcriptNo: "The transcript couldn't be sent. Try again later.",
 };
 
 /** A string key. */

@@ -45,4 +45,7 @@ export const es: Strings = {
   startOver: "Empezar una nueva conversación",
   you: "Tú",
   agent: "Soporte",
+  transcript: "Enviarme la transcripción por correo",
+  transcriptSent: "Te enviaremos la transcripción de esta conversación por correo.",
+  transcriptNo: "No se pudo enviar la transcripción. Inténtalo más tarde.",
 };

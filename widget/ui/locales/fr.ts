@@ -45,4 +45,7 @@ export const fr: Strings = {
   startOver: "Nouvelle conversation",
   you: "Vous",
   agent: "Assistance",
+  transcript: "M'envoyer la transcription par e-mail",
+  transcriptSent: "Nous vous enverrons la transcription de cette conversation par e-mail.",
+  transcriptNo: "La transcription n'a pas pu être envoyée. Réessayez plus tard.",
 };

@@ -45,4 +45,7 @@ export const he: Strings = {
   startOver: "התחלת שיחה חדשה",
   you: "את/ה",
   agent: "תמיכה",
+  transcript: "שלחו לי תמליל במייל",
+  transcriptSent: "נשלח אליך במייל תמליל של השיחה הזו.",
+  transcriptNo: "לא ניתן היה לשלוח את התמליל. נסו שוב מאוחר יותר.",
 };

@@ -45,4 +45,7 @@ export const it: Strings = {
   startOver: "Inizia una nuova conversazione",
   you: "Tu",
   agent: "Assistenza",
+  transcript: "Inviami la trascrizione via email",
+  transcriptSent: "Ti invieremo la trascrizione di questa conversazione via email.",
+  transcriptNo: "Non è stato possibile inviare la trascrizione. Riprova più tardi.",
 };

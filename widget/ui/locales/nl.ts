@@ -45,4 +45,7 @@ export const nl: Strings = {
   startOver: "Nieuw gesprek beginnen",
   you: "Jij",
   agent: "Klantenservice",
+  transcript: "Stuur mij een transcript per e-mail",
+  transcriptSent: "We mailen je een transcript van dit gesprek.",
+  transcriptNo: "Het transcript kon niet worden verstuurd. Probeer het later opnieuw.",
 };

@@ -45,4 +45,7 @@ export const pt: Strings = {
   startOver: "Iniciar uma nova conversa",
   you: "Você",
   agent: "Suporte",
+  transcript: "Enviar-me a transcrição por e-mail",
+  transcriptSent: "Vamos enviar-lhe a transcrição desta conversa por e-mail.",
+  transcriptNo: "Não foi possível enviar a transcrição. Tente mais tarde.",
 };
