@@ -47,13 +47,14 @@ export async function releaseLeases(
 
 /** Milliseconds until the next pending row is due (0: now), or null when none is. */
 export async function msUntilNextDue(q: Queryable, table: OutboxTable): Promise<number | null> {
+  // Not `greatest(0, …)` in SQL: greatest ignores a NULL (nothing pending) and would answer 0,
+  // and an idle runner would then look at the outbox every few milliseconds.
   const rows = await q.query(
-    `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)
-       ::float8 AS ms
+    `SELECT (extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::float8 AS ms
      FROM ${table} WHERE status = 'pending'`,
   );
   const ms = rows[0]?.ms;
-  return typeof ms === "number" ? ms : null;
+  return typeof ms === "number" ? Math.max(0, ms) : null;
 }
 
 /** Deletes the rows done (any status but pending) and queued before `before`; returns how many. */

@@ -107,4 +107,23 @@ export async function emailSteps(t: Deno.TestContext, store: DbStore): Promise<v
       assert.deepEqual(await mails.peekLink("nope"), { state: "unknown" });
     },
   );
+
+  await t.step("email: the next due time is null with nothing pending, else the wait", async () => {
+    // Settle whatever earlier steps left pending, so the outbox has nothing to send.
+    await store.db.query("UPDATE email_outbox SET status = 'failed' WHERE status = 'pending'");
+    assert.equal(await mails.msUntilNextDue(), null);
+    const id = await enqueueEmail(store.db, {
+      kind: "test",
+      messageId: `<${crypto.randomUUID()}@example.com>`,
+      to: "later@example.com",
+      subject: "S",
+      text: "T",
+    });
+    assert.equal(await mails.msUntilNextDue(), 0, "due now");
+    await mails.claim(100, 60_000); // leased for a minute
+    const wait = await mails.msUntilNextDue();
+    assert.ok(wait !== null && wait > 0 && wait <= 60_000, `waits for the lease: ${wait}`);
+    await mails.finish(id, 1, { kind: "delivered", status: 250 });
+    assert.equal(await mails.msUntilNextDue(), null);
+  });
 }
