@@ -105,14 +105,15 @@ export class MissedReplyStore {
 
   /** Milliseconds until the next conversation is due (0: now), or null when none waits. */
   async msUntilNextDue(delayS: number): Promise<number | null> {
+    // No `greatest(0, …)` in SQL: it ignores a NULL (nothing waits) and would answer 0.
     const rows = await this.db.query(
-      `SELECT greatest(0, extract(epoch FROM min(reply_unseen_since)
+      `SELECT (extract(epoch FROM min(reply_unseen_since)
          + $1 * interval '1 second' - clock_timestamp()) * 1000)::float8 AS ms
        FROM conversations WHERE reply_unseen_since IS NOT NULL`,
       [delayS],
     );
     const ms = rows[0]?.ms;
-    return typeof ms === "number" ? ms : null;
+    return typeof ms === "number" ? Math.max(0, ms) : null;
   }
 
   /**
