@@ -40,6 +40,40 @@ try {
 
 const log = createLogger(config.logLevel, { pid: Deno.pid });
 guardProcess(log);
+
+/**
+ * The running server, once `startServer` has returned. The signal listeners are installed before
+ * anything starts: "listening" is logged inside `startServer`, and a supervisor (or a test) that
+ * signals as soon as it reads that line must find them there, not Deno's default (killed, 143).
+ * A signal is handled as a task, after the microtasks that set this, so a signal that follows
+ * "listening" always drains.
+ */
+let server: Awaited<ReturnType<typeof startServer>> | null = null;
+let exiting = false;
+const stop = async (signal: string) => {
+  if (exiting) return;
+  exiting = true;
+  if (server === null) {
+    // Still starting (the database may be retrying): nothing is served yet, so nothing drains.
+    log.info("stopped before start-up finished", { signal });
+    Deno.exit(0);
+  }
+  const budget = new ShutdownBudget(config.drainTimeoutMs, log);
+  // Exits when the budget is spent, whatever is still pending (a platform would kill us soon
+  // after, without the 1012s).
+  budget.watchdog((code) => Deno.exit(code));
+  log.info("draining", { signal, budgetMs: config.drainTimeoutMs });
+  await server.shutdown(budget);
+  await budget.step("store close", SHUTDOWN_SHARES.store, () => store.close());
+  Deno.exit(budget.exitCode());
+};
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  try {
+    Deno.addSignalListener(signal, () => stop(signal));
+  } catch {
+    // Windows has no SIGTERM; there the process is stopped with SIGINT (Ctrl+C) or killed.
+  }
+}
 if (config.onDeploy && config.databaseUrl === null) {
   // Reached only with PARLEY_EMBEDDED_DB=true (loadConfig refuses it otherwise).
   log.warn(
@@ -94,25 +128,4 @@ const store = await connectWithRetry(
 const cluster = store.backend === "postgres"
   ? await connectWithRetry(() => startCluster({ db: store.db, log }), log, retry).catch(failStart)
   : undefined;
-const server = await startServer(config, { store, log, cluster });
-
-let exiting = false;
-const stop = async (signal: string) => {
-  if (exiting) return;
-  exiting = true;
-  const budget = new ShutdownBudget(config.drainTimeoutMs, log);
-  // Exits when the budget is spent, whatever is still pending (a platform would kill us soon
-  // after, without the 1012s).
-  budget.watchdog((code) => Deno.exit(code));
-  log.info("draining", { signal, budgetMs: config.drainTimeoutMs });
-  await server.shutdown(budget);
-  await budget.step("store close", SHUTDOWN_SHARES.store, () => store.close());
-  Deno.exit(budget.exitCode());
-};
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  try {
-    Deno.addSignalListener(signal, () => stop(signal));
-  } catch {
-    // Windows has no SIGTERM; there the process is stopped with SIGINT (Ctrl+C) or killed.
-  }
-}
+server = await startServer(config, { store, log, cluster });

@@ -197,6 +197,37 @@ Deno.test("a refused connection is retried, then exits 69 once PARLEY_DB_CONNECT
   assert.match(String(line.msg), new RegExp(`127\\.0\\.0\\.1:${port}.*PARLEY_DB_CONNECT_RETRY_MS`));
 });
 
+Deno.test("a SIGTERM while the database is still being retried exits 0 at once", async () => {
+  const port = freePort(); // nothing listens there
+  const child = spawnMain({
+    ...BASE_ENV,
+    PORT: "0",
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/parley`,
+    PARLEY_DB_CONNECT_RETRY_MS: "600000",
+  });
+  const lines: string[] = [];
+  let retrying: () => void = () => {};
+  const sawRetry = new Promise<void>((r) => retrying = r);
+  const output = readOutput(child, (l) => {
+    lines.push(l);
+    if (l.includes("database unavailable, retrying")) retrying();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), EXIT_WITHIN_MS);
+  try {
+    await sawRetry;
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await output;
+    assert.equal(status.code, 0, lines.join("\n"));
+    assert.ok(
+      jsonLines(lines).some((l) => l.msg === "stopped before start-up finished"),
+      lines.join("\n"),
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
 Deno.test("on Deno Deploy without DATABASE_URL it exits 78 naming DATABASE_URL, writing nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "parley_deploy_" });
   try {
