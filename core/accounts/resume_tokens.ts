@@ -14,7 +14,7 @@
  * @module
  */
 
-import { b64url, fromB64url, type VisitorClaims } from "./tokens.ts";
+import { createSealedJson, type VisitorClaims } from "./tokens.ts";
 
 /** The prefix that tells a resume token from a visitor token (`v1.`). */
 export const RESUME_PREFIX = "r1.";
@@ -38,52 +38,21 @@ export function isResumeToken(token: string): boolean {
   return token.startsWith(RESUME_PREFIX);
 }
 
-const enc = new TextEncoder();
-
 /** Resume tokens signed with `secret`, valid `ttlSeconds` (7 days for the emails). */
 export function createResumeTokens(
   secret: string,
   ttlSeconds: number,
   now: () => number = Date.now,
 ): ResumeTokens {
-  const key = crypto.subtle.importKey(
-    "raw",
-    enc.encode(`resume-token:${secret}`),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+  const sealed = createSealedJson(`resume-token:${secret}`, RESUME_PREFIX);
   return {
-    async sign(visitorId, siteId) {
-      const x = Math.floor(now() / 1000) + ttlSeconds;
-      const payload = b64url(enc.encode(JSON.stringify({ v: visitorId, s: siteId, x })));
-      const signed = `${RESUME_PREFIX}${payload}`;
-      const sig = await crypto.subtle.sign("HMAC", await key, enc.encode(signed));
-      return `${signed}.${b64url(new Uint8Array(sig))}`;
+    sign(visitorId, siteId) {
+      return sealed.seal({ v: visitorId, s: siteId, x: Math.floor(now() / 1000) + ttlSeconds });
     },
     async verify(token, siteId) {
-      const parts = token.split(".");
-      if (parts.length !== 3 || `${parts[0]}.` !== RESUME_PREFIX) {
-        return { ok: false, reason: "malformed" };
-      }
-      const payloadBytes = fromB64url(parts[1]);
-      const sig = fromB64url(parts[2]);
-      if (!payloadBytes || !sig) return { ok: false, reason: "malformed" };
-      const valid = await crypto.subtle.verify(
-        "HMAC",
-        await key,
-        sig as BufferSource,
-        enc.encode(`${RESUME_PREFIX}${parts[1]}`),
-      );
-      if (!valid) return { ok: false, reason: "bad_signature" };
-      let claims: unknown;
-      try {
-        claims = JSON.parse(new TextDecoder().decode(payloadBytes));
-      } catch {
-        return { ok: false, reason: "malformed" };
-      }
-      if (claims === null || typeof claims !== "object") return { ok: false, reason: "malformed" };
-      const { v, s, x } = claims as Record<string, unknown>;
+      const opened = await sealed.open(token);
+      if (!opened.ok) return opened;
+      const { v, s, x } = opened.payload;
       if (typeof v !== "string" || typeof s !== "string" || typeof x !== "number") {
         return { ok: false, reason: "malformed" };
       }

@@ -8,14 +8,14 @@
 const enc = new TextEncoder();
 
 /** Base64url without padding (tokens, signatures). */
-export function b64url(bytes: Uint8Array): string {
+function b64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 /** The bytes of base64url `text`, or null when it is not base64url. */
-export function fromB64url(text: string): Uint8Array | null {
+function fromB64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
     const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
@@ -85,48 +85,82 @@ export interface VisitorTokenSigner {
   ): Promise<{ ok: true; claims: VisitorClaims } | { ok: false; reason: TokenFailure }>;
 }
 
+/** Why a signed token could not be opened (before its claims are looked at). */
+export type SealFailure = "malformed" | "bad_signature";
+
+/**
+ * Signs and opens `<prefix><payload>.<hmac>` tokens, the payload a JSON object in base64url and
+ * the HMAC-SHA256 over `<prefix><payload>`: the shape of visitor tokens (`v1.`) and resume tokens
+ * (`r1.`), each under its own key so one is never valid as the other.
+ */
+export interface SealedJson {
+  /** The token carrying `payload`. */
+  seal(payload: Record<string, unknown>): Promise<string>;
+  /** The payload of a token this key signed with this prefix, or why not. */
+  open(
+    token: string,
+  ): Promise<{ ok: true; payload: Record<string, unknown> } | { ok: false; reason: SealFailure }>;
+}
+
+/** A {@link SealedJson} keyed by `keyMaterial` (a purpose prefix and the secret). */
+export function createSealedJson(keyMaterial: string, prefix: string): SealedJson {
+  const keyPromise = crypto.subtle.importKey(
+    "raw",
+    enc.encode(keyMaterial),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+  return {
+    async seal(payload) {
+      const signed = `${prefix}${b64url(enc.encode(JSON.stringify(payload)))}`;
+      const sig = await crypto.subtle.sign("HMAC", await keyPromise, enc.encode(signed));
+      return `${signed}.${b64url(new Uint8Array(sig))}`;
+    },
+    async open(token) {
+      const parts = token.split(".");
+      if (parts.length !== 3 || `${parts[0]}.` !== prefix) {
+        return { ok: false, reason: "malformed" };
+      }
+      const payloadBytes = fromB64url(parts[1]);
+      const sig = fromB64url(parts[2]);
+      if (!payloadBytes || !sig) return { ok: false, reason: "malformed" };
+      const valid = await crypto.subtle.verify(
+        "HMAC",
+        await keyPromise,
+        sig as BufferSource,
+        enc.encode(`${prefix}${parts[1]}`),
+      );
+      if (!valid) return { ok: false, reason: "bad_signature" };
+      let payload: unknown;
+      try {
+        payload = JSON.parse(new TextDecoder().decode(payloadBytes));
+      } catch {
+        return { ok: false, reason: "malformed" };
+      }
+      if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+        return { ok: false, reason: "malformed" };
+      }
+      return { ok: true, payload: payload as Record<string, unknown> };
+    },
+  };
+}
+
 /** Creates a signer for visitor tokens that expire after `ttlSeconds`. */
 export function createVisitorTokenSigner(
   secret: string,
   ttlSeconds: number,
   now: () => number = Date.now,
 ): VisitorTokenSigner {
-  const keyPromise = crypto.subtle.importKey(
-    "raw",
-    enc.encode(`visitor-token:${secret}`),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+  const sealed = createSealedJson(`visitor-token:${secret}`, "v1.");
   return {
-    async sign(visitorId, siteId) {
-      const payload = b64url(
-        enc.encode(JSON.stringify({ v: visitorId, s: siteId, t: Math.floor(now() / 1000) })),
-      );
-      const sig = await crypto.subtle.sign("HMAC", await keyPromise, enc.encode(`v1.${payload}`));
-      return `v1.${payload}.${b64url(new Uint8Array(sig))}`;
+    sign(visitorId, siteId) {
+      return sealed.seal({ v: visitorId, s: siteId, t: Math.floor(now() / 1000) });
     },
     async verify(token, siteId) {
-      const parts = token.split(".");
-      if (parts.length !== 3 || parts[0] !== "v1") return { ok: false, reason: "malformed" };
-      const sig = fromB64url(parts[2]);
-      const payloadBytes = fromB64url(parts[1]);
-      if (!sig || !payloadBytes) return { ok: false, reason: "malformed" };
-      const valid = await crypto.subtle.verify(
-        "HMAC",
-        await keyPromise,
-        sig as BufferSource,
-        enc.encode(`v1.${parts[1]}`),
-      );
-      if (!valid) return { ok: false, reason: "bad_signature" };
-      let claims: unknown;
-      try {
-        claims = JSON.parse(new TextDecoder().decode(payloadBytes));
-      } catch {
-        return { ok: false, reason: "malformed" };
-      }
-      if (claims === null || typeof claims !== "object") return { ok: false, reason: "malformed" };
-      const { v, s, t } = claims as Record<string, unknown>;
+      const opened = await sealed.open(token);
+      if (!opened.ok) return opened;
+      const { v, s, t } = opened.payload;
       if (typeof v !== "string" || typeof s !== "string" || typeof t !== "number") {
         return { ok: false, reason: "malformed" };
       }
