@@ -30,6 +30,7 @@ import { openVisitorSocket } from "./sockets/visitor_socket.ts";
 import { TypingCoalescer } from "./chat/typing_coalescer.ts";
 import { MetricsRegistry } from "./metrics.ts";
 import { type ChatMetrics, createChatMetrics } from "./metrics_chat.ts";
+import { Organiser } from "./organise/mod.ts";
 
 export type { Actor, ChatMetrics, CoreOptions, SocketHandlers, VisitorContext };
 export { ChatCommands, ChatProjection };
@@ -58,6 +59,8 @@ export interface CoreDeps {
   alerts?: ChatAlerts;
   /** Transcripts visitors ask for (`transcript` frame); absent: refused (no SMTP). */
   transcripts?: VisitorTranscripts;
+  /** Told the time (ms) of every snooze set here (the wake-up runner, `chat/snooze_wake.ts`). */
+  onSnoozed?: (at: number) => void;
 }
 
 /** The running core. */
@@ -68,6 +71,8 @@ export interface Core {
   readonly commands: ChatCommands;
   /** The read model: what visitors and agents may see, shaped for the wire. */
   readonly projection: ChatProjection;
+  /** Labels and priorities (`organise/mod.ts`). */
+  readonly organiser: Organiser;
   /** What the core counts: messages, acks, errors (sockets are read at scrape time). */
   readonly metrics: ChatMetrics;
   /** Attaches the protocol to a new visitor socket. */
@@ -118,6 +123,7 @@ export function createCore(deps: CoreDeps): Core {
     log,
     messagesStored: metrics.messagesStored,
     ...(deps.alerts ? { alerts: deps.alerts } : {}),
+    ...(deps.onSnoozed ? { onSnoozed: deps.onSnoozed } : {}),
   });
   // The fan-out sees the projection only: commands reach it through the bus, never directly.
   const fanout = startFanout({
@@ -167,6 +173,7 @@ export function createCore(deps: CoreDeps): Core {
     presence,
     commands,
     projection,
+    organiser: new Organiser({ store, bus, projection }),
     metrics,
     openVisitor: (peer, ctx) => openVisitorSocket(socketDeps, peer, ctx),
     openAgent: (peer, agent, hash) => openAgentSocket(socketDeps, peer, agent, hash),

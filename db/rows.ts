@@ -26,6 +26,7 @@ import type {
 } from "./store.ts";
 import type { Row } from "./driver.ts";
 import { DEFAULT_WIDGET_SETTINGS, type WidgetSettings } from "../protocol/site_settings.ts";
+import { PRIORITIES } from "../protocol/frames.ts";
 
 /** The error for a column holding what its reader does not expect (a schema or driver bug). */
 export function bad(col: string, v: unknown): TypeError {
@@ -281,6 +282,7 @@ const CONVERSATION_COLS = [
   "resolved_at",
   "agent_read_seq",
   "resolved_seq",
+  "snoozed_until",
 ] as const;
 
 /** Select list for a conversation (without the denormalized last-message columns). */
@@ -303,6 +305,7 @@ export function rowToConversation(r: Row, p = ""): Conversation {
     resolvedAt: optTs(r, `${p}resolved_at`),
     agentReadSeq: int(r, `${p}agent_read_seq`),
     resolvedSeq: optInt(r, `${p}resolved_seq`),
+    snoozedUntil: optTs(r, `${p}snoozed_until`),
   };
 }
 
@@ -312,7 +315,9 @@ export function rowToConversation(r: Row, p = ""): Conversation {
  */
 export const SUMMARY_COLUMNS = `${conversationColumns("c")}, c.last_message_body,
   c.last_author_kind, c.last_message_at, v.name AS visitor_name,
-  COALESCE(r.seq, 0) AS read_seq`;
+  COALESCE(r.seq, 0) AS read_seq, c.priority,
+  ARRAY(SELECT cl.label_id FROM conversation_labels cl WHERE cl.conversation_id = c.id
+    ORDER BY cl.label_id) AS label_ids`;
 
 /** Maps a row selected with {@link SUMMARY_COLUMNS}. */
 export function rowToSummary(r: Row): ConversationSummary {
@@ -338,7 +343,15 @@ export function rowToSummary(r: Row): ConversationSummary {
     rating: c.rating,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
+    labels: labelIds(r.label_ids),
+    priority: PRIORITIES[int(r, "priority")] ?? "none",
+    snoozedUntil: c.snoozedUntil,
   };
+}
+
+function labelIds(v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw bad("label_ids", v);
+  return v;
 }
 
 const MESSAGE_COLS = [

@@ -64,6 +64,8 @@ WITH input AS (
     status = CASE WHEN c.status <> 'resolved' THEN c.status
       WHEN c.assignee_id IS NULL THEN 'queued' ELSE 'open' END,
     resolved_at = CASE WHEN c.status = 'resolved' THEN NULL ELSE c.resolved_at END,
+    -- The visitor writing wakes a snoozed conversation (the console tells its assignee).
+    snoozed_until = NULL,
     last_message_body = t.last_body,
     last_author_kind = 'visitor',
     last_message_at = clock_timestamp(),

@@ -72,6 +72,12 @@ export async function listConversations(
       }::text)`,
     );
   }
+  if (q.labelId !== undefined) {
+    where.push(
+      `EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id
+        AND cl.label_id = ${param(q.labelId)})`,
+    );
+  }
   const reads = q.forAgentId === undefined
     ? "LEFT JOIN agent_reads r ON false"
     : `LEFT JOIN agent_reads r ON r.conversation_id = c.id AND r.agent_id = ${param(q.forAgentId)}`;
@@ -80,7 +86,7 @@ export async function listConversations(
     `SELECT ${SUMMARY_COLUMNS}
      FROM conversations c JOIN visitors v ON v.id = c.visitor_id ${reads}
      ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
-     ORDER BY c.updated_at DESC, c.id DESC
+     ORDER BY ${q.order === "priority" ? "c.priority DESC, " : ""}c.updated_at DESC, c.id DESC
      LIMIT ${limit}`,
     params,
   );
@@ -181,7 +187,9 @@ export async function unassign(
 export async function resolve(db: Queryable, conversationId: string): Promise<Conversation | null> {
   return await updateWhere(
     db,
-    "status = 'resolved', resolved_at = now(), resolved_seq = c.last_seq + 1, updated_at = now()",
+    // A resolved conversation is in no open list: a snooze left on it would wake it for nothing.
+    `status = 'resolved', resolved_at = now(), resolved_seq = c.last_seq + 1, updated_at = now(),
+     snoozed_until = NULL`,
     "c.status <> 'resolved'",
     [conversationId],
   );
@@ -196,6 +204,27 @@ export async function reopen(db: Queryable, conversationId: string): Promise<Con
     "c.status = 'resolved'",
     [conversationId],
   );
+}
+
+/**
+ * See `Store.snooze`. `updated_at` is left alone: a snooze is not activity, and the inbox order
+ * (and retention) go by activity.
+ */
+export async function snooze(
+  db: Queryable,
+  conversationId: string,
+  until: string | null,
+): Promise<Conversation | null> {
+  return until === null
+    ? await updateWhere(db, "snoozed_until = NULL", "c.snoozed_until IS NOT NULL", [
+      conversationId,
+    ])
+    : await updateWhere(
+      db,
+      "snoozed_until = $2::text::timestamptz",
+      "c.status <> 'resolved'",
+      [conversationId, until],
+    );
 }
 
 /** See `Store.rate`. Throws `invalid` unless 1-5 and `not_found` for a missing conversation. */

@@ -87,7 +87,9 @@ export async function searchMessages(
   if (siteIds !== undefined) params.push(siteIds);
   const rows = await db.query(
     `SELECT ${messageColumns("m")}, v.name AS visitor_name,
-       ts_rank(to_tsvector('simple', m.body), q.query) AS rank
+       ts_rank(to_tsvector('simple', m.body), q.query) AS rank,
+       ARRAY(SELECT cl.label_id FROM conversation_labels cl WHERE cl.conversation_id = c.id
+         ORDER BY cl.label_id) AS label_ids
      FROM websearch_to_tsquery('simple', $1) AS q(query)
      JOIN messages m ON to_tsvector('simple', m.body) @@ q.query
      JOIN conversations c ON c.id = m.conversation_id
@@ -101,5 +103,6 @@ export async function searchMessages(
     message: rowToMessage(r),
     visitorName: text(r, "visitor_name"),
     rank: float(r, "rank"),
+    labels: Array.isArray(r.label_ids) ? r.label_ids.filter((l) => typeof l === "string") : [],
   }));
 }

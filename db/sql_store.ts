@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConversationSummary, Message } from "../protocol/frames.ts";
+import type { ConversationSummary, Label, Message, Priority } from "../protocol/frames.ts";
 import type {
   AgentMessageInput,
   AgentPatch,
@@ -46,6 +46,7 @@ import * as retention from "./sql_retention.ts";
 import * as apiChanges from "./sql_api.ts";
 import * as tokens from "./sql_tokens.ts";
 import * as audit from "./sql_audit.ts";
+import * as labels from "./sql_labels.ts";
 import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
 
 /**
@@ -410,6 +411,11 @@ export class SqlStore implements Store {
     return conversations.reopen(this.#q, conversationId);
   }
 
+  /** Snoozes a conversation, or clears its snooze. */
+  snooze(conversationId: string, until: string | null): Promise<Conversation | null> {
+    return conversations.snooze(this.#q, conversationId, until);
+  }
+
   /** Records a CSAT rating. */
   rate(conversationId: string, rating: number): Promise<Conversation> {
     return conversations.rate(this.#q, conversationId, rating);
@@ -510,5 +516,44 @@ export class SqlStore implements Store {
   /** Deletes a canned response the agent may delete. */
   deleteCanned(id: string, agentId: string, isAdmin: boolean): Promise<boolean> {
     return agents.deleteCanned(this.#q, id, agentId, isAdmin);
+  }
+
+  /** Every label, by name. */
+  listLabels(): Promise<Label[]> {
+    return labels.listLabels(this.#q);
+  }
+
+  /** Creates a label; `conflict` on a duplicate name. */
+  createLabel(label: { name: string; color: string }): Promise<Label> {
+    return labels.createLabel(this.#q, label);
+  }
+
+  /** Renames or recolours a label. */
+  updateLabel(id: string, patch: { name?: string; color?: string }): Promise<Label> {
+    return labels.updateLabel(this.#q, id, patch);
+  }
+
+  /** Deletes a label and its uses. */
+  deleteLabel(id: string): Promise<boolean> {
+    return labels.deleteLabel(this.#q, id);
+  }
+
+  /** Changes a conversation's labels, queueing `conversation.labeled`, in one transaction. */
+  changeConversationLabels(
+    conversationId: string,
+    change: labels.LabelChange,
+    by: { id: string; name: string } | null,
+  ): Promise<labels.LabelsChanged> {
+    return this.db.transaction((tx) =>
+      labels.changeConversationLabels(tx, conversationId, change, by)
+    );
+  }
+
+  /** Sets a conversation's priority. */
+  setPriority(
+    conversationId: string,
+    priority: Priority,
+  ): Promise<{ siteId: string; visitorId: string }> {
+    return labels.setPriority(this.#q, conversationId, priority);
   }
 }

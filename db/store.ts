@@ -10,15 +10,27 @@ import type {
   AgentInfo,
   ConversationStatus,
   ConversationSummary,
+  Label,
   Message,
   PageInfo,
+  Priority,
   VisitorInfo,
 } from "../protocol/frames.ts";
+import type { LabelChange, LabelsChanged } from "./sql_labels.ts";
 import type { AuditEntry, CannedResponse, SearchHit } from "../protocol/api.ts";
 import type { AuditInput } from "./sql_audit.ts";
 import type { WidgetSettings } from "../protocol/site_settings.ts";
 
-export type { AuditEntry, AuditInput, CannedResponse, SearchHit, WidgetSettings };
+export type {
+  AuditEntry,
+  AuditInput,
+  CannedResponse,
+  Label,
+  LabelChange,
+  LabelsChanged,
+  SearchHit,
+  WidgetSettings,
+};
 
 /** A site (storefront) that embeds the widget. */
 export interface Site {
@@ -126,6 +138,8 @@ export interface Conversation {
    * conversation reopens: a conversation once resolved may be rated.
    */
   resolvedSeq: number | null;
+  /** Snoozed until then (ISO 8601); null when not snoozed. Cleared when the visitor writes. */
+  snoozedUntil: string | null;
 }
 
 /** Input for {@link Store.appendVisitorMessage}. */
@@ -195,6 +209,13 @@ export interface ConversationQuery {
    * skipped nor repeated.
    */
   after?: { updatedAt: string; id: string };
+  /** Only conversations carrying this label. */
+  labelId?: string;
+  /**
+   * `priority`: highest priority first, then as `updated` (most recently updated first, the
+   * default). Keyset paging (`after`) follows the default order only.
+   */
+  order?: "updated" | "priority";
 }
 
 /** Fields of a visitor that the real-time core may update. */
@@ -457,6 +478,12 @@ export interface Store {
   resolve(conversationId: string): Promise<Conversation | null>;
   /** Reopens a resolved conversation (`open` with assignee, else `queued`). Null when not resolved. */
   reopen(conversationId: string): Promise<Conversation | null>;
+  /**
+   * Snoozes an unresolved conversation until `until` (ISO 8601), or clears its snooze (`null`).
+   * Returns null when the condition fails (resolved; or, clearing, not snoozed). Throws
+   * `not_found`.
+   */
+  snooze(conversationId: string, until: string | null): Promise<Conversation | null>;
   /** Records the visitor's CSAT rating (1-5). */
   rate(conversationId: string, rating: number): Promise<Conversation>;
   /**
@@ -569,6 +596,30 @@ export interface Store {
   ): Promise<CannedResponse>;
   /** Deletes a canned response the agent owns (admins may delete shared ones). */
   deleteCanned(id: string, agentId: string, isAdmin: boolean): Promise<boolean>;
+
+  /** Every label, by name (case-insensitive). */
+  listLabels(): Promise<Label[]>;
+  /** Creates a label. Throws `conflict` when the name exists whatever its case. */
+  createLabel(label: { name: string; color: string }): Promise<Label>;
+  /** Renames or recolours a label. Throws `not_found`, `conflict` (name taken). */
+  updateLabel(id: string, patch: { name?: string; color?: string }): Promise<Label>;
+  /** Deletes a label, and with it every use of it on conversations. False when unknown. */
+  deleteLabel(id: string): Promise<boolean>;
+  /**
+   * Changes a conversation's labels in one transaction that also queues the
+   * `conversation.labeled` webhook when anything changed. Throws `not_found` for an unknown
+   * conversation or label.
+   */
+  changeConversationLabels(
+    conversationId: string,
+    change: LabelChange,
+    by: { id: string; name: string } | null,
+  ): Promise<LabelsChanged>;
+  /** Sets a conversation's priority. Throws `not_found`. */
+  setPriority(
+    conversationId: string,
+    priority: Priority,
+  ): Promise<{ siteId: string; visitorId: string }>;
 }
 
 /** Stable codes for {@link StoreError}. */

@@ -22,6 +22,8 @@ export interface SearchHit {
   message: Message;
   visitorName: string;
   rank: number;
+  /** Ids of the conversation's labels (absent from servers before labels). */
+  labels?: string[];
 }
 
 /**

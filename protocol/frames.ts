@@ -117,7 +117,30 @@ export interface ConversationSummary {
   rating: number | null;
   createdAt: string;
   updatedAt: string;
+  /** Ids of its labels (see {@link Label}); absent from servers before labels. */
+  labels?: string[];
+  /** Absent from servers before priorities: `none`. */
+  priority?: Priority;
+  /** Snoozed until then (ISO 8601): out of "Mine" until it wakes; absent or null: not snoozed. */
+  snoozedUntil?: string | null;
 }
+
+/** A label admins define and agents put on conversations. */
+export interface Label {
+  id: string;
+  name: string;
+  /** `#rrggbb` */
+  color: string;
+}
+
+/** The furthest a conversation may be snoozed, in days. */
+export const MAX_SNOOZE_DAYS = 365;
+
+/** A conversation's priority, lowest first (stored as 0-4). */
+export const PRIORITIES = ["none", "low", "medium", "high", "urgent"] as const;
+
+/** See {@link PRIORITIES}. */
+export type Priority = typeof PRIORITIES[number];
 
 /** What a visitor sees of their own conversation. */
 export interface VisitorConversation {
@@ -284,6 +307,13 @@ export type AgentCommand =
     | { type: "unassign"; conversationId: string }
     | { type: "resolve"; conversationId: string }
     | { type: "reopen"; conversationId: string }
+    /**
+     * Out of "Mine" and "All open" until `until` (ISO 8601, in the future, at most
+     * {@link MAX_SNOOZE_DAYS} days ahead), or until the visitor writes; not for a resolved one.
+     */
+    | { type: "snooze"; conversationId: string; until: string }
+    /** Back now: clears the snooze (a conversation that is not snoozed is a `conflict`). */
+    | { type: "unsnooze"; conversationId: string }
     | { type: "presence"; status: "online" | "away" }
     | { type: "read"; conversationId: string; seq: number }
     | {
@@ -311,6 +341,8 @@ export type AgentServerFrame =
     agents: AgentInfo[];
     /** Queued and open conversations, plus recently resolved ones. */
     conversations: ConversationSummary[];
+    /** Every label (absent from servers before labels). */
+    labels?: Label[];
     heartbeatMs: number;
   }
   | AckFrame
@@ -336,6 +368,8 @@ export type AgentServerFrame =
     preview?: string;
   }
   | { type: "agent"; agent: AgentInfo }
+  /** The admins changed the labels: every label now (conversations carry their ids). */
+  | { type: "labels"; labels: Label[] }
   | {
     type: "visitor";
     visitor: VisitorInfo;
@@ -424,6 +458,16 @@ function requestId(o: Obj): { requestId?: string } {
   if (v === undefined) return {};
   if (!REQUEST_ID.test(v)) throw new ValidationError("requestId has invalid characters");
   return { requestId: v };
+}
+
+/** An ISO 8601 date-time with its offset (`Z` or `±hh:mm`), normalized to UTC. */
+function instant(o: Obj, key: string): string {
+  const v = string(o, key, 40, 1);
+  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/.test(v)
+    ? Date.parse(v)
+    : NaN;
+  if (!Number.isFinite(ms)) throw new ValidationError(`${key} must be an ISO 8601 date-time`);
+  return new Date(ms).toISOString();
 }
 
 function body(o: Obj): string {
@@ -543,7 +587,15 @@ export function parseAgentFrame(text: string): AgentClientFrame {
     case "resolve":
     case "reopen":
     case "unassign":
+    case "unsnooze":
       return { type, conversationId: id(o, "conversationId"), ...requestId(o) };
+    case "snooze":
+      return {
+        type,
+        conversationId: id(o, "conversationId"),
+        until: instant(o, "until"),
+        ...requestId(o),
+      };
     case "transfer":
       return {
         type,

@@ -13,6 +13,7 @@ export const WEBHOOK_EVENTS = [
   "conversation.resolved",
   "conversation.reopened",
   "conversation.rated",
+  "conversation.labeled",
   "message.created",
   "visitor.identified",
   "visitor.deleted",

@@ -47,7 +47,7 @@ function siteFilter(agent: AgentRecord, url: URL): string[] | undefined {
   return siteAllowed(limit, site) ? [site] : [];
 }
 
-/** `GET /api/conversations?status=&assignee=&site=&before=&limit=` */
+/** `GET /api/conversations?status=&assignee=&site=&label=&sort=&before=&limit=` */
 export const listConversations: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
   const status = (ctx.url.searchParams.get("status") ?? "queued,open").split(",").map((s) => {
@@ -61,7 +61,14 @@ export const listConversations: Handler = async (req, ctx) => {
     throw new ParleyError(ErrorCode.BadFrame, "before must be an ISO date");
   }
   const siteIds = siteFilter(agent, ctx.url);
+  const label = ctx.url.searchParams.get("label");
+  const sort = ctx.url.searchParams.get("sort");
+  if (sort !== null && sort !== "updated" && sort !== "priority") {
+    throw new ParleyError(ErrorCode.BadFrame, "sort must be updated or priority");
+  }
   const conversations = await ctx.app.store.listConversations({
+    ...(label ? { labelId: idParam(label) } : {}),
+    ...(sort === "priority" ? { order: "priority" as const } : {}),
     status,
     forAgentId: agent.id,
     ...(siteIds !== undefined ? { siteIds } : {}),

@@ -33,8 +33,15 @@ export const Cursor = Type.String({
 /** A conversation as the API shows it: the inbox summary without the console's read marker. */
 function shown(c: ConversationSummary): typeof Conversation.static {
   const { readSeq: _, ...rest } = c;
-  // Optional in the summary type for older instances' events; the store always reads both.
-  return { ...rest, agentReadSeq: c.agentReadSeq ?? 0, resolvedSeq: c.resolvedSeq ?? null };
+  // Optional in the summary type for older instances' events; the store always reads them.
+  return {
+    ...rest,
+    agentReadSeq: c.agentReadSeq ?? 0,
+    resolvedSeq: c.resolvedSeq ?? null,
+    labels: c.labels ?? [],
+    priority: c.priority ?? "none",
+    snoozedUntil: c.snoozedUntil ?? null,
+  };
 }
 
 const STATUSES: readonly string[] = ["queued", "open", "resolved"];
@@ -153,6 +160,10 @@ export const CONVERSATION_ROUTES: ApiRoute[] = [
         format: "date-time",
         description: "Only conversations updated at or after this instant",
       })),
+      label: Type.Optional(Type.String({
+        maxLength: 64,
+        description: "Only conversations carrying this label (its id)",
+      })),
       cursor: Type.Optional(Cursor),
       limit: Type.Optional(Limit(100, 50)),
     }, { additionalProperties: false }),
@@ -176,6 +187,7 @@ export const CONVERSATION_ROUTES: ApiRoute[] = [
         ...(q.updatedSince !== undefined
           ? { updatedSince: new Date(q.updatedSince).toISOString() }
           : {}),
+        ...(q.label !== undefined ? { labelId: q.label } : {}),
         ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
         limit: limit + 1,
       });

@@ -81,6 +81,17 @@ export const Conversation = Type.Object({
   rating: nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   createdAt: instant(),
   updatedAt: instant(),
+  labels: Type.Array(Type.String(), { description: "Ids of its labels (GET /api/labels)" }),
+  priority: Type.Union(
+    [
+      Type.Literal("none"),
+      Type.Literal("low"),
+      Type.Literal("medium"),
+      Type.Literal("high"),
+      Type.Literal("urgent"),
+    ],
+  ),
+  snoozedUntil: nullable(instant("Snoozed until then; null: not snoozed")),
 }, { ...closed, title: "Conversation" });
 
 /** A stored message. */

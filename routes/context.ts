@@ -11,6 +11,7 @@ import type { Core } from "../core/mod.ts";
 import type { SiteService } from "../core/sites/mod.ts";
 import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
+import type { ReportService } from "../core/reports/mod.ts";
 import type { KeyedCounter } from "../core/rate_limit.ts";
 import type { Store } from "../db/store.ts";
 import type { AgentLinks, InboundMail, SiteSender, Transcripts } from "../core/mail/mod.ts";
@@ -66,6 +67,8 @@ export interface App {
   api: { tokens: ApiTokens; rate: ApiRateLimiter };
   /** A visitor's export and erasure, and the audit log. */
   privacy: PrivacyService;
+  /** Reports (docs/http_api.md "Reports"). */
+  reports: ReportService;
   /** Email (docs/email.md); null when SMTP is not configured. */
   mail: {
     from: string;

@@ -12,6 +12,7 @@ import { ParleyError } from "../core/errors.ts";
 import * as agentMail from "./api_agent_mail.ts";
 import * as agents from "./api_agents.ts";
 import * as audit from "./api_audit.ts";
+import * as reports from "./api_reports.ts";
 import * as email from "./api_email.ts";
 import * as inbound from "./api_inbound.ts";
 import * as unsubscribe from "./api_unsubscribe.ts";
@@ -19,6 +20,7 @@ import * as privacy from "./api_privacy.ts";
 import * as auth from "./api_auth.ts";
 import * as canned from "./api_canned.ts";
 import * as inbox from "./api_inbox.ts";
+import * as labels from "./api_labels.ts";
 import * as sites from "./api_sites.ts";
 import * as widget from "./api_widget.ts";
 import * as webhooks from "./api_webhooks.ts";
@@ -92,10 +94,24 @@ const ROUTES: Route[] = [
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),
   route("POST", "/api/conversations/:id/transcript", agentMail.sendTranscript),
+  route("PUT", "/api/conversations/:id/labels", labels.putConversationLabels),
+  route("PATCH", "/api/conversations/:id/labels", labels.patchConversationLabels),
+  route("PUT", "/api/conversations/:id/priority", labels.putPriority),
+  route("GET", "/api/labels", labels.listLabels),
+  route("POST", "/api/labels", labels.createLabel),
+  route("PATCH", "/api/labels/:id", labels.updateLabel),
+  route("DELETE", "/api/labels/:id", labels.deleteLabel),
   route("GET", "/api/visitors/:id", inbox.getVisitor),
   route("DELETE", "/api/visitors/:id", privacy.eraseVisitor),
   route("GET", "/api/visitors/:id/export", privacy.exportVisitor),
   route("GET", "/api/audit", audit.listAudit),
+  route("GET", "/api/reports/summary", reports.reportSummary),
+  route("GET", "/api/reports/daily", reports.reportDaily),
+  route("GET", "/api/reports/heatmap", reports.reportHeatmap),
+  route("GET", "/api/reports/agents", reports.reportAgents),
+  route("GET", "/api/reports/conversations", reports.reportConversations),
+  route("GET", "/api/reports/settings", reports.getReportSettings),
+  route("PUT", "/api/reports/settings", reports.putReportSettings),
   route("GET", "/api/search", inbox.search),
   route("GET", "/api/canned", canned.listCanned),
   route("POST", "/api/canned", canned.createCanned),

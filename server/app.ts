@@ -15,7 +15,14 @@ import type { Logger } from "../core/log.ts";
 import { type Core, createCore } from "../core/mod.ts";
 import { SiteService } from "../core/sites/mod.ts";
 import { WebhookDeliverer, WebhookService } from "../core/webhooks/mod.ts";
-import { PrivacyService, Retention, RETENTION_DEFAULTS } from "../core/privacy/mod.ts";
+import {
+  PrivacyService,
+  recordAdminAction,
+  Retention,
+  RETENTION_DEFAULTS,
+} from "../core/privacy/mod.ts";
+import { ReportService } from "../core/reports/mod.ts";
+import { ReportStore } from "../db/sql_reports.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
@@ -49,6 +56,8 @@ import type { Config } from "./config.ts";
 import { listen } from "./listener.ts";
 import { SHUTDOWN_SHARES, ShutdownBudget } from "./shutdown.ts";
 import { readBuildInfo } from "./build_info.ts";
+import { SnoozeWakeRunner } from "../core/chat/snooze_wake.ts";
+import { SnoozeStore } from "../db/sql_snooze.ts";
 import { registerServerMetrics } from "./metrics.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
 
@@ -182,10 +191,14 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       perVisitor: new KeyedLimiter(3, 3_600_000),
     })
     : null;
+  // Snooze wake-ups (core/chat/snooze_wake.ts): made once the SQL store is known, below; a
+  // snooze set before then has no local runner to poke and waits for the first look.
+  let snoozeWake: SnoozeWakeRunner | null = null;
   const core: Core = createCore({
     store,
     bus,
     log,
+    onSnoozed: (at) => snoozeWake?.snoozed(at),
     signer: createVisitorTokenSigner(secret, config.visitorTokenTtlDays * 86_400),
     resume,
     newConversationsPerHour: config.limits.newConversationsPerHour,
@@ -215,6 +228,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   // Webhooks live in the SQL outbox (db/sql_webhooks.ts); every store is SQL-backed today.
   if (!(store instanceof SqlStore)) throw new TypeError("Webhooks need the SQL store");
   const webhookStore = new WebhookStore(store.db);
+  snoozeWake = new SnoozeWakeRunner({ store: new SnoozeStore(store.db), bus, log });
+  snoozeWake.start();
   const deliverer = new WebhookDeliverer({
     store: webhookStore,
     log,
@@ -288,6 +303,10 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       rate: new ApiRateLimiter(config.limits.apiRequestsPerMinute),
     },
     privacy: new PrivacyService({ store, bus }),
+    reports: new ReportService({
+      reports: new ReportStore(store.db),
+      audit: (actor, details) => recordAdminAction(store, actor, "reports.settings", null, details),
+    }),
     mail,
     inbound,
     emailOptOut: createUnsubscriber(unsubscribeTokens, missedReplyStore),
@@ -396,6 +415,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
             server.shutdown(),
             deliverer.stop(),
             missedReplies?.stop(),
+            snoozeWake?.stop(),
             mailSender?.stop().then(() => smtp?.close()),
             alerts?.stop(),
           ]),

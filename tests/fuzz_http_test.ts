@@ -30,6 +30,9 @@ interface Endpoint {
   noInput?: boolean;
 }
 
+/** The reports' common query parameters (docs/http_api.md "Reports"). */
+const REPORT_QUERY = ["from", "to", "tz", "siteId", "agentId", "labelId", "format"];
+
 const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/healthz", agent: false, noInput: true },
   { method: "GET", path: "/readyz", agent: false, noInput: true },
@@ -120,6 +123,18 @@ const ENDPOINTS: Endpoint[] = [
   { method: "DELETE", path: "/api/visitors/:id", agent: true },
   { method: "GET", path: "/api/visitors/:id/export", agent: true },
   { method: "GET", path: "/api/audit", agent: true, query: ["before", "limit"] },
+  { method: "GET", path: "/api/reports/summary", agent: true, query: REPORT_QUERY },
+  { method: "GET", path: "/api/reports/daily", agent: true, query: REPORT_QUERY },
+  { method: "GET", path: "/api/reports/heatmap", agent: true, query: REPORT_QUERY },
+  { method: "GET", path: "/api/reports/agents", agent: true, query: REPORT_QUERY },
+  { method: "GET", path: "/api/reports/conversations", agent: true, query: REPORT_QUERY },
+  { method: "GET", path: "/api/reports/settings", agent: true },
+  {
+    method: "PUT",
+    path: "/api/reports/settings",
+    agent: true,
+    body: { firstResponseTargetSeconds: "int" },
+  },
   { method: "GET", path: "/api/search", agent: true, query: ["q", "limit"] },
   { method: "GET", path: "/api/canned", agent: true },
   {
@@ -129,6 +144,28 @@ const ENDPOINTS: Endpoint[] = [
     body: { shortcut: "string", body: "string", shared: "bool" },
   },
   { method: "DELETE", path: "/api/canned/:id", agent: true },
+  { method: "GET", path: "/api/labels", agent: true },
+  { method: "POST", path: "/api/labels", agent: true, body: { name: "string", color: "string" } },
+  {
+    method: "PATCH",
+    path: "/api/labels/:id",
+    agent: true,
+    body: { name: "string", color: "string" },
+  },
+  { method: "DELETE", path: "/api/labels/:id", agent: true },
+  {
+    method: "PUT",
+    path: "/api/conversations/:id/labels",
+    agent: true,
+    body: { labelIds: "string" },
+  },
+  { method: "PATCH", path: "/api/conversations/:id/labels", agent: true, body: { add: "string" } },
+  {
+    method: "PUT",
+    path: "/api/conversations/:id/priority",
+    agent: true,
+    body: { priority: "string" },
+  },
   { method: "GET", path: "/api/tokens", agent: true },
   { method: "POST", path: "/api/tokens", agent: true, body: { name: "string", scope: "string" } },
   { method: "DELETE", path: "/api/tokens/:id", agent: true },

@@ -22,7 +22,7 @@ import type { Logger } from "../log.ts";
 import { friendlyName } from "./names.ts";
 import { summaryAfter } from "./summary.ts";
 import type { Presence } from "./presence.ts";
-import type { PageInfo, VisitorClientFrame } from "../../protocol/frames.ts";
+import { MAX_SNOOZE_DAYS, type PageInfo, type VisitorClientFrame } from "../../protocol/frames.ts";
 import type { ChatProjection } from "./projection.ts";
 import type { KeyedLimiter } from "../rate_limit.ts";
 import type { VisitorTokenSigner } from "../accounts/tokens.ts";
@@ -62,6 +62,8 @@ export interface CommandDeps {
   messagesStored?: Counter;
   /** Told of what agents may be emailed about (`alerts.ts`); absent: nothing is (no SMTP). */
   alerts?: ChatAlerts;
+  /** Told the time (ms) of every snooze set here, so the wake-up runner can look sooner. */
+  onSnoozed?: (at: number) => void;
 }
 
 /** Context of a visitor socket, from the HTTP upgrade. */
@@ -406,6 +408,50 @@ export class ChatCommands {
     const conv = await this.deps.store.reopen(conversationId);
     if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is not resolved");
     await this.system(conv, `${actor.name} reopened the conversation`);
+  }
+
+  /**
+   * Snoozes a conversation until `until` (already validated as a date-time): it leaves "Mine" and
+   * "All open" until the wake-up runner (`snooze_wake.ts`) or the visitor's next message brings
+   * it back. Any agent allowed on its site may snooze it (like resolving); the visitor is not
+   * told, and no message is written: a snooze is the team's bookkeeping. `onSnoozed` hears of
+   * every snooze set (the local runner shortens its sleep for it).
+   */
+  async snooze(
+    actor: Actor,
+    conversationId: string,
+    until: string,
+    now = Date.now(),
+  ): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
+    const at = Date.parse(until);
+    if (!(at > now)) throw new ParleyError(ErrorCode.BadFrame, "Snooze until a time to come");
+    if (at - now > MAX_SNOOZE_DAYS * 86_400_000) {
+      throw new ParleyError(
+        ErrorCode.BadFrame,
+        `Snooze for at most ${MAX_SNOOZE_DAYS} days`,
+      );
+    }
+    const conv = await this.deps.store.snooze(conversationId, new Date(at).toISOString());
+    if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is resolved");
+    await this.deps.bus.publish({
+      kind: "conversation",
+      conversationId,
+      visitorId: conv.visitorId,
+    });
+    this.deps.onSnoozed?.(at);
+  }
+
+  /** Brings a snoozed conversation back now. */
+  async unsnooze(actor: Actor, conversationId: string): Promise<void> {
+    await this.deps.projection.checkConversation(actor.sites, conversationId);
+    const conv = await this.deps.store.snooze(conversationId, null);
+    if (!conv) throw new ParleyError(ErrorCode.Conflict, "Conversation is not snoozed");
+    await this.deps.bus.publish({
+      kind: "conversation",
+      conversationId,
+      visitorId: conv.visitorId,
+    });
   }
 
   /**

@@ -304,6 +304,11 @@ export function startFanout(deps: FanoutDeps): Fanout {
         toAgents({ type: "visitor_erased", visitorId: e.visitorId }, onSite(e.siteId));
         return;
       }
+      case "labels": {
+        if (!agentsHere()) return;
+        toAgents({ type: "labels", labels: await projection.labels() }, EVERYONE);
+        return;
+      }
       case "session_revoked": {
         for (const c of registry.agentConns(e.agentId)) {
           if (c.sessionHash !== e.keepSession) {
@@ -329,6 +334,8 @@ export function startFanout(deps: FanoutDeps): Fanout {
       case "identity":
       case "visitor_erased":
         return `visitor:${e.visitorId}`;
+      case "labels":
+        return "labels";
     }
   }
 

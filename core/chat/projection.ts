@@ -15,6 +15,7 @@ import { siteAllowed, siteLimit } from "./site_access.ts";
 import type {
   AgentInfo,
   ConversationSummary,
+  Label,
   Message,
   VisitorConversation,
   VisitorInfo,
@@ -214,18 +215,24 @@ export class ChatProjection {
    * case that the limit changed meanwhile.
    */
   async agentWelcome(agentId: string, sites: readonly string[]): Promise<
-    { agents: AgentInfo[]; conversations: ConversationSummary[]; sites: string[] }
+    { agents: AgentInfo[]; conversations: ConversationSummary[]; sites: string[]; labels: Label[] }
   > {
-    const [agents, conversations] = await Promise.all([
+    const [agents, conversations, labels] = await Promise.all([
       this.agentInfos(),
       this.#inbox(agentId, sites),
+      this.labels(),
     ]);
     const me = agents.find((a) => a.id === agentId);
     const now = me ? siteLimit(me) : [...sites];
     if (now.length === sites.length && now.every((s) => sites.includes(s))) {
-      return { agents, conversations, sites: now };
+      return { agents, conversations, sites: now, labels };
     }
-    return { agents, conversations: await this.#inbox(agentId, now), sites: now };
+    return { agents, conversations: await this.#inbox(agentId, now), sites: now, labels };
+  }
+
+  /** Every label, as consoles show them (the `labels` frame and the welcome). */
+  labels(): Promise<Label[]> {
+    return this.deps.store.listLabels();
   }
 
   async #inbox(agentId: string, sites: readonly string[]): Promise<ConversationSummary[]> {

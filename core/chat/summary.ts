@@ -33,5 +33,7 @@ export function summaryAfter(result: AppendResult): ConversationSummary | null {
     rating: c.rating,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
+    // A visitor's message wakes a snoozed conversation (the append clears it).
+    snoozedUntil: c.snoozedUntil,
   };
 }

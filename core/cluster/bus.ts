@@ -46,6 +46,8 @@ export type BusEvent =
     keys: string[] | null;
   }
   | { kind: "identity"; visitorId: string }
+  /** The admins changed the labels: consoles get the list again. */
+  | { kind: "labels" }
   /** The visitor was erased: close their sockets, and consoles drop their conversations. */
   | { kind: "visitor_erased"; visitorId: string; siteId: string }
   /**

@@ -100,6 +100,8 @@ export function encodeEvent(
       );
     case "visitor_erased":
       return JSON.stringify(["e", e.visitorId, e.siteId]);
+    case "labels":
+      return '["l"]';
   }
 }
 
@@ -220,6 +222,8 @@ function decodeEntry(x: unknown): WireEntry {
         kind: "event",
         event: { kind: "visitor_erased", visitorId: id(x[1]), siteId: id(x[2]) },
       };
+    case "l":
+      return { kind: "event", event: { kind: "labels" } };
     case "x":
       return { kind: "gone", instanceId: id(x[1]) };
     case "r":

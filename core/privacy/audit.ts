@@ -30,9 +30,13 @@ export type AuditAction =
   | "token.create"
   | "token.revoke"
   | `webhook.${string}`
+  | "label.create"
+  | "label.update"
+  | "label.delete"
   | "visitor.export"
   | "visitor.erase"
-  | "conversation.transcript";
+  | "conversation.transcript"
+  | "reports.settings";
 
 /**
  * Detail keys never written, whatever a caller passes: the log must never hold a secret (a key

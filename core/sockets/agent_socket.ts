@@ -68,11 +68,21 @@ export function openAgentSocket(
 
   async function welcome(): Promise<void> {
     if (first) await bus.publish(presenceEvent(conn));
-    const { agents, conversations, sites } = await projection.agentWelcome(agent.id, conn.sites);
+    const { agents, conversations, sites, labels } = await projection.agentWelcome(
+      agent.id,
+      conn.sites,
+    );
     const me = agents.find((a) => a.id === agent.id);
     if (!me) throw new ParleyError(ErrorCode.Unauthorized, "Agent no longer exists");
     conn.sites = sites;
-    send({ type: "welcome", agent: me, agents, conversations, heartbeatMs: options.heartbeatMs });
+    send({
+      type: "welcome",
+      agent: me,
+      agents,
+      conversations,
+      labels,
+      heartbeatMs: options.heartbeatMs,
+    });
   }
 
   async function handle(
@@ -122,6 +132,12 @@ export function openAgentSocket(
         break;
       case "reopen":
         await commands.reopen(actor(), frame.conversationId);
+        break;
+      case "snooze":
+        await commands.snooze(actor(), frame.conversationId, frame.until);
+        break;
+      case "unsnooze":
+        await commands.unsnooze(actor(), frame.conversationId);
         break;
       case "presence":
         await commands.setPresence(agent.id, frame.status);

@@ -17,9 +17,11 @@ import type {
   AuthorKind,
   ConversationStatus,
   ConversationSummary,
+  Label,
   PageInfo,
   VisitorInfo,
 } from "../frames.ts";
+import { PRIORITIES } from "../frames.ts";
 import { HEARTBEAT_MS } from "../timing.ts";
 import type { Obj } from "../validate.ts";
 import {
@@ -87,6 +89,24 @@ export function decodeSummary(value: unknown): ConversationSummary {
     rating: typeof rating === "number" ? rating : null,
     createdAt: string(o, "createdAt"),
     updatedAt: text(o, "updatedAt") ?? string(o, "createdAt"),
+    // Absent from servers before labels: left out, so a merge keeps what the console knew.
+    ...(Array.isArray(o.labels)
+      ? { labels: o.labels.filter((l): l is string => typeof l === "string") }
+      : {}),
+    ...(o.priority === undefined ? {} : { priority: pickOr(o, "priority", PRIORITIES, "none") }),
+    // Absent from servers before snoozes: not snoozed.
+    snoozedUntil: text(o, "snoozedUntil"),
+  };
+}
+
+/** Decodes a {@link Label}. */
+export function decodeLabel(value: unknown): Label {
+  const o = object(value, "label");
+  const color = text(o, "color") ?? "";
+  return {
+    id: string(o, "id"),
+    name: text(o, "name") ?? "",
+    color: /^#[0-9a-f]{6}$/i.test(color) ? color : "#808080",
   };
 }
 
@@ -187,6 +207,7 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
         agent: decodeAgent(o.agent),
         agents: items(o, "agents", decodeAgent),
         conversations: items(o, "conversations", decodeSummary),
+        ...(Array.isArray(o.labels) ? { labels: items(o, "labels", decodeLabel) } : {}),
         heartbeatMs: o.heartbeatMs === undefined || o.heartbeatMs === null
           ? HEARTBEAT_MS
           : Math.max(1000, integer(o, "heartbeatMs")),
@@ -210,6 +231,8 @@ export function decodeAgentFrame(data: string): AgentServerFrame | null {
       return { type: "message", message: decodeMessage(o.message) };
     case "conversation":
       return { type: "conversation", conversation: decodeSummary(o.conversation) };
+    case "labels":
+      return { type: "labels", labels: items(o, "labels", decodeLabel) };
     case "history":
       return {
         type: "history",

@@ -1,0 +1,119 @@
+/**
+ * The snooze wake-up runner: brings snoozed conversations back when their time comes
+ * (docs/console.md "Snooze"). Every instance runs one; they share the work through the store's
+ * `FOR UPDATE SKIP LOCKED` (`db/sql_snooze.ts`), so one instance wakes each conversation and
+ * publishes the change on the bus, and every instance's fan-out updates its consoles: the
+ * assignee is told whichever instance holds their socket.
+ *
+ * It sleeps until the next snooze is due, at most {@link SnoozeWakeOptions.pollMs}: a snooze set
+ * on this instance pokes it ({@link SnoozeWakeRunner.snoozed}); one set on another instance is
+ * woken by that instance's runner, or by this one's next look at the latest if that one stops.
+ * A visitor's message wakes a conversation in its own append (nothing for the runner to do).
+ *
+ * @module
+ */
+
+import type { Bus } from "../cluster/bus.ts";
+import type { Logger } from "../log.ts";
+import type { SnoozeStore } from "../../db/sql_snooze.ts";
+
+/** What the runner needs. */
+export interface SnoozeWakeOptions {
+  store: Pick<SnoozeStore, "wakeDue" | "msUntilNextWake">;
+  bus: Pick<Bus, "publish">;
+  log: Logger;
+  /** The longest sleep between two looks (default 15 s). */
+  pollMs?: number;
+  /** Conversations woken per look (default 100). */
+  batch?: number;
+}
+
+/** The snooze wake-up runner of this instance. */
+export class SnoozeWakeRunner {
+  readonly #o: Required<SnoozeWakeOptions>;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  #wakeSleeper: (() => void) | null = null;
+  /** When the current sleep ends (ms since the epoch). */
+  #sleepingUntil = 0;
+
+  /** Creates a stopped runner. */
+  constructor(opts: SnoozeWakeOptions) {
+    this.#o = { pollMs: 15_000, batch: 100, ...opts };
+  }
+
+  /** Starts looking for due snoozes. */
+  start(): void {
+    this.#running ??= this.#loop();
+  }
+
+  /** Stops; a look in progress (one statement, then its publishes) finishes. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wakeSleeper?.();
+    await this.#running;
+  }
+
+  /** Told of a snooze set on this instance: looks again by then if it would sleep past it. */
+  snoozed(at: number): void {
+    if (at < this.#sleepingUntil) this.#wakeSleeper?.();
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
+      let wait = this.#o.pollMs;
+      try {
+        const woken = await this.runOnce();
+        if (woken >= this.#o.batch) continue;
+        const due = await this.#o.store.msUntilNextWake();
+        // At least 20 ms: the database's clock and ours may disagree by a little.
+        if (due !== null) wait = Math.min(wait, Math.max(due, 20));
+      } catch (err) {
+        this.#o.log.warn("snooze: wake-up look failed", { error: reason(err) });
+      }
+      await this.#sleep(wait);
+    }
+  }
+
+  /** Wakes the conversations due now (one batch) and publishes them; returns how many (tests). */
+  async runOnce(): Promise<number> {
+    const woken = await this.#o.store.wakeDue(this.#o.batch);
+    for (const c of woken) {
+      // Committed already: a publish lost here is healed by the next inbox load, as with every
+      // change (persist, then broadcast).
+      try {
+        await this.#o.bus.publish({
+          kind: "conversation",
+          conversationId: c.id,
+          visitorId: c.visitorId,
+        });
+      } catch (err) {
+        this.#o.log.warn("snooze: wake-up not published", {
+          conversation: c.id,
+          error: reason(err),
+        });
+      }
+    }
+    if (woken.length > 0) this.#o.log.info("snooze: conversations woken", { n: woken.length });
+    return woken.length;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeSleeper = null;
+        this.#sleepingUntil = 0;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepingUntil = Date.now() + ms;
+      this.#wakeSleeper = done;
+    });
+  }
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
