@@ -5,10 +5,11 @@
  * (`script-src 'self'`: the chunks are same-origin files).
  *
  * The code is split (esbuild `splitting`): what every agent needs loads with the page; the
- * admin-only settings tabs (`components/AdminTabs.tsx`, reached by a dynamic `import()`) are a
- * chunk of their own, fetched when an admin first opens one of them. The size report keeps the
- * two apart: `console-js` is every file the page loads at once, `console-admin-js` the lazy
- * chunk with what only it needs.
+ * admin-only settings tabs (`components/AdminTabs.tsx`) and the Reports view (`reports/mod.ts`),
+ * each reached by a dynamic `import()`, are chunks of their own, fetched when first opened. The
+ * size report keeps them apart: `console-js` is every file the page loads at once,
+ * `console-admin-js` and `console-reports-js` what each lazy part needs beyond it (a chunk both
+ * share counts in both rows, since either may be the first to fetch it).
  *
  * Called by `tools/build.ts` (which clears `outDir`, creates `assets/` and stops esbuild).
  *
@@ -22,10 +23,25 @@ import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
 export const CONSOLE_JS_BUDGET_GZIP = 40 * 1024;
 /** Gzipped budget of the admin settings chunk, loaded on demand (Team, Sites, API tokens…). */
 export const CONSOLE_ADMIN_JS_BUDGET_GZIP = 24 * 1024;
+/** Gzipped budget of the Reports view's chunk (figures, SVG charts, tables), loaded on demand. */
+export const CONSOLE_REPORTS_JS_BUDGET_GZIP = 12 * 1024;
 /** Gzipped budget of the console stylesheet. */
 export const CONSOLE_CSS_BUDGET_GZIP = 8 * 1024;
 
 const APP_DIR = new URL("./app/", import.meta.url);
+
+/**
+ * The lazily loaded parts: a size row each, named by the module its dynamic `import()` reaches.
+ * A lazy file reached by none of them fails the build, so nothing escapes the report.
+ */
+const LAZY_PARTS = [
+  {
+    name: "console-admin-js",
+    entry: "components/AdminTabs.tsx",
+    budget: CONSOLE_ADMIN_JS_BUDGET_GZIP,
+  },
+  { name: "console-reports-js", entry: "reports/mod.ts", budget: CONSOLE_REPORTS_JS_BUDGET_GZIP },
+] as const;
 
 /** Escapes a value for an HTML attribute (the hashed names are safe; this keeps it obvious). */
 function attr(value: string): string {
@@ -56,7 +72,7 @@ ${links}</head>
 
 /**
  * Bundles and minifies the console into `outDir` and returns the size report rows
- * (`console-js`, `console-admin-js`, `console-css`, with gzip budgets).
+ * (`console-js`, `console-admin-js`, `console-reports-js`, `console-css`, with gzip budgets).
  */
 export async function buildConsole(opts: { outDir: string }): Promise<AssetReport[]> {
   const common: esbuild.BuildOptions = {
@@ -112,7 +128,9 @@ export async function buildConsole(opts: { outDir: string }): Promise<AssetRepor
   );
   return [
     await measureAll(opts.outDir, "console-js", eager, CONSOLE_JS_BUDGET_GZIP),
-    await measureAll(opts.outDir, "console-admin-js", lazy, CONSOLE_ADMIN_JS_BUDGET_GZIP),
+    ...await Promise.all(
+      LAZY_PARTS.map((p) => measureAll(opts.outDir, p.name, lazy[p.name], p.budget)),
+    ),
     await measure(opts.outDir, "console-css", cssFile, CONSOLE_CSS_BUDGET_GZIP),
   ];
 }
@@ -123,24 +141,45 @@ function basename(path: string): string {
 
 /**
  * Sorts esbuild's outputs: the entry, the files the page loads at once (the entry and its static
- * imports, transitively) and the lazy ones (reached only through a dynamic `import()`).
+ * imports, transitively) and, for each of {@link LAZY_PARTS}, the files its dynamic `import()`
+ * fetches beyond those.
  */
 function splitOutputs(
   meta: esbuild.Metafile["outputs"],
-): { entry: string; eager: string[]; lazy: string[] } {
+): { entry: string; eager: string[]; lazy: Record<string, string[]> } {
   const js = Object.keys(meta).filter((p) => p.endsWith(".js"));
-  const entryPath = js.find((p) => meta[p].entryPoint !== undefined);
+  const dynamic = new Set(
+    js.flatMap((p) =>
+      meta[p].imports.filter((i) => i.kind === "dynamic-import").map((i) => i.path)
+    ),
+  );
+  // Lazy roots are entry points too (esbuild names their module); the page's entry is the one
+  // nothing imports dynamically.
+  const entryPath = js.find((p) => meta[p].entryPoint !== undefined && !dynamic.has(p));
   if (entryPath === undefined) throw new Error("esbuild produced no console entry");
-  const eager = new Set<string>();
-  const visit = (p: string) => {
-    if (eager.has(p)) return;
-    eager.add(p);
-    for (const i of meta[p].imports) if (i.kind === "import-statement") visit(i.path);
+  const closure = (root: string, skip: Set<string>) => {
+    const seen = new Set<string>();
+    const visit = (p: string) => {
+      if (seen.has(p) || skip.has(p)) return;
+      seen.add(p);
+      for (const i of meta[p].imports) if (i.kind === "import-statement") visit(i.path);
+    };
+    visit(root);
+    return seen;
   };
-  visit(entryPath);
-  const lazy = js.filter((p) => !eager.has(p));
-  if (lazy.length === 0) throw new Error("esbuild produced no lazy console chunk");
-  return { entry: basename(entryPath), eager: [...eager].map(basename), lazy: lazy.map(basename) };
+  const eager = closure(entryPath, new Set());
+  const lazy: Record<string, string[]> = {};
+  const measured = new Set(eager);
+  for (const part of LAZY_PARTS) {
+    const root = [...dynamic].find((p) => meta[p].entryPoint?.endsWith(part.entry));
+    if (root === undefined) throw new Error(`esbuild produced no lazy chunk for ${part.entry}`);
+    const files = [...closure(root, eager)];
+    for (const f of files) measured.add(f);
+    lazy[part.name] = files.map(basename);
+  }
+  const stray = js.filter((p) => !measured.has(p));
+  if (stray.length > 0) throw new Error(`Lazy console chunks in no size row: ${stray.join(", ")}`);
+  return { entry: basename(entryPath), eager: [...eager].map(basename), lazy };
 }
 
 /**

@@ -21,6 +21,7 @@ import type { CannedResponse } from "../db/store.ts";
 import { CONSOLE_CSP } from "../routes/assets.ts";
 import { PATIENCE_MS } from "./helpers/wait.ts";
 import { type FakeSites, siteRoutes } from "./console_fake_sites.ts";
+import { type FakeReports, reportRoutes } from "./console_fake_reports.ts";
 
 /** In-memory fixtures. */
 export interface FakeData {
@@ -32,6 +33,8 @@ export interface FakeData {
   canned: CannedResponse[];
   /** Sites and their identity secrets (`console_fake_sites.ts`). */
   sites: FakeSites;
+  /** Reports and labels (`console_fake_reports.ts`); absent: those endpoints answer 404. */
+  reports?: FakeReports;
 }
 
 /** A running fake server. */
@@ -279,6 +282,9 @@ export function startFakeServer(distDir: string, data: FakeData): Promise<FakeSe
       broadcast,
     });
     if (sites) return sites;
+    const reports = data.reports &&
+      await reportRoutes({ req, url, me, agents: data.agents, state: data.reports });
+    if (reports) return reports;
     if (p === "/api/canned" && req.method === "GET") return json({ canned: data.canned });
     if (p === "/api/canned" && req.method === "POST") {
       const body = await req.json();

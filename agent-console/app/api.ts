@@ -9,7 +9,9 @@
 import type {
   AgentInfo,
   ConversationSummary,
+  Label,
   Message,
+  Priority,
   VisitorInfo,
 } from "../../protocol/frames.ts";
 import type { AuditEntry, CannedResponse, SiteRecord } from "../../protocol/api.ts";
@@ -18,6 +20,7 @@ import { object } from "../../protocol/validate.ts";
 import {
   decodeAgent,
   decodeCanned,
+  decodeLabel,
   decodeMessage,
   decodeSummary,
   decodeVisitor,
@@ -49,6 +52,8 @@ export interface SearchHit {
   message: Message;
   visitorName: string;
   rank: number;
+  /** Ids of the conversation's labels. */
+  labels: string[];
 }
 
 /** Filter for `GET /api/conversations`. */
@@ -137,6 +142,18 @@ export interface ConsoleApi {
   eraseVisitor(id: string): Promise<void>;
   /** A page of the audit log (admins), newest first, below entry id `before`. */
   auditLog(before?: number): Promise<{ entries: AuditEntry[]; nextBefore: number | null }>;
+  /** Every label. */
+  labels(): Promise<Label[]>;
+  /** Creates a label (admins). */
+  createLabel(fields: { name: string; color: string }): Promise<Label>;
+  /** Renames or recolours a label (admins). */
+  updateLabel(id: string, patch: { name?: string; color?: string }): Promise<Label>;
+  /** Deletes a label (admins). */
+  deleteLabel(id: string): Promise<void>;
+  /** Replaces a conversation's labels. */
+  setConversationLabels(conversationId: string, labelIds: string[]): Promise<void>;
+  /** Sets a conversation's priority. */
+  setPriority(conversationId: string, priority: Priority): Promise<void>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -265,8 +282,32 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
           message: decodeMessage(o.message),
           visitorName: typeof o.visitorName === "string" ? o.visitorName : "",
           rank: typeof o.rank === "number" ? o.rank : 0,
+          labels: Array.isArray(o.labels)
+            ? o.labels.filter((l): l is string => typeof l === "string")
+            : [],
         };
       });
+    },
+    async labels() {
+      return list(await request("GET", "/api/labels"), "labels", decodeLabel);
+    },
+    async createLabel(fields) {
+      return decodeLabel(object(await request("POST", "/api/labels", fields)).label);
+    },
+    async updateLabel(id, patch) {
+      const data = await request("PATCH", `/api/labels/${encodeURIComponent(id)}`, patch);
+      return decodeLabel(object(data).label);
+    },
+    async deleteLabel(id) {
+      await request("DELETE", `/api/labels/${encodeURIComponent(id)}`);
+    },
+    async setConversationLabels(conversationId, labelIds) {
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/labels`;
+      await request("PUT", path, { labelIds });
+    },
+    async setPriority(conversationId, priority) {
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/priority`;
+      await request("PUT", path, { priority });
     },
     async canned() {
       return list(await request("GET", "/api/canned"), "canned", decodeCanned);

@@ -40,6 +40,7 @@ export function createInbox(
       mine: viewList("mine", all, id),
       open: viewList("open", all, id),
       resolved: viewList("resolved", all, id),
+      snoozed: viewList("snoozed", all, id),
     };
   });
   const counts = computed(() => {
@@ -49,6 +50,7 @@ export function createInbox(
       mine: l.mine.length,
       open: l.open.length,
       resolved: l.resolved.length,
+      snoozed: l.snoozed.length,
     };
   });
   const currentList = computed(() => lists.value[view.value]);

@@ -14,6 +14,7 @@ import type {
   AgentInfo,
   AgentServerFrame,
   ConversationSummary,
+  Label,
   Message,
   VisitorInfo,
 } from "../../protocol/frames.ts";
@@ -37,7 +38,8 @@ import {
   type TimerId,
 } from "../../protocol/client/clock.ts";
 import { createTyping } from "./typing.ts";
-import type { ViewName } from "./views.ts";
+import { isSnoozed, type ViewName } from "./views.ts";
+import { visitorLabel } from "./format.ts";
 
 /**
  * Something the UI may want to announce (sound, desktop notification). A visitor message of a
@@ -82,6 +84,12 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const connection = signal<ConnectionState>("connecting");
   const agents = signal<ReadonlyMap<string, AgentInfo>>(new Map([[deps.me.id, deps.me]]));
   const conversations = signal<ReadonlyMap<string, ConversationSummary>>(new Map());
+  /** Every label by id, in name order (the welcome, then `labels` frames). */
+  const labels = signal<ReadonlyMap<string, Label>>(new Map());
+  /** The inbox's label filter (a label id; null: every conversation). */
+  const labelFilter = signal<string | null>(null);
+  /** The inbox's order: "Sort: Newest / Priority". */
+  const inboxSort = signal<"newest" | "priority">("newest");
   /** True once a welcome arrived: the inbox is a real snapshot, not "still loading". */
   const ready = signal(false);
   const threads = signal<ReadonlyMap<string, Thread>>(new Map());
@@ -208,6 +216,19 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     return sent;
   }
 
+  /** Conversations this console unsnoozed: their return is the agent's own doing, not news. */
+  const unsnoozing = new Set<string>();
+
+  /**
+   * Tells the assignee a snoozed conversation of theirs is back (its time came or the visitor
+   * wrote; whichever instance woke it, the change reaches every console as a summary).
+   */
+  function announceWake(prev: ConversationSummary | undefined, next: ConversationSummary) {
+    if (!prev || !isSnoozed(prev) || isSnoozed(next) || next.status === "resolved") return;
+    if (unsnoozing.delete(next.id) || next.assigneeId !== me.value.id) return;
+    notice(`${visitorLabel(next.visitorName, next.visitorId)} is back from snooze`, "info");
+  }
+
   function upsertSummary(c: ConversationSummary, onlyIfMissing = false) {
     const prev = conversations.value.get(c.id);
     if (prev && onlyIfMissing) return;
@@ -269,6 +290,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     conversations.value = new Map(
       f.conversations.map((c) => [c.id, mergeSummary(prev.get(c.id), c)]),
     );
+    if (f.labels) labels.value = new Map(f.labels.map((l) => [l.id, l]));
     ready.value = true;
     announceKept();
     unannounced.clear();
@@ -398,6 +420,9 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     view,
     siteFilter,
     selectedId,
+    labels,
+    labelFilter,
+    inboxSort,
     noteMode,
     drafts,
     notices: notices.list,
@@ -422,6 +447,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
         case "message":
           return onMessage(frame.message);
         case "conversation":
+          announceWake(conversations.value.get(frame.conversation.id), frame.conversation);
           upsertSummary(frame.conversation);
           if (unannounced.size > 0) announceKept();
           return;
@@ -454,6 +480,9 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
         }
         case "visitor_erased":
           return forgetVisitor(frame.visitorId);
+        case "labels":
+          labels.value = new Map(frame.labels.map((l) => [l.id, l]));
+          return;
         case "done":
           answered(frame.requestId);
           return;
@@ -585,6 +614,14 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     /** Reopens a resolved conversation. */
     reopen(id: string) {
       command({ type: "reopen", conversationId: id });
+    },
+    /** Snoozes a conversation until `until`: it moves to "Snoozed" when the server confirms. */
+    snooze(id: string, until: Date) {
+      command({ type: "snooze", conversationId: id, until: until.toISOString() });
+    },
+    /** Brings a snoozed conversation back now. */
+    unsnooze(id: string) {
+      if (command({ type: "unsnooze", conversationId: id })) unsnoozing.add(id);
     },
     /** Sets this agent's availability; only online agents are auto-assigned. */
     setPresence(status: "online" | "away") {

@@ -54,7 +54,7 @@ function history(
 
 Deno.test("views split the inbox into Queue, Mine, All open and Resolved with counts", () => {
   const { model } = setup();
-  assert.deepEqual(model.counts.value, { queue: 2, mine: 1, open: 4, resolved: 1 });
+  assert.deepEqual(model.counts.value, { queue: 2, mine: 1, open: 4, resolved: 1, snoozed: 0 });
   // The queue is first come, first served.
   assert.deepEqual(model.lists.value.queue.map((c) => c.id), ["q2", "q1"]);
   assert.deepEqual(model.lists.value.mine.map((c) => c.id), ["m1"]);

@@ -14,12 +14,16 @@ export type ShortcutAction =
   | "resolve"
   | "accept"
   | "leave"
+  | "labels"
+  | "priority"
   | "help"
   | "search"
   | "view1"
   | "view2"
   | "view3"
-  | "view4";
+  | "view4"
+  | "view5"
+  | "snooze";
 
 /** The shortcuts, for the `?` dialog. */
 export const SHORTCUTS: readonly { keys: string; description: string }[] = [
@@ -28,9 +32,12 @@ export const SHORTCUTS: readonly { keys: string; description: string }[] = [
   { keys: "r", description: "Focus the reply box" },
   { keys: "e", description: "Resolve the open conversation" },
   { keys: "a", description: "Accept the open conversation" },
+  { keys: "l", description: "Labels of the open conversation" },
+  { keys: "p", description: "Priority of the open conversation" },
   { keys: "Escape", description: "Leave the reply box, then the conversation" },
   { keys: "/", description: "Search messages (in the reply box: canned responses)" },
-  { keys: "1 – 4", description: "Queue, Mine, All open, Resolved" },
+  { keys: "z", description: "Snooze the open conversation (or bring it back)" },
+  { keys: "1 – 5", description: "Queue, Mine, All open, Resolved, Snoozed" },
   { keys: "Enter", description: "Send (Shift+Enter for a new line)" },
   { keys: "?", description: "Show these shortcuts" },
 ];
@@ -41,12 +48,16 @@ const KEYS: Record<string, ShortcutAction> = {
   r: "reply",
   e: "resolve",
   a: "accept",
+  l: "labels",
+  p: "priority",
   "?": "help",
   "/": "search",
   "1": "view1",
   "2": "view2",
   "3": "view3",
   "4": "view4",
+  "5": "view5",
+  z: "snooze",
 };
 
 /** The parts of a key event that decide a shortcut. */

@@ -9,14 +9,26 @@ import type { ConversationSummary, Message } from "../../protocol/frames.ts";
 
 /**
  * A summary from the server replacing the one we hold. `readSeq` never decreases: a broadcast
- * summary may not carry this agent's read position.
+ * summary may not carry this agent's read position. Labels and priority absent from `incoming`
+ * keep their known values.
  */
 export function mergeSummary(
   prev: ConversationSummary | undefined,
   incoming: ConversationSummary,
 ): ConversationSummary {
-  if (!prev || prev.readSeq <= incoming.readSeq) return incoming;
-  return { ...incoming, readSeq: prev.readSeq };
+  if (!prev) return incoming;
+  // A summary built from a message alone (the sender's instance) carries no labels or priority:
+  // keep what we knew.
+  const kept = {
+    ...(incoming.labels === undefined && prev.labels !== undefined ? { labels: prev.labels } : {}),
+    ...(incoming.priority === undefined && prev.priority !== undefined
+      ? { priority: prev.priority }
+      : {}),
+  };
+  if (prev.readSeq <= incoming.readSeq) {
+    return Object.keys(kept).length === 0 ? incoming : { ...incoming, ...kept };
+  }
+  return { ...incoming, ...kept, readSeq: prev.readSeq };
 }
 
 /**

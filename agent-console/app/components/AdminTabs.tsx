@@ -8,6 +8,7 @@
 
 export { ApiTokensTab } from "./ApiTokensTab.tsx";
 export { AuditTab } from "./AuditTab.tsx";
+export { LabelsTab } from "./LabelsTab.tsx";
 export { SitesTab } from "./SitesTab.tsx";
 export { TeamTab } from "./TeamTab.tsx";
 export { WebhooksTab } from "./WebhooksTab.tsx";

@@ -6,13 +6,18 @@ import { formatHash, parseHash } from "../router.ts";
 import type { Session } from "../session.ts";
 import { installShortcuts, type ShortcutAction } from "../shortcuts.ts";
 import { VIEWS } from "../views.ts";
+import { SNOOZE_TOGGLE_ID } from "./SnoozeMenu.tsx";
 import { ConversationPane } from "./ConversationPane.tsx";
 import { Inbox } from "./Inbox.tsx";
 import { Notices } from "./Notices.tsx";
+import { ReportsPanel } from "./ReportsPanel.tsx";
 import { SettingsDialog } from "./SettingsDialog.tsx";
 import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
 import { SidePanel } from "./SidePanel.tsx";
 import { TopBar } from "./TopBar.tsx";
+
+/** The hash of the Reports view (the inbox views' hashes are `router.ts`'s). */
+const REPORTS_HASH = "#/reports";
 
 /** Props of {@link Console}. */
 export interface ConsoleProps {
@@ -30,10 +35,14 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
   const help = useSignal(false);
   const settings = useSignal(false);
   const details = useSignal(false);
+  /** The Reports view replaces the inbox and conversation (`#/reports`). */
+  const reports = useSignal(false);
 
   // URL hash <-> view and selection.
   useEffect(() => {
     const apply = () => {
+      reports.value = location.hash === REPORTS_HASH;
+      if (reports.value) return;
       const r = parseHash(location.hash);
       model.setView(r.view);
       model.select(r.conversationId);
@@ -43,7 +52,9 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
     return () => removeEventListener("hashchange", apply);
   }, [model]);
   useSignalEffect(() => {
-    const hash = formatHash({ view: model.view.value, conversationId: model.selectedId.value });
+    const hash = reports.value
+      ? REPORTS_HASH
+      : formatHash({ view: model.view.value, conversationId: model.selectedId.value });
     if (location.hash !== hash) history.replaceState(null, "", hash);
   });
 
@@ -82,8 +93,17 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
         case "accept":
           if (id !== null && model.selected.peek()?.assigneeId === null) model.accept(id);
           return;
+        case "labels":
+          document.getElementById("labels-button")?.click();
+          return;
+        case "priority":
+          return document.getElementById("priority")?.focus();
         case "help":
           help.value = true;
+          return;
+        case "snooze":
+          // The header's menu does the work (and takes focus), so mouse and keyboard share it.
+          document.getElementById(SNOOZE_TOGGLE_ID)?.click();
           return;
         case "leave":
           if (inField && document.activeElement instanceof HTMLElement) {
@@ -98,6 +118,7 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
           const n = Number(action.slice(4)) - 1;
           const v = VIEWS[n];
           if (v) {
+            reports.value = false;
             session.resources.clearSearch();
             model.setView(v);
           }
@@ -119,29 +140,48 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
         notifier={notifier}
         onHelp={() => (help.value = true)}
         onSettings={() => (settings.value = true)}
+        reportsOpen={reports.value}
+        onReports={() => (reports.value = !reports.value)}
       />
       {conn !== "connected" && model.ready.value && (
         <div class="banner" role="alert">
           Connection lost. Reconnecting… Messages you send are kept and delivered when it is back.
         </div>
       )}
-      <div class="panes">
+      <div class={`panes${reports.value ? " reports-open" : ""}`}>
         {/* The page's one main landmark and heading; the visitor panel beside it is its own. */}
         <main class="panes-main">
           <h1 class="sr-only">Parley console</h1>
-          <Inbox session={session} />
-          <ConversationPane
-            session={session}
-            detailsOpen={details.value}
-            onToggleDetails={() => (details.value = !details.value)}
-          />
+          {reports.value
+            ? (
+              <ReportsPanel
+                session={session}
+                onClose={() => {
+                  reports.value = false;
+                  // Back where the agent came from: the button that opened the view.
+                  document.getElementById("reports-button")?.focus();
+                }}
+              />
+            )
+            : (
+              <>
+                <Inbox session={session} />
+                <ConversationPane
+                  session={session}
+                  detailsOpen={details.value}
+                  onToggleDetails={() => (details.value = !details.value)}
+                />
+              </>
+            )}
         </main>
-        <SidePanel
-          model={model}
-          open={details.value}
-          onClose={() => (details.value = false)}
-          siteLabel={(siteId) => session.sites.label(siteId)}
-        />
+        {!reports.value && (
+          <SidePanel
+            model={model}
+            open={details.value}
+            onClose={() => (details.value = false)}
+            siteLabel={(siteId) => session.sites.label(siteId)}
+          />
+        )}
       </div>
       {/* A modal dialog makes the page behind it inert: the settings dialog shows its own. */}
       {!settings.value && <Notices model={model} />}

@@ -3,11 +3,17 @@ import { useEffect } from "preact/hooks";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
 import { ApiError, apiRequest, errorText } from "../api.ts";
 import { visitorLabel } from "../format.ts";
+import { snoozeTime } from "../snooze.ts";
+import { isSnoozed } from "../views.ts";
 import type { ConsoleModel } from "../model.ts";
 import type { Session } from "../session.ts";
 import { Composer } from "./Composer.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { SnoozeMenu } from "./SnoozeMenu.tsx";
 import { TransferMenu } from "./TransferMenu.tsx";
+import { LabelPicker } from "./LabelPicker.tsx";
+import { LabelChips } from "./LabelChips.tsx";
+import { PriorityMenu } from "./PriorityMenu.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
 
 /** Props of {@link ConversationPane}. */
@@ -62,11 +68,16 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
           {c && (
             <p class="conv-sub">
               {STATUS_LABELS[c.status]} · {assigneeText(model, c)}
+              {isSnoozed(c) &&
+                ` · Snoozed until ${snoozeTime(c.snoozedUntil ?? "", model.clock.value)}`}
               {c.rating !== null && ` · Rated ${c.rating}/5`}
               {site !== null && ` · ${site}`}
             </p>
           )}
+          {c && <LabelChips ids={c.labels} labels={model.labels.value} />}
         </div>
+        {c && <PriorityMenu session={session} c={c} />}
+        {c && <LabelPicker session={session} c={c} />}
         {c && <Actions key={c.id} model={model} c={c} transcript={emailOn.value} />}
         <button
           type="button"
@@ -149,6 +160,7 @@ function Actions(
         </button>
       )}
       <TransferMenu model={model} c={c} />
+      <SnoozeMenu model={model} c={c} />
       <button type="button" class="button resolve" onClick={() => model.resolve(c.id)}>
         Resolve
       </button>

@@ -4,15 +4,20 @@ import type { ConsoleModel } from "../model.ts";
 import { formatHash } from "../router.ts";
 import type { Session } from "../session.ts";
 import { VIEW_LABELS, type ViewName, VIEWS } from "../views.ts";
-import { isUnread } from "../views.ts";
+import { isSnoozed, isUnread } from "../views.ts";
+import { snoozeTime } from "../snooze.ts";
 import { Avatar } from "./Avatar.tsx";
 import { SearchResults } from "./SearchResults.tsx";
+import { LabelChips } from "./LabelChips.tsx";
+import { PriorityBadge } from "./PriorityMenu.tsx";
+import { InboxOrganise, organised } from "./InboxOrganise.tsx";
 
 const EMPTY: Record<ViewName, string> = {
   queue: "Nobody is waiting. New conversations appear here instantly.",
   mine: "No conversations assigned to you. Accept one from the queue.",
   open: "No open conversations.",
   resolved: "No resolved conversations yet.",
+  snoozed: "No snoozed conversations. Snooze one from its header (z) to park it until later.",
 };
 
 /** The inbox column: view switcher with live counts, then the rows (or search results). */
@@ -20,12 +25,13 @@ export function Inbox({ session }: { session: Session }) {
   const { model, resources } = session;
   const view = model.view.value;
   const counts = model.counts.value;
-  const list = model.currentList.value;
+  const list = organised(model, model.currentList.value);
   const searching = resources.searchHits.value !== null || resources.searching.value;
   const { sites } = session;
   return (
     <section class="inbox" aria-label="Inbox">
       {sites.multiple.value && <SiteFilter session={session} />}
+      <InboxOrganise model={model} />
       <div
         class="views"
         role="tablist"
@@ -171,14 +177,21 @@ function Row(
               : <em>No messages yet</em>}
           </span>
           <span class="row-meta">
+            <PriorityBadge priority={c.priority} />
             {c.status === "queued" && <span class="badge badge-queued">Waiting</span>}
             {site !== null && <span class="badge badge-site">{site}</span>}
             {c.status === "resolved" && <span class="badge">Resolved</span>}
+            {isSnoozed(c) && (
+              <span class="badge badge-snoozed">
+                Snoozed until {snoozeTime(c.snoozedUntil ?? "", now)}
+              </span>
+            )}
             {assignee && (
               <span class="badge badge-assignee">
                 {assignee.id === meId ? "You" : assignee.name}
               </span>
             )}
+            <LabelChips ids={c.labels} labels={model.labels.value} />
             {unread && (
               <span class="unread-dot">
                 <span class="sr-only">Unread</span>

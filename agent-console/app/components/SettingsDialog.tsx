@@ -8,7 +8,7 @@ import { apiRequest, errorText } from "../api.ts";
 import { Modal } from "./Modal.tsx";
 import { Notices } from "./Notices.tsx";
 
-type Tab = "profile" | "canned" | "team" | "sites" | "tokens" | "webhooks" | "audit";
+type Tab = "profile" | "canned" | "team" | "sites" | "tokens" | "webhooks" | "labels" | "audit";
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
@@ -31,6 +31,7 @@ export function SettingsDialog({ open, onClose, session, auth }: SettingsDialogP
         ["sites", "Sites"],
         ["tokens", "API tokens"],
         ["webhooks", "Webhooks"],
+        ["labels", "Labels"],
         ["audit", "Audit log"],
       ] satisfies [Tab, string][]
       : []),
@@ -83,6 +84,7 @@ function AdminTab(
   if (tab === "team") return <m.TeamTab session={session} />;
   if (tab === "tokens") return <m.ApiTokensTab session={session} />;
   if (tab === "webhooks") return <m.WebhooksTab session={session} />;
+  if (tab === "labels") return <m.LabelsTab session={session} />;
   if (tab === "audit") return <m.AuditTab api={session.api} />;
   return <m.SitesTab session={session} />;
 }

@@ -10,6 +10,10 @@ export interface TopBarProps {
   notifier: Notifier;
   onHelp(): void;
   onSettings(): void;
+  /** True while the Reports view is shown. */
+  reportsOpen: boolean;
+  /** Opens or closes the Reports view. */
+  onReports(): void;
 }
 
 const CONNECTION_LABELS = {
@@ -19,11 +23,13 @@ const CONNECTION_LABELS = {
 } as const;
 
 /**
- * Brand, search, connection state, presence, notifications, help, settings and sign-out. On a
+ * Brand, search, connection state, presence, notifications, help, reports, settings and sign-out. On a
  * phone the actions after presence take a second row of their own (`.topbar-actions`, styles.css)
  * so the search keeps its width and every action stays visible.
  */
-export function TopBar({ session, auth, notifier, onHelp, onSettings }: TopBarProps) {
+export function TopBar(
+  { session, auth, notifier, onHelp, onSettings, reportsOpen, onReports }: TopBarProps,
+) {
   const { model, resources } = session;
   const me = model.me.value;
   const online = me.status !== "away";
@@ -95,6 +101,15 @@ export function TopBar({ session, auth, notifier, onHelp, onSettings }: TopBarPr
             onClick={onHelp}
           >
             ?
+          </button>
+          <button
+            type="button"
+            id="reports-button"
+            class="button ghost"
+            aria-pressed={reportsOpen}
+            onClick={onReports}
+          >
+            Reports
           </button>
           <button type="button" class="button ghost" onClick={onSettings}>
             Settings
