@@ -50,11 +50,16 @@ export function ChartFigure(props: {
   );
 }
 
-/** Evenly spaced indexes of at most `max` x-axis labels out of `n` points (first and last in). */
-function labelIndexes(n: number, max = 6): number[] {
-  if (n <= max) return [...Array(n).keys()];
-  const step = (n - 1) / (max - 1);
-  return [...Array(max).keys()].map((i) => Math.round(i * step));
+/**
+ * Indexes of the x-axis labels: every `step`-th point from the first, `step` the smallest whole
+ * number giving at most `max` labels, so the labels are evenly spaced days (a fractional step
+ * rounded would drop one day of seven and keep its neighbours).
+ */
+export function labelIndexes(n: number, max = 7): number[] {
+  const step = Math.max(1, Math.ceil(n / max));
+  const out: number[] = [];
+  for (let i = 0; i < n; i += step) out.push(i);
+  return out;
 }
 
 /** Axis lines, y ticks with their labels, x labels and both axis titles. */
@@ -160,7 +165,8 @@ export function LineChart(props: {
   const n = props.xs.length;
   const all = props.series.flatMap((s) => s.values).filter((v): v is number => v !== null);
   const top = props.top ?? niceMax(Math.max(0, ...all));
-  const x = (i: number) => M.left + (n <= 1 ? PW / 2 : (i / (n - 1)) * PW);
+  // Points sit mid-band, as the bars do, so the last day's label is not cut off at the edge.
+  const x = (i: number) => M.left + ((i + 0.5) / Math.max(n, 1)) * PW;
   const y = (v: number) => M.top + PH - (v / top) * PH;
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.label}>

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { humanDuration, percent } from "./duration.ts";
 import { addDays, presetRange, rangeProblem, reportUrl } from "./period.ts";
 import { decodeHeatmap, decodeSummary } from "./decode.ts";
-import { niceMax } from "./charts.tsx";
+import { labelIndexes, niceMax } from "./charts.tsx";
 
 Deno.test("humanDuration() writes at most two units, dropping a zero second one", () => {
   assert.equal(humanDuration(95), "1 min 35 s");
@@ -74,4 +74,12 @@ Deno.test("niceMax() rounds an axis top up to 1, 2 or 5 × 10^k", () => {
   assert.equal(niceMax(12), 20);
   assert.equal(niceMax(40), 50);
   assert.equal(niceMax(100), 100);
+});
+
+Deno.test("labelIndexes() labels every day of a week and evenly spaced days of longer periods", () => {
+  assert.deepEqual(labelIndexes(7), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(labelIndexes(30), [0, 5, 10, 15, 20, 25]);
+  assert.deepEqual(labelIndexes(90), [0, 13, 26, 39, 52, 65, 78]);
+  assert.deepEqual(labelIndexes(1), [0]);
+  assert.deepEqual(labelIndexes(0), []);
 });
