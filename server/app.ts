@@ -23,6 +23,7 @@ import {
 } from "../core/privacy/mod.ts";
 import { ReportService } from "../core/reports/mod.ts";
 import { ReportStore } from "../db/sql_reports.ts";
+import { seedDemoHistory } from "../db/demo_history.ts";
 import { KeyedCounter, KeyedLimiter } from "../core/rate_limit.ts";
 import { createVisitorTokenSigner, randomToken } from "../core/accounts/tokens.ts";
 import type { Store } from "../db/store.ts";
@@ -127,6 +128,18 @@ async function bootstrap(config: Config, store: Store, agents: AgentService, log
       requireVerified: false,
       autoAssign: false,
     });
+    if (config.demoHistory && store instanceof SqlStore) {
+      // One transaction, so a failure leaves no half history; a failure only costs the demo its
+      // Reports figures, never the start.
+      try {
+        const seeded = await store.db.transaction((tx) => seedDemoHistory(tx, { siteId: "demo" }));
+        log.info("filled the demo site with made-up history for Reports (PARLEY_DEMO_HISTORY)", {
+          ...seeded,
+        });
+      } catch (err) {
+        log.warn("could not fill the demo site with history", { error: String(err) });
+      }
+    }
   }
 }
 

@@ -57,6 +57,11 @@ export interface Config {
    * the embedded database, the zero-setup start; a Postgres deployment sets up its own sites.
    */
   demo: boolean;
+  /**
+   * When the demo site is created, also fill it with six weeks of made-up history for Reports
+   * (`PARLEY_DEMO_HISTORY`, default: as `demo`).
+   */
+  demoHistory: boolean;
   /** Where built assets live. */
   distDir: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -207,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   };
 
   const databaseUrl = env.DATABASE_URL || null;
+  const demo = bool("PARLEY_DEMO", databaseUrl === null);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push("DATABASE_URL must start with postgres:// or postgresql://");
   }
@@ -282,7 +288,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     onDeploy,
     dbConnectRetryMs: int("PARLEY_DB_CONNECT_RETRY_MS", 60_000, 0, 3_600_000),
     metricsToken,
-    demo: bool("PARLEY_DEMO", databaseUrl === null),
+    demo,
+    demoHistory: bool("PARLEY_DEMO_HISTORY", demo),
     distDir: env.PARLEY_DIST_DIR || new URL("../dist", import.meta.url).pathname,
     logLevel: logLevel as Config["logLevel"],
     heartbeatMs,
@@ -477,6 +484,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: "PARLEY_DEMO",
     default: "true on the embedded database, false with DATABASE_URL",
     description: "Create the demo site the demo storefront at / uses (it accepts any origin).",
+  },
+  {
+    group: "Server",
+    name: "PARLEY_DEMO_HISTORY",
+    default: "as PARLEY_DEMO",
+    description:
+      "When the demo site is first created, fill it with six weeks of made-up resolved conversations (three demo agents, labels, ratings) so Reports has something to show.",
   },
   {
     group: "Server",

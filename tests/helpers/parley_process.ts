@@ -154,7 +154,14 @@ export async function startParley(opts: StartOptions): Promise<ParleyProcess> {
   const child = spawnMain(
     // Tests and benchmarks write to the `demo` site on either database (seeded by default on
     // PGlite only).
-    { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", PARLEY_DEMO: "true", ...opts.env },
+    {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      NO_COLOR: "1",
+      PARLEY_DEMO: "true",
+      PARLEY_DEMO_HISTORY: "false",
+      ...opts.env,
+    },
     opts.denoFlags,
     opts.permissions,
     opts.build,

@@ -40,6 +40,7 @@ export const BASE_ENV: Record<string, string> = {
   PARLEY_NEW_CONVERSATIONS_PER_HOUR: "10000",
   // Tests write to the `demo` site on either database (it is seeded by default on PGlite only).
   PARLEY_DEMO: "true",
+  PARLEY_DEMO_HISTORY: "false",
   NO_COLOR: "1",
 };
 

@@ -72,6 +72,7 @@ export function testServerEnv(dataDir: string): Record<string, string> {
     PARLEY_DRAIN_TIMEOUT_MS: "2000",
     // Tests write to the `demo` site on either database (seeded by default on PGlite only).
     PARLEY_DEMO: "true",
+    PARLEY_DEMO_HISTORY: "false",
   };
 }
 
