@@ -5,11 +5,12 @@
  * (`script-src 'self'`: the chunks are same-origin files).
  *
  * The code is split (esbuild `splitting`): what every agent needs loads with the page; the
- * admin-only settings tabs (`components/AdminTabs.tsx`) and the Reports view (`reports/mod.ts`),
- * each reached by a dynamic `import()`, are chunks of their own, fetched when first opened. The
- * size report keeps them apart: `console-js` is every file the page loads at once,
- * `console-admin-js` and `console-reports-js` what each lazy part needs beyond it (a chunk both
- * share counts in both rows, since either may be the first to fetch it).
+ * admin-only settings tabs (`components/AdminTabs.tsx`), the Reports view (`reports/mod.ts`) and
+ * the search results view (`search/mod.ts`), each reached by a dynamic `import()`, are chunks of
+ * their own, fetched when first opened. The size report keeps them apart: `console-js` is every
+ * file the page loads at once, `console-admin-js`, `console-reports-js` and `console-search-js`
+ * what each lazy part needs beyond it (a chunk two share counts in both rows, since either may be
+ * the first to fetch it).
  *
  * Called by `tools/build.ts` (which clears `outDir`, creates `assets/` and stops esbuild).
  *
@@ -25,6 +26,8 @@ export const CONSOLE_JS_BUDGET_GZIP = 40 * 1024;
 export const CONSOLE_ADMIN_JS_BUDGET_GZIP = 24 * 1024;
 /** Gzipped budget of the Reports view's chunk (figures, SVG charts, tables), loaded on demand. */
 export const CONSOLE_REPORTS_JS_BUDGET_GZIP = 12 * 1024;
+/** Gzipped budget of the search results view's chunk (filter row, hits), loaded on demand. */
+export const CONSOLE_SEARCH_JS_BUDGET_GZIP = 8 * 1024;
 /** Gzipped budget of the console stylesheet. */
 export const CONSOLE_CSS_BUDGET_GZIP = 8 * 1024;
 
@@ -41,6 +44,7 @@ const LAZY_PARTS = [
     budget: CONSOLE_ADMIN_JS_BUDGET_GZIP,
   },
   { name: "console-reports-js", entry: "reports/mod.ts", budget: CONSOLE_REPORTS_JS_BUDGET_GZIP },
+  { name: "console-search-js", entry: "search/mod.ts", budget: CONSOLE_SEARCH_JS_BUDGET_GZIP },
 ] as const;
 
 /** Escapes a value for an HTML attribute (the hashed names are safe; this keeps it obvious). */
@@ -72,7 +76,8 @@ ${links}</head>
 
 /**
  * Bundles and minifies the console into `outDir` and returns the size report rows
- * (`console-js`, `console-admin-js`, `console-reports-js`, `console-css`, with gzip budgets).
+ * (`console-js`, `console-admin-js`, `console-reports-js`, `console-search-js`, `console-css`,
+ * with gzip budgets).
  */
 export async function buildConsole(opts: { outDir: string }): Promise<AssetReport[]> {
   const common: esbuild.BuildOptions = {

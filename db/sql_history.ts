@@ -1,21 +1,19 @@
 /**
- * Reading messages: history windows and full-text search (single messages are grouped reads, in
- * `sql_point_reads.ts`).
+ * Reading messages: history windows (single messages are grouped reads, in
+ * `sql_point_reads.ts`; search is `sql_search.ts`).
  *
  * @module
  */
 
 import type { Message } from "../protocol/frames.ts";
 import { MAX_HISTORY_PAGE } from "../protocol/limits.ts";
-import type { HistoryQuery, SearchHit } from "./store.ts";
+import type { HistoryQuery } from "./store.ts";
 import type { Queryable } from "./driver.ts";
-import { float, int4, messageColumns, rowToMessage, text } from "./rows.ts";
+import { int4, messageColumns, rowToMessage } from "./rows.ts";
 import { pageSize } from "./sql_conversations.ts";
 
 /** Default page of {@link listMessages}. */
 export const DEFAULT_HISTORY_PAGE = 50;
-/** Largest page of {@link searchMessages}. */
-export const MAX_SEARCH_HITS = 100;
 
 /**
  * See `Store.listMessages`. With `afterSeq`: the first `limit` messages after it (and before
@@ -67,42 +65,4 @@ export async function listMessages(
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit).map((r) => rowToMessage(r));
   return { messages: page.reverse(), hasMore };
-}
-
-/**
- * See `Store.searchMessages`. Web-search syntax (`"a phrase"`, `or`, `-word`) over the
- * `simple` text configuration (no stemming, any language); best rank first, then newest.
- * `limit` is clamped to 1-100. A query without words, or an empty `siteIds`, returns nothing.
- */
-export async function searchMessages(
-  db: Queryable,
-  query: string,
-  limit: number,
-  siteIds?: readonly string[],
-): Promise<SearchHit[]> {
-  if (query.trim() === "" || siteIds?.length === 0) return [];
-  const params: unknown[] = [query, pageSize(limit, MAX_SEARCH_HITS, MAX_SEARCH_HITS)];
-  // A fixed fragment: with and without the site filter are two prepared statements.
-  const sites = siteIds === undefined ? "" : "AND c.site_id = ANY($3::text[])";
-  if (siteIds !== undefined) params.push(siteIds);
-  const rows = await db.query(
-    `SELECT ${messageColumns("m")}, v.name AS visitor_name,
-       ts_rank(to_tsvector('simple', m.body), q.query) AS rank,
-       ARRAY(SELECT cl.label_id FROM conversation_labels cl WHERE cl.conversation_id = c.id
-         ORDER BY cl.label_id) AS label_ids
-     FROM websearch_to_tsquery('simple', $1) AS q(query)
-     JOIN messages m ON to_tsvector('simple', m.body) @@ q.query
-     JOIN conversations c ON c.id = m.conversation_id
-     JOIN visitors v ON v.id = c.visitor_id
-     WHERE m.body <> '' ${sites}
-     ORDER BY rank DESC, m.created_at DESC, m.id
-     LIMIT $2`,
-    params,
-  );
-  return rows.map((r) => ({
-    message: rowToMessage(r),
-    visitorName: text(r, "visitor_name"),
-    rank: float(r, "rank"),
-    labels: Array.isArray(r.label_ids) ? r.label_ids.filter((l) => typeof l === "string") : [],
-  }));
 }

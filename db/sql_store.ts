@@ -26,6 +26,7 @@ import type {
   NewSite,
   NewVisitor,
   RemovedCounts,
+  SearchFilters,
   SearchHit,
   Site,
   SitePatch,
@@ -42,6 +43,7 @@ import * as sites from "./sql_sites.ts";
 import * as visitors from "./sql_visitors.ts";
 import * as conversations from "./sql_conversations.ts";
 import * as history from "./sql_history.ts";
+import * as search from "./sql_search.ts";
 import * as retention from "./sql_retention.ts";
 import * as apiChanges from "./sql_api.ts";
 import * as tokens from "./sql_tokens.ts";
@@ -440,9 +442,14 @@ export class SqlStore implements Store {
     return conversations.openCounts(this.#q);
   }
 
-  /** Full-text search, optionally within some sites. */
-  searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]> {
-    return history.searchMessages(this.#q, query, limit, siteIds);
+  /** Full-text search or a listing by filters, optionally within some sites. */
+  searchMessages(
+    query: string,
+    limit: number,
+    siteIds?: readonly string[],
+    filters?: SearchFilters,
+  ): Promise<SearchHit[]> {
+    return search.searchMessages(this.#q, query, limit, siteIds, filters);
   }
 
   /** A visitor with all their conversations and messages, from one snapshot. */

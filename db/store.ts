@@ -186,6 +186,20 @@ export interface HistoryQuery {
   includeNotes: boolean;
 }
 
+/** What a search keeps of the conversations (`Store.searchMessages`); all must hold. */
+export interface SearchFilters {
+  /** Only conversations carrying this label. */
+  labelId?: string;
+  /** Only conversations assigned to this agent; null: unassigned ones. */
+  assigneeId?: string | null;
+  /** Only conversations in one of these states (an empty list matches nothing). */
+  statuses?: readonly ConversationStatus[];
+  /** Only conversations created at or after this ISO time. */
+  createdFrom?: string;
+  /** Only conversations created strictly before this ISO time. */
+  createdBefore?: string;
+}
+
 /** Filter for inbox listings. */
 export interface ConversationQuery {
   status?: ConversationStatus[];
@@ -503,9 +517,17 @@ export interface Store {
 
   /**
    * Full-text search over non-empty message bodies (notes included: agents only); with
-   * `siteIds`, only in conversations of those sites (an empty list finds nothing).
+   * `siteIds`, only in conversations of those sites (an empty list finds nothing); with
+   * `filters`, only in conversations that match them. A blank query with `filters` (even `{}`)
+   * lists the matching conversations instead, one hit each (its latest message), most recently
+   * active first; a blank query without `filters` finds nothing.
    */
-  searchMessages(query: string, limit: number, siteIds?: readonly string[]): Promise<SearchHit[]>;
+  searchMessages(
+    query: string,
+    limit: number,
+    siteIds?: readonly string[],
+    filters?: SearchFilters,
+  ): Promise<SearchHit[]>;
 
   /**
    * Reads a visitor with all their conversations and messages (notes included) from one

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message } from "./frames.ts";
+import type { ConversationStatus, Label, Message } from "./frames.ts";
 import type { WidgetSettings } from "./site_settings.ts";
 
 /** A canned response (`/shortcut` in the console). `agentId` null means shared by the team. */
@@ -17,13 +17,20 @@ export interface CannedResponse {
   createdAt: string;
 }
 
-/** A message search hit. */
+/**
+ * A hit of `GET /api/search`: a message, with what the results list shows of its conversation.
+ * A search by filters alone has one hit per conversation (its latest message) and `rank` 0.
+ */
 export interface SearchHit {
   message: Message;
   visitorName: string;
   rank: number;
-  /** Ids of the conversation's labels (absent from servers before labels). */
-  labels?: string[];
+  /** The conversation's labels, by name. */
+  labels: Label[];
+  /** The conversation's status, site and assignee now. */
+  status: ConversationStatus;
+  siteId: string;
+  assigneeId: string | null;
 }
 
 /**

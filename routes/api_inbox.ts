@@ -13,6 +13,7 @@ import type { AgentRecord } from "../db/store.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent } from "./guard.ts";
 import { json } from "./http.ts";
+import { searchFilters } from "./search_query.ts";
 
 const STATUSES: readonly ConversationStatus[] = ["queued", "open", "resolved"];
 
@@ -131,18 +132,31 @@ export const getVisitor: Handler = async (req, ctx) => {
   return json({ visitor, conversations });
 };
 
-/** `GET /api/search?q=&limit=`: only in the sites the agent may see. */
+/**
+ * `GET /api/search?q=&limit=&label=&site=&agent=&status=&from=&to=`: full-text search, or with
+ * filters alone a listing of the matching conversations; only in the sites the agent may see.
+ */
 export const search: Handler = async (req, ctx) => {
   const agent = await requireAgent(req, ctx);
   const q = (ctx.url.searchParams.get("q") ?? "").trim();
-  if (q.length === 0 || q.length > 200) {
-    throw new ParleyError(ErrorCode.BadFrame, "q must have 1 to 200 characters");
+  const { filters, site } = searchFilters(ctx.url, agent);
+  if (q.length > 200 || (q.length === 0 && filters === undefined)) {
+    throw new ParleyError(
+      ErrorCode.BadFrame,
+      "q must have 1 to 200 characters (it may be left out when a filter is given)",
+      { field: "q" },
+    );
   }
-  const limit = siteLimit(agent);
+  const allowed = siteLimit(agent);
+  // A site the agent may not see finds nothing, as a site without conversations would.
+  const siteIds = site === undefined
+    ? (allowed.length === 0 ? undefined : allowed)
+    : (siteAllowed(allowed, site) ? [site] : []);
   const hits = await ctx.app.store.searchMessages(
     q,
     intParam(ctx.url, "limit", 1, 100) ?? 30,
-    limit.length === 0 ? undefined : limit,
+    siteIds,
+    filters,
   );
   return json({ hits });
 };

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { stop } from "esbuild";
-import { buildConsole, CONSOLE_REPORTS_JS_BUDGET_GZIP } from "../agent-console/build.ts";
+import {
+  buildConsole,
+  CONSOLE_REPORTS_JS_BUDGET_GZIP,
+  CONSOLE_SEARCH_JS_BUDGET_GZIP,
+} from "../agent-console/build.ts";
 
 Deno.test("buildConsole() puts the admin settings tabs in a lazy chunk of their own", async () => {
   const dir = await Deno.makeTempDir({ prefix: "parley-console-build-" });
@@ -11,6 +15,7 @@ Deno.test("buildConsole() puts the admin settings tabs in a lazy chunk of their 
       "console-js",
       "console-admin-js",
       "console-reports-js",
+      "console-search-js",
       "console-css",
     ]);
     const html = await Deno.readTextFile(`${dir}/console.html`);
@@ -63,6 +68,32 @@ Deno.test("buildConsole() puts the Reports view in a lazy chunk with its own bud
     assert.ok(row.gzipBytes > 0 && row.gzipBytes <= row.budgetGzip!, `${row.gzipBytes} B gzip`);
     // Its files are none of the page's.
     assert.ok(!eager.includes(row.file));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildConsole() puts the search results view and its filters in a lazy chunk", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parley-console-build-" });
+  try {
+    const rows = await buildConsole({ outDir: dir });
+    await stop();
+    const html = await Deno.readTextFile(`${dir}/console.html`);
+    const eager = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    const row = rows.find((r) => r.name === "console-search-js");
+    assert.ok(row, "a console-search-js row");
+    assert.equal(row.budgetGzip, CONSOLE_SEARCH_JS_BUDGET_GZIP);
+    assert.ok(row.gzipBytes > 0 && row.gzipBytes <= row.budgetGzip!, `${row.gzipBytes} B gzip`);
+    assert.ok(!eager.includes(row.file));
+    const eagerJs = (await Promise.all(eager.map((f) => Deno.readTextFile(`${dir}/${f}`))))
+      .join("\n");
+    const searchJs = await Deno.readTextFile(`${dir}/${row.file}`);
+    // The filter row comes with the view, not with the page; the search box stays in the page.
+    for (const words of ["Search filters", "Any label", "Any status", "Close search"]) {
+      assert.ok(!eagerJs.includes(words), `${words} is not in the page's own script`);
+      assert.ok(searchJs.includes(words), `${words} is in the search chunk`);
+    }
+    assert.ok(eagerJs.includes("Search messages"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

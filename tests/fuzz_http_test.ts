@@ -135,7 +135,12 @@ const ENDPOINTS: Endpoint[] = [
     agent: true,
     body: { firstResponseTargetSeconds: "int" },
   },
-  { method: "GET", path: "/api/search", agent: true, query: ["q", "limit"] },
+  {
+    method: "GET",
+    path: "/api/search",
+    agent: true,
+    query: ["q", "limit", "label", "site", "agent", "status", "from", "to"],
+  },
   { method: "GET", path: "/api/canned", agent: true },
   {
     method: "POST",

@@ -52,8 +52,30 @@ export interface SearchHit {
   message: Message;
   visitorName: string;
   rank: number;
-  /** Ids of the conversation's labels. */
-  labels: string[];
+  /** The conversation's labels, by name. */
+  labels: Label[];
+  /** The conversation's status, site and assignee (absent from older servers). */
+  status?: ConversationSummary["status"];
+  siteId?: string;
+  assigneeId?: string | null;
+}
+
+/**
+ * The filters of `GET /api/search`; `""` is no filter. `status` is a comma list; `from` and `to`
+ * are dates or date-times, as the server takes them.
+ */
+export interface SearchFilters {
+  label: string;
+  site: string;
+  agent: string;
+  status: string;
+  from: string;
+  to: string;
+}
+
+/** True when any filter is set (a search may then go without words). */
+export function hasSearchFilters(f: Readonly<SearchFilters>): boolean {
+  return Object.values(f).some((v) => v !== "");
 }
 
 /** Filter for `GET /api/conversations`. */
@@ -122,7 +144,8 @@ export interface ConsoleApi {
   updateAgent(id: string, patch: AgentUpdate): Promise<AgentInfo>;
   conversations(q: ConversationListQuery): Promise<ConversationSummary[]>;
   visitor(id: string): Promise<{ visitor: VisitorInfo; conversations: ConversationSummary[] }>;
-  search(q: string, limit?: number): Promise<SearchHit[]>;
+  /** Searches by words, filters or both (`GET /api/search`). */
+  search(q: string, limit?: number, filters?: Partial<SearchFilters>): Promise<SearchHit[]>;
   canned(): Promise<CannedResponse[]>;
   createCanned(c: { shortcut: string; body: string; shared?: boolean }): Promise<CannedResponse>;
   deleteCanned(id: string): Promise<void>;
@@ -274,17 +297,23 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
         conversations: list(data, "conversations", decodeSummary),
       };
     },
-    async search(q, limit = 30) {
-      const p = new URLSearchParams({ q, limit: String(limit) });
+    async search(q, limit = 30, filters = {}) {
+      const p = new URLSearchParams({ limit: String(limit) });
+      if (q) p.set("q", q);
+      for (const [k, v] of Object.entries(filters)) if (v) p.set(k, v);
       return list(await request("GET", `/api/search?${p}`), "hits", (v) => {
         const o = object(v, "hit");
+        const status = (["queued", "open", "resolved"] as const).find((s) => s === o.status);
         return {
           message: decodeMessage(o.message),
           visitorName: typeof o.visitorName === "string" ? o.visitorName : "",
           rank: typeof o.rank === "number" ? o.rank : 0,
-          labels: Array.isArray(o.labels)
-            ? o.labels.filter((l): l is string => typeof l === "string")
-            : [],
+          labels: Array.isArray(o.labels) ? list(o, "labels", decodeLabel) : [],
+          ...(status ? { status } : {}),
+          ...(typeof o.siteId === "string" ? { siteId: o.siteId } : {}),
+          ...(typeof o.assigneeId === "string" || o.assigneeId === null
+            ? { assigneeId: o.assigneeId }
+            : {}),
         };
       });
     },

@@ -14,9 +14,33 @@ import {
   ApiError,
   type ConsoleApi,
   errorText,
+  hasSearchFilters,
   type NewAgent,
+  type SearchFilters,
   type SearchHit,
 } from "./api.ts";
+
+/** No search filter. */
+export const NO_SEARCH_FILTERS: Readonly<SearchFilters> = {
+  label: "",
+  site: "",
+  agent: "",
+  status: "",
+  from: "",
+  to: "",
+};
+
+/**
+ * The filters as the server takes them: the date fields (`YYYY-MM-DD`) become the agent's own
+ * midnights, `to` the one after its day, so both days are whole days where the agent is.
+ */
+function serverFilters(f: SearchFilters): SearchFilters {
+  const midnight = (day: string, add: number) => {
+    const [y, m, d] = day.split("-").map(Number);
+    return day === "" ? "" : new Date(y, m - 1, d + add).toISOString();
+  };
+  return { ...f, from: midnight(f.from, 0), to: midnight(f.to, 1) };
+}
 
 /** What {@link createResources} needs. */
 export interface ResourcesDeps {
@@ -31,16 +55,41 @@ const ResourcesClass = createModel((deps: ResourcesDeps) => {
   const canned = signal<readonly CannedResponse[]>([]);
   const searchQuery = signal("");
   const searchHits = signal<readonly SearchHit[] | null>(null);
+  const searchFilters = signal<Readonly<SearchFilters>>(NO_SEARCH_FILTERS);
   const searching = signal(false);
   const team = signal<readonly AgentInfo[]>([]);
   const sortedCanned = computed(() =>
     [...canned.value].sort((a, b) => a.shortcut.localeCompare(b.shortcut))
   );
   let searchSeq = 0;
+  const search = async (q: string) => {
+    const query = q.trim();
+    searchQuery.value = query;
+    const mine = ++searchSeq;
+    const filters = searchFilters.value;
+    if (query === "" && !hasSearchFilters(filters)) {
+      searchHits.value = [];
+      searching.value = false;
+      return;
+    }
+    searching.value = true;
+    try {
+      const hits = await deps.api.search(query, 30, serverFilters(filters));
+      if (mine === searchSeq) searchHits.value = hits;
+    } catch (err) {
+      if (mine === searchSeq) {
+        searchHits.value = [];
+        deps.notify(`Search failed: ${errorText(err)}`);
+      }
+    } finally {
+      if (mine === searchSeq) searching.value = false;
+    }
+  };
 
   return {
     canned: sortedCanned,
     searchQuery,
+    searchFilters,
     searchHits,
     searching,
     team,
@@ -78,33 +127,21 @@ const ResourcesClass = createModel((deps: ResourcesDeps) => {
         deps.notify(`Could not delete: ${errorText(err)}`);
       }
     },
-    /** Runs a full-text search; an empty query clears the results. */
-    async search(q: string) {
-      const query = q.trim();
-      searchQuery.value = query;
-      const mine = ++searchSeq;
-      if (query === "") {
-        searchHits.value = null;
-        searching.value = false;
-        return;
-      }
-      searching.value = true;
-      try {
-        const hits = await deps.api.search(query, 30);
-        if (mine === searchSeq) searchHits.value = hits;
-      } catch (err) {
-        if (mine === searchSeq) {
-          searchHits.value = [];
-          deps.notify(`Search failed: ${errorText(err)}`);
-        }
-      } finally {
-        if (mine === searchSeq) searching.value = false;
-      }
+    /**
+     * Searches by words and the current filters and shows the results (with neither, an empty
+     * list: the view opens for the agent to choose filters).
+     */
+    search,
+    /** Changes one filter and searches again with the same words. */
+    setSearchFilter(name: keyof SearchFilters, value: string) {
+      searchFilters.value = { ...searchFilters.value, [name]: value };
+      return search(searchQuery.value);
     },
-    /** Closes the search results. */
+    /** Closes the search results and forgets the filters. */
     clearSearch() {
       searchSeq++;
       searchQuery.value = "";
+      searchFilters.value = NO_SEARCH_FILTERS;
       searchHits.value = null;
       searching.value = false;
     },

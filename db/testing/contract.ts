@@ -9,6 +9,7 @@ import type { DbStore } from "../mod.ts";
 import { peopleSteps } from "./contract_people.ts";
 import { messageSteps } from "./contract_messages.ts";
 import { inboxSteps } from "./contract_inbox.ts";
+import { searchSteps } from "./contract_search.ts";
 import { siteSteps } from "./contract_sites.ts";
 import { agentSiteSteps } from "./contract_agent_sites.ts";
 import { retentionSteps } from "./contract_retention.ts";
@@ -21,6 +22,7 @@ export async function contractSteps(t: Deno.TestContext, store: DbStore): Promis
   await peopleSteps(t, store);
   await messageSteps(t, store);
   await inboxSteps(t, store);
+  await searchSteps(t, store);
   await siteSteps(t, store);
   await agentSiteSteps(t, store);
   await retentionSteps(t, store);

@@ -7,7 +7,7 @@ import { VIEW_LABELS, type ViewName, VIEWS } from "../views.ts";
 import { isSnoozed, isUnread } from "../views.ts";
 import { snoozeTime } from "../snooze.ts";
 import { Avatar } from "./Avatar.tsx";
-import { SearchResults } from "./SearchResults.tsx";
+import { SearchPanel } from "./SearchPanel.tsx";
 import { LabelChips } from "./LabelChips.tsx";
 import { PriorityBadge } from "./PriorityMenu.tsx";
 import { InboxOrganise, organised } from "./InboxOrganise.tsx";
@@ -20,7 +20,10 @@ const EMPTY: Record<ViewName, string> = {
   snoozed: "No snoozed conversations. Snooze one from its header (z) to park it until later.",
 };
 
-/** The inbox column: view switcher with live counts, then the rows (or search results). */
+/**
+ * The inbox column: view switcher with live counts, then the rows (or the search results, a lazily
+ * loaded view).
+ */
 export function Inbox({ session }: { session: Session }) {
   const { model, resources } = session;
   const view = model.view.value;
@@ -30,8 +33,9 @@ export function Inbox({ session }: { session: Session }) {
   const { sites } = session;
   return (
     <section class="inbox" aria-label="Inbox">
-      {sites.multiple.value && <SiteFilter session={session} />}
-      <InboxOrganise model={model} />
+      {/* The search has filters of its own; the inbox's do not apply to it. */}
+      {sites.multiple.value && !searching && <SiteFilter session={session} />}
+      {!searching && <InboxOrganise model={model} />}
       <div
         class="views"
         role="tablist"
@@ -70,7 +74,7 @@ export function Inbox({ session }: { session: Session }) {
         ))}
       </div>
       {searching
-        ? <SearchResults session={session} />
+        ? <SearchPanel session={session} />
         : (
           <div class="rows-scroll" id="inbox-panel" role="tabpanel" aria-labelledby={`tab-${view}`}>
             {!model.ready.value

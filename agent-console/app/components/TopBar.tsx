@@ -1,3 +1,4 @@
+import { hasSearchFilters } from "../api.ts";
 import type { Auth } from "../auth.ts";
 import type { Notifier } from "../notify.ts";
 import type { Session } from "../session.ts";
@@ -55,7 +56,10 @@ export function TopBar(
           placeholder="Search messages"
           autocomplete="off"
           onInput={(e) => {
-            if (e.currentTarget.value === "") resources.clearSearch();
+            // Emptied: the words go, the view closes unless filters keep it open.
+            if (e.currentTarget.value !== "" || resources.searchHits.value === null) return;
+            if (hasSearchFilters(resources.searchFilters.value)) void resources.search("");
+            else resources.clearSearch();
           }}
         />
       </form>
