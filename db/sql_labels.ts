@@ -144,7 +144,8 @@ export async function changeConversationLabels(
   const labels = now.map(rowToLabel);
   if (added.length > 0 || removed.length > 0) {
     // Ordered with the conversation's other changes (docs/webhooks.md, "Order"): after the
-    // messages it has so far.
+    // messages it has so far. `$5::text::jsonb`, as elsewhere: with `::jsonb` alone the Postgres
+    // driver encodes the JSON text again and the payload's `data` becomes a string.
     const data = {
       conversationId,
       visitorId,
@@ -154,7 +155,7 @@ export async function changeConversationLabels(
       by: by === null ? null : { kind: "agent", id: by.id, name: by.name },
     };
     await tx.query(
-      `SELECT webhook_enqueue($1, 'conversation.labeled', $2, $3, $2, $4, $5::jsonb, false)
+      `SELECT webhook_enqueue($1, 'conversation.labeled', $2, $3, $2, $4, $5::text::jsonb, false)
        WHERE webhook_wanted($1, 'conversation.labeled')`,
       [
         siteId,

@@ -26,6 +26,7 @@ import {
   decodeVisitor,
 } from "../../protocol/client/decode_agent.ts";
 import { decodeSite, decodeSiteRef, type SiteRef } from "./site_decode.ts";
+import type { LabelEdit } from "./label_edit.ts";
 
 /** The text of an error for a notice. */
 export function errorText(err: unknown): string {
@@ -173,8 +174,11 @@ export interface ConsoleApi {
   updateLabel(id: string, patch: { name?: string; color?: string }): Promise<Label>;
   /** Deletes a label (admins). */
   deleteLabel(id: string): Promise<void>;
-  /** Replaces a conversation's labels. */
-  setConversationLabels(conversationId: string, labelIds: string[]): Promise<void>;
+  /**
+   * Adds and removes some of a conversation's labels (`PATCH`): each change names only what it
+   * changes, so two made at once both apply (a `PUT` of the whole set could undo the other).
+   */
+  changeConversationLabels(conversationId: string, change: LabelEdit): Promise<void>;
   /** Sets a conversation's priority. */
   setPriority(conversationId: string, priority: Priority): Promise<void>;
 }
@@ -330,9 +334,9 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
     async deleteLabel(id) {
       await request("DELETE", `/api/labels/${encodeURIComponent(id)}`);
     },
-    async setConversationLabels(conversationId, labelIds) {
+    async changeConversationLabels(conversationId, change) {
       const path = `/api/conversations/${encodeURIComponent(conversationId)}/labels`;
-      await request("PUT", path, { labelIds });
+      await request("PATCH", path, change);
     },
     async setPriority(conversationId, priority) {
       const path = `/api/conversations/${encodeURIComponent(conversationId)}/priority`;

@@ -44,3 +44,13 @@ Deno.test("createApi() rejects malformed bodies instead of trusting them", async
   const { api } = recorder(() => json({ agents: [{ id: 42 }] }));
   await assert.rejects(() => api.agents());
 });
+
+Deno.test("createApi() changeConversationLabels() sends PATCH with only the label it changes", async () => {
+  const { api, calls } = recorder(() => json({ labels: ["l1"], added: ["l1"], removed: [] }));
+  await api.changeConversationLabels("c 1", { add: ["l1"] });
+  await api.changeConversationLabels("c 1", { remove: ["l2"] });
+  assert.deepEqual(calls.map((c) => [c.init.method, c.url, c.init.body]), [
+    ["PATCH", "http://x/api/conversations/c%201/labels", JSON.stringify({ add: ["l1"] })],
+    ["PATCH", "http://x/api/conversations/c%201/labels", JSON.stringify({ remove: ["l2"] })],
+  ]);
+});

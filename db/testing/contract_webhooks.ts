@@ -189,6 +189,32 @@ export async function webhookSteps(t: Deno.TestContext, store: DbStore): Promise
     },
   );
 
+  await t.step(
+    "conversation.labeled queues its payload as a JSON object, not a string",
+    async () => {
+      // Postgres once stored it as a JSON string (a text parameter cast to jsonb is encoded
+      // twice by the driver); PGlite did not, so only this suite on both backends shows it.
+      const s = await site(store);
+      const e = await endpoint(hooks, s.id, ["conversation.labeled"]);
+      const v = await store.createVisitor({ siteId: s.id, name: "Lia" });
+      const c = (await say(store, v.id, "hi")).conversation.id;
+      const l = await store.createLabel({ name: `VIP ${crypto.randomUUID()}`, color: "#7c3aed" });
+      await store.changeConversationLabels(c, { add: [l.id] }, null);
+      const [d] = await drain(hooks);
+      assert.equal(d.type, "conversation.labeled");
+      assert.deepEqual(d.data, {
+        conversationId: c,
+        visitorId: v.id,
+        labels: [{ id: l.id, name: l.name, color: l.color }],
+        added: [l.id],
+        removed: [],
+        by: null,
+      });
+      await hooks.deleteEndpoint(e.id);
+      await store.deleteLabel(l.id);
+    },
+  );
+
   await t.step("erasing a visitor leaves only visitor.deleted, with ids", async () => {
     const s = await site(store);
     const e = await endpoint(hooks, s.id);

@@ -22,7 +22,10 @@ export function organised(
   return out;
 }
 
-/** "Label" filter and "Sort" above the inbox views. */
+/**
+ * "Label" filter and "Sort" above the inbox views. Each select is named by `aria-label` too: a
+ * select inside its `<label>` would otherwise take the chosen option's text into its name.
+ */
 export function InboxOrganise({ model }: { model: ConsoleModel }) {
   const labels = [...model.labels.value.values()];
   const { labelFilter, inboxSort: sortBy } = model;
@@ -32,6 +35,7 @@ export function InboxOrganise({ model }: { model: ConsoleModel }) {
         <label class="site-filter">
           <span>Label</span>
           <select
+            aria-label="Label"
             value={labelFilter.value ?? ""}
             onChange={(e) => {
               const v = e.currentTarget.value;
@@ -46,6 +50,7 @@ export function InboxOrganise({ model }: { model: ConsoleModel }) {
       <label class="site-filter">
         <span>Sort</span>
         <select
+          aria-label="Sort"
           value={sortBy.value}
           onChange={(e) => {
             sortBy.value = e.currentTarget.value === "priority" ? "priority" : "newest";

@@ -2,6 +2,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useId, useRef } from "preact/hooks";
 import type { ConversationSummary, Label } from "../../../protocol/frames.ts";
 import type { Session } from "../session.ts";
+import { labelToggle } from "../label_edit.ts";
 
 /**
  * "Labels": a button that opens a combobox with a listbox of every label (ARIA combobox
@@ -39,8 +40,7 @@ export function LabelPicker({ session, c }: { session: Session; c: ConversationS
   }, [open.value]);
 
   const toggle = (l: Label) => {
-    const next = on.has(l.id) ? [...on].filter((id) => id !== l.id) : [...on, l.id];
-    session.api.setConversationLabels(c.id, next).catch((err) =>
+    session.api.changeConversationLabels(c.id, labelToggle(c.labels, l.id)).catch((err) =>
       session.model.notify(`Labels not changed: ${String(err?.message ?? err)}`, "error")
     );
   };
