@@ -88,7 +88,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
   const labels = signal<ReadonlyMap<string, Label>>(new Map());
   /** The inbox's label filter (a label id; null: every conversation). */
   const labelFilter = signal<string | null>(null);
-  /** The inbox's order: "Sort: Newest / Priority". */
+  /** The inbox's order: "Sort: View order / Priority" (the queue's view order is oldest first). */
   const inboxSort = signal<"newest" | "priority">("newest");
   /** True once a welcome arrived: the inbox is a real snapshot, not "still loading". */
   const ready = signal(false);

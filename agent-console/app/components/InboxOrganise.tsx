@@ -56,7 +56,7 @@ export function InboxOrganise({ model }: { model: ConsoleModel }) {
             sortBy.value = e.currentTarget.value === "priority" ? "priority" : "newest";
           }}
         >
-          <option value="newest">Newest</option>
+          <option value="newest">View order</option>
           <option value="priority">Priority</option>
         </select>
       </label>

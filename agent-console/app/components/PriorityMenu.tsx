@@ -1,6 +1,8 @@
 import { PRIORITIES, type Priority } from "../../../protocol/frames.ts";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
 import type { Session } from "../session.ts";
+import { useMemo } from "preact/hooks";
+import { latestOnly } from "../latest_only.ts";
 
 /** How each priority reads. */
 export const PRIORITY_TEXT: Record<Priority, string> = {
@@ -16,6 +18,19 @@ export const PRIORITY_TEXT: Record<Priority, string> = {
  * it). The change is sent to the server; the row and header follow the live summary.
  */
 export function PriorityMenu({ session, c }: { session: Session; c: ConversationSummary }) {
+  // Arrow keys on the select fire a change per step: send one at a time, the newest last.
+  const sender = useMemo(
+    () =>
+      latestOnly<Priority>(
+        (p) => session.api.setPriority(c.id, p),
+        (err) =>
+          session.model.notify(
+            `Priority not changed: ${String((err as Error)?.message ?? err)}`,
+            "error",
+          ),
+      ),
+    [session, c.id],
+  );
   return (
     <label class="priority-menu">
       <span class="sr-only">Priority</span>
@@ -25,10 +40,7 @@ export function PriorityMenu({ session, c }: { session: Session; c: Conversation
         value={c.priority ?? "none"}
         onChange={(e) => {
           const next = e.currentTarget.value as Priority;
-          if (!PRIORITIES.includes(next)) return;
-          session.api.setPriority(c.id, next).catch((err) =>
-            session.model.notify(`Priority not changed: ${String(err?.message ?? err)}`, "error")
-          );
+          if (PRIORITIES.includes(next)) sender.send(next);
         }}
       >
         {PRIORITIES.map((p) => <option key={p} value={p}>{PRIORITY_TEXT[p]}</option>)}
