@@ -154,7 +154,7 @@ export async function changeConversationLabels(
       by: by === null ? null : { kind: "agent", id: by.id, name: by.name },
     };
     await tx.query(
-      `SELECT webhook_enqueue($1, 'conversation.labeled', $2, $3, $2, $4, $5::jsonb, false)
+      `SELECT webhook_enqueue($1, 'conversation.labeled', $2, $3, $2, $4, $5::text::jsonb, false)
        WHERE webhook_wanted($1, 'conversation.labeled')`,
       [
         siteId,
