@@ -14,6 +14,7 @@ import { ParleyError } from "../core/errors.ts";
 import { MAX_LABEL_NAME, MAX_LABELS_PER_CONVERSATION } from "../core/organise/mod.ts";
 import { siteLimit } from "../core/chat/site_access.ts";
 import type { AgentRecord } from "../db/store.ts";
+import type { Actor } from "../core/chat/commands.ts";
 import { idParam } from "./api_inbox.ts";
 import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
@@ -62,7 +63,8 @@ function labelIds(body: Obj, key: string): string[] {
   return [...new Set(v)];
 }
 
-const actorOf = (agent: AgentRecord) => ({
+/** The agent as the core's `Actor`: who acts, and the sites they may act on. */
+export const actorOf = (agent: AgentRecord): Actor => ({
   id: agent.id,
   name: agent.name,
   sites: siteLimit(agent),

@@ -18,6 +18,7 @@ import * as inbound from "./api_inbound.ts";
 import * as unsubscribe from "./api_unsubscribe.ts";
 import * as privacy from "./api_privacy.ts";
 import * as auth from "./api_auth.ts";
+import * as bulk from "./api_bulk.ts";
 import * as canned from "./api_canned.ts";
 import * as inbox from "./api_inbox.ts";
 import * as labels from "./api_labels.ts";
@@ -91,6 +92,7 @@ const ROUTES: Route[] = [
   route("POST", "/api/webhooks/:id/deliveries/:deliveryId/resend", webhooks.resendDelivery),
   route("POST", "/api/webhooks/:id/test", webhooks.testWebhook),
   route("GET", "/api/conversations", inbox.listConversations),
+  route("POST", "/api/conversations/bulk", bulk.bulkConversations),
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),
   route("POST", "/api/conversations/:id/transcript", agentMail.sendTranscript),

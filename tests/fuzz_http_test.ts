@@ -106,6 +106,12 @@ const ENDPOINTS: Endpoint[] = [
     agent: true,
     query: ["status", "assignee", "site", "before", "limit"],
   },
+  {
+    method: "POST",
+    path: "/api/conversations/bulk",
+    agent: true,
+    body: { ids: "string", action: "string", agentId: "string", labelId: "string" },
+  },
   { method: "GET", path: "/api/conversations/:id", agent: true },
   {
     method: "GET",

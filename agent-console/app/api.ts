@@ -16,7 +16,8 @@ import type {
 } from "../../protocol/frames.ts";
 import type { AuditEntry, CannedResponse, SiteRecord } from "../../protocol/api.ts";
 import type { WidgetSettings } from "../../protocol/site_settings.ts";
-import { object } from "../../protocol/validate.ts";
+import { object, string } from "../../protocol/validate.ts";
+import type { BulkOutcome, BulkRequest } from "./bulk.ts";
 import {
   decodeAgent,
   decodeCanned,
@@ -181,6 +182,8 @@ export interface ConsoleApi {
   changeConversationLabels(conversationId: string, change: LabelEdit): Promise<void>;
   /** Sets a conversation's priority. */
   setPriority(conversationId: string, priority: Priority): Promise<void>;
+  /** Applies one action to many conversations: one outcome per distinct id, in order. */
+  bulk(ids: string[], request: BulkRequest): Promise<BulkOutcome[]>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -341,6 +344,16 @@ export function createApi(base = "", fetchFn: FetchFn = (i, init) => fetch(i, in
     async setPriority(conversationId, priority) {
       const path = `/api/conversations/${encodeURIComponent(conversationId)}/priority`;
       await request("PUT", path, { priority });
+    },
+    async bulk(ids, req) {
+      const data = await request("POST", "/api/conversations/bulk", { ids, ...req });
+      return list(data, "results", (v) => {
+        const r = object(v);
+        return {
+          id: string(r, "id", 64),
+          error: r.ok ? null : string(object(r.error), "message", 500),
+        };
+      });
     },
     async canned() {
       return list(await request("GET", "/api/canned"), "canned", decodeCanned);

@@ -8,6 +8,7 @@
 
 import type { AgentInfo } from "../../protocol/frames.ts";
 import type { ConsoleApi } from "./api.ts";
+import { type BulkSelection, createBulkSelection } from "./bulk.ts";
 import { type Connection, createConnection } from "./connection.ts";
 import { type ConsoleEvent, type ConsoleModel, createConsoleModel } from "./model.ts";
 import type { Notifier } from "./notify.ts";
@@ -27,6 +28,8 @@ export interface Session {
   siteAdmin: SiteAdmin;
   /** The HTTP client, for views that load their own data (the audit log). */
   api: ConsoleApi;
+  /** The inbox rows ticked for a bulk action. */
+  bulk: BulkSelection;
   /** Closes the socket and disposes the models. */
   stop(): void;
 }
@@ -97,6 +100,7 @@ export function startSession(opts: SessionOptions): Session {
     sites,
     siteAdmin,
     api: opts.api,
+    bulk: createBulkSelection(),
     stop() {
       connection?.close();
       sites[Symbol.dispose]();

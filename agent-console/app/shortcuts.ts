@@ -23,7 +23,8 @@ export type ShortcutAction =
   | "view3"
   | "view4"
   | "view5"
-  | "snooze";
+  | "snooze"
+  | "tick";
 
 /** The shortcuts, for the `?` dialog. */
 export const SHORTCUTS: readonly { keys: string; description: string }[] = [
@@ -37,6 +38,7 @@ export const SHORTCUTS: readonly { keys: string; description: string }[] = [
   { keys: "Escape", description: "Leave the reply box, then the conversation" },
   { keys: "/", description: "Search messages (in the reply box: canned responses)" },
   { keys: "z", description: "Snooze the open conversation (or bring it back)" },
+  { keys: "x", description: "Select the focused row for a bulk action (Shift+click: a range)" },
   { keys: "1 – 5", description: "Queue, Mine, All open, Resolved, Snoozed" },
   { keys: "Enter", description: "Send (Shift+Enter for a new line)" },
   { keys: "?", description: "Show these shortcuts" },
@@ -58,6 +60,7 @@ const KEYS: Record<string, ShortcutAction> = {
   "4": "view4",
   "5": "view5",
   z: "snooze",
+  x: "tick",
 };
 
 /** The parts of a key event that decide a shortcut. */

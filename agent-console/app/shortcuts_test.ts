@@ -19,7 +19,7 @@ Deno.test("matchShortcut() maps j, k, r, e, ? and Escape", () => {
   assert.equal(matchShortcut(key("?")), "help");
   assert.equal(matchShortcut(key("Escape")), "leave");
   assert.equal(matchShortcut(key("3")), "view3");
-  assert.equal(matchShortcut(key("x")), null);
+  assert.equal(matchShortcut(key("q")), null);
 });
 
 Deno.test("matchShortcut() ignores letters typed in a field but not Escape", () => {

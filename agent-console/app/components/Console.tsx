@@ -9,6 +9,7 @@ import { VIEWS } from "../views.ts";
 import { SNOOZE_TOGGLE_ID } from "./SnoozeMenu.tsx";
 import { ConversationPane } from "./ConversationPane.tsx";
 import { Inbox } from "./Inbox.tsx";
+import { organised } from "./InboxOrganise.tsx";
 import { Notices } from "./Notices.tsx";
 import { ReportsPanel } from "./ReportsPanel.tsx";
 import { SettingsDialog } from "./SettingsDialog.tsx";
@@ -105,6 +106,13 @@ export function Console({ session, auth, notifier }: ConsoleProps) {
           // The header's menu does the work (and takes focus), so mouse and keyboard share it.
           document.getElementById(SNOOZE_TOGGLE_ID)?.click();
           return;
+        case "tick": {
+          // The row holding the focus (its link or checkbox), else the open conversation.
+          const row = document.activeElement?.closest<HTMLElement>("[data-row]")?.dataset.row ?? id;
+          const order = organised(model, model.currentList.peek()).map((c) => c.id);
+          if (row !== null && order.includes(row)) session.bulk.toggle(row, order);
+          return;
+        }
         case "leave":
           if (inField && document.activeElement instanceof HTMLElement) {
             document.activeElement.blur();

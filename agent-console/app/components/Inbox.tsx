@@ -11,6 +11,8 @@ import { SearchPanel } from "./SearchPanel.tsx";
 import { LabelChips } from "./LabelChips.tsx";
 import { PriorityBadge } from "./PriorityMenu.tsx";
 import { InboxOrganise, organised } from "./InboxOrganise.tsx";
+import { useEffect } from "preact/hooks";
+import { BulkBar } from "./BulkBar.tsx";
 
 const EMPTY: Record<ViewName, string> = {
   queue: "Nobody is waiting. New conversations appear here instantly.",
@@ -30,7 +32,12 @@ export function Inbox({ session }: { session: Session }) {
   const counts = model.counts.value;
   const list = organised(model, model.currentList.value);
   const searching = resources.searchHits.value !== null || resources.searching.value;
-  const { sites } = session;
+  const { sites, bulk } = session;
+  const order = list.map((c) => c.id);
+  const ticked = bulk.ids.value;
+  // A view change starts a new selection; rows that leave the view (resolved, filtered out) drop.
+  useEffect(() => bulk.clear(), [view]);
+  useEffect(() => bulk.keep(order), [order.join()]);
   return (
     <section class="inbox" aria-label="Inbox">
       {/* The search has filters of its own; the inbox's do not apply to it. */}
@@ -82,17 +89,22 @@ export function Inbox({ session }: { session: Session }) {
               : list.length === 0
               ? <p class="empty-list">{EMPTY[view]}</p>
               : (
-                <ul class="rows" aria-label={`${VIEW_LABELS[view]} conversations`}>
-                  {list.map((c) => (
-                    <Row
-                      key={c.id}
-                      model={model}
-                      c={c}
-                      view={view}
-                      site={sites.label(c.siteId)}
-                    />
-                  ))}
-                </ul>
+                <>
+                  <BulkBar session={session} order={order} />
+                  <ul class="rows" aria-label={`${VIEW_LABELS[view]} conversations`}>
+                    {list.map((c) => (
+                      <Row
+                        key={c.id}
+                        model={model}
+                        c={c}
+                        view={view}
+                        site={sites.label(c.siteId)}
+                        ticked={ticked.has(c.id)}
+                        tick={(range) => bulk.toggle(c.id, order, range)}
+                      />
+                    ))}
+                  </ul>
+                </>
               )}
             {view === "resolved" && model.ready.value && model.resolvedHasMore.value && (
               <button
@@ -130,12 +142,16 @@ function SiteFilter({ session }: { session: Session }) {
 }
 
 function Row(
-  { model, c, view, site }: {
+  { model, c, view, site, ticked, tick }: {
     model: ConsoleModel;
     c: ConversationSummary;
     view: ViewName;
     /** The site's name when the agent sees several, else null. */
     site: string | null;
+    /** Ticked for a bulk action (`BulkBar`). */
+    ticked: boolean;
+    /** Ticks or unticks the row; `range` (shift-click) from the last one clicked. */
+    tick(range: boolean): void;
   },
 ) {
   const selected = model.selectedId.value === c.id;
@@ -148,7 +164,16 @@ function Row(
   const meId = model.me.value.id;
   const last = c.lastMessage;
   return (
-    <li>
+    // `data-row`: the `x` shortcut ticks the row that has the focus. The checkbox sits beside the
+    // link, not in it: a control inside a link is neither valid nor reachable on its own.
+    <li class={`row-item${ticked ? " row-ticked" : ""}`} data-row={c.id}>
+      <input
+        type="checkbox"
+        class="row-check"
+        aria-label={`Select ${name}`}
+        checked={ticked}
+        onClick={(e) => tick(e.shiftKey)}
+      />
       <a
         class={`row ${selected ? "row-selected" : ""} ${unread ? "row-unread" : ""}`}
         href={formatHash({ view, conversationId: c.id })}

@@ -1,8 +1,9 @@
 import { useSignal } from "@preact/signals";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useId } from "preact/hooks";
 import type { ConversationSummary, Label } from "../../../protocol/frames.ts";
 import type { Session } from "../session.ts";
 import { labelToggle } from "../label_edit.ts";
+import { usePopup } from "./popup.ts";
 
 /**
  * "Labels": a button that opens a combobox with a listbox of every label (ARIA combobox
@@ -10,12 +11,9 @@ import { labelToggle } from "../label_edit.ts";
  * Escape closes and gives focus back to the button. The `l` shortcut opens it.
  */
 export function LabelPicker({ session, c }: { session: Session; c: ConversationSummary }) {
-  const open = useSignal(false);
   const query = useSignal("");
   const active = useSignal(0);
-  const button = useRef<HTMLButtonElement>(null);
-  const input = useRef<HTMLInputElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
+  const { open, toggle: button, panel, close: hide } = usePopup(() => (query.value = ""));
   const listId = useId();
   const all = [...session.model.labels.value.values()];
   const q = query.value.trim().toLowerCase();
@@ -23,22 +21,7 @@ export function LabelPicker({ session, c }: { session: Session; c: ConversationS
   const on = new Set(c.labels ?? []);
   const current = shown[Math.min(active.value, shown.length - 1)] ?? null;
 
-  const close = () => {
-    open.value = false;
-    query.value = "";
-    button.current?.focus();
-  };
-  useEffect(() => {
-    if (!open.value) return;
-    input.current?.focus();
-    const outside = (e: MouseEvent) => {
-      const t = e.target as Node;
-      if (!panel.current?.contains(t) && !button.current?.contains(t)) open.value = false;
-    };
-    document.addEventListener("mousedown", outside);
-    return () => document.removeEventListener("mousedown", outside);
-  }, [open.value]);
-
+  const close = () => hide(true);
   const toggle = (l: Label) => {
     session.api.changeConversationLabels(c.id, labelToggle(c.labels, l.id)).catch((err) =>
       session.model.notify(`Labels not changed: ${String(err?.message ?? err)}`, "error")
@@ -61,7 +44,6 @@ export function LabelPicker({ session, c }: { session: Session; c: ConversationS
       {open.value && (
         <div class="transfer-menu label-menu" ref={panel}>
           <input
-            ref={input}
             type="text"
             role="combobox"
             aria-label="Labels"

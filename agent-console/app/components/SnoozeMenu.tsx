@@ -1,9 +1,10 @@
 import { useSignal } from "@preact/signals";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useId } from "preact/hooks";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
 import type { ConsoleModel } from "../model.ts";
 import { fromLocalInput, localInputValue, SNOOZE_PRESETS, snoozeTime } from "../snooze.ts";
 import { isSnoozed } from "../views.ts";
+import { usePopup } from "./popup.ts";
 
 /** The id of the header's Snooze/Unsnooze button: the `z` shortcut clicks it. */
 export const SNOOZE_TOGGLE_ID = "snooze-toggle";
@@ -14,31 +15,15 @@ export const SNOOZE_TOGGLE_ID = "snooze-toggle";
  * A snoozed conversation shows "Unsnooze" instead, with the time it would come back.
  */
 export function SnoozeMenu({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
-  const open = useSignal(false);
   const custom = useSignal(false);
   const value = useSignal("");
   const error = useSignal<string | null>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
-  const menuId = useId();
-  const fieldId = useId();
-
-  const close = (refocus: boolean) => {
-    open.value = false;
+  const { open, toggle, panel, close } = usePopup(() => {
     custom.value = false;
     error.value = null;
-    if (refocus) toggle.current?.focus();
-  };
-  useEffect(() => {
-    if (!open.value) return;
-    panel.current?.querySelector<HTMLElement>("button, input")?.focus();
-    const outside = (e: MouseEvent) => {
-      const t = e.target as Node;
-      if (!panel.current?.contains(t) && !toggle.current?.contains(t)) close(false);
-    };
-    document.addEventListener("mousedown", outside);
-    return () => document.removeEventListener("mousedown", outside);
-  }, [open.value, custom.value]);
+  }, [custom.value]);
+  const menuId = useId();
+  const fieldId = useId();
 
   if (isSnoozed(c)) {
     return (

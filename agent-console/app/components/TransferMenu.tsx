@@ -1,9 +1,10 @@
 import { useSignal } from "@preact/signals";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useId } from "preact/hooks";
 import type { AgentInfo, ConversationSummary } from "../../../protocol/frames.ts";
 import type { ConsoleModel } from "../model.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Modal } from "./Modal.tsx";
+import { usePopup } from "./popup.ts";
 
 const STATUS_TEXT = { online: "Online", away: "Away", offline: "Offline" } as const;
 
@@ -15,32 +16,14 @@ const STATUS_TEXT = { online: "Online", away: "Away", offline: "Offline" } as co
  * would wait for someone who is not there.
  */
 export function TransferMenu({ model, c }: { model: ConsoleModel; c: ConversationSummary }) {
-  const open = useSignal(false);
+  const { open, toggle, panel, close } = usePopup();
   const pending = useSignal<AgentInfo | null>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
   const listId = useId();
   const meId = model.me.value.id;
   const label = c.assigneeId === null ? "Assign to" : "Transfer to";
   const candidates = [...model.agents.value.values()]
     .filter((a) => !a.disabled && !a.invited && a.id !== c.assigneeId)
     .sort((a, b) => a.name.localeCompare(b.name) || a.email.localeCompare(b.email));
-
-  const close = (refocus: boolean) => {
-    open.value = false;
-    if (refocus) toggle.current?.focus();
-  };
-  // Focus the first choice on opening; a click elsewhere closes the list.
-  useEffect(() => {
-    if (!open.value) return;
-    panel.current?.querySelector("button")?.focus();
-    const outside = (e: MouseEvent) => {
-      const t = e.target as Node;
-      if (!panel.current?.contains(t) && !toggle.current?.contains(t)) close(false);
-    };
-    document.addEventListener("mousedown", outside);
-    return () => document.removeEventListener("mousedown", outside);
-  }, [open.value]);
 
   const choose = (a: AgentInfo) => {
     close(false);
