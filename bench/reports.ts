@@ -197,7 +197,7 @@ try {
     }
     console.log(`\n${name}:`);
     for (const line of plan) {
-      if (fullPlans || KEY_LINE.test(line)) console.log(`  ${shorten(line)}`);
+      if (fullPlans || KEY_LINE.test(shorten(line))) console.log(`  ${shorten(line)}`);
     }
   }
   await db.close();
