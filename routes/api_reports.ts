@@ -23,15 +23,18 @@ import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { json, readJson } from "./http.ts";
 
-/** The table as a CSV download named after the report and the period. */
+/** The headers of a CSV download named after the report and the period. */
+function csvHeaders(name: string, p: ReportParams): HeadersInit {
+  return {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="parley-${name}-${p.from}-${p.to}.csv"`,
+    "cache-control": "no-store",
+  };
+}
+
+/** The table as a CSV download. */
 function csv(t: CsvTable, p: ReportParams): Response {
-  return new Response(tableCsv(t), {
-    headers: {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="parley-${t.name}-${p.from}-${p.to}.csv"`,
-      "cache-control": "no-store",
-    },
-  });
+  return new Response(tableCsv(t), { headers: csvHeaders(t.name, p) });
 }
 
 /** `GET /api/reports/summary` */
@@ -66,11 +69,16 @@ export const reportAgents: Handler = async (req, ctx) => {
   return p.format === "csv" ? csv(agentsTable(agents), p) : json({ agents });
 };
 
-/** `GET /api/reports/conversations` (CSV whatever `format` says: a table too large for JSON). */
+/**
+ * `GET /api/reports/conversations` (CSV whatever `format` says: a table too large for JSON),
+ * streamed: the body pulls a page of rows at a time, so the file is never whole in memory.
+ */
 export const reportConversations: Handler = async (req, ctx) => {
   const actor = await requireAgent(req, ctx);
   const p = parseReportParams(ctx.url.searchParams);
-  return csv(await ctx.app.reports.conversationsTable(actor, p), p);
+  const chunks = await ctx.app.reports.conversationsCsv(actor, p);
+  const body = ReadableStream.from(chunks).pipeThrough(new TextEncoderStream());
+  return new Response(body, { headers: csvHeaders("conversations", p) });
 };
 
 /** `GET /api/reports/settings` */

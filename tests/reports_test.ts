@@ -27,6 +27,8 @@
 import assert from "node:assert/strict";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import { call } from "./api_helpers.ts";
+import { conversationsCsv } from "../core/reports/mod.ts";
+import { ReportStore } from "../db/sql_reports.ts";
 
 const HOURS = {
   timezone: "Europe/Paris",
@@ -343,6 +345,30 @@ async function reportsOn(backend: "pglite" | "postgres") {
     assert.equal(lines[2], "c2,Shop,Carl,2025-03-04T14:30:00.000Z,600,,,Bob,1,3,,open");
     assert.equal(lines[3], "c4,Shop,'-Eve,2025-03-08T23:30:00.000Z,,,,,0,,,queued");
     assert.equal(lines.length, 6); // c1 c2 c4 c6, and the empty string after the last CRLF
+    // The export is read in pages, each after the last row of the one before: pages of 2 make
+    // the same file as one page, and the cap ends it mid-page.
+    const reports = new ReportStore(t.store.db);
+    const week = {
+      from: "2025-03-03",
+      to: "2025-03-09",
+      tz: "Europe/Paris",
+      sites: null,
+      agentId: null,
+      labelId: null,
+    };
+    const exported = async (o: { pageRows?: number; maxRows?: number }) => {
+      let text = "";
+      for await (const chunk of await conversationsCsv(reports, week, o)) text += chunk;
+      return text;
+    };
+    const whole = await exported({});
+    assert.equal(whole.split("\r\n").length, 9); // the header, C1-C7, and "" after the last CRLF
+    assert.equal(await exported({ pageRows: 2 }), whole);
+    assert.equal(await exported({ pageRows: 3 }), whole);
+    assert.equal(
+      await exported({ pageRows: 2, maxRows: 3 }),
+      whole.split("\r\n").slice(0, 4).join("\r\n") + "\r\n",
+    );
     const sumCsv = await call(t, "GET", `/api/reports/summary?${WEEK}&format=csv`, admin);
     assert.match(sumCsv.text, /^metric,value\r\nconversations_created,6\r\n/);
     assert.match(sumCsv.text, /\r\nfirst_response_within_target_share,0.5\r\n/);

@@ -24,7 +24,12 @@ export function csvCell(value: CsvCell): string {
 
 /** A header row and rows as one CSV document (CRLF after every row). */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
-  const lines = [header.map(csvCell).join(",")];
-  for (const row of rows) lines.push(row.map(csvCell).join(","));
-  return lines.join("\r\n") + "\r\n";
+  return csvRows([header, ...rows]);
+}
+
+/** Rows as CSV lines, CRLF after each (a part of a document: streamed exports join them). */
+export function csvRows(rows: readonly (readonly CsvCell[])[]): string {
+  let out = "";
+  for (const row of rows) out += row.map(csvCell).join(",") + "\r\n";
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Reports (issue 17, docs/http_api.md "Reports"): the service the routes call, the query
- * parameters, and the CSV writer.
+ * parameters, the CSV writer and the streamed conversations export.
  *
  * @module
  */
@@ -10,11 +10,16 @@ export {
   type CsvTable,
   dailyTable,
   heatmapTable,
-  MAX_EXPORT_ROWS,
   ReportService,
   type ReportServiceDeps,
   summaryTable,
   tableCsv,
 } from "./service.ts";
 export { MAX_REPORT_DAYS, parseReportParams, type ReportParams } from "./params.ts";
-export { type CsvCell, csvCell, toCsv } from "./csv.ts";
+export { type CsvCell, csvCell, csvRows, toCsv } from "./csv.ts";
+export {
+  CONVERSATIONS_HEADER,
+  conversationsCsv,
+  EXPORT_PAGE_ROWS,
+  MAX_EXPORT_ROWS,
+} from "./export.ts";

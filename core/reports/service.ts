@@ -1,6 +1,7 @@
 /**
  * What the reports routes call: decides whose figures an actor may see, then shapes the raw
- * figures of `db/sql_reports.ts` into the answers of `protocol/reports.ts` (or CSV tables).
+ * figures of `db/sql_reports.ts` into the answers of `protocol/reports.ts` (or CSV tables; the
+ * conversations export streams, `export.ts`).
  *
  * Rights (docs/http_api.md "Reports"): an admin may ask about anyone or everyone; any other
  * agent always gets their own figures (another `agentId` is `forbidden`); an actor limited to
@@ -25,9 +26,7 @@ import { requireAdmin } from "../accounts/agents.ts";
 import { ParleyError } from "../errors.ts";
 import type { ReportParams } from "./params.ts";
 import { type CsvCell, toCsv } from "./csv.ts";
-
-/** The most rows of the conversations export (a year of a busy team fits). */
-export const MAX_EXPORT_ROWS = 200_000;
+import { conversationsCsv } from "./export.ts";
 
 /** A CSV table: its file name's report part, header and rows. */
 export interface CsvTable {
@@ -160,42 +159,12 @@ export class ReportService {
     }));
   }
 
-  /** `GET /api/reports/conversations` (CSV only). */
-  async conversationsTable(actor: AgentRecord, p: ReportParams): Promise<CsvTable> {
-    const rows = await zoneErrors(
-      this.#deps.reports.conversations(this.filterFor(actor, p), MAX_EXPORT_ROWS),
-    );
-    return {
-      name: "conversations",
-      header: [
-        "id",
-        "site",
-        "visitor",
-        "created_at",
-        "first_response_seconds",
-        "resolved_at",
-        "resolution_seconds",
-        "assignee",
-        "replies",
-        "rating",
-        "labels",
-        "status",
-      ],
-      rows: rows.map((c) => [
-        c.id,
-        c.site,
-        c.visitor,
-        c.createdAt,
-        secs(c.firstResponseSeconds),
-        c.resolvedAt,
-        secs(c.resolutionSeconds),
-        c.assignee,
-        c.replies,
-        c.rating,
-        c.labels,
-        c.status,
-      ]),
-    };
+  /**
+   * `GET /api/reports/conversations` (CSV only): the export as CSV chunks, read a page at a time
+   * as they are taken (`export.ts`).
+   */
+  async conversationsCsv(actor: AgentRecord, p: ReportParams): Promise<AsyncIterable<string>> {
+    return await zoneErrors(conversationsCsv(this.#deps.reports, this.filterFor(actor, p)));
   }
 
   /** The stored settings (any agent: the console shows the target beside the share). */

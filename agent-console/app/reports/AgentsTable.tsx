@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { AgentRow } from "./decode.ts";
+import type { ReportAgentRow } from "../../../protocol/reports.ts";
 import { decimal, humanDuration } from "./duration.ts";
 
 /** The per-agent table with its CSV download. */
-export function AgentsTable({ rows, csv }: { rows: AgentRow[]; csv: string }) {
+export function AgentsTable({ rows, csv }: { rows: ReportAgentRow[]; csv: string }) {
   return (
     <section class="report-agents panel" aria-labelledby="report-agents-title">
       <div class="report-chart-head">

@@ -11,16 +11,16 @@ import { computed, createModel, effect, signal } from "@preact/signals";
 import type { Label } from "../../../protocol/frames.ts";
 import { errorText } from "../api.ts";
 import {
-  type AgentRow,
-  decodeAgents,
-  decodeDaily,
-  decodeHeatmap,
-  decodeLabels,
-  decodeSummary,
-  decodeTarget,
+  decodeReportAgents,
+  decodeReportDays,
+  decodeReportHeatCells,
+  decodeReportSettings,
+  decodeReportSummary,
+  type ReportAgentRow,
   type ReportDay,
   type ReportSummary,
-} from "./decode.ts";
+} from "../../../protocol/reports.ts";
+import { decodeLabels, heatGrid } from "./decode.ts";
 import {
   type PeriodChoice,
   presetRange,
@@ -44,7 +44,7 @@ export interface ReportData {
   summary: ReportSummary;
   days: ReportDay[];
   heat: number[][];
-  agents: AgentRow[];
+  agents: ReportAgentRow[];
 }
 
 const ReportsClass = createModel((deps: ReportsDeps) => {
@@ -96,12 +96,12 @@ const ReportsClass = createModel((deps: ReportsDeps) => {
         get("agents"),
       ]);
       if (mine !== loads) return;
-      const summary = decodeSummary(s);
+      const summary = decodeReportSummary(s);
       data.value = {
         summary,
-        days: decodeDaily(d),
-        heat: decodeHeatmap(h),
-        agents: decodeAgents(a),
+        days: decodeReportDays(d),
+        heat: heatGrid(decodeReportHeatCells(h)),
+        agents: decodeReportAgents(a),
       };
       target.value = summary.firstResponse.targetSeconds;
       error.value = null;
@@ -168,7 +168,7 @@ const ReportsClass = createModel((deps: ReportsDeps) => {
         const saved = await deps.request("PUT", "/api/reports/settings", {
           firstResponseTargetSeconds: seconds,
         });
-        target.value = decodeTarget(saved);
+        target.value = decodeReportSettings(saved).firstResponseTargetSeconds;
         reload();
         return null;
       } catch (err) {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { humanDuration, percent } from "./duration.ts";
 import { addDays, presetRange, rangeProblem, reportUrl } from "./period.ts";
-import { decodeHeatmap, decodeSummary } from "./decode.ts";
+import { decodeReportHeatCells, decodeReportSummary } from "../../../protocol/reports.ts";
+import { heatGrid } from "./decode.ts";
 import { labelIndexes, niceMax } from "./charts.tsx";
 
 Deno.test("humanDuration() writes at most two units, dropping a zero second one", () => {
@@ -45,8 +46,9 @@ Deno.test("reportUrl() sends filters only when set, and format=csv for downloads
   );
 });
 
-Deno.test("decodeSummary() keeps nulls, fills missing stars with 0 and refuses bad numbers", () => {
-  const s = decodeSummary({
+Deno.test("decodeReportSummary() keeps nulls, fills missing stars with 0 and refuses bad numbers", () => {
+  const s = decodeReportSummary({
+    period: { from: "2026-11-01", to: "2026-11-30", tz: "UTC" },
     conversations: { created: 0, resolved: 0, reopened: 0, missed: 0 },
     firstResponse: {
       count: 0,
@@ -60,11 +62,11 @@ Deno.test("decodeSummary() keeps nulls, fills missing stars with 0 and refuses b
     csat: { count: 1, average: 5, distribution: { "5": 1 } },
   });
   assert.equal(s.firstResponse.medianSeconds, null);
-  assert.deepEqual(s.csat.distribution, { 1: 0, 2: 0, 3: 0, 4: 0, 5: 1 });
-  assert.throws(() => decodeSummary({ conversations: { created: "1" } }));
-  const grid = decodeHeatmap({
+  assert.deepEqual(s.csat.distribution, { "1": 0, "2": 0, "3": 0, "4": 0, "5": 1 });
+  assert.throws(() => decodeReportSummary({ conversations: { created: "1" } }));
+  const grid = heatGrid(decodeReportHeatCells({
     cells: [{ weekday: 6, hour: 23, count: 4 }, { weekday: 9, hour: 0, count: 1 }],
-  });
+  }));
   assert.equal(grid[6][23], 4);
   assert.equal(grid.flat().reduce((a, b) => a + b, 0), 4);
 });
