@@ -77,7 +77,9 @@ function isPackage(specifier: string): boolean {
   return !specifier.startsWith(".") && !specifier.startsWith("/");
 }
 
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g;
+// `from` must follow a space or `}` (as in `} from "x"`), so the word inside a string, such as
+// `str(p, "from")`, is not read as an import.
+const IMPORT = /(?:(?<=[\s}*])from\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g;
 
 /** Every TypeScript file below `dir`, repository-relative. */
 async function sourceFiles(dir = ""): Promise<string[]> {
