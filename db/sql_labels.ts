@@ -20,6 +20,16 @@ export type LabelChange = { set: readonly string[] } | {
   remove?: readonly string[];
 };
 
+/**
+ * Who changes a conversation's labels, as the webhook's `by` names them: an agent (the default;
+ * recorded as `added_by`) or an API token (its id; `added_by` stays null, it is no agent).
+ */
+export interface LabelAuthor {
+  kind?: "agent" | "token";
+  id: string;
+  name: string;
+}
+
 /** The outcome of a label change on a conversation. */
 export interface LabelsChanged {
   conversationId: string;
@@ -92,7 +102,7 @@ export async function changeConversationLabels(
   tx: Queryable,
   conversationId: string,
   change: LabelChange,
-  by: { id: string; name: string } | null,
+  by: LabelAuthor | null,
 ): Promise<LabelsChanged> {
   const conv = await tx.query(
     "SELECT site_id, visitor_id, last_seq FROM conversations WHERE id = $1 FOR UPDATE",
@@ -133,7 +143,7 @@ export async function changeConversationLabels(
     await tx.query(
       `INSERT INTO conversation_labels (conversation_id, label_id, added_by)
        SELECT $1, l, $3 FROM unnest($2::text[]) AS l ON CONFLICT DO NOTHING`,
-      [conversationId, added, by?.id ?? null],
+      [conversationId, added, by !== null && by.kind !== "token" ? by.id : null],
     );
   }
   const now = await tx.query(
@@ -152,7 +162,7 @@ export async function changeConversationLabels(
       labels,
       added,
       removed,
-      by: by === null ? null : { kind: "agent", id: by.id, name: by.name },
+      by: by === null ? null : { kind: by.kind ?? "agent", id: by.id, name: by.name },
     };
     await tx.query(
       `SELECT webhook_enqueue($1, 'conversation.labeled', $2, $3, $2, $4, $5::text::jsonb, false)

@@ -549,7 +549,7 @@ export class SqlStore implements Store {
   changeConversationLabels(
     conversationId: string,
     change: labels.LabelChange,
-    by: { id: string; name: string } | null,
+    by: labels.LabelAuthor | null,
   ): Promise<labels.LabelsChanged> {
     return this.db.transaction((tx) =>
       labels.changeConversationLabels(tx, conversationId, change, by)

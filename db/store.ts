@@ -16,7 +16,7 @@ import type {
   Priority,
   VisitorInfo,
 } from "../protocol/frames.ts";
-import type { LabelChange, LabelsChanged } from "./sql_labels.ts";
+import type { LabelAuthor, LabelChange, LabelsChanged } from "./sql_labels.ts";
 import type { AuditEntry, CannedResponse, SearchHit } from "../protocol/api.ts";
 import type { AuditInput } from "./sql_audit.ts";
 import type { WidgetSettings } from "../protocol/site_settings.ts";
@@ -26,6 +26,7 @@ export type {
   AuditInput,
   CannedResponse,
   Label,
+  LabelAuthor,
   LabelChange,
   LabelsChanged,
   SearchHit,
@@ -635,7 +636,7 @@ export interface Store {
   changeConversationLabels(
     conversationId: string,
     change: LabelChange,
-    by: { id: string; name: string } | null,
+    by: LabelAuthor | null,
   ): Promise<LabelsChanged>;
   /** Sets a conversation's priority. Throws `not_found`. */
   setPriority(

@@ -23,8 +23,8 @@ import type { Handler } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { json, readJson } from "./http.ts";
 
-/** The headers of a CSV download named after the report and the period. */
-function csvHeaders(name: string, p: ReportParams): HeadersInit {
+/** The headers of a CSV download named after the report and the period (also `/api/v1`). */
+export function csvHeaders(name: string, p: ReportParams): Record<string, string> {
   return {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="parley-${name}-${p.from}-${p.to}.csv"`,

@@ -23,11 +23,13 @@ import { errorResponse, json, readJson } from "./http.ts";
 /** Largest request body of the API (a message of `MAX_BODY_CHARS` in a 4-byte script fits). */
 const MAX_API_BODY_BYTES = 64 * 1024;
 
-/** What a handler answers: a status and a JSON body. */
-export interface ApiAnswer {
-  status: number;
-  body: unknown;
-}
+/**
+ * What a handler answers: a status and a JSON body, or a stream of another media type (the CSV
+ * export) with its own headers, sent as it is read.
+ */
+export type ApiAnswer =
+  | { status: number; body: unknown }
+  | { status: number; stream: ReadableStream<Uint8Array>; headers: Record<string, string> };
 
 /** What a route's handler receives, validated. */
 export interface ApiInput<P, Q, B> {
@@ -44,6 +46,8 @@ export interface ApiResponseSpec {
   description: string;
   /** The body's schema; none for a body-less answer. */
   schema?: TSchema;
+  /** The body's media type (default `application/json`). */
+  mediaType?: string;
 }
 
 /** Who may call a route: anyone, any token, or a `write` token. */
@@ -51,7 +55,7 @@ export type ApiScope = "public" | "read" | "write";
 
 /** A declared route, its types erased: what the router and the document read. */
 export interface ApiRoute {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** OpenAPI path template, e.g. `/api/v1/conversations/{id}`. */
   path: string;
   operationId: string;
@@ -190,6 +194,12 @@ export function routeHandler(route: ApiRoute): Handler {
       const body = route.body ? await readJson(req, MAX_API_BODY_BYTES) : undefined;
       const answer = await route.run({ params: ctx.params, query, body }, token, ctx);
       const headers = { ...rateHeaders(rate), "cache-control": "no-store" };
+      if ("stream" in answer) {
+        return new Response(answer.stream, {
+          status: answer.status,
+          headers: { ...answer.headers, ...headers, "x-content-type-options": "nosniff" },
+        });
+      }
       // A 204 has no body at all (a Response refuses one).
       if (answer.status === 204) {
         return new Response(null, {

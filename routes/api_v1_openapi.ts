@@ -97,9 +97,9 @@ export function openApiDocument(routes: readonly ApiRoute[]): Json {
       responses[status] = {
         description: spec.description,
         ...(r.scope === "public" ? {} : { headers: RATE_HEADERS }),
-        ...(spec.schema
-          ? { content: { "application/json": { schema: plain(spec.schema) } } }
-          : { content: { "application/json": { schema: {} } } }),
+        content: {
+          [spec.mediaType ?? "application/json"]: { schema: spec.schema ? plain(spec.schema) : {} },
+        },
       };
     }
     Object.assign(responses, errorResponses(r));
@@ -132,8 +132,8 @@ export function openApiDocument(routes: readonly ApiRoute[]): Json {
     info: {
       title: "Parley API",
       version: API_VERSION,
-      description: "The public REST API of Parley: conversations, messages, visitors and " +
-        "agents. Authenticate with `Authorization: Bearer <API token>` (Settings → API tokens " +
+      description: "The public REST API of Parley: conversations, messages, labels, visitors, " +
+        "agents and reports. Authenticate with `Authorization: Bearer <API token>` (Settings → API tokens " +
         "in the console). See docs/api.md.",
     },
     servers: [{ url: "/" }],

@@ -8,8 +8,10 @@
 
 import { type ApiRoute, defineRoute } from "./api_v1.ts";
 import { CONVERSATION_ROUTES } from "./api_v1_conversations.ts";
+import { LABEL_ROUTES } from "./api_v1_labels.ts";
 import { openApiDocument } from "./api_v1_openapi.ts";
 import { PEOPLE_ROUTES } from "./api_v1_people.ts";
+import { REPORT_ROUTES } from "./api_v1_reports.ts";
 
 /** Every route of `/api/v1`, in the order of the document. */
 export const API_V1_ROUTES: ApiRoute[] = [
@@ -24,5 +26,7 @@ export const API_V1_ROUTES: ApiRoute[] = [
     handler: () => Promise.resolve({ status: 200, body: openApiDocument(API_V1_ROUTES) }),
   }),
   ...CONVERSATION_ROUTES,
+  ...LABEL_ROUTES,
   ...PEOPLE_ROUTES,
+  ...REPORT_ROUTES,
 ];

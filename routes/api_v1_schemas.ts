@@ -14,6 +14,9 @@ import {
   MAX_CLIENT_ID_CHARS,
 } from "../protocol/limits.ts";
 import { ErrorCode } from "../protocol/codes.ts";
+import { PRIORITIES } from "../protocol/frames.ts";
+import { MAX_LABEL_NAME } from "../core/organise/mod.ts";
+import { ReportAgentRow, ReportDay, ReportSummary } from "./api_v1_report_schemas.ts";
 
 // An ISO 8601 instant with a time zone, as the API returns them and takes them in filters.
 const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/;
@@ -55,6 +58,16 @@ export const AuthorKind = Type.Union([
   Type.Literal("bot"),
 ]);
 
+/** A conversation's priority. */
+export const Priority = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
+
+/** A label (`GET /api/v1/labels`); conversations carry the ids of theirs. */
+export const Label = Type.Object({
+  id: Type.String(),
+  name: Type.String({ minLength: 1, maxLength: MAX_LABEL_NAME }),
+  color: Type.String({ pattern: "^#[0-9a-f]{6}$", description: "`#rrggbb`" }),
+}, { ...closed, title: "Label" });
+
 /** A conversation as the API shows it. */
 export const Conversation = Type.Object({
   id: Type.String(),
@@ -81,16 +94,8 @@ export const Conversation = Type.Object({
   rating: nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   createdAt: instant(),
   updatedAt: instant(),
-  labels: Type.Array(Type.String(), { description: "Ids of its labels (GET /api/labels)" }),
-  priority: Type.Union(
-    [
-      Type.Literal("none"),
-      Type.Literal("low"),
-      Type.Literal("medium"),
-      Type.Literal("high"),
-      Type.Literal("urgent"),
-    ],
-  ),
+  labels: Type.Array(Type.String(), { description: "Ids of its labels (GET /api/v1/labels)" }),
+  priority: Priority,
   snoozedUntil: nullable(instant("Snoozed until then; null: not snoozed")),
 }, { ...closed, title: "Conversation" });
 
@@ -219,6 +224,10 @@ export const COMPONENTS: Record<string, TSchema> = {
   Visitor,
   Agent,
   Author,
+  Label,
+  ReportSummary,
+  ReportDay,
+  ReportAgentRow,
 };
 
 /** Everything stored about a visitor, for their access request (`exportVisitor`). */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { serverPerFile } from "./helpers/server.ts";
 import { API_V1_ROUTES } from "../routes/api_v1_routes.ts";
-import { type Answer, call, makeToken, schemaErrors } from "./api_helpers.ts";
+import { adminCookie, type Answer, call, makeToken, schemaErrors } from "./api_helpers.ts";
 
 const server = serverPerFile();
 
@@ -19,7 +19,7 @@ type Doc = {
 };
 type Operation = {
   operationId: string;
-  responses: Record<string, { content?: { "application/json": { schema: unknown } } }>;
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 };
 
 async function documentOf(): Promise<Doc> {
@@ -32,8 +32,16 @@ async function documentOf(): Promise<Doc> {
 function conforms(doc: Doc, op: Operation, res: Answer): void {
   const documented = op.responses[String(res.status)];
   assert.ok(documented, `${op.operationId}: status ${res.status} is not documented: ${res.text}`);
-  const schema = documented.content?.["application/json"].schema;
-  const errors = schemaErrors(doc as unknown as Record<string, unknown>, schema, res.body);
+  // The answer's media type must be the documented one (JSON, or CSV for the export).
+  const mediaType = (res.headers.get("content-type") ?? "").split(";")[0].trim();
+  const content = documented.content ?? {};
+  assert.ok(
+    mediaType in content || (res.status === 204 && mediaType === ""),
+    `${op.operationId} ${res.status}: ${mediaType} is not documented`,
+  );
+  const schema = content[mediaType]?.schema;
+  const value = mediaType === "application/json" ? res.body : res.text;
+  const errors = schemaErrors(doc as unknown as Record<string, unknown>, schema, value);
   assert.deepEqual(errors, [], `${op.operationId} ${res.status}: ${res.text.slice(0, 400)}`);
 }
 
@@ -123,6 +131,38 @@ Deno.test("every documented operation answers, and its answers fit the document"
     const patch = { attributes: { plan: "pro", seats: 3, trial: false, note: null } };
     assert.equal((await run("updateVisitor", { id: visitorId, body: patch })).status, 200);
     assert.equal((await run("listAgents")).status, 200);
+    const labelRes = await call(t, "POST", "/api/labels", {
+      cookie: await adminCookie(t),
+      body: { name: `Conformance ${crypto.randomUUID().slice(0, 6)}`, color: "#123456" },
+    });
+    const labelId = labelRes.body.label.id;
+    const listed = await run("listLabels");
+    assert.ok(listed.body.data.some((l: { id: string }) => l.id === labelId));
+    const set = { labelIds: [labelId] };
+    assert.equal(
+      (await run("setConversationLabels", { id: conversationId, body: set })).status,
+      200,
+    );
+    const change = { remove: [labelId] };
+    assert.equal(
+      (await run("changeConversationLabels", { id: conversationId, body: change })).status,
+      200,
+    );
+    const priority = { priority: "high" };
+    assert.equal(
+      (await run("setConversationPriority", { id: conversationId, body: priority })).status,
+      200,
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    const period = `?from=${today}&to=${today}`;
+    for (
+      const op of ["getReportSummary", "getReportDaily", "getReportHeatmap", "getReportAgents"]
+    ) {
+      assert.equal((await run(op, { query: period })).status, 200, op);
+    }
+    const csv = await run("exportReportConversations", { query: period });
+    assert.equal(csv.status, 200);
+    assert.match(csv.text, /^id,site,visitor,/);
     const exported = await run("exportVisitor", { id: visitorId });
     assert.equal(exported.status, 200);
     assert.equal(exported.body.visitor.id, visitorId);
@@ -140,6 +180,20 @@ Deno.test("every documented operation answers, and its answers fit the document"
     assert.equal((await run("getConversation", { id: "no-such-conversation" })).status, 404);
     assert.equal((await run("listAgents", { token: "parley_nope" })).status, 401);
     assert.equal((await run("listConversations", { query: "?status=later" })).status, 400);
+    assert.equal((await run("getReportSummary", { query: "?from=x&to=y" })).status, 400);
+    const limited = await makeToken(t, { scope: "read", sites: ["demo"] });
+    const otherSite = await run("getReportAgents", {
+      query: `${period}&siteId=elsewhere`,
+      token: limited.secret,
+    });
+    assert.equal(otherSite.status, 403);
+    const readOnly = await makeToken(t, { scope: "read" });
+    const refused = await run("setConversationPriority", {
+      id: conversationId,
+      body: priority,
+      token: readOnly.secret,
+    });
+    assert.equal(refused.status, 403);
     assert.equal((await run("resolveConversation", { id: conversationId })).status, 200);
     assert.equal((await run("resolveConversation", { id: conversationId })).status, 409);
   } finally {

@@ -86,17 +86,19 @@ export class Organiser {
   }
 
   /**
-   * Changes a conversation's labels (any agent allowed on its site): replaces them (`set`) or
-   * adds and removes some. Queues `conversation.labeled` in the same transaction when anything
-   * changed, then tells every console.
+   * Changes a conversation's labels (any agent allowed on its site, or an API token, `kind`):
+   * replaces them (`set`) or adds and removes some. Queues `conversation.labeled` in the same
+   * transaction when anything changed, then tells every console.
    */
   async changeLabels(
     actor: Actor,
     conversationId: string,
     change: LabelChange,
+    kind: "agent" | "token" = "agent",
   ): Promise<LabelsChanged> {
     await this.deps.projection.checkConversation(actor.sites, conversationId);
     const result = await this.deps.store.changeConversationLabels(conversationId, change, {
+      kind,
       id: actor.id,
       name: actor.name,
     });

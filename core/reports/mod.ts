@@ -10,6 +10,7 @@ export {
   type CsvTable,
   dailyTable,
   heatmapTable,
+  type ReportActor,
   ReportService,
   type ReportServiceDeps,
   summaryTable,

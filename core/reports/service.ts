@@ -5,7 +5,8 @@
  *
  * Rights (docs/http_api.md "Reports"): an admin may ask about anyone or everyone; any other
  * agent always gets their own figures (another `agentId` is `forbidden`); an actor limited to
- * sites sees those sites only (another `siteId` is `forbidden`).
+ * sites sees those sites only (another `siteId` is `forbidden`). An API token asks as an admin
+ * limited to the token's sites (`routes/api_v1_reports.ts`).
  *
  * @module
  */
@@ -35,6 +36,12 @@ export interface CsvTable {
   rows: CsvCell[][];
 }
 
+/**
+ * Who asks for a report: an agent, or an API token acting as an admin over its sites
+ * (`routes/api_v1_reports.ts`). `sites` empty: every site.
+ */
+export type ReportActor = Pick<AgentRecord, "id" | "role" | "sites">;
+
 /** Collaborators of {@link ReportService}. */
 export interface ReportServiceDeps {
   reports: ReportStore;
@@ -56,7 +63,7 @@ export class ReportService {
   }
 
   /** The filter `actor` may run for `p`, or `forbidden`. */
-  filterFor(actor: AgentRecord, p: ReportParams): ReportFilter {
+  filterFor(actor: ReportActor, p: ReportParams): ReportFilter {
     const admin = actor.role === "admin";
     if (!admin && p.agentId !== null && p.agentId !== actor.id) {
       throw new ParleyError(ErrorCode.Forbidden, "Agents see their own figures only", {
@@ -79,7 +86,7 @@ export class ReportService {
   }
 
   /** `GET /api/reports/summary`. */
-  async summary(actor: AgentRecord, p: ReportParams): Promise<ReportSummary> {
+  async summary(actor: ReportActor, p: ReportParams): Promise<ReportSummary> {
     const f = this.filterFor(actor, p);
     const target = await this.#target();
     const s = await zoneErrors(this.#deps.reports.summary(f, target));
@@ -116,7 +123,7 @@ export class ReportService {
   }
 
   /** `GET /api/reports/daily`. */
-  async daily(actor: AgentRecord, p: ReportParams): Promise<ReportDay[]> {
+  async daily(actor: ReportActor, p: ReportParams): Promise<ReportDay[]> {
     const days = await zoneErrors(this.#deps.reports.daily(this.filterFor(actor, p)));
     return days.map((d) => ({
       date: d.date,
@@ -130,7 +137,7 @@ export class ReportService {
   }
 
   /** `GET /api/reports/heatmap`: all 7 × 24 cells, Monday 00h first. */
-  async heatmap(actor: AgentRecord, p: ReportParams): Promise<ReportHeatCell[]> {
+  async heatmap(actor: ReportActor, p: ReportParams): Promise<ReportHeatCell[]> {
     const found = await zoneErrors(this.#deps.reports.heatmap(this.filterFor(actor, p)));
     const counts = new Map(found.map((c) => [c.weekday * 24 + c.hour, c.count]));
     const cells: ReportHeatCell[] = [];
@@ -143,7 +150,7 @@ export class ReportService {
   }
 
   /** `GET /api/reports/agents`. */
-  async agents(actor: AgentRecord, p: ReportParams): Promise<ReportAgentRow[]> {
+  async agents(actor: ReportActor, p: ReportParams): Promise<ReportAgentRow[]> {
     const rows = await zoneErrors(this.#deps.reports.agents(this.filterFor(actor, p)));
     return rows.map((a) => ({
       agentId: a.agentId,
@@ -163,7 +170,7 @@ export class ReportService {
    * `GET /api/reports/conversations` (CSV only): the export as CSV chunks, read a page at a time
    * as they are taken (`export.ts`).
    */
-  async conversationsCsv(actor: AgentRecord, p: ReportParams): Promise<AsyncIterable<string>> {
+  async conversationsCsv(actor: ReportActor, p: ReportParams): Promise<AsyncIterable<string>> {
     return await zoneErrors(conversationsCsv(this.#deps.reports, this.filterFor(actor, p)));
   }
 
