@@ -10,6 +10,7 @@ import { ErrorCode } from "../protocol/codes.ts";
 import { FIRST_RESPONSE_TARGET } from "../protocol/reports.ts";
 import { ParleyError } from "../core/errors.ts";
 import {
+  agentReportActor,
   agentsTable,
   type CsvTable,
   dailyTable,
@@ -39,7 +40,7 @@ function csv(t: CsvTable, p: ReportParams): Response {
 
 /** `GET /api/reports/summary` */
 export const reportSummary: Handler = async (req, ctx) => {
-  const actor = await requireAgent(req, ctx);
+  const actor = agentReportActor(await requireAgent(req, ctx));
   const p = parseReportParams(ctx.url.searchParams);
   const summary = await ctx.app.reports.summary(actor, p);
   return p.format === "csv" ? csv(summaryTable(summary), p) : json(summary);
@@ -47,7 +48,7 @@ export const reportSummary: Handler = async (req, ctx) => {
 
 /** `GET /api/reports/daily` */
 export const reportDaily: Handler = async (req, ctx) => {
-  const actor = await requireAgent(req, ctx);
+  const actor = agentReportActor(await requireAgent(req, ctx));
   const p = parseReportParams(ctx.url.searchParams);
   const days = await ctx.app.reports.daily(actor, p);
   return p.format === "csv" ? csv(dailyTable(days), p) : json({ days });
@@ -55,7 +56,7 @@ export const reportDaily: Handler = async (req, ctx) => {
 
 /** `GET /api/reports/heatmap` */
 export const reportHeatmap: Handler = async (req, ctx) => {
-  const actor = await requireAgent(req, ctx);
+  const actor = agentReportActor(await requireAgent(req, ctx));
   const p = parseReportParams(ctx.url.searchParams);
   const cells = await ctx.app.reports.heatmap(actor, p);
   return p.format === "csv" ? csv(heatmapTable(cells), p) : json({ cells });
@@ -63,7 +64,7 @@ export const reportHeatmap: Handler = async (req, ctx) => {
 
 /** `GET /api/reports/agents` */
 export const reportAgents: Handler = async (req, ctx) => {
-  const actor = await requireAgent(req, ctx);
+  const actor = agentReportActor(await requireAgent(req, ctx));
   const p = parseReportParams(ctx.url.searchParams);
   const agents = await ctx.app.reports.agents(actor, p);
   return p.format === "csv" ? csv(agentsTable(agents), p) : json({ agents });
@@ -74,7 +75,7 @@ export const reportAgents: Handler = async (req, ctx) => {
  * streamed: the body pulls a page of rows at a time, so the file is never whole in memory.
  */
 export const reportConversations: Handler = async (req, ctx) => {
-  const actor = await requireAgent(req, ctx);
+  const actor = agentReportActor(await requireAgent(req, ctx));
   const p = parseReportParams(ctx.url.searchParams);
   const chunks = await ctx.app.reports.conversationsCsv(actor, p);
   const body = ReadableStream.from(chunks).pipeThrough(new TextEncoderStream());

@@ -24,7 +24,7 @@ import { csvHeaders } from "./api_reports.ts";
 
 /** A token as the report service's actor: an admin over the token's sites. */
 function reportActor(token: ApiTokenRecord): ReportActor {
-  return { id: `token:${token.id}`, role: "admin", sites: token.sites };
+  return { id: `token:${token.id}`, role: "admin", siteLimit: token.sites };
 }
 
 /**

@@ -325,6 +325,16 @@ async function reportsOn(backend: "pglite" | "postgres") {
     assert.equal(other.body.error.code, "forbidden");
     assert.equal((await call(t, "GET", `/api/reports/daily?${WEEK}`)).status, 401);
 
+    // Sites stored on an admin do not limit them (core/chat/site_access.ts): still C1-C6.
+    await t.store.db.query("UPDATE agents SET sites = '{s2}' WHERE lower(email) = lower($1)", [
+      ADMIN.email,
+    ]);
+    assert.equal((await get(`/api/reports/summary?${WEEK}`)).conversations.created, 6);
+    assert.equal((await get(`/api/reports/summary?${WEEK}&siteId=s1`)).conversations.created, 4);
+    await t.store.db.query("UPDATE agents SET sites = '{}' WHERE lower(email) = lower($1)", [
+      ADMIN.email,
+    ]);
+
     // CSV: the conversations with their timings, guarded and quoted.
     const csv = await call(t, "GET", `/api/reports/conversations?${WEEK}&siteId=s1`, admin);
     assert.equal(csv.status, 200);

@@ -6,6 +6,7 @@
  */
 
 export {
+  agentReportActor,
   agentsTable,
   type CsvTable,
   dailyTable,

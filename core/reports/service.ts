@@ -25,6 +25,7 @@ import {
 } from "../../protocol/reports.ts";
 import { requireAdmin } from "../accounts/agents.ts";
 import { ParleyError } from "../errors.ts";
+import { siteLimit } from "../chat/site_access.ts";
 import type { ReportParams } from "./params.ts";
 import { type CsvCell, toCsv } from "./csv.ts";
 import { conversationsCsv } from "./export.ts";
@@ -37,10 +38,23 @@ export interface CsvTable {
 }
 
 /**
- * Who asks for a report: an agent, or an API token acting as an admin over its sites
- * (`routes/api_v1_reports.ts`). `sites` empty: every site.
+ * Who asks for a report: an agent ({@link agentReportActor}), or an API token acting as an admin
+ * over its sites (`routes/api_v1_reports.ts`). `siteLimit`: the sites they may see, empty for
+ * every site.
  */
-export type ReportActor = Pick<AgentRecord, "id" | "role" | "sites">;
+export interface ReportActor {
+  id: string;
+  role: AgentRecord["role"];
+  siteLimit: readonly string[];
+}
+
+/**
+ * An agent as a report actor: their sites limit them as everywhere else ({@link siteLimit}), so
+ * an admin is never limited, whatever sites are stored on them.
+ */
+export function agentReportActor(agent: AgentRecord): ReportActor {
+  return { id: agent.id, role: agent.role, siteLimit: siteLimit(agent) };
+}
 
 /** Collaborators of {@link ReportService}. */
 export interface ReportServiceDeps {
@@ -70,11 +84,11 @@ export class ReportService {
         field: "agentId",
       });
     }
-    const limited = actor.sites.length > 0;
-    if (limited && p.siteId !== null && !actor.sites.includes(p.siteId)) {
+    const limited = actor.siteLimit.length > 0;
+    if (limited && p.siteId !== null && !actor.siteLimit.includes(p.siteId)) {
       throw new ParleyError(ErrorCode.Forbidden, "Not one of your sites", { field: "siteId" });
     }
-    const sites = p.siteId !== null ? [p.siteId] : limited ? actor.sites : null;
+    const sites = p.siteId !== null ? [p.siteId] : limited ? [...actor.siteLimit] : null;
     return {
       from: p.from,
       to: p.to,
