@@ -22,6 +22,14 @@ const conv = (f: Frame) => f.conversation as { id: string; snoozedUntil?: string
 const about = (id: string) => (f: Frame) => f.type === "conversation" && conv(f).id === id;
 
 /** The next `conversation` frame about `id` that arrived after the first `since` frames. */
+/**
+ * Where to look for what follows frame `f`: a change published before `f` (the accept's, say)
+ * may still arrive after a later command's `done`, so "since the command" is not enough.
+ */
+function after(s: TestSocket, f: Frame): number {
+  return s.frames.indexOf(f) + 1;
+}
+
 function nextChange(s: TestSocket, id: string, since: number, pred: (f: Frame) => boolean) {
   return s.next((f) => about(id)(f) && s.frames.indexOf(f) >= since && pred(f));
 }
@@ -55,8 +63,9 @@ Deno.test("a snoozed conversation carries snoozedUntil and wakes when its time c
       .find((c) => c.id === id);
     assert.equal(listed?.snoozedUntil, until);
     await other.close();
-    // The runner clears it at the time: no sleep here, the frame is the event.
-    await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === null);
+    // The runner clears it at the time: no sleep here, the frame is the event. Looked for after
+    // the snoozed frame: the accept's own change can arrive after its `done`, unsnoozed.
+    await nextChange(agent, id, after(agent, snoozed), (f) => conv(f).snoozedUntil === null);
     assert.ok(Date.now() >= Date.parse(until) - 50, "not woken before its time");
     assert.equal((await server().store.getConversation(id))?.snoozedUntil, null);
   } finally {
@@ -72,9 +81,9 @@ Deno.test("the visitor writing wakes a snoozed conversation at once", async () =
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const since = agent.frames.length;
     agent.send({ type: "snooze", conversationId: id, until, requestId: "s1" });
-    await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === until);
+    const snoozed = await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === until);
     visitor.send({ type: "message", clientId: "c2", body: "Anyone there?" });
-    await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === null);
+    await nextChange(agent, id, after(agent, snoozed), (f) => conv(f).snoozedUntil === null);
     assert.equal((await server().store.getConversation(id))?.snoozedUntil, null);
   } finally {
     await visitor.close();
@@ -110,10 +119,15 @@ Deno.test("unsnooze brings it back; bad snoozes are refused with typed errors", 
     const since = agent.frames.length;
     agent.send({ type: "snooze", conversationId: id, until, requestId: "s1" });
     await agent.nextOf("done", (f) => f.requestId === "s1");
-    await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === `${day}T07:00:00.000Z`);
+    const snoozed = await nextChange(
+      agent,
+      id,
+      since,
+      (f) => conv(f).snoozedUntil === `${day}T07:00:00.000Z`,
+    );
     agent.send({ type: "unsnooze", conversationId: id, requestId: "u1" });
     await agent.nextOf("done", (f) => f.requestId === "u1");
-    await nextChange(agent, id, since, (f) => conv(f).snoozedUntil === null);
+    await nextChange(agent, id, after(agent, snoozed), (f) => conv(f).snoozedUntil === null);
     // Resolving clears a snooze, and a resolved conversation cannot be snoozed.
     agent.send({ type: "snooze", conversationId: id, until, requestId: "s2" });
     await agent.nextOf("done", (f) => f.requestId === "s2");
@@ -167,8 +181,8 @@ Deno.test({
       const since = onB.frames.length;
       onA.send({ type: "snooze", conversationId: id, until, requestId: "s1" });
       await onA.nextOf("done", (f) => f.requestId === "s1");
-      await nextChange(onB, id, since, (f) => conv(f).snoozedUntil === until);
-      await nextChange(onB, id, since, (f) => conv(f).snoozedUntil === null);
+      const snoozed = await nextChange(onB, id, since, (f) => conv(f).snoozedUntil === until);
+      await nextChange(onB, id, after(onB, snoozed), (f) => conv(f).snoozedUntil === null);
       assert.equal((await b.store.getConversation(id))?.snoozedUntil, null);
     } finally {
       await Promise.all(sockets.map((s) => s.close()));
