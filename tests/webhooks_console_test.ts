@@ -67,6 +67,7 @@ Deno.test({
           "conversation.resolved",
           "conversation.reopened",
           "conversation.rated",
+          "conversation.labeled",
           "visitor.identified",
           "visitor.deleted",
         ]
