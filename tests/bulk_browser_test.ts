@@ -11,18 +11,10 @@ import type { Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const TIMEOUT = 30_000;
 const SHOTS = "/work/wt/shots";
-
-async function signIn(page: Page, url: string) {
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
-}
 
 /** A queued conversation of a visitor named `name`; returns its id. */
 async function conversationOf(srv: TestServer, name: string, body: string): Promise<string> {
@@ -73,7 +65,7 @@ Deno.test({
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
     try {
-      await signIn(page, srv.url);
+      await signInConsole(page, srv.url);
       await page.getByRole("tab", { name: /^Queue\s*3$/ }).waitFor();
       const box = (name: string) => page.getByRole("checkbox", { name: `Select ${name}` });
       const bar = page.getByRole("toolbar", { name: "Bulk actions" });

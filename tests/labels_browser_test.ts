@@ -16,6 +16,7 @@ import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser
 import { axeViolations } from "./helpers/axe.ts";
 import { IN_CI, postgresReachable } from "./helpers/database.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const TIMEOUT = 30_000;
 const SHOTS = "/work/wt/shots";
@@ -29,12 +30,7 @@ async function signedIn(browser: Browser, url: string, email: string, password: 
   });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
+  await signInConsole(page, url, { email, password });
   return { context, page };
 }
 

@@ -20,9 +20,10 @@ import assert from "node:assert/strict";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import type { Browser, Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { type ReceivedMail, startSmtpServer } from "./helpers/smtp_server.ts";
 import { waitUntil } from "./helpers/wait.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const INBOUND_SECRET = "inbound-secret-0123456789abcdef";
 const QUESTION = "Do you ship to Norway?";
@@ -65,12 +66,7 @@ function replyToAddress(m: ReceivedMail): string {
 async function signIn(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(30_000);
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
+  await signInConsole(page, url);
   return page;
 }
 

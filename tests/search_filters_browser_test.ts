@@ -7,22 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { axeViolations } from "./helpers/axe.ts";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { startTestServer } from "./helpers/server.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const TIMEOUT = 30_000;
 const SHOTS = "/work/wt/shots";
-
-async function signIn(page: Page, url: string) {
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
-}
 
 Deno.test({
   name: "the search view's filters re-run the search and hits show their labels",
@@ -51,7 +42,7 @@ Deno.test({
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
     try {
-      await signIn(page, srv.url);
+      await signInConsole(page, srv.url);
       // Enter in an empty box opens the view with its filters.
       await page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
       const results = page.getByRole("region", { name: "Search results" });

@@ -10,10 +10,11 @@
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
-import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { storySteps } from "./helpers/story.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { waitUntil } from "./helpers/wait.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const TIMEOUT = 30_000;
 
@@ -58,15 +59,6 @@ async function newPage(
   return { context, page };
 }
 
-async function signIn(page: Page, url: string, email: string, password: string) {
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
-}
-
 /** The launcher's computed background colour, once it is drawn. */
 async function launcherColour(page: Page): Promise<string> {
   const launcher = page.locator("parley-chat").getByRole("button", { name: /chat/i }).first();
@@ -86,7 +78,7 @@ Deno.test({
     const dir = await artifactsDir();
     const admin = await newPage(browser);
     const a = admin.page;
-    await signIn(a, srv.url, ADMIN.email, ADMIN.password);
+    await signInConsole(a, srv.url);
 
     await step("an admin creates a second site in the console", async () => {
       await a.getByRole("button", { name: "Settings" }).click();
@@ -217,7 +209,7 @@ Deno.test({
 
         const { context, page } = await newPage(browser);
         try {
-          await signIn(page, srv.url, cleo.email, cleo.password);
+          await signInConsole(page, srv.url, { email: cleo.email, password: cleo.password });
           await page.locator(".row", { hasText: "Do you sell tulip bulbs?" }).waitFor();
           assert.equal(
             await page.locator(".row", { hasText: "A question from the demo shop" }).count(),

@@ -10,18 +10,10 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { axeViolations } from "./helpers/axe.ts";
-import { ADMIN, startTestServer } from "./helpers/server.ts";
+import { startTestServer } from "./helpers/server.ts";
+import { signInConsole } from "./helpers/console_sign_in.ts";
 
 const TIMEOUT = 30_000;
-
-async function signIn(page: Page, url: string) {
-  await page.goto(`${url}/console`);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Queue/ }).waitFor();
-  await page.locator(".conn-connected").waitFor();
-}
 
 /** Waits until the open snooze menu has the focus (it moves in once the menu has rendered). */
 async function focusInMenu(page: Page) {
@@ -45,7 +37,7 @@ Deno.test({
     page.setDefaultTimeout(TIMEOUT);
     const visitor = await srv.visitorSocket();
     try {
-      await signIn(page, srv.url);
+      await signInConsole(page, srv.url);
       visitor.send({ type: "message", clientId: "c1", body: "Can you check my refund?" });
       const row = page.locator(".row", { hasText: "Can you check my refund?" });
       await row.click();
