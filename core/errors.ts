@@ -40,6 +40,7 @@ const STORE_CODES: Record<StoreError["code"], ErrorCode> = {
   // The chat commands answer it themselves (they charge the new-conversation limit and retry).
   no_conversation: ErrorCode.Conflict,
   too_large: ErrorCode.TooLarge,
+  bad_attachment: ErrorCode.BadAttachment,
 };
 
 /** Normalises anything thrown into a {@link ParleyError}; unknown errors become `internal`. */

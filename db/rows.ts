@@ -10,6 +10,7 @@
  */
 
 import type {
+  Attachment,
   AuthorKind,
   ConversationStatus,
   ConversationSummary,
@@ -365,6 +366,7 @@ const MESSAGE_COLS = [
   "body",
   "note",
   "created_at",
+  "attachments",
 ] as const;
 
 /** Select list for a message. */
@@ -384,6 +386,37 @@ export function rowToMessage(r: Row, p = ""): Message {
     body: str(r, `${p}body`),
     note: bool(r, `${p}note`),
     createdAt: ts(r, `${p}created_at`),
+    ...attachmentsOf(r, `${p}attachments`),
+  };
+}
+
+/**
+ * Reads a message's `attachments` jsonb (migration 0019): absent when NULL (or the column was
+ * not selected), else each entry checked.
+ */
+function attachmentsOf(r: Row, col: string): { attachments?: Attachment[] } {
+  const v = r[col];
+  if (v === null || v === undefined) return {};
+  if (!Array.isArray(v)) throw bad(col, v);
+  return { attachments: v.map((a) => attachmentOf(a, col)) };
+}
+
+/** Checks one stored attachment entry (`{ id, name, type, size, width?, height? }`). */
+export function attachmentOf(a: unknown, col: string): Attachment {
+  if (typeof a !== "object" || a === null) throw bad(col, a);
+  const o = a as Record<string, unknown>;
+  const { id, name, type, size, width, height } = o;
+  if (typeof id !== "string" || typeof name !== "string" || typeof type !== "string") {
+    throw bad(col, a);
+  }
+  if (typeof size !== "number") throw bad(col, size);
+  return {
+    id,
+    name,
+    type,
+    size,
+    ...(typeof width === "number" ? { width } : {}),
+    ...(typeof height === "number" ? { height } : {}),
   };
 }
 

@@ -49,6 +49,7 @@ import * as apiChanges from "./sql_api.ts";
 import * as tokens from "./sql_tokens.ts";
 import * as audit from "./sql_audit.ts";
 import * as labels from "./sql_labels.ts";
+import * as attachments from "./sql_attachments.ts";
 import { type GroupedReads, groupedReads, type GroupedWrites, groupedWrites } from "./grouped.ts";
 
 /**
@@ -314,11 +315,23 @@ export class SqlStore implements Store {
 
   /** Appends a visitor message (group-committed with concurrent appends). */
   appendVisitorMessage(input: VisitorMessageInput): Promise<AppendResult> {
+    // A message with files links them in its own transaction (`sql_attachments.ts`).
+    const ids = input.attachments;
+    if (ids && ids.length > 0) {
+      return attachments.appendVisitorWithAttachments(this.db, { ...input, attachments: ids });
+    }
     return this.#w.appendVisitor(input);
   }
 
-  /** Appends an agent message or note (group-committed with concurrent staff messages). */
+  /**
+   * Appends an agent message or note (group-committed with concurrent staff messages; one with
+   * attachments in a transaction of its own).
+   */
   appendAgentMessage(input: AgentMessageInput): Promise<AppendResult> {
+    const ids = input.attachments;
+    if (ids && ids.length > 0) {
+      return attachments.appendAgentWithAttachments(this.db, { ...input, attachments: ids });
+    }
     return this.#w.appendStaff({
       conversationId: input.conversationId,
       authorId: input.agentId,

@@ -149,6 +149,12 @@ export interface VisitorMessageInput {
   clientId: string;
   body: string;
   /**
+   * Ids of the visitor's completed uploads to send with the message (see
+   * `sql_attachments.ts`); each must be theirs, of their site, and not sent yet, or nothing is
+   * stored and `StoreError("bad_attachment")` is thrown.
+   */
+  attachments?: readonly string[];
+  /**
    * Whether this message may open a conversation (default true). When false and the visitor has
    * no current conversation, nothing is stored and `StoreError("no_conversation")` is thrown:
    * the caller charges its new-conversation limit and sends again with `mayOpen: true`.
@@ -163,6 +169,11 @@ export interface AgentMessageInput {
   clientId: string;
   body: string;
   note: boolean;
+  /**
+   * Ids of the agent's completed uploads to this conversation to send with the message; as
+   * {@link VisitorMessageInput.attachments}.
+   */
+  attachments?: readonly string[];
 }
 
 /** Result of appending a message. */
@@ -646,7 +657,13 @@ export interface Store {
 }
 
 /** Stable codes for {@link StoreError}. */
-export type StoreErrorCode = "not_found" | "conflict" | "invalid" | "no_conversation" | "too_large";
+export type StoreErrorCode =
+  | "not_found"
+  | "conflict"
+  | "invalid"
+  | "no_conversation"
+  | "too_large"
+  | "bad_attachment";
 
 /** A domain condition reported by the store (not found, conflict). */
 export class StoreError extends Error {

@@ -40,6 +40,15 @@ export const ErrorCode = {
    * may join, or no reply text in it. Sending it again changes nothing.
    */
   MailRefused: "mail_refused",
+  /**
+   * A message names an attachment it may not carry: unknown, not completely uploaded, uploaded by
+   * someone else or for another conversation, or already sent with another message.
+   */
+  BadAttachment: "bad_attachment",
+  /** An upload's type (sniffed from its bytes) is not one the server accepts (HTTP 415). */
+  TypeNotAllowed: "type_not_allowed",
+  /** An upload claims or sniffs as an image but its header does not parse (HTTP 422). */
+  BadImage: "bad_image",
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -8,6 +8,7 @@
 
 import type { ErrorCode } from "./codes.ts";
 import {
+  MAX_ATTACHMENTS_PER_MESSAGE,
   MAX_ATTRIBUTES_PER_FRAME,
   MAX_BODY_CHARS,
   MAX_CLIENT_ID_CHARS,
@@ -57,11 +58,31 @@ export interface Message {
   authorName: string | null;
   /** The sender's idempotency key, or null for system messages. */
   clientId: string | null;
+  /** May be empty when the message carries {@link Message.attachments}. */
   body: string;
   /** A private note: only agents ever see it. */
   note: boolean;
   /** ISO 8601 timestamp. */
   createdAt: string;
+  /** Files sent with the message, in the order sent; absent when none (docs/attachments.md). */
+  attachments?: Attachment[];
+}
+
+/**
+ * A file carried by a message. Download it from `GET /api/attachments/:id` (an agent's session,
+ * or the visitor's token in `Authorization: Bearer`). `type` is sniffed from the bytes, never the
+ * uploader's word; `width` and `height` are set for raster images (png, jpeg, gif, webp).
+ */
+export interface Attachment {
+  id: string;
+  /** The file name as uploaded: render it as text. */
+  name: string;
+  /** MIME type, e.g. `image/png`, `application/pdf`. */
+  type: string;
+  /** Bytes. */
+  size: number;
+  width?: number;
+  height?: number;
 }
 
 /** The page a visitor is on. */
@@ -218,7 +239,14 @@ export type VisitorClientFrame =
     locale?: string;
     timezone?: string;
   }
-  | { type: "message"; clientId: string; body: string }
+  | {
+    type: "message";
+    clientId: string;
+    /** May be empty when `attachments` is not. */
+    body: string;
+    /** Ids of the sender's completed uploads (at most 10), sent with the message. */
+    attachments?: string[];
+  }
   | { type: "typing"; active: boolean; preview?: string }
   | { type: "page"; page: PageInfo }
   | { type: "identify"; id: string; name?: string; email?: string; hash?: string }
@@ -287,7 +315,16 @@ export type VisitorServerFrame =
 
 /** Frames an agent client sends. The socket is authenticated by the session cookie. */
 export type AgentClientFrame =
-  | { type: "message"; conversationId: string; clientId: string; body: string; note?: boolean }
+  | {
+    type: "message";
+    conversationId: string;
+    clientId: string;
+    /** May be empty when `attachments` is not. */
+    body: string;
+    note?: boolean;
+    /** Ids of the agent's completed uploads to this conversation (at most 10). */
+    attachments?: string[];
+  }
   | { type: "typing"; conversationId: string; active: boolean }
   | AgentCommand
   | { type: "ping" }
@@ -470,10 +507,33 @@ function instant(o: Obj, key: string): string {
   return new Date(ms).toISOString();
 }
 
-function body(o: Obj): string {
-  const v = string(o, "body", MAX_BODY_CHARS);
-  if (v.trim().length === 0) throw new ValidationError("body must not be empty");
-  return v;
+/**
+ * A message's body and attachment ids. The body may be empty (or absent) only when the message
+ * carries attachments; ids are unique, in the order given.
+ */
+function content(o: Obj): { body: string; attachments?: string[] } {
+  let ids: string[] | undefined;
+  if (o.attachments !== undefined) {
+    const list = o.attachments;
+    if (!Array.isArray(list)) throw new ValidationError("attachments must be an array of ids");
+    if (list.length > MAX_ATTACHMENTS_PER_MESSAGE) {
+      throw new ValidationError(
+        `attachments must list at most ${MAX_ATTACHMENTS_PER_MESSAGE} ids`,
+        "too_large",
+      );
+    }
+    ids = [];
+    for (const v of list) {
+      if (typeof v !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(v)) {
+        throw new ValidationError("attachments must be an array of ids");
+      }
+      if (!ids.includes(v)) ids.push(v);
+    }
+    if (ids.length === 0) ids = undefined;
+  }
+  const v = ids && o.body === undefined ? "" : string(o, "body", MAX_BODY_CHARS);
+  if (v.trim().length === 0 && !ids) throw new ValidationError("body must not be empty");
+  return ids ? { body: v, attachments: ids } : { body: v };
 }
 
 function historyWindow(o: Obj): { afterSeq?: number; beforeSeq?: number; limit?: number } {
@@ -516,7 +576,7 @@ export function parseVisitorFrame(text: string): VisitorClientFrame {
       };
     }
     case "message":
-      return { type, clientId: clientId(o), body: body(o) };
+      return { type, clientId: clientId(o), ...content(o) };
     case "typing": {
       const preview = optString(o, "preview", MAX_PREVIEW_CHARS);
       return { type, active: boolean(o, "active"), ...(preview === undefined ? {} : { preview }) };
@@ -577,7 +637,7 @@ export function parseAgentFrame(text: string): AgentClientFrame {
         type,
         conversationId: id(o, "conversationId"),
         clientId: clientId(o),
-        body: body(o),
+        ...content(o),
         ...(note === undefined ? {} : { note }),
       };
     }

@@ -12,6 +12,10 @@ export const MAX_BODY_CHARS = 8000;
 export const MAX_PREVIEW_CHARS = 500;
 /** Longest client id (idempotency key), in characters. */
 export const MAX_CLIENT_ID_CHARS = 64;
+/** Most attachments one message may carry (docs/attachments.md). */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+/** Longest attachment file name, in characters (a longer one is cut, keeping its extension). */
+export const MAX_ATTACHMENT_NAME_CHARS = 255;
 /** Most messages returned by one history page. */
 export const MAX_HISTORY_PAGE = 200;
 /** Deepest JSON nesting accepted in a frame. */

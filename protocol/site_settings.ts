@@ -139,6 +139,20 @@ export interface PublicWidgetSettings {
   open: boolean;
   /** When closed: the next opening, ISO 8601 (UTC); null when open or never. */
   nextOpen: string | null;
+  /**
+   * What a visitor may attach (`PARLEY_MAX_UPLOAD_BYTES`, `PARLEY_UPLOAD_TYPES`), so the widget
+   * refuses a file it knows the server would refuse before sending a byte. Added by the HTTP
+   * route, which knows the server's configuration; absent from older servers.
+   */
+  uploads?: UploadLimits;
+}
+
+/** The server's upload limits as the widget reads them. */
+export interface UploadLimits {
+  /** Largest file, in bytes. */
+  maxBytes: number;
+  /** Accepted kinds (`image`, `pdf`, `text`, `office`, `html`, `svg`, `xml`, `zip`, `other`) and MIME types. */
+  types: string[];
 }
 
 /** Resolves a {@link LocalizedText} for `locale`, falling back to `fallback`, else null. */

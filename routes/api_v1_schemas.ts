@@ -111,6 +111,20 @@ export const Message = Type.Object({
   body: Type.String(),
   note: Type.Boolean({ description: "A private note: only agents and the API see it" }),
   createdAt: instant(),
+  attachments: Type.Optional(Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String({ description: "The file name as uploaded: render it as text" }),
+      type: Type.String({ description: "MIME type sniffed from the file's bytes" }),
+      size: Type.Integer({ minimum: 0, description: "Bytes" }),
+      width: Type.Optional(Type.Integer({ minimum: 1, description: "Raster images only" })),
+      height: Type.Optional(Type.Integer({ minimum: 1, description: "Raster images only" })),
+    }, { ...closed, title: "Attachment" }),
+    {
+      description: "Files sent with the message (absent when none); download each from " +
+        "GET /api/attachments/{id} with an agent session (docs/attachments.md)",
+    },
+  )),
 }, { ...closed, title: "Message" });
 
 const Page = Type.Object({

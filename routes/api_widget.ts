@@ -39,7 +39,9 @@ export const widgetSettings: Handler = async (req, ctx) => {
       locale: params.get("locale")?.slice(0, 35) ?? null,
       languages,
     }, origin);
-    const body = JSON.stringify(settings);
+    // The upload limits are the server's, not the site's: added here, where the config is known.
+    const { maxBytes, allowed } = ctx.app.attachments.policy;
+    const body = JSON.stringify({ ...settings, uploads: { maxBytes, types: [...allowed] } });
     const etag = await strongEtag(body);
     const headers = { ...cors, etag };
     if (noneMatch(req.headers.get("if-none-match"), etag)) {

@@ -114,9 +114,12 @@ const PAGE_CSP =
 /**
  * CSP of the demo storefront: framed by the operator's own pages at most. The demo is theirs to
  * show (a same-origin frame is fine), but another site framing it could dress the live widget
- * in its own page.
+ * in its own page. `blob:` images: the widget shows attachments through blob: URLs (their bytes
+ * are fetched with the visitor's token in a header, docs/widget.md "Attachments").
  */
-export const STOREFRONT_CSP = `${PAGE_CSP}; frame-ancestors 'self'`;
+export const STOREFRONT_CSP = `${
+  PAGE_CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+}; frame-ancestors 'self'`;
 
 /** CSP of the console: never framed, not even by this origin (clickjacking an agent's session). */
 export const CONSOLE_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;

@@ -5,6 +5,7 @@
  */
 
 import type { AgentService } from "../core/accounts/agents.ts";
+import type { AttachmentService } from "../core/attachments/mod.ts";
 import type { ApiRateLimiter, ApiTokens } from "../core/api/mod.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
@@ -69,6 +70,8 @@ export interface App {
   privacy: PrivacyService;
   /** Reports (docs/http_api.md "Reports"). */
   reports: ReportService;
+  /** Uploads and downloads of attachments (docs/attachments.md). */
+  attachments: AttachmentService;
   /** Email (docs/email.md); null when SMTP is not configured. */
   mail: {
     from: string;

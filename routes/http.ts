@@ -26,6 +26,9 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
   mail_refused: 422,
+  bad_attachment: 422,
+  type_not_allowed: 415,
+  bad_image: 422,
 };
 
 /** A JSON response, never sniffed into anything else (a body echoing input stays data). */

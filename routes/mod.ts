@@ -11,6 +11,7 @@ import { ErrorCode } from "../protocol/codes.ts";
 import { ParleyError } from "../core/errors.ts";
 import * as agentMail from "./api_agent_mail.ts";
 import * as agents from "./api_agents.ts";
+import * as attachments from "./api_attachments.ts";
 import * as audit from "./api_audit.ts";
 import * as reports from "./api_reports.ts";
 import * as email from "./api_email.ts";
@@ -57,6 +58,7 @@ const ROUTES: Route[] = [
   route("GET", "/api/agent/me", auth.me),
   route("PATCH", "/api/agent/me", auth.updateMe),
   route("POST", "/api/agent/me/password", auth.changePassword),
+  route("GET", "/api/agent/upload-limits", attachments.uploadLimits),
   route("GET", "/api/agent/sites", agents.mySites),
   route("GET", "/api/agent/preferences", agentMail.getPreferences),
   route("PUT", "/api/agent/preferences", agentMail.putPreferences),
@@ -83,6 +85,10 @@ const ROUTES: Route[] = [
   route("DELETE", "/api/sites/:id", sites.deleteSite),
   route("POST", "/api/sites/:id/identity-secret", sites.rotateIdentitySecret),
   route("GET", "/api/widget/sites/:id", widget.widgetSettings),
+  route("POST", "/api/widget/attachments", attachments.uploadByVisitor),
+  route("OPTIONS", "/api/widget/attachments", attachments.preflight),
+  route("GET", "/api/attachments/:id", attachments.download),
+  route("OPTIONS", "/api/attachments/:id", attachments.preflight),
   route("GET", "/api/sites/:siteId/webhooks", webhooks.listWebhooks),
   route("POST", "/api/sites/:siteId/webhooks", webhooks.createWebhook),
   route("PATCH", "/api/webhooks/:id", webhooks.updateWebhook),
@@ -96,6 +102,7 @@ const ROUTES: Route[] = [
   route("GET", "/api/conversations/:id", inbox.getConversation),
   route("GET", "/api/conversations/:id/messages", inbox.listMessages),
   route("POST", "/api/conversations/:id/transcript", agentMail.sendTranscript),
+  route("POST", "/api/conversations/:id/attachments", attachments.uploadByAgent),
   route("PUT", "/api/conversations/:id/labels", labels.putConversationLabels),
   route("PATCH", "/api/conversations/:id/labels", labels.patchConversationLabels),
   route("PUT", "/api/conversations/:id/priority", labels.putPriority),

@@ -58,6 +58,11 @@ import { listen } from "./listener.ts";
 import { SHUTDOWN_SHARES, ShutdownBudget } from "./shutdown.ts";
 import { readBuildInfo } from "./build_info.ts";
 import { SnoozeWakeRunner } from "../core/chat/snooze_wake.ts";
+import { AttachmentService } from "../core/attachments/mod.ts";
+import { AttachmentStore } from "../db/sql_attachments.ts";
+import { S3BlobStore } from "../db/s3_blob_store.ts";
+import { S3DeletionQueue } from "../db/sql_s3_deletions.ts";
+import { S3DeletionRunner } from "../core/attachments/s3_deletions.ts";
 import { SnoozeStore } from "../db/sql_snooze.ts";
 import { registerServerMetrics } from "./metrics.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
@@ -207,12 +212,13 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   // Snooze wake-ups (core/chat/snooze_wake.ts): made once the SQL store is known, below; a
   // snooze set before then has no local runner to poke and waits for the first look.
   let snoozeWake: SnoozeWakeRunner | null = null;
+  const signer = createVisitorTokenSigner(secret, config.visitorTokenTtlDays * 86_400);
   const core: Core = createCore({
     store,
     bus,
     log,
     onSnoozed: (at) => snoozeWake?.snoozed(at),
-    signer: createVisitorTokenSigner(secret, config.visitorTokenTtlDays * 86_400),
+    signer,
     resume,
     newConversationsPerHour: config.limits.newConversationsPerHour,
     ...(cluster ? { presence: (registry) => cluster.presence(registry) } : {}),
@@ -243,6 +249,23 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
   const webhookStore = new WebhookStore(store.db);
   snoozeWake = new SnoozeWakeRunner({ store: new SnoozeStore(store.db), bus, log });
   snoozeWake.start();
+  // Attachments (docs/attachments.md): new files in the database, or in S3 when configured
+  // (each file is read from where its row says); uploads left pending are swept. With S3, this
+  // instance also works the queue of objects whose rows were deleted.
+  const s3 = config.uploads.s3 ? new S3BlobStore(config.uploads.s3) : null;
+  const s3Deletions = s3
+    ? new S3DeletionRunner({ queue: new S3DeletionQueue(store.db), objects: s3, log })
+    : null;
+  if (s3) log.info("attachments: new files go to S3", { bucket: s3.describe });
+  await s3Deletions?.start();
+  const attachments = new AttachmentService({
+    attachments: new AttachmentStore(store.db, s3 ?? undefined),
+    store,
+    signer,
+    policy: { maxBytes: config.uploads.maxBytes, allowed: config.uploads.types },
+    log,
+  });
+  attachments.start();
   const deliverer = new WebhookDeliverer({
     store: webhookStore,
     log,
@@ -316,6 +339,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       rate: new ApiRateLimiter(config.limits.apiRequestsPerMinute),
     },
     privacy: new PrivacyService({ store, bus }),
+    attachments,
     reports: new ReportService({
       reports: new ReportStore(store.db),
       audit: (actor, details) => recordAdminAction(store, actor, "reports.settings", null, details),
@@ -429,6 +453,8 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
             deliverer.stop(),
             missedReplies?.stop(),
             snoozeWake?.stop(),
+            attachments.stop(),
+            s3Deletions?.stop(),
             mailSender?.stop().then(() => smtp?.close()),
             alerts?.stop(),
           ]),

@@ -6,6 +6,13 @@
  */
 
 import { HEARTBEAT_MS, HEARTBEAT_TIMEOUT_BEATS } from "../protocol/timing.ts";
+import {
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_UPLOAD_TYPES,
+  parseUploadTypes,
+} from "../core/attachments/policy.ts";
+import type { S3Location } from "../db/s3_blob_store.ts";
+import { parseS3Url } from "./s3_url.ts";
 
 /** Parley's configuration, passed down as one typed object. */
 export interface Config {
@@ -124,6 +131,18 @@ export interface Config {
    * unset, and then `POST /api/inbound/email` answers 404.
    */
   inbound: InboundConfig | null;
+  /** Attachments (docs/attachments.md). */
+  uploads: {
+    /** Largest upload in bytes (`PARLEY_MAX_UPLOAD_BYTES`, default 10 MiB). */
+    maxBytes: number;
+    /** Accepted kinds and MIME types (`PARLEY_UPLOAD_TYPES`, default image, pdf, text, office). */
+    types: string[];
+    /**
+     * The S3-compatible bucket new uploads go to (`PARLEY_S3_URL`, `server/s3_url.ts`); null
+     * keeps them in the database. Files are read from where their row says they are.
+     */
+    s3: S3Location | null;
+  };
   /** Automatic retention (`core/privacy/retention.ts`, docs/operations.md "Retention"). */
   retention: {
     /**
@@ -332,6 +351,12 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       timeoutMs: int("PARLEY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000),
       retryBaseMs: int("PARLEY_WEBHOOK_RETRY_BASE_MS", 10_000, 10, 3_600_000),
     },
+    uploads: {
+      // integer columns hold sizes: at most 1 GiB, far below their 2 GiB.
+      maxBytes: int("PARLEY_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, 1, 1024 * 1024 * 1024),
+      types: uploadTypes(env.PARLEY_UPLOAD_TYPES, problems),
+      s3: s3Location(env.PARLEY_S3_URL, problems),
+    },
     retention: {
       days: env.PARLEY_RETENTION_DAYS ? int("PARLEY_RETENTION_DAYS", 0, 1, 36_500) : null,
       anonymousVisitorTtlHours: int("PARLEY_ANONYMOUS_VISITOR_TTL_HOURS", 24, 0, 87_600),
@@ -340,6 +365,24 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `PARLEY_UPLOAD_TYPES`, or its default when unset. */
+function uploadTypes(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === "") return [...DEFAULT_UPLOAD_TYPES];
+  const parsed = parseUploadTypes(raw);
+  if (parsed.ok) return parsed.list;
+  problems.push(`PARLEY_UPLOAD_TYPES ${parsed.error}`);
+  return [];
+}
+
+/** `PARLEY_S3_URL`, or null when unset. */
+function s3Location(raw: string | undefined, problems: string[]): S3Location | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  const parsed = parseS3Url(raw.trim());
+  if (parsed.ok) return parsed.value;
+  problems.push(`PARLEY_S3_URL ${parsed.error}`);
+  return null;
 }
 
 /** `PARLEY_SMTP_URL` and `PARLEY_MAIL_FROM`, set together; null when both are unset. */
@@ -547,6 +590,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       "How long start-up retries a database that refuses connections or times out (0: once). Bad credentials, a missing database or role, and permission errors exit at once.",
   },
   {
+    group: "Database",
+    name: "PARLEY_S3_URL",
+    default: "",
+    description:
+      "Store new attachments in an S3-compatible bucket instead of the database: https://ACCESS_KEY_ID:SECRET@endpoint/bucket?region=us-east-1 (key and secret percent-encoded; path_style=true for MinIO and IP endpoints; http:// for no TLS). Files stored before stay where they are (docs/attachments.md).",
+  },
+  {
     group: "Accounts",
     name: "PARLEY_ADMIN_EMAIL",
     default: "",
@@ -711,6 +761,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "600",
     description:
       "Public API (/api/v1) requests per token per minute (and the burst); past it, 429.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_MAX_UPLOAD_BYTES",
+    default: "10485760",
+    description:
+      "Largest attachment, in bytes (up to 1 GiB); a larger upload is refused with 413 as soon as it passes the limit.",
+  },
+  {
+    group: "Limits",
+    name: "PARLEY_UPLOAD_TYPES",
+    default: "image,pdf,text,office",
+    description:
+      "Accepted attachment types, comma-separated: kinds (image, pdf, text, office, html, svg, xml, zip, other) or MIME types. The type is sniffed from the file's bytes; HTML, SVG and XML are always served as downloads.",
   },
   {
     group: "Email",

@@ -40,6 +40,10 @@ export function registerServerMetrics(registry: MetricsRegistry, src: ServerMetr
   const rss = registry.gauge("parley_process_resident_memory_bytes", "Resident set size in bytes");
   const heapUsed = registry.gauge("parley_process_heap_used_bytes", "V8 heap in use, in bytes");
   const heapTotal = registry.gauge("parley_process_heap_total_bytes", "V8 heap size, in bytes");
+  const external = registry.gauge(
+    "parley_process_external_memory_bytes",
+    "Memory outside the V8 heap held by JS objects (ArrayBuffers, native buffers), in bytes",
+  );
   const uptime = registry.gauge("parley_process_uptime_seconds", "Seconds since the process began");
   registry.collect(() => {
     // Deno.memoryUsage needs no permission (unlike Deno.systemMemoryInfo, which needs --allow-sys).
@@ -47,6 +51,7 @@ export function registerServerMetrics(registry: MetricsRegistry, src: ServerMetr
     rss.set(mem.rss);
     heapUsed.set(mem.heapUsed);
     heapTotal.set(mem.heapTotal);
+    external.set(mem.external);
     // performance.now() counts from the process's time origin.
     uptime.set(Math.round(performance.now()) / 1000);
   });

@@ -83,6 +83,14 @@ export interface VisitorTokenSigner {
     token: string,
     siteId: string,
   ): Promise<{ ok: true; claims: VisitorClaims } | { ok: false; reason: TokenFailure }>;
+  /**
+   * Verifies a token for whichever site it names (signature and age): for requests that carry
+   * no site of their own, such as an upload (`routes/api_attachments.ts`); the claims' `siteId`
+   * is then the site acted on.
+   */
+  verifyAnySite(
+    token: string,
+  ): Promise<{ ok: true; claims: VisitorClaims } | { ok: false; reason: TokenFailure }>;
 }
 
 /** Why a signed token could not be opened (before its claims are looked at). */
@@ -153,20 +161,24 @@ export function createVisitorTokenSigner(
   now: () => number = Date.now,
 ): VisitorTokenSigner {
   const sealed = createSealedJson(`visitor-token:${secret}`, "v1.");
+  const verify = async (token: string, siteId: string | null) => {
+    const opened = await sealed.open(token);
+    if (!opened.ok) return opened;
+    const { v, s, t } = opened.payload;
+    if (typeof v !== "string" || typeof s !== "string" || typeof t !== "number") {
+      return { ok: false as const, reason: "malformed" as const };
+    }
+    if (siteId !== null && s !== siteId) {
+      return { ok: false as const, reason: "wrong_site" as const };
+    }
+    if (now() / 1000 - t > ttlSeconds) return { ok: false as const, reason: "expired" as const };
+    return { ok: true as const, claims: { visitorId: v, siteId: s, iat: t } };
+  };
   return {
     sign(visitorId, siteId) {
       return sealed.seal({ v: visitorId, s: siteId, t: Math.floor(now() / 1000) });
     },
-    async verify(token, siteId) {
-      const opened = await sealed.open(token);
-      if (!opened.ok) return opened;
-      const { v, s, t } = opened.payload;
-      if (typeof v !== "string" || typeof s !== "string" || typeof t !== "number") {
-        return { ok: false, reason: "malformed" };
-      }
-      if (s !== siteId) return { ok: false, reason: "wrong_site" };
-      if (now() / 1000 - t > ttlSeconds) return { ok: false, reason: "expired" };
-      return { ok: true, claims: { visitorId: v, siteId: s, iat: t } };
-    },
+    verify: (token, siteId) => verify(token, siteId),
+    verifyAnySite: (token) => verify(token, null),
   };
 }

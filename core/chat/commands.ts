@@ -160,9 +160,13 @@ export class ChatCommands {
     visitorId: string,
     clientId: string,
     body: string,
-    opts: { likelyNew: boolean; ip: string },
+    opts: { likelyNew: boolean; ip: string; attachments?: readonly string[] },
   ): Promise<AppendResult> {
-    const result = await this.appendCharged({ visitorId, clientId, body }, opts);
+    const { attachments } = opts;
+    const result = await this.appendCharged(
+      { visitorId, clientId, body, ...(attachments ? { attachments } : {}) },
+      opts,
+    );
     await this.publishAppend(result);
     if (result.created) await this.autoAssign(result.conversation);
     if (!result.duplicate) await this.alertVisitorMessage(result);
@@ -218,7 +222,7 @@ export class ChatCommands {
    * the append failed) is given back, so the limit counts conversations actually opened.
    */
   private async appendCharged(
-    input: { visitorId: string; clientId: string; body: string },
+    input: { visitorId: string; clientId: string; body: string; attachments?: readonly string[] },
     opts: { likelyNew: boolean; ip: string },
   ): Promise<AppendResult> {
     const { store, newConversations } = this.deps;
@@ -249,7 +253,13 @@ export class ChatCommands {
   /** Stores an agent reply or note, then publishes it. */
   async agentSend(
     actor: Actor,
-    frame: { conversationId: string; clientId: string; body: string; note: boolean },
+    frame: {
+      conversationId: string;
+      clientId: string;
+      body: string;
+      note: boolean;
+      attachments?: readonly string[];
+    },
   ): Promise<AppendResult> {
     await this.deps.projection.checkConversation(actor.sites, frame.conversationId);
     const result = await this.deps.store.appendAgentMessage({
@@ -258,6 +268,7 @@ export class ChatCommands {
       clientId: frame.clientId,
       body: frame.body,
       note: frame.note,
+      ...(frame.attachments ? { attachments: frame.attachments } : {}),
     });
     await this.publishAppend(result);
     return result;

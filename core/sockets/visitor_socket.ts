@@ -138,6 +138,7 @@ class VisitorSocket implements SocketProtocol<VisitorClientFrame> {
         const r = await commands.visitorSend(conn.visitorId, frame.clientId, frame.body, {
           likelyNew: conn.conversationId === null,
           ip: conn.ip,
+          ...(frame.attachments ? { attachments: frame.attachments } : {}),
         });
         // A resend's message may belong to a conversation the visitor has since left (start
         // over): only a newly stored message says which conversation is current.

@@ -12,6 +12,7 @@
  */
 
 import type {
+  Attachment,
   ErrorFrame,
   HoursInfo,
   Message,
@@ -73,129 +74,145 @@ export const list = <T>(o: Obj, key: string, item: (v: unknown) => T): T[] => {
   return Array.isArray(v) ? v.map(item) : bad(key);
 };
 
+/** Reads one field of a frame (the readers above have this shape). */
+export type Reader<T> = (o: Obj, key: string) => T;
+
+/** A reader for each field of `T` (optional ones too), keyed by the field's name. */
+type Spec<T> = { [K in keyof T]-?: Reader<T[K]> };
+
+/**
+ * Reads every field `spec` names from `o`, each with its reader. One table per shape instead of
+ * `key: read(o, "key")` for each field: the widget's bundle names each field once.
+ */
+export function fields<T>(o: Obj, spec: Spec<T>): T {
+  const out: Partial<T> = {};
+  for (const key in spec) out[key] = spec[key](o, key);
+  return out as T;
+}
+
+/** A reader of a nested object field, read with `spec`. */
+const nested = <T>(spec: Spec<T>): Reader<T> => (o, key) => fields(object(o[key], key), spec);
+
+/**
+ * Validates a message's file: its id, name, type and size are checked and the object is kept as
+ * sent (the widget's byte budget; `width` and `height` only ever become image attributes).
+ */
+const attachment = (v: unknown): Attachment => {
+  const o = object(v, "attachment");
+  string(o, "id") + string(o, "name") + string(o, "type") + integer(o, "size");
+  return o as unknown as Attachment;
+};
+
+const MESSAGE: Spec<Omit<Message, "attachments">> = {
+  id: string,
+  conversationId: string,
+  seq: integer,
+  authorKind: (o, key) => oneOf(o, key, ["visitor", "agent", "system", "bot"] as const),
+  authorId: nullable,
+  authorName: nullable,
+  clientId: nullable,
+  body: string,
+  note: flag,
+  createdAt: string,
+};
+
 /** Validates a stored message. */
 export function decodeMessage(v: unknown): Message {
   const o = object(v, "message");
   return {
-    id: string(o, "id"),
-    conversationId: string(o, "conversationId"),
-    seq: integer(o, "seq"),
-    authorKind: oneOf(o, "authorKind", ["visitor", "agent", "system", "bot"] as const),
-    authorId: nullable(o, "authorId"),
-    authorName: nullable(o, "authorName"),
-    clientId: nullable(o, "clientId"),
-    body: string(o, "body"),
-    note: flag(o, "note"),
-    createdAt: string(o, "createdAt"),
+    // Absent when the message carries no files (docs/protocol.md).
+    ...(o.attachments ? { attachments: list(o, "attachments", attachment) } : {}),
+    ...fields(o, MESSAGE),
   };
 }
 
-function conversation(v: unknown): VisitorConversation | null {
-  if (v === null || v === undefined) return null;
-  const o = object(v, "conversation");
-  const a = o.assignee;
-  let assignee: VisitorConversation["assignee"] = null;
-  if (a !== null && a !== undefined) {
-    const ao = object(a, "assignee");
-    assignee = { id: string(ao, "id"), name: string(ao, "name"), avatar: nullable(ao, "avatar") };
+const messages: Reader<Message[]> = (o, key) => list(o, key, decodeMessage);
+
+const CONVERSATION: Spec<VisitorConversation> = {
+  id: string,
+  status: (o, key) => oneOf(o, key, ["queued", "open", "resolved"] as const),
+  assignee(o, key) {
+    const a = o[key];
+    if (a === null || a === undefined) return null;
+    const ao = object(a, key);
+    const assignee: VisitorConversation["assignee"] = {
+      id: string(ao, "id"),
+      name: string(ao, "name"),
+      avatar: nullable(ao, "avatar"),
+    };
     // Absent from servers before it existed: the header then shows the team's presence.
     if (typeof ao.online === "boolean") assignee.online = ao.online;
-  }
-  return {
-    id: string(o, "id"),
-    status: oneOf(o, "status", ["queued", "open", "resolved"] as const),
-    assignee,
-    lastSeq: integer(o, "lastSeq"),
-    readSeq: integer(o, "readSeq"),
-    // Both absent from servers before they existed (an instance not yet upgraded).
-    agentReadSeq: o.agentReadSeq ? integer(o, "agentReadSeq") : 0,
-    resolvedSeq: o.resolvedSeq ? integer(o, "resolvedSeq") : null,
-    rating: o.rating === null || o.rating === undefined ? null : Math.min(5, integer(o, "rating")),
-  };
-}
+    return assignee;
+  },
+  lastSeq: integer,
+  readSeq: integer,
+  // Both absent from servers before they existed (an instance not yet upgraded).
+  agentReadSeq: (o, key) => o[key] ? integer(o, key) : 0,
+  resolvedSeq: (o, key) => o[key] ? integer(o, key) : null,
+  rating: (o, key) => o[key] === null || o[key] === undefined ? null : Math.min(5, integer(o, key)),
+};
 
-function team(v: unknown): TeamInfo {
-  const o = object(v, "team");
-  return { name: string(o, "name"), replyTime: string(o, "replyTime") };
-}
+const conversation: Reader<VisitorConversation | null> = (o, key) =>
+  o[key] === null || o[key] === undefined ? null : fields(object(o[key], key), CONVERSATION);
 
-/** Business hours of a `welcome`; a server from before they existed sends none: open. */
-function hours(v: unknown): HoursInfo {
-  if (v === undefined || v === null) return { open: true, nextOpen: null };
-  const o = object(v, "hours");
-  return { open: boolean(o, "open"), nextOpen: nullable(o, "nextOpen") };
-}
+/** The fields of each visitor frame but `error` (read apart) and `type`. */
+type FrameSpecs = {
+  [T in Exclude<VisitorFrame["type"], "error">]: Spec<
+    Omit<Extract<VisitorFrame, { type: T }>, "type">
+  >;
+};
+
+const FRAMES: FrameSpecs = {
+  welcome: {
+    token: string,
+    visitor: nested({ id: string, name: string, email: nullable, verified: flag }),
+    conversation,
+    messages,
+    agentsOnline: integer,
+    team: nested<TeamInfo>({ name: string, replyTime: string }),
+    // Business hours; a server from before they existed sends none: open.
+    hours: (o, key): HoursInfo =>
+      o[key] === null || o[key] === undefined
+        ? { open: true, nextOpen: null }
+        : fields(object(o[key], key), { open: boolean, nextOpen: nullable }),
+    emailReplies: flag,
+    // At least 1 s, so a bad value cannot spin the ping timer.
+    heartbeatMs: (o, key) => Math.max(1000, integer(o, key)),
+  },
+  ack: {
+    clientId: string,
+    messageId: string,
+    conversationId: string,
+    seq: integer,
+    createdAt: string,
+  },
+  message: { message: (o, key) => decodeMessage(o[key]) },
+  history: { messages, hasMore: boolean },
+  conversation: { conversation },
+  typing: { active: boolean, name: (o, key) => nullable(o, key) ?? "" },
+  agents: { online: integer },
+  identity: { name: string, email: nullable, verified: flag },
+  ping: {},
+  pong: {},
+};
 
 /** Decodes one frame from `/ws/visitor`; `null` for a type this client does not know. */
 export function decodeVisitorFrame(text: string): VisitorFrame | null {
   const o = object(JSON.parse(text), "frame");
-  switch (o.type) {
-    case "welcome": {
-      const visitor = object(o.visitor, "visitor");
-      return {
-        type: "welcome",
-        token: string(o, "token"),
-        visitor: {
-          id: string(visitor, "id"),
-          name: string(visitor, "name"),
-          email: nullable(visitor, "email"),
-          verified: flag(visitor, "verified"),
-        },
-        conversation: conversation(o.conversation),
-        messages: list(o, "messages", decodeMessage),
-        agentsOnline: integer(o, "agentsOnline"),
-        team: team(o.team),
-        hours: hours(o.hours),
-        emailReplies: flag(o, "emailReplies"),
-        // At least 1 s, so a bad value cannot spin the ping timer.
-        heartbeatMs: Math.max(1000, integer(o, "heartbeatMs")),
-      };
-    }
-    case "ack":
-      return {
-        type: "ack",
-        clientId: string(o, "clientId"),
-        messageId: string(o, "messageId"),
-        conversationId: string(o, "conversationId"),
-        seq: integer(o, "seq"),
-        createdAt: string(o, "createdAt"),
-      };
-    case "message":
-      return { type: "message", message: decodeMessage(o.message) };
-    case "history":
-      return {
-        type: "history",
-        messages: list(o, "messages", decodeMessage),
-        hasMore: boolean(o, "hasMore"),
-      };
-    case "conversation":
-      return { type: "conversation", conversation: conversation(o.conversation) };
-    case "typing":
-      return { type: "typing", active: boolean(o, "active"), name: nullable(o, "name") ?? "" };
-    case "agents":
-      return { type: "agents", online: integer(o, "online") };
-    case "identity":
-      return {
-        type: "identity",
-        name: string(o, "name"),
-        email: nullable(o, "email"),
-        verified: flag(o, "verified"),
-      };
-    case "error": {
-      // The agent decoder reads the same fields, plus the ids that only agent commands carry.
-      const clientId = nullable(o, "clientId");
-      return {
-        type: "error",
-        code: string(o, "code"),
-        message: nullable(o, "message") ?? "",
-        retryable: flag(o, "retryable"),
-        ...(clientId === null ? {} : { clientId }),
-      };
-    }
-    case "ping":
-    case "pong":
-      return { type: o.type };
-    default:
-      return null;
+  const type = o.type;
+  if (type === "error") {
+    // The agent decoder reads the same fields, plus the ids that only agent commands carry.
+    const clientId = nullable(o, "clientId");
+    return {
+      type: "error",
+      code: string(o, "code"),
+      message: nullable(o, "message") ?? "",
+      retryable: flag(o, "retryable"),
+      ...(clientId === null ? {} : { clientId }),
+    };
   }
+  // Own keys only: a `type` of "toString" is unknown, not Object's.
+  if (typeof type !== "string" || !Object.hasOwn(FRAMES, type)) return null;
+  const spec = FRAMES[type as keyof FrameSpecs] as Spec<Record<string, unknown>>;
+  return { type, ...fields(o, spec) } as VisitorFrame;
 }

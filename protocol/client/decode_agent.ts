@@ -14,10 +14,12 @@ import type {
   AgentInfo,
   AgentServerFrame,
   AgentStatus,
+  Attachment,
   AuthorKind,
   ConversationStatus,
   ConversationSummary,
   Label,
+  Message,
   PageInfo,
   VisitorInfo,
 } from "../frames.ts";
@@ -25,7 +27,7 @@ import { PRIORITIES } from "../frames.ts";
 import { HEARTBEAT_MS } from "../timing.ts";
 import type { Obj } from "../validate.ts";
 import {
-  decodeMessage,
+  decodeMessage as decodeBareMessage,
   decodeVisitorFrame,
   integer,
   nullable,
@@ -60,7 +62,32 @@ const STATUSES: readonly ConversationStatus[] = ["queued", "open", "resolved"];
 const AGENT_STATUSES: readonly AgentStatus[] = ["online", "away", "offline"];
 const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
 
-export { decodeMessage };
+/** Decodes a file a message carries (docs/http_api.md "Attachments"). */
+export function decodeAttachment(value: unknown): Attachment {
+  const o = object(value, "attachment");
+  const a: Attachment = {
+    id: string(o, "id"),
+    name: string(o, "name"),
+    type: string(o, "type"),
+    size: integer(o, "size"),
+  };
+  if (typeof o.width === "number" && typeof o.height === "number") {
+    a.width = integer(o, "width");
+    a.height = integer(o, "height");
+  }
+  return a;
+}
+
+/**
+ * Decodes a stored message with its attachments. Only the console reads them here: the widget's
+ * decoder (`decode.ts`) stays as small as its budget asks until the widget shows them.
+ */
+export function decodeMessage(value: unknown): Message {
+  const m = decodeBareMessage(value);
+  const list = items(object(value, "message"), "attachments", decodeAttachment);
+  if (list.length > 0) m.attachments = list;
+  return m;
+}
 
 /** Decodes a {@link ConversationSummary}. */
 export function decodeSummary(value: unknown): ConversationSummary {

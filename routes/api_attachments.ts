@@ -1,0 +1,189 @@
+/**
+ * Attachments over HTTP (docs/http_api.md "Attachments", docs/attachments.md): uploads by
+ * agents (session and CSRF, like every agent write) and by visitors (their widget token as
+ * `Authorization: Bearer`, with CORS for the site's origins), and the one download path for
+ * both. Thin: the body is handed to the core as a stream, never read here, and the core decides
+ * who may read what; this file writes the headers that make a download safe to serve from
+ * Parley's own origin (sniffed type, `nosniff`, a sandboxing CSP, `Content-Disposition`).
+ *
+ * Tokens are read from the `Authorization` header only: a token in the query string is ignored
+ * (URLs end up in logs, histories and `Referer`s).
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../protocol/codes.ts";
+import { ParleyError, toParleyError } from "../core/errors.ts";
+import {
+  type AttachmentReader,
+  contentDisposition,
+  fileName,
+  servedType,
+  type UploadRequest,
+} from "../core/attachments/mod.ts";
+import type { VisitorClaims } from "../core/accounts/tokens.ts";
+import type { Handler, RequestContext } from "./context.ts";
+import { requireAgent, requireCsrf } from "./guard.ts";
+import { errorResponse, json } from "./http.ts";
+import { idParam } from "./api_inbox.ts";
+import { noneMatch } from "./negotiate.ts";
+
+/** Request headers a widget on another origin may send here. */
+const ALLOWED_HEADERS = "authorization, content-type, x-parley-filename";
+
+/** How long a browser may keep a download: its bytes never change under its id. */
+const CACHE_SECONDS = 3600;
+
+/** The upload request the core reads: the stream, the cleaned name, what the client declared. */
+function uploadOf(req: Request): UploadRequest {
+  const name = fileName(req.headers.get("x-parley-filename"));
+  if (name === null) {
+    throw new ParleyError(
+      ErrorCode.BadFrame,
+      "X-Parley-Filename must be the file name, percent-encoded UTF-8",
+    );
+  }
+  const length = req.headers.get("content-length");
+  const declaredLength = length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null;
+  return { name, declaredType: req.headers.get("content-type"), declaredLength, body: req.body };
+}
+
+/** The bearer token of `Authorization`, or null. */
+function bearer(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
+  return m ? m[1] : null;
+}
+
+/**
+ * Answers a refused upload with `Connection: close`: the rest of its body is never read, and a
+ * connection kept open would have the server drain it (or the client's next request would be
+ * read from the middle of the file).
+ */
+function closingOnError(handler: Handler): Handler {
+  return async (req, ctx) => {
+    let res: Response;
+    try {
+      res = await handler(req, ctx);
+    } catch (err) {
+      res = errorResponse(toParleyError(err), ctx.app.log, ctx.requestId);
+    }
+    if (res.status >= 400) res.headers.set("connection", "close");
+    return res;
+  };
+}
+
+/** `POST /api/conversations/:id/attachments` (agent). */
+export const uploadByAgent: Handler = closingOnError(async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  requireCsrf(req, ctx);
+  const conversationId = idParam(ctx.params.id);
+  const attachment = await ctx.app.attachments.uploadByAgent(agent, conversationId, uploadOf(req));
+  return json({ attachment }, 201);
+});
+
+/**
+ * `GET /api/agent/upload-limits` (agent): the largest upload, so the console can refuse a file
+ * that is too large before sending a byte of it (the server refuses it anyway).
+ */
+export const uploadLimits: Handler = async (req, ctx) => {
+  await requireAgent(req, ctx);
+  return json({ maxBytes: ctx.app.attachments.policy.maxBytes });
+};
+
+/** CORS headers for a visitor request from `origin` (none when it sent no `Origin`). */
+function cors(origin: string | null): Record<string, string> {
+  return {
+    vary: "Origin",
+    ...(origin === null ? {} : {
+      "access-control-allow-origin": origin,
+      "access-control-expose-headers": "content-disposition, content-length, etag",
+    }),
+  };
+}
+
+/**
+ * The visitor a request's token names, refused (`forbidden`) when it comes from a page the
+ * site does not allow (no `Origin`: not a cross-origin browser request).
+ */
+async function visitorOf(req: Request, ctx: RequestContext): Promise<VisitorClaims> {
+  const claims = await ctx.app.attachments.visitor(bearer(req));
+  const origin = req.headers.get("origin");
+  if (origin !== null) {
+    const site = await ctx.app.store.getSite(claims.siteId);
+    if (!site) throw new ParleyError(ErrorCode.InvalidToken, "Invalid visitor token");
+    if (site.allowedOrigins.length > 0 && !site.allowedOrigins.includes(origin)) {
+      throw new ParleyError(ErrorCode.Forbidden, "This origin may not use this site's chat");
+    }
+  }
+  return claims;
+}
+
+/** Runs a visitor handler; every answer, errors included, carries the CORS headers. */
+function withCors(handler: Handler): Handler {
+  return async (req, ctx) => {
+    const headers = cors(req.headers.get("origin"));
+    let res: Response;
+    try {
+      res = await handler(req, ctx);
+    } catch (err) {
+      // Read by the widget to say why, in the visitor's language.
+      res = errorResponse(toParleyError(err), ctx.app.log, ctx.requestId);
+    }
+    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    return res;
+  };
+}
+
+/** `OPTIONS /api/widget/attachments` and `/api/attachments/:id`: the CORS preflight. */
+export const preflight: Handler = (req) => {
+  const origin = req.headers.get("origin");
+  return new Response(null, {
+    status: 204,
+    headers: {
+      ...cors(origin),
+      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-headers": ALLOWED_HEADERS,
+      "access-control-max-age": "600",
+    },
+  });
+};
+
+/** `POST /api/widget/attachments` (visitor, `Authorization: Bearer <token>`). */
+export const uploadByVisitor: Handler = withCors(closingOnError(async (req, ctx) => {
+  const claims = await visitorOf(req, ctx);
+  const attachment = await ctx.app.attachments.uploadByVisitor(claims, uploadOf(req));
+  return json({ attachment }, 201);
+}));
+
+/**
+ * `GET /api/attachments/:id`: a visitor by `Authorization: Bearer`, else an agent by session.
+ * Anything the reader may not read is 404, as an unknown id is.
+ */
+export const download: Handler = withCors(async (req, ctx) => {
+  const id = idParam(ctx.params.id);
+  const token = bearer(req);
+  const reader: AttachmentReader = token !== null || req.headers.has("authorization")
+    ? { kind: "visitor", claims: await visitorOf(req, ctx) }
+    : { kind: "agent", agent: await requireAgent(req, ctx) };
+  const service = ctx.app.attachments;
+  const a = await service.readable(id, reader);
+  const etag = `"${a.sha256 ?? a.id}"`;
+  const headers: Record<string, string> = {
+    "content-type": servedType(a.type),
+    "content-disposition": contentDisposition(a.type, a.name),
+    "x-content-type-options": "nosniff",
+    // Opened directly, even an allowed HTML file is a sandboxed document that runs nothing.
+    "content-security-policy": "default-src 'none'; sandbox",
+    // Other sites may not embed it with the agent's cookie; CORS fetches are not affected.
+    "cross-origin-resource-policy": "same-origin",
+    "cache-control": `private, max-age=${CACHE_SECONDS}`,
+    etag,
+    vary: "Origin, Authorization, Cookie",
+  };
+  if (noneMatch(req.headers.get("if-none-match"), etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  headers["content-length"] = String(a.size);
+  if (req.method === "HEAD") return new Response(null, { headers });
+  return new Response(await service.stream(a), { headers });
+});
