@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { stop } from "esbuild";
 import {
   buildConsole,
+  CONSOLE_ATTACH_JS_BUDGET_GZIP,
   CONSOLE_REPORTS_JS_BUDGET_GZIP,
   CONSOLE_SEARCH_JS_BUDGET_GZIP,
 } from "../agent-console/build.ts";
@@ -16,6 +17,7 @@ Deno.test("buildConsole() puts the admin settings tabs in a lazy chunk of their 
       "console-admin-js",
       "console-reports-js",
       "console-search-js",
+      "console-attach-js",
       "console-css",
     ]);
     const html = await Deno.readTextFile(`${dir}/console.html`);
@@ -94,6 +96,36 @@ Deno.test("buildConsole() puts the search results view and its filters in a lazy
       assert.ok(searchJs.includes(words), `${words} is in the search chunk`);
     }
     assert.ok(eagerJs.includes("Search messages"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildConsole() puts the uploader in a lazy chunk; the page keeps the button", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parley-console-build-" });
+  try {
+    const rows = await buildConsole({ outDir: dir });
+    await stop();
+    const html = await Deno.readTextFile(`${dir}/console.html`);
+    const eager = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    const all = [...Deno.readDirSync(`${dir}/assets`)].map((e) => `assets/${e.name}`)
+      .filter((f) => f.endsWith(".js"));
+    const read = (files: string[]) =>
+      Promise.all(files.map((f) => Deno.readTextFile(`${dir}/${f}`))).then((t) => t.join("\n"));
+    const eagerJs = await read(eager);
+    const lazyJs = await read(all.filter((f) => !eager.includes(f)));
+    for (
+      const words of ["Files to send", "Sends when every file is uploaded", "upload.onprogress"]
+    ) {
+      assert.ok(!eagerJs.includes(words), `${words} is not in the page's own script`);
+      assert.ok(lazyJs.includes(words), `${words} is in a lazy chunk`);
+    }
+    assert.ok(eagerJs.includes("Attach a file"));
+    const row = rows.find((r) => r.name === "console-attach-js");
+    assert.ok(row, "a console-attach-js row");
+    assert.equal(row.budgetGzip, CONSOLE_ATTACH_JS_BUDGET_GZIP);
+    assert.ok(row.gzipBytes > 0 && row.gzipBytes <= row.budgetGzip!, `${row.gzipBytes} B gzip`);
+    assert.ok(!eager.includes(row.file));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -117,3 +117,25 @@ export function agoText(iso: string, now: number): string {
   if (t === "now") return "just now";
   return /^\d+[mhd]$/.test(t) ? `${t} ago` : `on ${t}`;
 }
+
+/** A file size for people: "820 B", "14 KB", "2.5 MB" (powers of 1024, as file managers show). */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const kb = bytes / 1024;
+  if (kb < 1024) return `${Math.round(kb)} KB`;
+  const mb = kb / 1024;
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`;
+}
+
+/** A short name for a MIME type: "PNG image", "PDF", "Text"; a long or vendor type as it is. */
+export function fileKind(type: string): string {
+  const sub = type.slice(type.indexOf("/") + 1);
+  if (type.startsWith("image/")) return `${sub.toUpperCase()} image`;
+  if (sub === "plain") return "Text";
+  return /^[a-z]{2,4}$/.test(sub) ? sub.toUpperCase() : type;
+}
+
+/** Where an attachment downloads from (the agent's session cookie is enough to read it). */
+export function attachmentUrl(id: string): string {
+  return `/api/attachments/${encodeURIComponent(id)}`;
+}

@@ -13,6 +13,7 @@ import type {
   AgentCommand,
   AgentInfo,
   AgentServerFrame,
+  Attachment,
   ConversationSummary,
   Label,
   Message,
@@ -249,6 +250,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       clientId: p.clientId,
       body: p.body,
       ...(p.note ? { note: true } : {}),
+      ...(p.attachments ? { attachments: p.attachments.map((a) => a.id) } : {}),
     });
   }
 
@@ -324,6 +326,7 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
       body: p?.body ?? "",
       note: p?.note ?? false,
       createdAt: f.createdAt,
+      ...(p?.attachments ? { attachments: p.attachments } : {}),
     };
     // Without the pending copy we do not know the body: wait for the relayed message instead.
     if (p && t) addMessages(f.conversationId, [m]);
@@ -563,20 +566,29 @@ const ConsoleModelClass = createModel((deps: ConsoleModelDeps) => {
     /**
      * Queues a reply (or a note) with a fresh client id; it is sent once the messages written
      * before it are stored. It shows as "sending" until the ack and is resent with the same id
-     * after a reconnect or a retryable refusal. Returns false when the body is empty.
+     * after a reconnect or a retryable refusal. Returns false when the body is empty (and no
+     * file goes with it). The uploader passes the client id it chose when Send was pressed and
+     * the files, every one of them already uploaded: the frame never names a half-done upload.
      */
-    sendMessage(id: string, body: string, note: boolean): boolean {
-      if (body.trim() === "") return false;
+    sendMessage(
+      id: string,
+      body: string,
+      note: boolean,
+      extra: { clientId?: string; attachments?: Attachment[] } = {},
+    ): boolean {
+      const files = extra.attachments?.length ? extra.attachments : undefined;
+      if (body.trim() === "" && !files) return false;
       if (body.length > MAX_BODY_CHARS) {
         notice(`Message is too long: at most ${MAX_BODY_CHARS} characters`);
         return false;
       }
       ownTyping.stop(id);
       const p: PendingMessage = {
-        clientId: newClientId(),
+        clientId: extra.clientId ?? newClientId(),
         conversationId: id,
         body,
         note,
+        ...(files ? { attachments: files } : {}),
         state: "sending",
         error: null,
         createdAt: new Date(now()).toISOString(),

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type AttachSlot, createAttachSlot } from "./attach_slot.ts";
 import type { AgentInfo } from "../../protocol/frames.ts";
 import type { ConsoleApi } from "./api.ts";
 import { type BulkSelection, createBulkSelection } from "./bulk.ts";
@@ -30,6 +31,8 @@ export interface Session {
   api: ConsoleApi;
   /** The inbox rows ticked for a bulk action. */
   bulk: BulkSelection;
+  /** The lazily loaded uploader (attachments). */
+  attach: AttachSlot;
   /** Closes the socket and disposes the models. */
   stop(): void;
 }
@@ -75,6 +78,7 @@ export function startSession(opts: SessionOptions): Session {
     notify: (text) => model.notify(text, "error"),
   });
   const siteAdmin = createSiteAdmin({ api: opts.api, onChange: () => void sites.load(true) });
+  const attach = createAttachSlot(model);
   void resources.loadCanned();
   void sites.load();
 
@@ -88,7 +92,7 @@ export function startSession(opts: SessionOptions): Session {
     opts.notifier.beep();
     opts.notifier.show(
       visitorLabel(c.visitorName, c.visitorId),
-      event.message.body.slice(0, 140),
+      event.message.body.slice(0, 140) || (event.message.attachments ? "Sent a file" : ""),
       () => opts.openConversation(c.id),
     );
   }
@@ -101,8 +105,10 @@ export function startSession(opts: SessionOptions): Session {
     siteAdmin,
     api: opts.api,
     bulk: createBulkSelection(),
+    attach,
     stop() {
       connection?.close();
+      attach.dispose();
       sites[Symbol.dispose]();
       siteAdmin[Symbol.dispose]();
       model[Symbol.dispose]();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message } from "../../protocol/frames.ts";
+import type { Attachment, Message } from "../../protocol/frames.ts";
 
 /** A conversation's loaded history. */
 export interface Thread {
@@ -23,8 +23,11 @@ export interface Thread {
 export interface PendingMessage {
   clientId: string;
   conversationId: string;
+  /** May be empty when it carries attachments. */
   body: string;
   note: boolean;
+  /** Files uploaded before the message was queued; their ids go in the message frame. */
+  attachments?: Attachment[];
   /**
    * `sending` until the ack (also while it waits to be resent after a retryable refusal);
    * `failed` after a final refusal, until the agent retries or discards it.

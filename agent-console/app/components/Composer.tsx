@@ -4,6 +4,7 @@ import type { ConversationStatus } from "../../../protocol/frames.ts";
 import type { CannedResponse } from "../../../protocol/api.ts";
 import type { Session } from "../session.ts";
 import { fillCanned, unknownSlash } from "../canned.ts";
+import { filesOf } from "../attach_slot.ts";
 
 /** Canned responses matching the `/query` typed at the start of the composer. */
 export function matchCanned(
@@ -31,10 +32,14 @@ export interface ComposerProps {
  * The reply box: Enter sends, Shift+Enter adds a line, `/` opens canned responses (their
  * variables filled on insertion), and the "Note" toggle turns the next message into a private
  * note only agents see. A reply starting with a `/word` that is no canned response is held
- * once with a notice: pressing Enter (or Send) again sends it as written.
+ * once with a notice: pressing Enter (or Send) again sends it as written. "Attach a file" and a
+ * pasted image put files in the uploader's tray (a lazy chunk); the text is then their caption.
  */
 export function Composer({ session, id, status }: ComposerProps) {
-  const { model, resources } = session;
+  const { model, resources, attach } = session;
+  const up = attach.uploader.value;
+  const hasFiles = up !== null && up.items(id).length > 0;
+  const fileRef = useRef<HTMLInputElement>(null);
   const draft = model.drafts.value.get(id) ?? "";
   const note = model.noteMode.value;
   const active = useSignal(0);
@@ -59,7 +64,7 @@ export function Composer({ session, id, status }: ComposerProps) {
       return;
     }
     warned.value = null;
-    if (model.sendMessage(id, draft, note)) ref.current?.focus();
+    if (up?.send(id, draft, note) || model.sendMessage(id, draft, note)) ref.current?.focus();
   };
   const pick = (c: CannedResponse) => {
     const conv = model.conversations.value.get(id);
@@ -123,6 +128,7 @@ export function Composer({ session, id, status }: ComposerProps) {
           ))}
         </ul>
       )}
+      {up && <up.Tray conversationId={id} />}
       {warning && (
         <p class="slash-notice" id="slash-notice" role="alert">
           No canned response matches {slash}. Press Enter again to send it as written.
@@ -141,8 +147,33 @@ export function Composer({ session, id, status }: ComposerProps) {
         value={draft}
         onInput={(e) => model.setDraft(id, e.currentTarget.value)}
         onKeyDown={onKeyDown}
+        onPaste={(e) => {
+          // Only a pasted image: text copied from a document may carry a picture of itself too.
+          const data = e.clipboardData;
+          if (!data || data.types.includes("text/plain") || data.files.length === 0) return;
+          e.preventDefault();
+          attach.add(id, filesOf(data));
+        }}
       />
       <div class="composer-bar">
+        <button
+          type="button"
+          class="button attach-button"
+          aria-label="Attach a file"
+          onClick={() => fileRef.current?.click()}
+        >
+          Attach
+        </button>
+        <input
+          type="file"
+          multiple
+          hidden
+          ref={fileRef}
+          onChange={(e) => {
+            attach.add(id, [...(e.currentTarget.files ?? [])]);
+            e.currentTarget.value = "";
+          }}
+        />
         <button
           type="button"
           class={`button toggle${note ? " toggle-on" : ""}`}
@@ -161,7 +192,11 @@ export function Composer({ session, id, status }: ComposerProps) {
             ? "Private note: never sent to the visitor"
             : "Enter to send · Shift+Enter for a new line"}
         </span>
-        <button type="submit" class="button primary" disabled={blocked || draft.trim() === ""}>
+        <button
+          type="submit"
+          class="button primary"
+          disabled={blocked || (draft.trim() === "" && !hasFiles)}
+        >
           Send
         </button>
       </div>

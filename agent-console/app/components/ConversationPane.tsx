@@ -3,6 +3,7 @@ import { useEffect } from "preact/hooks";
 import type { ConversationSummary } from "../../../protocol/frames.ts";
 import { ApiError, apiRequest, errorText } from "../api.ts";
 import { visitorLabel } from "../format.ts";
+import { filesOf } from "../attach_slot.ts";
 import { snoozeTime } from "../snooze.ts";
 import { isSnoozed } from "../views.ts";
 import type { ConsoleModel } from "../model.ts";
@@ -31,6 +32,8 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
   const id = model.selectedId.value;
   // Whether the server sends email (`GET /api/agent/preferences`): without it, no transcripts.
   const emailOn = useSignal(false);
+  /** A drag with files is over the conversation: dropping attaches them. */
+  const dropping = useSignal(false);
   useEffect(() => {
     apiRequest("GET", "/api/agent/preferences").then((r) => {
       emailOn.value = (r as { emailOn?: unknown } | null)?.emailOn === true;
@@ -50,10 +53,29 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
     );
   }
   const c = model.selected.value;
+  const up = session.attach.uploader.value;
   const name = c ? visitorLabel(c.visitorName, c.visitorId) : "Conversation";
   const site = c ? session.sites.label(c.siteId) : null;
   return (
-    <section class="conversation" aria-label={`Conversation with ${name}`}>
+    <section
+      class={`conversation${dropping.value ? " drop-target" : ""}`}
+      aria-label={`Conversation with ${name}`}
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes("Files")) return;
+        e.preventDefault();
+        dropping.value = true;
+      }}
+      onDragLeave={(e) => {
+        const to = e.relatedTarget;
+        if (!(to instanceof Node && e.currentTarget.contains(to))) dropping.value = false;
+      }}
+      onDrop={(e) => {
+        dropping.value = false;
+        if (!e.dataTransfer?.types.includes("Files")) return;
+        e.preventDefault();
+        session.attach.add(id, filesOf(e.dataTransfer));
+      }}
+    >
       <header class="conv-header">
         <button
           type="button"
@@ -88,9 +110,10 @@ export function ConversationPane({ session, detailsOpen, onToggleDetails }: Conv
           Details
         </button>
       </header>
-      <MessageList model={model} id={id} />
+      <MessageList model={model} id={id} onView={session.attach.view} />
       <TypingIndicator model={model} id={id} />
       <Composer session={session} id={id} status={c?.status ?? "open"} />
+      {up && <up.Viewer />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import type { Message } from "../../../protocol/frames.ts";
+import type { Attachment, Message } from "../../../protocol/frames.ts";
+import { AttachmentList } from "./AttachmentList.tsx";
 import { clockTime, fullTime } from "../format.ts";
 import type { ConsoleModel } from "../model.ts";
 import { EMPTY_THREAD, type PendingMessage, threadItems } from "../thread.ts";
@@ -12,7 +13,9 @@ const STICK_PX = 80;
  * messages keep the view pinned to the bottom unless the agent scrolled up to read. Bodies are
  * rendered as text nodes with `white-space: pre-wrap`; never as HTML.
  */
-export function MessageList({ model, id }: { model: ConsoleModel; id: string }) {
+export function MessageList(
+  { model, id, onView }: { model: ConsoleModel; id: string; onView(a: Attachment): void },
+) {
   const thread = model.threads.value.get(id) ?? EMPTY_THREAD;
   const pending = model.selectedPending.value;
   const items = threadItems(thread, pending);
@@ -97,9 +100,10 @@ export function MessageList({ model, id }: { model: ConsoleModel; id: string }) 
                 m={item.message}
                 mine={item.message.authorKind === "agent" && item.message.authorId === meId}
                 seen={summary !== null && summary.visitorReadSeq >= item.message.seq}
+                onView={onView}
               />
             )
-            : <PendingRow key={item.key} p={item.pending} model={model} />,
+            : <PendingRow key={item.key} p={item.pending} model={model} onView={onView} />,
         ];
       })}
     </div>
@@ -116,7 +120,14 @@ function dayLabel(iso: string): string {
   return d.toLocaleDateString(undefined, { weekday: "short", month: "short", day: "numeric" });
 }
 
-function MessageRow({ m, mine, seen }: { m: Message; mine: boolean; seen: boolean }) {
+function MessageRow(
+  { m, mine, seen, onView }: {
+    m: Message;
+    mine: boolean;
+    seen: boolean;
+    onView(a: Attachment): void;
+  },
+) {
   if (m.authorKind === "system") {
     return (
       <div class="msg-system">
@@ -133,20 +144,24 @@ function MessageRow({ m, mine, seen }: { m: Message; mine: boolean; seen: boolea
         {m.note && <span class="badge badge-note">Private note</span>}
         <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{clockTime(m.createdAt)}</time>
       </div>
-      <div class="msg-body" dir="auto">{m.body}</div>
+      {m.body !== "" && <div class="msg-body" dir="auto">{m.body}</div>}
+      {m.attachments && <AttachmentList files={m.attachments} onView={onView} />}
       {mine && !m.note && <div class="msg-status">{seen ? "Seen" : "Sent"}</div>}
     </article>
   );
 }
 
-function PendingRow({ p, model }: { p: PendingMessage; model: ConsoleModel }) {
+function PendingRow(
+  { p, model, onView }: { p: PendingMessage; model: ConsoleModel; onView(a: Attachment): void },
+) {
   return (
     <article class={`msg msg-agent msg-mine msg-pending${p.note ? " msg-note" : ""}`}>
       <div class="msg-meta">
         <span class="msg-author">You</span>
         {p.note && <span class="badge badge-note">Private note</span>}
       </div>
-      <div class="msg-body" dir="auto">{p.body}</div>
+      {p.body !== "" && <div class="msg-body" dir="auto">{p.body}</div>}
+      {p.attachments && <AttachmentList files={p.attachments} onView={onView} />}
       {p.state === "sending"
         ? <div class="msg-status">Sending…</div>
         : (
