@@ -1,19 +1,28 @@
 /**
- * Builds the widget: the chat UI bundle (content-hashed), then the loader `widget.js` that knows
- * the UI's file name, then the demo storefront page and its stylesheet. Build-time only: nothing
+ * Builds the widget: the chat UI bundles and attachment chunks (one per locale, content-hashed),
+ * then the loader `widget.js` that knows the UI's file name, then the demo storefront page and
+ * its stylesheet. Build-time only: nothing
  * served to browsers imports this module.
  *
  * @module
  */
 
 import * as esbuild from "esbuild";
+import { pathToFileURL } from "node:url";
 import { type AssetReport, measure, shortHash } from "../tools/manifest.ts";
 import { WIDGET_LOCALES } from "../protocol/site_settings.ts";
+import { en } from "./ui/locales/en.ts";
 
 /** Gzipped budget of `widget.js`. */
 export const LOADER_BUDGET = 2048;
 /** Gzipped budget of loader plus UI (everything a visitor downloads once the chat is open). */
 export const TOTAL_BUDGET = 20480;
+
+/**
+ * Gzipped budget of the attachment chunk (tray, uploads, thumbnails, cards, viewer), loaded only
+ * when a visitor attaches a file or a message with files is shown.
+ */
+export const ATTACH_BUDGET = 8192;
 
 /** Browsers released within the last two years: no polyfills or down-levelling beyond them. */
 export const TARGETS = ["es2022", "chrome110", "firefox110", "safari16"];
@@ -31,17 +40,53 @@ export const LOCALES = WIDGET_LOCALES;
 const minifiedStyles: esbuild.Plugin = {
   name: "minified-styles",
   setup(build) {
-    build.onLoad({ filter: /[\\/]widget[\\/]ui[\\/]styles\.ts$/ }, async () => {
-      const { PANEL_CSS } = await import("./ui/styles.ts");
-      const css = await esbuild.transform(PANEL_CSS, {
-        loader: "css",
-        minify: true,
-        target: TARGETS,
-      });
+    // `widget/ui/styles.ts` (PANEL_CSS) and `widget/ui/attach/styles.ts` (ATTACH_CSS).
+    build.onLoad({ filter: /[\\/]widget[\\/]ui[\\/](attach[\\/])?styles\.ts$/ }, async (args) => {
+      const mod: Record<string, string> = await import(pathToFileURL(args.path).href);
+      const [name, text] = Object.entries(mod)[0];
+      const css = await esbuild.transform(text, { loader: "css", minify: true, target: TARGETS });
       return {
-        contents: `export const PANEL_CSS = ${JSON.stringify(css.code.trim())};`,
+        contents: `export const ${name} = ${JSON.stringify(css.code.trim())};`,
         loader: "ts",
       };
+    });
+  },
+};
+
+/** The UI's string keys in table order (`en`, the reference table). */
+const STRING_KEYS = Object.keys(en);
+
+/**
+ * Ships each UI string table as an array in `en`'s key order, and each `t("key")` of the UI's
+ * code as `t(index)`: the 41 keys (about 240 B gzipped) leave every UI bundle, while the source
+ * keeps its readable keys and Deno runs it as written (`translator` indexes either). Every call
+ * must name its key as a literal; a computed key, or a key not in `en`, fails the build. The
+ * attachment chunk keeps its keyed table (`<locale>Attach`, built without this plugin).
+ */
+const indexedStrings: esbuild.Plugin = {
+  name: "indexed-strings",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]widget[\\/]ui[\\/]locales[\\/]\w+\.ts$/ }, async (args) => {
+      const name = args.path.replace(/^.*[\\/]|\.ts$/g, "");
+      const mod: Record<string, Record<string, string>> = await import(
+        pathToFileURL(args.path).href
+      );
+      const table = STRING_KEYS.map((key) => mod[name][key]);
+      return { contents: `export const ${name} = ${JSON.stringify(table)};`, loader: "ts" };
+    });
+    build.onLoad({ filter: /[\\/]widget[\\/]ui[\\/].*\.tsx?$/ }, async (args) => {
+      if (/[\\/](attach|locales)[\\/]|styles\.ts$/.test(args.path)) return undefined;
+      const text = await Deno.readTextFile(args.path);
+      const contents = text.replace(/\bt\("(\w+)"/g, (call, key: string) => {
+        const i = STRING_KEYS.indexOf(key);
+        if (i < 0) throw new Error(`${args.path}: ${call}: not a key of the UI's string table`);
+        return `t(${i}`;
+      });
+      const computed = /\bt\((?!\d|\))/.exec(contents);
+      if (computed) {
+        throw new Error(`${args.path}: t() with a computed key (write t("key") at each call)`);
+      }
+      return { contents, loader: args.path.endsWith("x") ? "tsx" : "ts" };
     });
   },
 };
@@ -53,7 +98,32 @@ const UI_OPTIONS: esbuild.BuildOptions = {
   jsxFactory: "h",
   jsxFragment: "Fragment",
   inject: ["widget/ui/_jsx.ts"],
-  plugins: [minifiedStyles],
+  plugins: [minifiedStyles, indexedStrings],
+  // Preact's and signals-core's internal fields (`__k`, `__e`, `_sb`…: kept readable in their
+  // builds for devtools and add-ons, none of which the widget loads) become one or two letters.
+  // Nothing outside the bundle reads them: the attachment chunk only calls the UI's `h`, `signal`
+  // and `effect`. Widget code names no field with a leading underscore (quoted keys are kept).
+  // Also the props the UI's own components pass each other (never a DOM attribute, never read by
+  // the loader or the chunk).
+  mangleProps: /^_|^(panelRef|inputRef|onEmail|onClose)$/,
+  reserveProps: /^__(html|proto__)$/,
+};
+
+/**
+ * The attachment chunk renders with the UI's Preact and signals (`widget/ui/attach/lib.ts`): its
+ * JSX compiles to `L.h(…)`, and a value import of either package (a second copy) fails the build.
+ */
+const ATTACH_OPTIONS: esbuild.BuildOptions = {
+  jsx: "transform",
+  jsxFactory: "L.h",
+  plugins: [minifiedStyles, {
+    name: "no-second-preact",
+    setup(build) {
+      build.onResolve({ filter: /^(preact|@preact\/signals-core)($|\/)/ }, (args) => ({
+        errors: [{ text: `the attachment chunk must use the UI's ${args.path} (AttachLib)` }],
+      }));
+    },
+  }],
 };
 
 async function bundle(
@@ -81,7 +151,18 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
   // One UI bundle per locale, so a visitor downloads only their own strings. All share one
   // hash (of every bundle), so the loader carries one short string instead of a name per locale.
   const bundles: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
   for (const locale of LOCALES) {
+    chunks.push(
+      await bundle({
+        contents: `import { register } from "./mod.ts";\n` +
+          `import { ${locale}Attach } from "../locales/${locale}.ts";\n` +
+          `register(${locale}Attach, "${locale}");\n`,
+        resolveDir: `${ROOT}widget/ui/attach`,
+        sourcefile: `widget-attach-${locale}.ts`,
+        loader: "ts",
+      }, ATTACH_OPTIONS),
+    );
     bundles.push(
       await bundle({
         contents: `import { register } from "./mod.tsx";\n` +
@@ -92,11 +173,17 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
       }, UI_OPTIONS),
     );
   }
-  const hash = await shortHash(new Uint8Array(await new Blob(bundles as BlobPart[]).arrayBuffer()));
+  // The chunks share the UI's hash (of every bundle and chunk): a UI bundle finds its chunk by
+  // its own file name (`widget-ui-fr-<hash>.js` → `widget-attach-fr-<hash>.js`).
+  const all = [...bundles, ...chunks] as BlobPart[];
+  const hash = await shortHash(new Uint8Array(await new Blob(all).arrayBuffer()));
   const uiFiles: Record<string, string> = {};
+  const attachFiles: Record<string, string> = {};
   for (const [i, locale] of LOCALES.entries()) {
     uiFiles[locale] = `widget-ui-${locale}-${hash}.js`;
+    attachFiles[locale] = `widget-attach-${locale}-${hash}.js`;
     await Deno.writeFile(`${outDir}/assets/${uiFiles[locale]}`, bundles[i]);
+    await Deno.writeFile(`${outDir}/assets/${attachFiles[locale]}`, chunks[i]);
   }
 
   const loader = await bundle("widget/loader.ts", {
@@ -128,7 +215,15 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
     gzipBytes: loaderRow.gzipBytes + uiRow.gzipBytes,
     budgetGzip: TOTAL_BUDGET,
   };
-  return [loaderRow, ...uiRows, total];
+  // One row for the attachment chunks: the heaviest locale's, under its own budget.
+  const attachRows: AssetReport[] = [];
+  for (const locale of LOCALES) {
+    attachRows.push(
+      await measure(outDir, "widget-attach", `assets/${attachFiles[locale]}`, ATTACH_BUDGET),
+    );
+  }
+  const attachRow = attachRows.reduce((a, b) => b.gzipBytes > a.gzipBytes ? b : a);
+  return [loaderRow, ...uiRows, total, attachRow];
 }
 
 if (import.meta.main) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AuthorKind, Message } from "../../protocol/frames.ts";
+import type { Attachment, AuthorKind, Message } from "../../protocol/frames.ts";
 import { mergeMessages as merge } from "../../protocol/client/merge.ts";
 import type { PendingMessage } from "./outbox.ts";
 
@@ -25,6 +25,7 @@ export interface ChatItem {
   body: string;
   createdAt: string;
   delivery: Delivery;
+  attachments?: Attachment[];
 }
 
 /** A row of a stored message. */
@@ -52,6 +53,7 @@ export function fromPending(p: PendingMessage): ChatItem {
     body: p.body,
     createdAt: p.createdAt,
     delivery: p.failed ? "failed" : "sending",
+    attachments: p.attachments,
   };
 }
 

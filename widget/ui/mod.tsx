@@ -7,8 +7,8 @@
  * @module
  */
 
-import { effect } from "@preact/signals-core";
-import { createRef, render } from "preact";
+import { effect, signal } from "@preact/signals-core";
+import { createRef, h, render } from "preact";
 import type { Message, PageInfo } from "../../protocol/frames.ts";
 import { type MountUi, storageKey, UI_READY_EVENT } from "../api.ts";
 import { RTL_LOCALES, type WidgetLocale } from "../../protocol/site_settings.ts";
@@ -18,6 +18,7 @@ import { createChatModel } from "./model.ts";
 import { createNotifier } from "./notify.ts";
 import { createVisitorStore, type StorageLike } from "./outbox.ts";
 import { PANEL_CSS } from "./styles.ts";
+import type { AttachUi, MountAttach } from "./attach/api.ts";
 
 /**
  * How often the page's URL is compared with the one agents have. Also how long a router has to
@@ -48,7 +49,7 @@ function currentPage(): PageInfo {
  * bundle's `locale` (its strings' language) is the widget's: it sets the panel's direction, the
  * date formats and `hello.locale`, from which the server resolves the team texts.
  */
-export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => (o) => {
+export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): MountUi => (o) => {
   const t = translator(strings);
   const notifier = createNotifier(false);
   const store = createVisitorStore({
@@ -75,6 +76,31 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
       if (m.authorKind !== "visitor") notifier.notify();
     },
   });
+
+  // The attachment chunk (`widget-attach-<locale>-<hash>.js`, beside this bundle with the same
+  // locale and hash), loaded on the first file attached, dropped or pasted, or message with files.
+  const att = signal<AttachUi | null>(null);
+  let attLoading: Promise<AttachUi> | undefined;
+  const load = () =>
+    attLoading ??= new Promise((resolve) => {
+      const el = document.createElement("script");
+      // The host is before the path, so `/widget-ui-` can only be the file name's.
+      el.src = src.replace("/widget-ui-", "/widget-attach-");
+      el.addEventListener(UI_READY_EVENT, (e) =>
+        resolve(
+          att.value = (e as CustomEvent<MountAttach>).detail(
+            { h, signal, effect },
+            o,
+            model,
+            store,
+          ),
+        ));
+      el.onerror = () => {
+        attLoading = undefined; // offline, say: the next file or message tries again
+        el.remove();
+      };
+      document.head.append(el);
+    });
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
@@ -105,6 +131,8 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
         onClose={o.onRequestClose}
         panelRef={panel}
         inputRef={input}
+        att={att.value}
+        load={load}
       />,
       container,
     );
@@ -199,6 +227,7 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
     page: checkPage,
     shutdown() {
       model.shutdown();
+      att.peek()?.dispose();
       stopUnread();
       stopLive();
       stopRefused();
@@ -218,6 +247,7 @@ export const createMount = (strings: Strings, locale: WidgetLocale): MountUi => 
 
 /** Hands the mount function to the loader (called by the bundle's entry with its strings). */
 export function register(strings: Strings, locale: WidgetLocale): void {
-  const detail = createMount(strings, locale);
-  document.currentScript?.dispatchEvent(new CustomEvent(UI_READY_EVENT, { detail }));
+  const script = document.currentScript as HTMLScriptElement | null;
+  const detail = createMount(strings, locale, script?.src);
+  script?.dispatchEvent(new CustomEvent(UI_READY_EVENT, { detail }));
 }

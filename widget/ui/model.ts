@@ -12,6 +12,7 @@
 import { batch, computed, effect, type ReadonlySignal, signal } from "@preact/signals-core";
 import type { ErrorCode } from "../../protocol/codes.ts";
 import type {
+  Attachment,
   HoursInfo,
   Message,
   PageInfo,
@@ -143,12 +144,13 @@ export function createChatModel(opts: ChatModelOptions) {
       return {
         type: "hello",
         site: opts.site,
-        ...(token ? { token } : {}),
+        // Undefined fields are left out of the JSON the frame is sent as.
+        token: token || undefined,
         // Resume after what this page already shows; a fresh page asks for the latest page.
-        ...(synced && maxSeq.peek() > 0 ? { lastSeq: maxSeq.peek() } : {}),
+        lastSeq: synced && maxSeq.peek() > 0 ? maxSeq.peek() : undefined,
         page: opts.page(),
-        ...(opts.locale ? { locale: opts.locale } : {}),
-        ...(opts.timezone ? { timezone: opts.timezone } : {}),
+        locale: opts.locale,
+        timezone: opts.timezone,
       };
     },
     onFrame: (frame) => batch(() => receive(frame)),
@@ -214,7 +216,13 @@ export function createChatModel(opts: ChatModelOptions) {
       },
       remove: (p) => store.remove(p.clientId),
     },
-    send: (p) => send({ type: "message", clientId: p.clientId, body: p.body }),
+    send: (p) =>
+      send({
+        type: "message",
+        clientId: p.clientId,
+        body: p.body,
+        attachments: p.attachments?.map((a) => a.id),
+      }),
     clock,
     random,
   });
@@ -372,15 +380,19 @@ export function createChatModel(opts: ChatModelOptions) {
     setVisible(value: boolean): void {
       visible.value = value;
     },
-    /** Queues a message in the outbox and sends it when connected. Returns false for blank text. */
-    send(body: string): boolean {
+    /**
+     * Queues a message in the outbox and sends it when connected. Returns false for blank text
+     * without attachments (uploaded already: see `PendingMessage.attachments`).
+     */
+    send(body: string, attachments?: Attachment[]): boolean {
       const text = body.trim();
-      if (!text || unavailable.peek()) return false;
+      if ((!text && !attachments) || unavailable.peek()) return false;
       store.enable();
       const pending: PendingMessage = {
         clientId: newId(),
         body: text,
         createdAt: new Date(clock.now()).toISOString(),
+        attachments,
       };
       store.put(pending);
       setItems(sortItems([...items.peek(), fromPending(pending)]));

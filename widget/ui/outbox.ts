@@ -7,10 +7,17 @@
  * @module
  */
 
+import type { Attachment } from "../../protocol/frames.ts";
+
 /** A message written by the visitor and not yet acknowledged by the server. */
 export interface PendingMessage {
   clientId: string;
   body: string;
+  /**
+   * Files already uploaded (committed by the server) that the message carries: a message enters
+   * the outbox only once every one of its uploads has, so a resend never repeats an upload.
+   */
+  attachments?: Attachment[];
   /** ISO 8601 time the visitor wrote it. */
   createdAt: string;
   /** The server refused it for good; shown with a Retry button, never sent automatically. */

@@ -15,23 +15,21 @@
 
 /** The panel stylesheet text. */
 export const PANEL_CSS = `
-:host([open]) .ll,.ub:empty,.lc[hidden]{display:none}
+:host([open]) .ll,.ub:empty,.lc[hidden],.p[hidden]{display:none}
 .ub{position:absolute;top:-4px;right:-4px;min-width:8px;padding:0 6px;border-radius:10px;background:#c5221f;color:#fff;font-size:12px;line-height:20px}
-@media(max-width:639px){:host([open]) .lc{display:none}}
 .p{--bg:#fff;--fg:#1d1f24;--mu:#5b606d;--ln:#e2e4e9;--sf:#f5f6f8;--ag:#fff;--lk:#0b57d0;
 position:fixed;z-index:2147483001;bottom:88px;right:20px;width:380px;height:min(620px,calc(100vh - 108px));
 display:flex;flex-direction:column;overflow:hidden;background:var(--bg);color:var(--fg);border-radius:16px;
 box-shadow:0 12px 40px #0003,0 0 0 1px #0001;font:15px/1.45 system-ui,sans-serif}
 :host([data-left]) .p{right:auto;left:20px}
 .un{height:auto}
-.p[hidden]{display:none}
 .p:focus{outline:0}
 @media(prefers-color-scheme:dark){.p{--bg:#1d1e23;--fg:#ecedf0;--mu:#a3a7b3;--ln:#34363e;--sf:#16171b;--ag:#2a2c33;--lk:#9db0ff}}
 @media(prefers-reduced-motion:no-preference){.p{animation:in .2s ease-out}.dots i{animation:b 1.2s infinite}
 .dots i+i{animation-delay:.15s}.dots i+i+i{animation-delay:.3s}}
 @keyframes in{from{opacity:0;transform:translateY(12px)}}
 @keyframes b{30%{transform:translateY(-3px);opacity:1}}
-@media(max-width:639px){.p{inset:0;width:auto;height:var(--vvh,100dvh);border-radius:0}}
+@media(max-width:639px){:host([open]) .lc{display:none}.p{inset:0;width:auto;height:var(--vvh,100dvh);border-radius:0}}
 button,input,textarea{font:inherit;color:inherit}
 button{cursor:pointer}
 :focus-visible{outline:2px solid var(--lk);outline-offset:2px}

@@ -45,9 +45,10 @@ export function AwayCard({ model, t, settings, locale }: ViewProps): JSX.Element
 }
 
 function EmailForm(
-  { t, onEmail, submit = "emailSubmit", d = "parley-away" }: Pick<ViewProps, "t"> & {
+  { t, onEmail, submit = t("emailSubmit"), d = "parley-away" }: Pick<ViewProps, "t"> & {
     onEmail(email: string): unknown;
-    submit?: "emailSubmit" | "send";
+    /** The submit button's label (default "Save email"). */
+    submit?: string;
     /** The id of the text that says what the address is for. */
     d?: string;
   },
@@ -69,7 +70,7 @@ function EmailForm(
         aria-describedby={d}
         placeholder={t("emailPlaceholder")}
       />
-      <button type="submit" class="pb">{t(submit)}</button>
+      <button type="submit" class="pb">{submit}</button>
     </form>
   );
 }
@@ -85,14 +86,14 @@ export function TranscriptCard({ model, t }: ViewProps): JSX.Element | null {
     return (
       <div class="card">
         <p id="parley-tr">{t("transcript")}</p>
-        <EmailForm t={t} onEmail={model.sendTranscript} submit="send" d="parley-tr" />
+        <EmailForm t={t} onEmail={model.sendTranscript} submit={t("send")} d="parley-tr" />
       </div>
     );
   }
   return (
     <div class="s" role="status">
       {state
-        ? t(state === 2 ? "transcriptSent" : "transcriptNo")
+        ? state === 2 ? t("transcriptSent") : t("transcriptNo")
         : (
           <button type="button" class="lk" onClick={() => model.sendTranscript()}>
             {t("transcript")}

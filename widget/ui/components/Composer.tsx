@@ -1,13 +1,15 @@
 /**
- * The composer: a textbox that grows with its content (Enter sends, Shift+Enter adds a line)
- * and a Send button. It reports drafts to the model for the agent's typing preview.
+ * The composer: a textbox that grows with its content (Enter sends, Shift+Enter adds a line),
+ * an "Attach a file" button and a Send button. It reports drafts to the model for the agent's
+ * typing preview. Files go to the attachment chunk (loaded on first use), which shows its tray
+ * above the form and, while it holds files, sends the text as their caption.
  *
  * @module
  */
 
 import type { JSX, RefObject } from "preact";
 import { MAX_BODY_CHARS } from "../../../protocol/limits.ts";
-import { SendIcon } from "./icons.tsx";
+import { ClipIcon, SendIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 
 /** Props of {@link Composer}. */
@@ -21,12 +23,20 @@ function grow(el: HTMLTextAreaElement): void {
   el.style.height = `${Math.min(el.scrollHeight, 128)}px`;
 }
 
+/** Hands `files` to the attachment chunk, loading it first if needed. */
+export function attach({ load }: ViewProps, files?: FileList | null): void {
+  // Copied now: a drop's or paste's list is emptied once its event is over.
+  const list = [...files ?? []];
+  if (list.length) load().then((a) => a.add(list));
+}
+
 /** The message form. */
-export function Composer({ model, t, inputRef }: ComposerProps): JSX.Element {
+export function Composer(props: ComposerProps): JSX.Element {
+  const { model, t, inputRef, att } = props;
   const submit = (e?: Event) => {
     e?.preventDefault();
     const el = inputRef.current;
-    if (el && model.send(el.value)) {
+    if (el && (att?.send(el.value) || model.send(el.value))) {
       el.value = "";
       grow(el);
       el.focus();
@@ -34,6 +44,23 @@ export function Composer({ model, t, inputRef }: ComposerProps): JSX.Element {
   };
   return (
     <form class="c" onSubmit={submit}>
+      {att && <att.Tray />}
+      <button
+        type="button"
+        class="ib"
+        aria-label={t("attach")}
+        onClick={() => {
+          // A file input made per click, never in the page: clicked in the button's own user
+          // gesture, so the chooser opens (before the chunk has loaded, too).
+          const picker = document.createElement("input");
+          picker.type = "file";
+          picker.multiple = true;
+          picker.onchange = () => attach(props, picker.files);
+          picker.click();
+        }}
+      >
+        <ClipIcon />
+      </button>
       <textarea
         ref={inputRef}
         rows={1}

@@ -31,7 +31,7 @@ function DeliveryState({ item, model, t }: ViewProps & { item: ChatItem }): JSX.
   // beside the check mark; the other states are an icon alone.
   const seen = sent && item.seq! <= (model.conversation.value?.agentReadSeq ?? 0) &&
     model.items.value.findLast((i) => i.authorKind === "visitor") === item;
-  const text = t(seen ? "seen" : sent ? "sent" : "sending");
+  const text = seen ? t("seen") : sent ? t("sent") : t("sending");
   return (
     <span class="ds" title={text}>
       {sent ? <CheckIcon /> : <ClockIcon />}
@@ -52,6 +52,11 @@ function Group(props: ViewProps & { group: MessageGroup }): JSX.Element {
         <div class="m" key={item.key}>
           <div class="bb" dir="auto">
             <Linkified text={item.body} />
+            {/* Files: the chunk draws them; until it has loaded, their names as text. */}
+            {item.attachments &&
+              (props.att
+                ? <props.att.Files item={item} />
+                : (props.load(), item.attachments.map((a) => a.name).join(", ")))}
           </div>
           {kind === "visitor" ? <DeliveryState {...props} item={item} /> : null}
         </div>

@@ -6,7 +6,7 @@
  */
 
 import type { JSX, RefObject } from "preact";
-import { Composer } from "./Composer.tsx";
+import { attach, Composer } from "./Composer.tsx";
 import { MinimizeIcon } from "./icons.tsx";
 import { MessageList } from "./MessageList.tsx";
 import type { ViewProps } from "./props.ts";
@@ -34,21 +34,23 @@ function Header(props: PanelProps): JSX.Element {
   // The visitor's own connection first: presence from the last welcome is stale while the socket
   // is down. Refused site: no team to name and no status to give; the banner says why.
   const refused = model.unavailable.value;
+  const connected = model.network.value && model.status.value === "connected";
+  // Each key is written at its call: the build turns each such call into a table index.
   const status = !model.network.value
-    ? "offlineStatus"
-    : model.status.value !== "connected"
-    ? "connecting"
+    ? t("offlineStatus")
+    : !connected
+    ? t("connecting")
     : online
-    ? "online"
-    : "away";
+    ? t("online")
+    : t("away");
   return (
     <div class="h">
       <div>
         <h2 id="parley-title">{refused ? t("chat") : headerName(props)}</h2>
         {refused ? null : (
           <p>
-            <span class={status === "online" ? "dot on" : "dot"} aria-hidden="true" />
-            {t(status)} · {replyTime(props)}
+            <span class={connected && online ? "dot on" : "dot"} aria-hidden="true" />
+            {status} · {replyTime(props)}
           </p>
         )}
       </div>
@@ -68,6 +70,15 @@ function Banner({ model, t }: ViewProps): JSX.Element | null {
 
 /** The whole panel; hidden (but kept, with its state) while the chat is closed. */
 export function Panel(props: PanelProps): JSX.Element {
+  const drop = (
+    e: Event & { dataTransfer?: DataTransfer | null; clipboardData?: DataTransfer | null },
+  ) => {
+    const files = (e.dataTransfer || e.clipboardData)?.files;
+    if (files?.length) {
+      e.preventDefault();
+      attach(props, files);
+    }
+  };
   return (
     <div
       // A refused site's panel is only the header and the reason: as tall as that (`un`).
@@ -80,6 +91,11 @@ export function Panel(props: PanelProps): JSX.Element {
       tabIndex={-1}
       hidden={!props.model.open.value}
       ref={props.panelRef}
+      // Files dropped on the panel or pasted (a screenshot) are attached; text drops and pastes
+      // keep their default. Allowing the drop (dragover) is what lets `drop` fire at all.
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={drop}
+      onPaste={drop}
     >
       <Header {...props} />
       <Banner {...props} />

@@ -16,6 +16,10 @@ function icon(d: string): () => JSX.Element {
 
 /** A paper plane. */
 export const SendIcon = icon("M3 20.5 21.5 12 3 3.5v6.6L15 12 3 13.9z");
+/** A paper clip (attach a file). */
+export const ClipIcon = icon(
+  "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z",
+);
 /** A downward chevron (minimize). */
 export const MinimizeIcon = icon("M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z");
 /** A check mark (sent). */

@@ -7,6 +7,7 @@
 import type { UiSettings } from "../../api.ts";
 import type { Translate } from "../i18n.ts";
 import type { ChatModel } from "../model.ts";
+import type { AttachUi } from "../attach/api.ts";
 
 /** The model to read and act on, the translator, the locale for dates and the site's settings. */
 export interface ViewProps {
@@ -14,4 +15,8 @@ export interface ViewProps {
   t: Translate;
   locale: string;
   settings: UiSettings;
+  /** The attachment chunk once loaded (docs/widget.md "Attachments"), else null. */
+  att: AttachUi | null;
+  /** Loads the attachment chunk (once; again after a failed load). */
+  load(): Promise<AttachUi>;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Arabic. */
 export const ar: Strings = {
@@ -25,6 +25,7 @@ export const ar: Strings = {
   emailThanks: "شكرًا! سنرد عليك هنا.",
   message: "رسالة",
   placeholder: "اكتب رسالة…",
+  attach: "إرفاق ملف",
   send: "إرسال",
   sending: "جارٍ الإرسال",
   sent: "تم الإرسال",
@@ -48,4 +49,20 @@ export const ar: Strings = {
   transcript: "أرسل لي نص المحادثة بالبريد الإلكتروني",
   transcriptSent: "سنرسل إليك نص هذه المحادثة بالبريد الإلكتروني.",
   transcriptNo: "تعذّر إرسال نص المحادثة. حاول مرة أخرى لاحقًا.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const arAttach: AttachStrings = {
+  uploading: "جارٍ رفع {name}",
+  remove: "إزالة {name}",
+  retry: "إعادة المحاولة",
+  waiting: "في انتظار الاتصال…",
+  queued: "ستُرسل بعد رفع الملفات.",
+  tooLarge: "حجم {name} أكبر من {max}، وهو الحد الأقصى لحجم الملف.",
+  badType: "تعذّر إرسال {name}: هذا النوع من الملفات غير مقبول.",
+  badImage: "{name} ليس صورة صالحة.",
+  failed: "تعذّر رفع {name}.",
+  open: "فتح {name} بالحجم الكامل",
+  download: "تنزيل {name}",
+  close: "إغلاق",
 };

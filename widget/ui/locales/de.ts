@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** German. */
 export const de: Strings = {
@@ -25,6 +25,7 @@ export const de: Strings = {
   emailThanks: "Danke! Wir antworten hier.",
   message: "Nachricht",
   placeholder: "Nachricht schreiben…",
+  attach: "Datei anhängen",
   send: "Senden",
   sending: "Wird gesendet",
   sent: "Gesendet",
@@ -48,4 +49,20 @@ export const de: Strings = {
   transcript: "Verlauf per E-Mail senden",
   transcriptSent: "Wir senden Ihnen den Verlauf dieses Gesprächs per E-Mail.",
   transcriptNo: "Der Verlauf konnte nicht gesendet werden. Versuchen Sie es später erneut.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const deAttach: AttachStrings = {
+  uploading: "{name} wird hochgeladen",
+  remove: "{name} entfernen",
+  retry: "Erneut versuchen",
+  waiting: "Warte auf Verbindung…",
+  queued: "Wird gesendet, sobald die Dateien hochgeladen sind.",
+  tooLarge: "{name} ist größer als {max}, die maximale Dateigröße.",
+  badType: "{name} kann nicht gesendet werden: Dateien dieses Typs werden nicht angenommen.",
+  badImage: "{name} ist kein gültiges Bild.",
+  failed: "{name} konnte nicht hochgeladen werden.",
+  open: "{name} in voller Größe öffnen",
+  download: "{name} herunterladen",
+  close: "Schließen",
 };

@@ -31,6 +31,7 @@ export const en = {
   emailThanks: "Thanks! We'll reply here.",
   message: "Message",
   placeholder: "Write a message…",
+  attach: "Attach a file",
   send: "Send",
   sending: "Sending",
   sent: "Sent",
@@ -65,3 +66,26 @@ export const en = {
 export type StringKey = keyof typeof en;
 /** A complete string table. */
 export type Strings = Record<StringKey, string>;
+
+/**
+ * English strings of the attachment chunk (`widget/ui/attach/`), kept apart from {@link en} so
+ * only the chunk carries them: the chunk is built per locale, like the UI, and imports its
+ * locale's table alone. `{name}` is a file name, `{max}` a size (`Intl`, in the locale).
+ */
+export const enAttach = {
+  uploading: "Uploading {name}",
+  remove: "Remove {name}",
+  retry: "Retry",
+  waiting: "Waiting for the connection…",
+  queued: "Sends once the files are uploaded.",
+  tooLarge: "{name} is larger than {max}, the largest file you can send.",
+  badType: "{name} can't be sent: files of this type aren't accepted.",
+  badImage: "{name} isn't a valid image.",
+  failed: "{name} couldn't be uploaded.",
+  open: "Open {name} full size",
+  download: "Download {name}",
+  close: "Close",
+};
+
+/** A complete string table of the attachment chunk. */
+export type AttachStrings = Record<keyof typeof enAttach, string>;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Spanish. */
 export const es: Strings = {
@@ -25,6 +25,7 @@ export const es: Strings = {
   emailThanks: "¡Gracias! Te responderemos aquí.",
   message: "Mensaje",
   placeholder: "Escribe un mensaje…",
+  attach: "Adjuntar un archivo",
   send: "Enviar",
   sending: "Enviando",
   sent: "Enviado",
@@ -48,4 +49,20 @@ export const es: Strings = {
   transcript: "Enviarme la transcripción por correo",
   transcriptSent: "Te enviaremos la transcripción de esta conversación por correo.",
   transcriptNo: "No se pudo enviar la transcripción. Inténtalo más tarde.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const esAttach: AttachStrings = {
+  uploading: "Subiendo {name}",
+  remove: "Quitar {name}",
+  retry: "Reintentar",
+  waiting: "Esperando la conexión…",
+  queued: "Se enviará cuando se suban los archivos.",
+  tooLarge: "{name} supera {max}, el tamaño máximo de archivo.",
+  badType: "No se puede enviar {name}: no se aceptan archivos de este tipo.",
+  badImage: "{name} no es una imagen válida.",
+  failed: "No se pudo subir {name}.",
+  open: "Abrir {name} a tamaño completo",
+  download: "Descargar {name}",
+  close: "Cerrar",
 };

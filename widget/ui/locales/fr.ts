@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** French. */
 export const fr: Strings = {
@@ -25,6 +25,7 @@ export const fr: Strings = {
   emailThanks: "Merci ! Nous répondrons ici.",
   message: "Message",
   placeholder: "Écrivez un message…",
+  attach: "Joindre un fichier",
   send: "Envoyer",
   sending: "Envoi",
   sent: "Envoyé",
@@ -48,4 +49,20 @@ export const fr: Strings = {
   transcript: "M'envoyer la transcription par e-mail",
   transcriptSent: "Nous vous enverrons la transcription de cette conversation par e-mail.",
   transcriptNo: "La transcription n'a pas pu être envoyée. Réessayez plus tard.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const frAttach: AttachStrings = {
+  uploading: "Envoi de {name}",
+  remove: "Retirer {name}",
+  retry: "Réessayer",
+  waiting: "En attente de la connexion…",
+  queued: "Partira une fois les fichiers envoyés.",
+  tooLarge: "{name} dépasse {max}, la taille maximale d'un fichier.",
+  badType: "Impossible d'envoyer {name} : ce type de fichier n'est pas accepté.",
+  badImage: "{name} n'est pas une image valide.",
+  failed: "{name} n'a pas pu être envoyé.",
+  open: "Ouvrir {name} en grand",
+  download: "Télécharger {name}",
+  close: "Fermer",
 };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Hebrew. */
 export const he: Strings = {
@@ -25,6 +25,7 @@ export const he: Strings = {
   emailThanks: "תודה! נענה לכם כאן.",
   message: "הודעה",
   placeholder: "כתבו הודעה…",
+  attach: "צירוף קובץ",
   send: "שליחה",
   sending: "בשליחה",
   sent: "נשלחה",
@@ -48,4 +49,20 @@ export const he: Strings = {
   transcript: "שלחו לי תמליל במייל",
   transcriptSent: "נשלח אליך במייל תמליל של השיחה הזו.",
   transcriptNo: "לא ניתן היה לשלוח את התמליל. נסו שוב מאוחר יותר.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const heAttach: AttachStrings = {
+  uploading: "מעלה את {name}",
+  remove: "הסרת {name}",
+  retry: "ניסיון חוזר",
+  waiting: "ממתין לחיבור…",
+  queued: "תישלח לאחר העלאת הקבצים.",
+  tooLarge: "{name} גדול מ־{max}, הגודל המרבי לקובץ.",
+  badType: "לא ניתן לשלוח את {name}: קבצים מסוג זה אינם מתקבלים.",
+  badImage: "{name} אינו תמונה תקינה.",
+  failed: "לא ניתן היה להעלות את {name}.",
+  open: "פתיחת {name} בגודל מלא",
+  download: "הורדת {name}",
+  close: "סגירה",
 };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Italian. */
 export const it: Strings = {
@@ -25,6 +25,7 @@ export const it: Strings = {
   emailThanks: "Grazie! Ti risponderemo qui.",
   message: "Messaggio",
   placeholder: "Scrivi un messaggio…",
+  attach: "Allega un file",
   send: "Invia",
   sending: "Invio in corso",
   sent: "Inviato",
@@ -48,4 +49,20 @@ export const it: Strings = {
   transcript: "Inviami la trascrizione via email",
   transcriptSent: "Ti invieremo la trascrizione di questa conversazione via email.",
   transcriptNo: "Non è stato possibile inviare la trascrizione. Riprova più tardi.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const itAttach: AttachStrings = {
+  uploading: "Caricamento di {name}",
+  remove: "Rimuovi {name}",
+  retry: "Riprova",
+  waiting: "In attesa della connessione…",
+  queued: "Partirà quando i file saranno caricati.",
+  tooLarge: "{name} supera {max}, la dimensione massima di un file.",
+  badType: "Impossibile inviare {name}: i file di questo tipo non sono accettati.",
+  badImage: "{name} non è un'immagine valida.",
+  failed: "Impossibile caricare {name}.",
+  open: "Apri {name} a dimensione piena",
+  download: "Scarica {name}",
+  close: "Chiudi",
 };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Dutch. */
 export const nl: Strings = {
@@ -25,6 +25,7 @@ export const nl: Strings = {
   emailThanks: "Bedankt! We antwoorden hier.",
   message: "Bericht",
   placeholder: "Schrijf een bericht…",
+  attach: "Bestand bijvoegen",
   send: "Versturen",
   sending: "Wordt verstuurd",
   sent: "Verstuurd",
@@ -48,4 +49,20 @@ export const nl: Strings = {
   transcript: "Stuur mij een transcript per e-mail",
   transcriptSent: "We mailen je een transcript van dit gesprek.",
   transcriptNo: "Het transcript kon niet worden verstuurd. Probeer het later opnieuw.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const nlAttach: AttachStrings = {
+  uploading: "{name} wordt geüpload",
+  remove: "{name} verwijderen",
+  retry: "Opnieuw",
+  waiting: "Wachten op verbinding…",
+  queued: "Wordt verstuurd zodra de bestanden zijn geüpload.",
+  tooLarge: "{name} is groter dan {max}, de maximale bestandsgrootte.",
+  badType: "{name} kan niet worden verstuurd: dit type bestand wordt niet geaccepteerd.",
+  badImage: "{name} is geen geldige afbeelding.",
+  failed: "{name} kon niet worden geüpload.",
+  open: "{name} op volledige grootte openen",
+  download: "{name} downloaden",
+  close: "Sluiten",
 };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Strings } from "./en.ts";
+import type { AttachStrings, Strings } from "./en.ts";
 
 /** Portuguese. */
 export const pt: Strings = {
@@ -25,6 +25,7 @@ export const pt: Strings = {
   emailThanks: "Obrigado! Responderemos aqui.",
   message: "Mensagem",
   placeholder: "Escreva uma mensagem…",
+  attach: "Anexar um arquivo",
   send: "Enviar",
   sending: "Enviando",
   sent: "Enviada",
@@ -48,4 +49,20 @@ export const pt: Strings = {
   transcript: "Enviar-me a transcrição por e-mail",
   transcriptSent: "Vamos enviar-lhe a transcrição desta conversa por e-mail.",
   transcriptNo: "Não foi possível enviar a transcrição. Tente mais tarde.",
+};
+
+/** The attachment chunk's strings (see `enAttach`). */
+export const ptAttach: AttachStrings = {
+  uploading: "Enviando {name}",
+  remove: "Remover {name}",
+  retry: "Tentar de novo",
+  waiting: "Aguardando a conexão…",
+  queued: "Será enviada quando os arquivos forem carregados.",
+  tooLarge: "{name} passa de {max}, o tamanho máximo de arquivo.",
+  badType: "Não é possível enviar {name}: arquivos deste tipo não são aceitos.",
+  badImage: "{name} não é uma imagem válida.",
+  failed: "Não foi possível enviar {name}.",
+  open: "Abrir {name} em tamanho real",
+  download: "Baixar {name}",
+  close: "Fechar",
 };
