@@ -10,6 +10,7 @@
  * deno run -A bench/uploads.ts                 # Postgres from DATABASE_URL (or the default)
  * deno run -A bench/uploads.ts --backend=pglite
  * deno run -A bench/uploads.ts --uploads=40 --size-mib=10 --rounds=1 --scale=0
+ * deno run -A bench/uploads.ts --mode=single   # each file as one request body, to compare
  * ```
  *
  * @module
@@ -89,7 +90,51 @@ async function visitorToken(wsUrl: string): Promise<string> {
   return token;
 }
 
+/**
+ * How files are sent (`--mode=`): `parts` (default), as the widget and console do, in parts of at
+ * most 1 MiB (`PUT /api/uploads/:id`); `single`, each file as one request body
+ * (`POST /api/widget/attachments`), to compare.
+ */
+const MODE = Deno.args.find((a) => a.startsWith("--mode="))?.slice(7) ?? "parts";
+if (MODE !== "parts" && MODE !== "single") throw new TypeError("--mode must be parts or single");
+
+/** One file in parts, each part made when it is sent (the client never holds the whole file). */
+async function uploadInParts(
+  url: string,
+  token: string,
+  n: number,
+  size: number,
+): Promise<number> {
+  const auth = { authorization: `Bearer ${token}` };
+  const started = await fetch(`${url}/api/widget/uploads`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ name: `photo-${n}.png`, size }),
+  });
+  const session = await started.json();
+  if (started.status !== 201) throw new Error(`start ${n}: ${JSON.stringify(session)}`);
+  const { id, partBytes } = session.upload as { id: string; partBytes: number };
+  const noise = crypto.getRandomValues(new Uint8Array(PIECE));
+  for (let offset = 0;;) {
+    const part = new Uint8Array(Math.min(partBytes, size - offset));
+    for (let at = 0; at < part.length; at += PIECE) {
+      part.set(noise.subarray(0, Math.min(PIECE, part.length - at)), at);
+    }
+    if (offset === 0) part.set(pngHeader(1920, 1080));
+    const res = await fetch(`${url}/api/uploads/${id}?offset=${offset}`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "image/png" },
+      body: part,
+    });
+    const answer = await res.json();
+    if (res.status === 201) return Number(answer.attachment.size);
+    if (res.status !== 200) throw new Error(`part ${n}: ${res.status} ${JSON.stringify(answer)}`);
+    offset = answer.upload.offset;
+  }
+}
+
 async function upload(url: string, token: string, n: number, size: number): Promise<number> {
+  if (MODE === "parts") return await uploadInParts(url, token, n, size);
   const res = await fetch(`${url}/api/widget/attachments`, {
     method: "POST",
     headers: {
@@ -199,7 +244,9 @@ try {
   const total = all.reduce((t, r) => t + r.uploads * r.size, 0);
   const seconds = all.reduce((t, r) => t + r.seconds, 0);
   console.log(
-    `uploads benchmark (${backend}): ${ROUNDS} rounds of ${UPLOADS} × ${mib(SIZE)} at once` +
+    `uploads benchmark (${backend}, ${
+      MODE === "parts" ? "in parts" : "one request per file"
+    }): ${ROUNDS} rounds of ${UPLOADS} × ${mib(SIZE)} at once` +
       (scaled ? `, then one of ${UPLOADS} × ${mib(scaled.size)}` : ""),
   );
   console.log(

@@ -57,7 +57,10 @@ export class DbBlobStore implements BlobStore {
   /** See {@link BlobStore.putChunk}. */
   async putChunk(attachmentId: string, n: number, data: Uint8Array): Promise<void> {
     await this.#db.query(
-      "INSERT INTO attachment_chunks (attachment_id, n, data) VALUES ($1, $2, $3)",
+      // A chunk stored by a part whose answer never came (the connection dropped) is sent again
+      // by the resumed part: the same bytes at the same place, so the later write wins.
+      `INSERT INTO attachment_chunks (attachment_id, n, data) VALUES ($1, $2, $3)
+       ON CONFLICT (attachment_id, n) DO UPDATE SET data = excluded.data`,
       [attachmentId, n, data],
     );
   }
@@ -96,20 +99,23 @@ export interface AttachmentRecord extends Attachment {
   note: boolean | null;
   /** Where its bytes are: read from there, whatever new uploads use now. */
   backend: "db" | "s3";
+  /** Bytes stored so far by an upload in parts (its `size` is the announced size). */
+  received: number;
 }
 
 /** What the upload found, to complete its row. */
 export interface CompletedUpload {
   type: string;
   size: number;
-  sha256: string;
+  /** Null for an upload in parts: a hash cannot be carried from one request to the next. */
+  sha256: string | null;
   width: number | null;
   height: number | null;
 }
 
 const RECORD = `SELECT a.id, a.site_id, a.conversation_id, a.message_id, a.uploader_kind,
   a.uploader_id, a.name, a.content_type, a.size, a.sha256, a.width, a.height, a.state,
-  a.created_at, a.backend, c.visitor_id AS conversation_visitor_id, m.note
+  a.created_at, a.backend, a.received, c.visitor_id AS conversation_visitor_id, m.note
 FROM attachments a
 LEFT JOIN conversations c ON c.id = a.conversation_id
 LEFT JOIN messages m ON m.id = a.message_id`;
@@ -168,6 +174,7 @@ function recordOf(r: Row): AttachmentRecord {
     conversationVisitorId: optS(r, "conversation_visitor_id"),
     note: typeof note === "boolean" ? note : null,
     backend: s(r, "backend") === "s3" ? "s3" : "db",
+    received: optN(r, "received") ?? 0,
   };
 }
 
@@ -209,12 +216,17 @@ export class AttachmentStore {
    * Creates a pending upload of `siteId` and returns its id. Throws `StoreError("not_found")`
    * when the uploading visitor or the conversation is gone (erased meanwhile).
    */
-  async createPending(siteId: string, uploader: Uploader, name: string): Promise<string> {
+  async createPending(
+    siteId: string,
+    uploader: Uploader,
+    name: string,
+    announcedSize = 0,
+  ): Promise<string> {
     try {
       const rows = await this.#db.query(
         `INSERT INTO attachments (site_id, conversation_id, uploader_kind, uploader_id,
-           visitor_id, name, content_type, backend)
-         VALUES ($1, $2, $3, $4, $5, $6, 'application/octet-stream', $7) RETURNING id`,
+           visitor_id, name, content_type, backend, size)
+         VALUES ($1, $2, $3, $4, $5, $6, 'application/octet-stream', $7, $8) RETURNING id`,
         [
           siteId,
           uploader.kind === "agent" ? uploader.conversationId : null,
@@ -223,6 +235,7 @@ export class AttachmentStore {
           uploader.kind === "visitor" ? uploader.visitorId : null,
           name,
           this.blobs.backend,
+          announcedSize,
         ],
       );
       return s(rows[0], "id");
@@ -232,6 +245,25 @@ export class AttachmentStore {
       }
       throw err;
     }
+  }
+
+  /**
+   * Records that an upload in parts has stored `to` bytes and what its first chunk was sniffed
+   * as, if it still had stored `from` (another request for the same upload did not get there
+   * first); false otherwise.
+   */
+  async advance(
+    id: string,
+    from: number,
+    to: number,
+    found: Pick<CompletedUpload, "type" | "width" | "height">,
+  ): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE attachments SET received = $3, content_type = $4, width = $5, height = $6
+       WHERE id = $1 AND state = 'pending' AND received = $2 RETURNING id`,
+      [id, from, to, found.type, found.width, found.height],
+    );
+    return rows.length > 0;
   }
 
   /** Marks an upload complete with what was found in it; null when it was deleted meanwhile. */
@@ -256,13 +288,36 @@ export class AttachmentStore {
     if (this.blobs.backend === "s3") await requeueS3Deletion(this.#db, id);
   }
 
-  /** Deletes the pending uploads created before `before`; returns how many. */
-  async sweepPending(before: Date): Promise<number> {
+  /**
+   * Deletes the pending uploads created before `before` and, when `unsentBefore` is given, the
+   * complete uploads never sent in a message created before it; returns how many.
+   */
+  async sweepPending(before: Date, unsentBefore?: Date): Promise<number> {
     const rows = await this.#db.query(
-      `DELETE FROM attachments WHERE state = 'pending' AND created_at < $1 RETURNING id`,
-      [before],
+      `DELETE FROM attachments
+       WHERE (state = 'pending' AND created_at < $1)
+          OR ($2::timestamptz IS NOT NULL AND state = 'complete' AND message_id IS NULL
+              AND created_at < $2::timestamptz)
+       RETURNING id`,
+      [before, unsentBefore ?? null],
     );
     return rows.length;
+  }
+
+  /**
+   * Deletes an upload that no message carries (pending or complete): a file the uploader took
+   * back before sending it. False when a message carries it (then it stays) or it is gone.
+   */
+  async deleteUnsent(id: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      "DELETE FROM attachments WHERE id = $1 AND message_id IS NULL RETURNING backend, state",
+      [id],
+    );
+    // A part may still be writing objects of a pending S3 upload: see deletePending.
+    if (rows[0]?.backend === "s3" && rows[0].state === "pending") {
+      await requeueS3Deletion(this.#db, id);
+    }
+    return rows.length > 0;
   }
 
   /** Reads an attachment with its conversation's visitor and its message's note flag. */

@@ -24,12 +24,15 @@ import {
 import type { VisitorClaims } from "../core/accounts/tokens.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
-import { errorResponse, json } from "./http.ts";
+import { errorResponse, json, readJson, requestUrl } from "./http.ts";
 import { idParam } from "./api_inbox.ts";
 import { noneMatch } from "./negotiate.ts";
 
 /** Request headers a widget on another origin may send here. */
 const ALLOWED_HEADERS = "authorization, content-type, x-parley-filename";
+
+/** The largest JSON body that starts an upload in parts (a name and a size). */
+const START_BYTES = 4096;
 
 /** How long a browser may keep a download: its bytes never change under its id. */
 const CACHE_SECONDS = 3600;
@@ -141,7 +144,7 @@ export const preflight: Handler = (req) => {
     status: 204,
     headers: {
       ...cors(origin),
-      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-methods": "GET, POST, PUT, DELETE",
       "access-control-allow-headers": ALLOWED_HEADERS,
       "access-control-max-age": "600",
     },
@@ -186,4 +189,87 @@ export const download: Handler = withCors(async (req, ctx) => {
   headers["content-length"] = String(a.size);
   if (req.method === "HEAD") return new Response(null, { headers });
   return new Response(await service.stream(a), { headers });
+});
+
+/** The `{ name, size }` that starts an upload in parts, the name cleaned as a header's is. */
+async function startOf(req: Request): Promise<{ name: string; size: number }> {
+  const body = await readJson(req, START_BYTES);
+  const name = typeof body.name === "string" ? fileName(encodeURIComponent(body.name)) : null;
+  if (name === null) throw new ParleyError(ErrorCode.BadFrame, "name must be the file name");
+  if (typeof body.size !== "number") {
+    throw new ParleyError(ErrorCode.BadFrame, "size must be the file's size in bytes", {
+      field: "size",
+    });
+  }
+  return { name, size: body.size };
+}
+
+/** `POST /api/conversations/:id/uploads` (agent): starts an upload in parts. */
+export const startByAgent: Handler = async (req, ctx) => {
+  const agent = await requireAgent(req, ctx);
+  requireCsrf(req, ctx);
+  const conversationId = idParam(ctx.params.id);
+  const file = await startOf(req);
+  const upload = await ctx.app.attachments.startByAgent(agent, conversationId, file);
+  return json({ upload }, 201);
+};
+
+/** `POST /api/widget/uploads` (visitor, `Authorization: Bearer <token>`). */
+export const startByVisitor: Handler = withCors(async (req, ctx) => {
+  const claims = await visitorOf(req, ctx);
+  const upload = await ctx.app.attachments.startByVisitor(claims, await startOf(req));
+  return json({ upload }, 201);
+});
+
+/**
+ * The owner of an upload in parts: a visitor by `Authorization: Bearer`, else an agent by
+ * session (and, for a write, the CSRF header).
+ */
+async function ownerOf(
+  req: Request,
+  ctx: RequestContext,
+  write: boolean,
+): Promise<AttachmentReader> {
+  if (req.headers.has("authorization")) {
+    return { kind: "visitor", claims: await visitorOf(req, ctx) };
+  }
+  const agent = await requireAgent(req, ctx);
+  if (write) requireCsrf(req, ctx);
+  return { kind: "agent", agent };
+}
+
+/** `GET /api/uploads/:id`: where an upload in parts stands (to resume it). */
+export const uploadStatus: Handler = withCors(async (req, ctx) => {
+  const owner = await ownerOf(req, ctx, false);
+  return json(await ctx.app.attachments.uploadStatus(idParam(ctx.params.id), owner));
+});
+
+/**
+ * `PUT /api/uploads/:id?offset=N`: one part, its bytes the body. `200 { upload }` while more is
+ * to come, `201 { upload, attachment }` when it completed the file.
+ */
+export const putPart: Handler = withCors(closingOnError(async (req, ctx) => {
+  const id = idParam(ctx.params.id);
+  const raw = requestUrl(req).searchParams.get("offset") ?? "";
+  if (!/^\d{1,15}$/.test(raw)) {
+    await req.body?.cancel().catch(() => {});
+    throw new ParleyError(ErrorCode.BadFrame, "offset must be where the part starts, in bytes", {
+      field: "offset",
+    });
+  }
+  const owner = await ownerOf(req, ctx, true);
+  const length = req.headers.get("content-length");
+  const result = await ctx.app.attachments.putPart(id, owner, Number(raw), {
+    declaredType: req.headers.get("content-type"),
+    declaredLength: length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null,
+    body: req.body,
+  });
+  return json(result, result.attachment ? 201 : 200);
+}));
+
+/** `DELETE /api/uploads/:id`: cancels an upload in parts, or takes back an unsent file. */
+export const cancelUpload: Handler = withCors(async (req, ctx) => {
+  const owner = await ownerOf(req, ctx, true);
+  await ctx.app.attachments.cancelUpload(idParam(ctx.params.id), owner);
+  return new Response(null, { status: 204 });
 });

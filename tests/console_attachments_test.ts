@@ -227,7 +227,7 @@ Deno.test({
 
       // Cancel: an upload held on the way is stopped and leaves the tray.
       let held: Route | null = null;
-      const uploads = "**/api/conversations/*/attachments";
+      const uploads = "**/api/conversations/*/uploads";
       await page.route(uploads, (route) => void (held = route));
       await choose(page, [{ name: "slow.pdf", bytes: pdf("slow") }]);
       await tray.getByRole("progressbar", { name: "Uploading slow.pdf" }).waitFor();
@@ -262,6 +262,31 @@ Deno.test({
         1,
         "one message, sent once",
       );
+
+      // A part whose connection drops is resumed on its own from where the server stands.
+      const parts = "**/api/uploads/*";
+      let puts = 0;
+      await page.route(parts, (route) => {
+        if (route.request().method() === "PUT" && puts++ === 0) {
+          return route.abort("connectionreset");
+        }
+        return route.continue();
+      });
+      // Within this server's 195 KB limit: one part, sent again after asking where it stands.
+      const big = new Uint8Array(150_000).fill(0x20);
+      big.set(pdf("resumed"));
+      await choose(page, [{ name: "resumed.pdf", bytes: big }]);
+      await page.getByRole("textbox", { name: "Reply" }).fill("The full scan");
+      await page.getByRole("textbox", { name: "Reply" }).press("Enter");
+      const resumed = (await visitorGets("The full scan")).message as {
+        attachments: { name: string; size: number }[];
+      };
+      assert.deepEqual(resumed.attachments.map((a) => [a.name, a.size]), [[
+        "resumed.pdf",
+        big.length,
+      ]]);
+      assert.ok(puts >= 2, `the dropped part and its resend went through the route (${puts})`);
+      await page.unroute(parts);
     } catch (err) {
       await page.screenshot({ path: `${SHOTS}/console-att-failure.png` });
       throw err;

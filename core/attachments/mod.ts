@@ -28,8 +28,16 @@ import { ParleyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { UploadPolicy } from "./policy.ts";
 import { storeUpload, type UploadRequest } from "./upload.ts";
+import {
+  isParted,
+  type PartRequest,
+  sessionOf,
+  startParts,
+  storePart,
+  type UploadSession,
+} from "./parts.ts";
 
-export type { UploadPolicy, UploadRequest };
+export type { PartRequest, UploadPolicy, UploadRequest, UploadSession };
 export { contentDisposition, fileName, servedType } from "./policy.ts";
 
 /** Who asks to read an attachment. */
@@ -46,6 +54,8 @@ export interface AttachmentDeps {
   log: Logger;
   /** How long an upload may stay pending before the sweep deletes it (default 1 h). */
   pendingTtlMs?: number;
+  /** How long a complete upload may wait to be sent in a message (default 7 days). */
+  unsentTtlMs?: number;
   /** Between two sweeps (default 10 min). */
   sweepEveryMs?: number;
 }
@@ -61,6 +71,13 @@ export function toAttachment(a: AttachmentRecord): Attachment {
     ...(a.height === undefined ? {} : { height: a.height }),
   };
 }
+
+/**
+ * A complete upload no message carries is deleted after this long: the visitor took it out of the
+ * tray, or never came back. Long enough for a message waiting in a widget's outbox on a device
+ * that stayed offline for days.
+ */
+const UNSENT_TTL_MS = 7 * 24 * 3_600_000;
 
 const notFound = () => new ParleyError(ErrorCode.NotFound, "Not found");
 
@@ -111,13 +128,21 @@ export class AttachmentService {
     return toAttachment(await this.#upload(claims.siteId, uploader, req));
   }
 
-  async #upload(
+  #upload(
     siteId: string,
     uploader: Parameters<typeof storeUpload>[3],
     req: UploadRequest,
   ): Promise<AttachmentRecord> {
+    return this.#guard(
+      uploader.kind,
+      () => storeUpload(this.#d.attachments, this.#d.policy, siteId, uploader, req),
+    );
+  }
+
+  /** Runs a store operation of an upload, turning store failures into what the client is told. */
+  async #guard<T>(kind: "visitor" | "agent", fn: () => Promise<T>): Promise<T> {
     try {
-      return await storeUpload(this.#d.attachments, this.#d.policy, siteId, uploader, req);
+      return await fn();
     } catch (err) {
       // The client is told `unavailable` only; what the store said is for the operator.
       if (err instanceof ObjectStoreError) {
@@ -127,12 +152,109 @@ export class AttachmentService {
       }
       // The visitor was erased (or the conversation deleted) while their token still verifies.
       if (err instanceof StoreError && err.code === "not_found") {
-        throw uploader.kind === "visitor"
+        throw kind === "visitor"
           ? new ParleyError(ErrorCode.InvalidToken, "Invalid visitor token")
           : notFound();
       }
       throw err;
     }
+  }
+
+  /** Starts an agent's upload in parts to a conversation of a site they may see. */
+  async startByAgent(
+    agent: AgentRecord,
+    conversationId: string,
+    file: { name: string; size: number },
+  ): Promise<UploadSession> {
+    const conv = await this.#d.store.getConversation(conversationId);
+    if (!conv || !siteAllowed(siteLimit(agent), conv.siteId)) throw notFound();
+    const uploader = { kind: "agent" as const, agentId: agent.id, conversationId };
+    return await this.#guard("agent", () =>
+      startParts(
+        this.#d.attachments,
+        this.#d.policy,
+        conv.siteId,
+        uploader,
+        file.name,
+        file.size,
+      ));
+  }
+
+  /** Starts a visitor's upload in parts. */
+  startByVisitor(
+    claims: VisitorClaims,
+    file: { name: string; size: number },
+  ): Promise<UploadSession> {
+    const uploader = { kind: "visitor" as const, visitorId: claims.visitorId };
+    return this.#guard("visitor", () =>
+      startParts(
+        this.#d.attachments,
+        this.#d.policy,
+        claims.siteId,
+        uploader,
+        file.name,
+        file.size,
+      ));
+  }
+
+  /**
+   * An upload in parts of `owner`'s own (pending, or complete and not sent yet), else
+   * `not_found`: nobody else learns that it exists.
+   */
+  async #ownUpload(id: string, owner: AttachmentReader): Promise<AttachmentRecord> {
+    const a = await this.#d.attachments.get(id);
+    if (!a || !isParted(a) || a.messageId !== null) throw notFound();
+    const mine = owner.kind === "agent"
+      ? a.uploaderKind === "agent" && a.uploaderId === owner.agent.id &&
+        siteAllowed(siteLimit(owner.agent), a.siteId)
+      : a.uploaderKind === "visitor" && a.uploaderId === owner.claims.visitorId &&
+        a.siteId === owner.claims.siteId;
+    if (!mine) throw notFound();
+    return a;
+  }
+
+  /** Where an upload in parts stands, with its attachment once complete. */
+  async uploadStatus(
+    id: string,
+    owner: AttachmentReader,
+  ): Promise<{ upload: UploadSession; attachment?: Attachment }> {
+    const a = await this.#ownUpload(id, owner);
+    return {
+      upload: sessionOf(a),
+      ...(a.state === "complete" ? { attachment: toAttachment(a) } : {}),
+    };
+  }
+
+  /** Stores one part of `owner`'s upload at `offset` (see `parts.ts`). */
+  async putPart(
+    id: string,
+    owner: AttachmentReader,
+    offset: number,
+    req: PartRequest,
+  ): Promise<{ upload: UploadSession; attachment?: Attachment }> {
+    let a: AttachmentRecord;
+    try {
+      a = await this.#ownUpload(id, owner);
+    } catch (err) {
+      await req.body?.cancel().catch(() => {});
+      throw err;
+    }
+    const result = await this.#guard(
+      owner.kind,
+      () => storePart(this.#d.attachments, this.#d.policy, a, offset, req),
+    );
+    return result.done
+      ? { upload: result.session, attachment: toAttachment(result.attachment) }
+      : { upload: result.session };
+  }
+
+  /**
+   * Cancels `owner`'s upload in parts, or takes back one complete but not sent: its row and
+   * stored bytes are deleted.
+   */
+  async cancelUpload(id: string, owner: AttachmentReader): Promise<void> {
+    const a = await this.#ownUpload(id, owner);
+    await this.#guard(owner.kind, () => this.#d.attachments.deleteUnsent(a.id));
   }
 
   /** The attachment if `reader` may read it, else `not_found`. */
@@ -195,6 +317,7 @@ export class AttachmentService {
   async sweep(now = Date.now()): Promise<number> {
     return await this.#d.attachments.sweepPending(
       new Date(now - (this.#d.pendingTtlMs ?? 3_600_000)),
+      new Date(now - (this.#d.unsentTtlMs ?? UNSENT_TTL_MS)),
     );
   }
 

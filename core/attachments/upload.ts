@@ -32,25 +32,33 @@ export interface UploadRequest {
   body: ReadableStream<Uint8Array> | null;
 }
 
-function tooLarge(policy: UploadPolicy): ParleyError {
+/** The `too_large` refusal of a file past the policy's limit. */
+export function tooLarge(policy: UploadPolicy): ParleyError {
   return new ParleyError(
     ErrorCode.TooLarge,
     `The file is larger than the limit of ${policy.maxBytes} bytes`,
   );
 }
 
-function notAllowed(file: Sniffed): ParleyError {
+/** The `type_not_allowed` refusal of a file of `file`'s type. */
+export function notAllowed(file: Sniffed): ParleyError {
   return new ParleyError(ErrorCode.TypeNotAllowed, `Files of this type are not accepted`, {
     field: file.type,
   });
 }
 
-/** Checks the first chunk; returns its type and, for an image, its dimensions. */
-function checkHead(
+/** What the first chunk of a file was found to be. */
+export type Head = { file: Sniffed; width: number | null; height: number | null };
+
+/**
+ * Checks the first chunk of a file; returns its type and, for an image, its dimensions, or
+ * throws `bad_image` or `type_not_allowed`.
+ */
+export function checkHead(
   head: Uint8Array,
-  req: UploadRequest,
+  req: Pick<UploadRequest, "name" | "declaredType">,
   policy: UploadPolicy,
-): { file: Sniffed; width: number | null; height: number | null } {
+): Head {
   const file = sniff(head, req.name);
   if (file.kind === "image") {
     const size = imageSize(file.type, head);

@@ -1,27 +1,22 @@
 /**
- * One agent upload over XHR (`POST /api/conversations/:id/attachments`, docs/http_api.md
- * "Attachments"): `fetch` reports no upload progress, XHR does. The body is the file itself,
- * named by `X-Parley-Filename` (percent-encoded UTF-8); the server sniffs the type from the
- * bytes, so `Content-Type` is only the browser's guess.
+ * One agent upload, in parts (`POST /api/conversations/:id/uploads`, then
+ * `PUT /api/uploads/:id`; docs/http_api.md "Attachments"), resumed after a dropped connection.
+ * The server sniffs the type from the bytes, so the file's type is only the browser's guess.
  *
  * @module
  */
 
 import type { Attachment } from "../../../protocol/frames.ts";
 import { decodeAttachment } from "../../../protocol/client/decode_agent.ts";
+import { type UploadFailure, uploadInParts } from "../../../protocol/client/upload.ts";
 
-/** Why an upload failed: the HTTP status (0: no answer) and the server's error code. */
-export interface UploadFailure {
-  status: number;
-  code: string;
-  message: string;
-}
+export type { UploadFailure };
 
 /** A running upload. */
 export interface Upload {
   /** The stored attachment, or rejects with an {@link UploadFailure} (`aborted` after abort). */
   done: Promise<Attachment>;
-  /** Stops sending; `done` rejects. */
+  /** Stops sending and deletes what was stored; `done` rejects. */
   abort(): void;
 }
 
@@ -31,43 +26,22 @@ export function upload(
   file: File,
   onProgress: (sent: number) => void,
 ): Upload {
-  const xhr = new XMLHttpRequest();
-  const done = new Promise<Attachment>((resolve, reject) => {
-    const fail = (status: number, code: string, message: string) =>
-      reject({ status, code, message } satisfies UploadFailure);
-    xhr.onload = () => {
-      let data: unknown = null;
-      try {
-        data = JSON.parse(xhr.responseText);
-      } catch { /* a proxy's HTML error page: the status says enough */ }
-      const o = data !== null && typeof data === "object" ? data as Record<string, unknown> : {};
-      if (xhr.status === 201) {
-        try {
-          return resolve(decodeAttachment(o.attachment));
-        } catch {
-          return fail(xhr.status, "internal", "The server's answer was not understood");
-        }
-      }
-      const e = o.error !== null && typeof o.error === "object"
-        ? o.error as Record<string, unknown>
-        : {};
-      fail(
-        xhr.status,
-        typeof e.code === "string" ? e.code : "internal",
-        typeof e.message === "string" ? e.message : `Upload failed (${xhr.status})`,
-      );
-    };
-    xhr.onerror = () => fail(0, "unavailable", "Cannot reach the server");
-    xhr.onabort = () => fail(0, "aborted", "Cancelled");
+  const parted = uploadInParts({
+    start: `/api/conversations/${encodeURIComponent(conversationId)}/uploads`,
+    origin: "",
+    headers: { "X-Parley-CSRF": "1" },
+    file,
+    name: file.name || "file",
+    progress: onProgress,
   });
-  xhr.open("POST", `/api/conversations/${encodeURIComponent(conversationId)}/attachments`);
-  xhr.setRequestHeader("Accept", "application/json");
-  xhr.setRequestHeader("X-Parley-CSRF", "1");
-  xhr.setRequestHeader("X-Parley-Filename", encodeURIComponent(file.name || "file"));
-  xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
-  xhr.upload.onprogress = (e) => onProgress(e.loaded);
-  xhr.send(file);
-  return { done, abort: () => xhr.abort() };
+  const done = parted.done.then((value) => {
+    try {
+      return decodeAttachment(value);
+    } catch {
+      throw { status: 201, code: "internal", message: "The server's answer was not understood" };
+    }
+  });
+  return { done, abort: parted.abort };
 }
 
 /**

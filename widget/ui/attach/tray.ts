@@ -1,6 +1,7 @@
 /**
- * The tray: files the visitor attached, each uploaded at once with XHR (for its progress) to
- * `POST /api/widget/attachments` with the visitor token in `Authorization: Bearer`. Sending with
+ * The tray: files the visitor attached, each uploaded at once in parts (`POST /api/widget/uploads`,
+ * then `PUT /api/uploads/:id`, `protocol/client/upload.ts`: progress, and a dropped connection
+ * resumes where it stopped) with the visitor token in `Authorization: Bearer`. Sending with
  * files queues the caption; the message goes into the outbox (`model.send`, with the clientId
  * idempotency of every message) only once every upload has committed, so a message never
  * carries half its files and a resend never repeats an upload. Uploads wait while the socket is
@@ -13,6 +14,11 @@
 
 import type { Attachment } from "../../../protocol/frames.ts";
 import { MAX_ATTACHMENTS_PER_MESSAGE } from "../../../protocol/limits.ts";
+import {
+  type PartedUpload,
+  type UploadFailure,
+  uploadInParts,
+} from "../../../protocol/client/upload.ts";
 import type { AttachContext } from "./api.ts";
 import { L } from "./lib.ts";
 import { type Refusal, refusal, refusalOf } from "./limits.ts";
@@ -31,18 +37,13 @@ export interface TrayFile {
   attachment?: Attachment;
 }
 
-/** The committed attachment of an upload's 201 answer, or null when it is not one. */
-function attachmentOf(text: string): Attachment | null {
-  try {
-    const a: unknown = (JSON.parse(text) as { attachment?: unknown }).attachment;
-    const o = a as Record<string, unknown> | null;
-    return typeof o?.id === "string" && typeof o.name === "string" &&
-        typeof o.type === "string" && typeof o.size === "number"
-      ? o as unknown as Attachment
-      : null;
-  } catch {
-    return null;
-  }
+/** The committed attachment of an upload's last answer, or null when it is not one. */
+function attachmentOf(a: unknown): Attachment | null {
+  const o = a as Record<string, unknown> | null;
+  return typeof o?.id === "string" && typeof o.name === "string" &&
+      typeof o.type === "string" && typeof o.size === "number"
+    ? o as unknown as Attachment
+    : null;
 }
 
 /** Creates the tray over the chat model (see the module comment). */
@@ -50,7 +51,7 @@ export function createTray(ctx: AttachContext) {
   const files = L.signal<TrayFile[]>([]);
   /** The caption of a send waiting for its uploads, or null. */
   const caption = L.signal<string | null>(null);
-  const requests = new Map<number, XMLHttpRequest>();
+  const requests = new Map<number, PartedUpload>();
   let next = 0;
 
   const patch = (key: number, change: Partial<TrayFile>) => {
@@ -60,28 +61,31 @@ export function createTray(ctx: AttachContext) {
   const upload = (f: TrayFile) => {
     const token = ctx.token();
     if (f.state !== "wait" || !token || ctx.model.status.peek() !== "connected") return;
-    const x = new XMLHttpRequest();
-    requests.set(f.key, x);
-    x.open("POST", `${ctx.origin}/api/widget/attachments`);
-    x.setRequestHeader("authorization", `Bearer ${token}`);
-    x.setRequestHeader("x-parley-filename", encodeURIComponent(f.file.name));
-    x.upload.onprogress = (e) => patch(f.key, { progress: e.loaded / (e.total || 1) });
-    x.onload = () => {
+    const u = uploadInParts({
+      start: `${ctx.origin}/api/widget/uploads`,
+      origin: ctx.origin,
+      headers: { authorization: `Bearer ${token}` },
+      file: f.file,
+      name: f.file.name,
+      progress: (sent) => patch(f.key, { progress: sent / (f.file.size || 1) }),
+    });
+    requests.set(f.key, u);
+    u.done.then((value) => {
       requests.delete(f.key);
-      const a = x.status === 201 ? attachmentOf(x.responseText) : null;
-      patch(
-        f.key,
-        a ? { state: "done", attachment: a } : { state: "err", reason: refusalOf(x.status) },
-      );
+      const a = attachmentOf(value);
+      patch(f.key, a ? { state: "done", attachment: a } : { state: "err", reason: "failed" });
       flush();
-    };
-    x.onerror = () => {
+    }, (e: UploadFailure) => {
+      if (e.code === "aborted") return;
       requests.delete(f.key);
       // Offline or the socket is down: again once connected. Else a failure to retry.
-      const later = !navigator.onLine || ctx.model.status.peek() !== "connected";
-      patch(f.key, later ? { state: "wait", progress: 0 } : { state: "err", reason: "failed" });
-    };
-    x.send(f.file); // Content-Type: the file's type, as the browser knows it
+      const later = e.status === 0 &&
+        (!navigator.onLine || ctx.model.status.peek() !== "connected");
+      patch(
+        f.key,
+        later ? { state: "wait", progress: 0 } : { state: "err", reason: refusalOf(e.status) },
+      );
+    });
     patch(f.key, { state: "up", progress: 0 });
   };
 

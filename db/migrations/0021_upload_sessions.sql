@@ -1,0 +1,12 @@
+-- Uploads in parts (issue 18, docs/attachments.md "Uploads in parts"): a client announces a file's
+-- name and size, then sends it in parts of at most 1 MiB, each its own request, and can resume
+-- after a dropped connection from the offset the server reports. One request's body is all the
+-- server can be made to hold for an upload, whatever the file's size: the HTTP layer reads a
+-- request body ahead of the handler, so a whole file in one request could sit in memory.
+--
+-- An upload in parts is a pending row whose `size` is the announced size (a single-request
+-- upload's pending row has size 0 until it completes), and `received` counts the bytes stored so
+-- far, always whole chunks until the last: the offset the next part starts at. While pending,
+-- `content_type`, `width` and `height` hold what the first chunk was sniffed as, so a later part
+-- (on any instance) goes on checking the same file.
+ALTER TABLE attachments ADD COLUMN received integer NOT NULL DEFAULT 0;
