@@ -6,7 +6,8 @@
  * never reaches the visitor, who gets 404 for it; a visitor's image shows as a thumbnail that
  * opens full size; a file over the limit is refused before it is sent; an upload is cancelled;
  * a failed upload holds its message back until it is retried. axe clean with the tray shown.
- * Screenshots: `/work/wt/shots/console-att-*.png` (1280x800 and 390x844).
+ * Screenshots: `console-att-*.png` (1280x800 and 390x844) in `/work/wt/shots` when `/work/wt`
+ * exists, else in `tests/artifacts/` (tests/helpers/shots.ts).
  * Run after `deno task build` (the server serves `dist/`).
  */
 
@@ -14,12 +15,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page, Route } from "playwright-core";
 import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { shotsDir } from "./helpers/shots.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { ADMIN, startTestServer } from "./helpers/server.ts";
 import type { Frame } from "./helpers/ws_client.ts";
 
 const TIMEOUT = 30_000;
-const SHOTS = "/work/wt/shots";
 /** The server's limit in this test: small, so a too-large file is cheap to make. */
 const MAX_BYTES = 200_000;
 
@@ -91,7 +92,7 @@ Deno.test({
       env: { PARLEY_MAX_UPLOAD_BYTES: String(MAX_BYTES) },
     });
     await using browser = await launchBrowser();
-    await Deno.mkdir(SHOTS, { recursive: true });
+    const shots = await shotsDir();
     // axe is injected as an inline script: the page's CSP would refuse it.
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
@@ -165,9 +166,9 @@ Deno.test({
       assert.equal(await tray.getByRole("listitem").count(), 3);
       await page.getByRole("textbox", { name: "Reply" }).fill("Three files for you");
       assert.deepEqual(await axeViolations(page), []);
-      await page.screenshot({ path: `${SHOTS}/console-att-tray-desktop.png` });
+      await page.screenshot({ path: `${shots}/console-att-tray-desktop.png` });
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.screenshot({ path: `${SHOTS}/console-att-tray-phone.png` });
+      await page.screenshot({ path: `${shots}/console-att-tray-phone.png` });
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.getByRole("textbox", { name: "Reply" }).press("Enter");
 
@@ -192,9 +193,9 @@ Deno.test({
       await card.waitFor();
       assert.match(await card.innerText(), /invoice\.pdf\s*\d+ B · PDF/);
       await page.getByRole("img", { name: "dropped.png" }).waitFor();
-      await page.screenshot({ path: `${SHOTS}/console-att-thread-desktop.png` });
+      await page.screenshot({ path: `${shots}/console-att-thread-desktop.png` });
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.screenshot({ path: `${SHOTS}/console-att-thread-phone.png` });
+      await page.screenshot({ path: `${shots}/console-att-thread-phone.png` });
       await page.setViewportSize({ width: 1280, height: 800 });
 
       // A note with a file: never on the visitor's socket, and 404 for the visitor.
@@ -288,7 +289,7 @@ Deno.test({
       assert.ok(puts >= 2, `the dropped part and its resend went through the route (${puts})`);
       await page.unroute(parts);
     } catch (err) {
-      await page.screenshot({ path: `${SHOTS}/console-att-failure.png` });
+      await page.screenshot({ path: `${shots}/console-att-failure.png` });
       throw err;
     } finally {
       await visitor.close();

@@ -3,27 +3,19 @@
  * panel's "Export data" downloads `visitor-<id>.json`; "Erase visitor" is offered to admins only,
  * asks in a dialog naming the visitor, and the conversation leaves every console live; Settings →
  * "Audit log" lists the export and the erasure; the Sites form sets a site's retention.
- * Screenshots (desktop 1280x800, phone 390x844) go to `/work/wt/shots/privacy/` when that
- * folder's parent exists, else to the test artifacts.
+ * Screenshots (desktop 1280x800, phone 390x844) go to `/work/wt/shots/privacy/` when `/work/wt`
+ * exists, else to `tests/artifacts/privacy/` (tests/helpers/shots.ts).
  */
 
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { shotsDir } from "./helpers/shots.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import { storySteps } from "./helpers/story.ts";
 import { waitUntil } from "./helpers/wait.ts";
 
 const TIMEOUT = 30_000;
-
-async function shotsDir(): Promise<string> {
-  try {
-    await Deno.mkdir("/work/wt/shots/privacy", { recursive: true });
-    return "/work/wt/shots/privacy";
-  } catch {
-    return await artifactsDir();
-  }
-}
 
 async function consolePage(
   browser: Browser,
@@ -61,7 +53,7 @@ Deno.test({
     const step = storySteps(t);
     await using srv = await startTestServer();
     await using browser = await launchBrowser();
-    const dir = await shotsDir();
+    const dir = await shotsDir("privacy");
     const agent = await srv.createAgent({ name: "Pat Agent" });
     const text = `Please delete my account ${crypto.randomUUID().slice(0, 4)}`;
     const visitor = await visitorWhoWrote(srv, text);

@@ -7,15 +7,16 @@
  * refusal is shown when the widget's check passes; a file attached offline is uploaded and sent
  * exactly once when back; an agent's PDF and image show as a card and a thumbnail, open full size
  * and download; a visitor cannot read another visitor's file; axe-core is clean with the tray
- * shown. Screenshots (phone) go to `/work/wt/shots/widget-att-*.png` when that folder's parent
- * exists, else to the test artifacts.
+ * shown. Screenshots (phone) go to `/work/wt/shots/widget-att-*.png` when `/work/wt` exists,
+ * else to `tests/artifacts/` (tests/helpers/shots.ts).
  */
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
-import { artifactsDir, browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
+import { shotsDir } from "./helpers/shots.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { openChat } from "./helpers/widget_page.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
@@ -27,15 +28,6 @@ const WAIT = 20_000;
 
 type WireAttachment = { id: string; name: string; type: string; size: number };
 type WireMessage = { body: string; conversationId: string; attachments?: WireAttachment[] };
-
-async function shotsDir(): Promise<string> {
-  try {
-    await Deno.mkdir("/work/wt/shots", { recursive: true });
-    return "/work/wt/shots";
-  } catch {
-    return await artifactsDir();
-  }
-}
 
 /** A PNG drawn in the page (a gradient "photo"), as bytes. */
 async function png(p: Page, w: number, h: number, hue: number): Promise<Uint8Array> {

@@ -4,15 +4,16 @@
  * following the visitor's own connection, a site refused on the socket, page changes of
  * single-page storefronts, the JS API (`ready`, `hide`/`show`, `update`, `page`, the `kind` of
  * `message` events) and the preload of returning visitors, only when they have something to see.
- * Screenshots (desktop and phone) go to `/work/wt/shots/wshell/` when that folder's parent
- * exists, else to `tests/artifacts/`.
+ * Screenshots (desktop and phone) go to `/work/wt/shots/wshell/` when `/work/wt` exists, else
+ * to `tests/artifacts/wshell/` (tests/helpers/shots.ts).
  */
 
 import assert from "node:assert/strict";
 import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import type { PageInfo } from "../protocol/frames.ts";
 import { buildWidget } from "../widget/build.ts";
-import { artifactsDir, browserAvailable, sharedBrowser } from "./helpers/browser.ts";
+import { browserAvailable, sharedBrowser } from "./helpers/browser.ts";
+import { shotsDir } from "./helpers/shots.ts";
 import { launcherAtRest, openChat } from "./helpers/widget_page.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { type FakeServer, startFakeServer } from "./widget_fake_server.ts";
@@ -51,16 +52,6 @@ const PHONE: BrowserContextOptions = {
   isMobile: true,
   hasTouch: true,
 };
-
-async function shotsDir(): Promise<string> {
-  try {
-    await Deno.stat("/work/wt/shots");
-    await Deno.mkdir("/work/wt/shots/wshell", { recursive: true });
-    return "/work/wt/shots/wshell";
-  } catch {
-    return await artifactsDir();
-  }
-}
 
 async function send(p: Page, text: string): Promise<void> {
   await p.getByRole("textbox", { name: "Message" }).fill(text);
@@ -105,7 +96,7 @@ Deno.test({
     const { stop } = await import("esbuild");
     await stop();
     const browsers = sharedBrowser();
-    const shots = await shotsDir();
+    const shots = await shotsDir("wshell");
     const errors: string[] = [];
 
     const scene = (
