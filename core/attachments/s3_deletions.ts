@@ -15,6 +15,7 @@
  * @module
  */
 
+import { DueLoop } from "../due_loop.ts";
 import type { Logger } from "../log.ts";
 import { retryDelay } from "../retry_backoff.ts";
 import {
@@ -45,11 +46,9 @@ export interface S3DeletionOptions {
 /** This instance's runner of the S3 deletion queue. */
 export class S3DeletionRunner {
   readonly #o: Required<S3DeletionOptions>;
-  #running: Promise<void> | null = null;
+  readonly #loop: DueLoop;
+  #started = false;
   #unlisten: (() => Promise<void>) | null = null;
-  #stopped = false;
-  #woken = false;
-  #wakeSleeper: (() => void) | null = null;
 
   /** Creates a stopped runner. */
   constructor(opts: S3DeletionOptions) {
@@ -61,11 +60,20 @@ export class S3DeletionRunner {
       retryMaxMs: 900_000,
       ...opts,
     };
+    this.#loop = new DueLoop({
+      runOnce: () => this.runOnce(),
+      msUntilNextDue: () => this.#o.queue.msUntilNextDue(),
+      failed: (err) =>
+        this.#o.log.warn("s3 deletions: look at the queue failed", { error: reason(err) }),
+      pollMs: this.#o.pollMs,
+      batch: this.#o.batch,
+    });
   }
 
   /** Subscribes to the queue's notification and starts working it. */
   async start(): Promise<void> {
-    if (this.#running) return;
+    if (this.#started) return;
+    this.#started = true;
     try {
       this.#unlisten = await this.#o.queue.driver.listen(
         S3_DELETIONS_CHANNEL,
@@ -76,45 +84,25 @@ export class S3DeletionRunner {
       // Deletions still happen, found by the poll instead of at once.
       this.#o.log.warn("s3 deletions: no notifications, polling only", { error: reason(err) });
     }
-    this.#running = this.#loop();
+    this.#loop.start();
   }
 
   /** Looks at the queue now. */
   wake(): void {
-    this.#woken = true;
-    this.#wakeSleeper?.();
+    this.#loop.wake();
   }
 
   /** Stops; the deletion in progress (one object request) finishes, the rest wait for a lease to end. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.wake();
-    await this.#running;
+    await this.#loop.stop();
     await this.#unlisten?.().catch(() => {});
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      this.#woken = false;
-      let wait = this.#o.pollMs;
-      try {
-        const n = await this.runOnce();
-        if (n >= this.#o.batch) continue;
-        const due = await this.#o.queue.msUntilNextDue();
-        // At least 20 ms: the database's clock and ours may disagree by a little.
-        if (due !== null) wait = Math.min(wait, Math.max(due, 20));
-      } catch (err) {
-        this.#o.log.warn("s3 deletions: look at the queue failed", { error: reason(err) });
-      }
-      if (!this.#woken) await this.#sleep(wait);
-    }
   }
 
   /** Works one batch of due deletions; returns how many were claimed (tests). */
   async runOnce(): Promise<number> {
     const claimed = await this.#o.queue.claim(this.#o.batch, this.#o.leaseMs);
     for (const d of claimed) {
-      if (this.#stopped) break; // Left leased: another look (here or elsewhere) takes it.
+      if (this.#loop.stopped) break; // Left leased: another look (here or elsewhere) takes it.
       await this.#delete(d);
     }
     return claimed.length;
@@ -136,19 +124,6 @@ export class S3DeletionRunner {
       return;
     }
     await this.#o.queue.done(d);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakeSleeper = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakeSleeper = done;
-    });
   }
 }
 

@@ -16,6 +16,7 @@
 import type { Bus } from "../cluster/bus.ts";
 import type { Logger } from "../log.ts";
 import type { SnoozeStore } from "../../db/sql_snooze.ts";
+import { DueLoop } from "../due_loop.ts";
 
 /** What the runner needs. */
 export interface SnoozeWakeOptions {
@@ -31,48 +32,33 @@ export interface SnoozeWakeOptions {
 /** The snooze wake-up runner of this instance. */
 export class SnoozeWakeRunner {
   readonly #o: Required<SnoozeWakeOptions>;
-  #running: Promise<void> | null = null;
-  #stopped = false;
-  #wakeSleeper: (() => void) | null = null;
-  /** When the current sleep ends (ms since the epoch). */
-  #sleepingUntil = 0;
+  readonly #loop: DueLoop;
 
   /** Creates a stopped runner. */
   constructor(opts: SnoozeWakeOptions) {
     this.#o = { pollMs: 15_000, batch: 100, ...opts };
+    this.#loop = new DueLoop({
+      runOnce: () => this.runOnce(),
+      msUntilNextDue: () => this.#o.store.msUntilNextWake(),
+      failed: (err) => this.#o.log.warn("snooze: wake-up look failed", { error: reason(err) }),
+      pollMs: this.#o.pollMs,
+      batch: this.#o.batch,
+    });
   }
 
   /** Starts looking for due snoozes. */
   start(): void {
-    this.#running ??= this.#loop();
+    this.#loop.start();
   }
 
   /** Stops; a look in progress (one statement, then its publishes) finishes. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wakeSleeper?.();
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Told of a snooze set on this instance: looks again by then if it would sleep past it. */
   snoozed(at: number): void {
-    if (at < this.#sleepingUntil) this.#wakeSleeper?.();
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      let wait = this.#o.pollMs;
-      try {
-        const woken = await this.runOnce();
-        if (woken >= this.#o.batch) continue;
-        const due = await this.#o.store.msUntilNextWake();
-        // At least 20 ms: the database's clock and ours may disagree by a little.
-        if (due !== null) wait = Math.min(wait, Math.max(due, 20));
-      } catch (err) {
-        this.#o.log.warn("snooze: wake-up look failed", { error: reason(err) });
-      }
-      await this.#sleep(wait);
-    }
+    this.#loop.wakeBy(at);
   }
 
   /** Wakes the conversations due now (one batch) and publishes them; returns how many (tests). */
@@ -96,21 +82,6 @@ export class SnoozeWakeRunner {
     }
     if (woken.length > 0) this.#o.log.info("snooze: conversations woken", { n: woken.length });
     return woken.length;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakeSleeper = null;
-        this.#sleepingUntil = 0;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#sleepingUntil = Date.now() + ms;
-      this.#wakeSleeper = done;
-    });
   }
 }
 

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { DueLoop } from "../due_loop.ts";
 import type { Logger } from "../log.ts";
 import type { NewEmail } from "../../db/sql_email.ts";
 import type { MissedReplies, MissedReplyStore } from "../../db/sql_missed_replies.ts";
@@ -49,40 +50,29 @@ export interface MissedReplyOptions {
 /** The missed-reply runner of this instance. */
 export class MissedReplyRunner {
   readonly #o: Required<MissedReplyOptions>;
-  #running: Promise<void> | null = null;
-  #stopped = false;
-  #wakeSleeper: (() => void) | null = null;
+  readonly #loop: DueLoop;
 
   /** Creates a stopped runner. */
   constructor(opts: MissedReplyOptions) {
     this.#o = { pollMs: 1000, batch: 20, ...opts };
+    this.#loop = new DueLoop({
+      runOnce: () => this.runOnce(),
+      msUntilNextDue: () => this.#o.store.msUntilNextDue(this.#o.delayS),
+      failed: (err) =>
+        this.#o.log.warn("email: missed replies unavailable", { error: reason(err) }),
+      pollMs: this.#o.pollMs,
+      batch: this.#o.batch,
+    });
   }
 
   /** Starts looking for due conversations. */
   start(): void {
-    this.#running ??= this.#loop();
+    this.#loop.start();
   }
 
   /** Stops; a conversation being settled finishes (one short transaction). */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wakeSleeper?.();
-    await this.#running;
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      let wait = this.#o.pollMs;
-      try {
-        const settled = await this.runOnce();
-        if (settled >= this.#o.batch) continue;
-        const due = await this.#o.store.msUntilNextDue(this.#o.delayS);
-        if (due !== null) wait = Math.min(wait, Math.max(due, 20));
-      } catch (err) {
-        this.#o.log.warn("email: missed replies unavailable", { error: reason(err) });
-      }
-      await this.#sleep(wait);
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Settles the conversations due now (one batch); returns how many were due (tests). */
@@ -92,7 +82,7 @@ export class MissedReplyRunner {
     // transaction holds (PGlite has one connection).
     const senders = new Map<string, Awaited<ReturnType<SiteSender>>>();
     for (const c of due) {
-      if (this.#stopped) break;
+      if (this.#loop.stopped) break;
       try {
         const site = senders.get(c.siteId) ?? await this.#o.siteSender(c.siteId);
         senders.set(c.siteId, site);
@@ -152,19 +142,6 @@ export class MissedReplyRunner {
       listUnsubscribe: `<${unsubscribe}>`,
       ...content,
     };
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakeSleeper = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakeSleeper = done;
-    });
   }
 }
 
