@@ -19,18 +19,28 @@ export interface Answer {
   text: string;
 }
 
-/** Calls the server: `token` as a bearer, `cookie` as a console session (with CSRF). */
+/**
+ * Calls the server: `token` as a bearer, `cookie` as a console session with the CSRF header
+ * (left out with `csrf: false`, to test its refusal).
+ */
 export async function call(
   t: TestServer,
   method: string,
   path: string,
-  opts: { token?: string; cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    cookie?: string;
+    csrf?: boolean;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer> {
   const res = await fetch(`${t.url}${path}`, {
     method,
     headers: {
       ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(opts.cookie ? { cookie: opts.cookie, "x-parley-csrf": "1" } : {}),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+      ...(opts.cookie && opts.csrf !== false ? { "x-parley-csrf": "1" } : {}),
       ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
       ...opts.headers,
     },

@@ -11,34 +11,15 @@ import { ADMIN, serverPerFile, type TestServer } from "./helpers/server.ts";
 import type { Frame, TestSocket } from "./helpers/ws_client.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import { WebhookReceiver } from "./helpers/webhook_receiver.ts";
-
-const CSRF = { "content-type": "application/json", "x-parley-csrf": "1" };
+import { call as request } from "./api_helpers.ts";
 
 const server = serverPerFile({
   env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: "true", PARLEY_WEBHOOK_RETRY_BASE_MS: "50" },
 });
 
-interface Answer {
-  status: number;
-  // deno-lint-ignore no-explicit-any -- a test reads whatever the server answered
-  body: any;
-}
-
-async function call(
-  t: TestServer,
-  cookie: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer> {
-  const res = await fetch(`${t.url}${path}`, {
-    method,
-    headers: { ...CSRF, cookie },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+/** A console call as `cookie` (see `api_helpers.ts`). */
+const call = (t: TestServer, cookie: string, method: string, path: string, body?: unknown) =>
+  request(t, method, path, { cookie, body });
 
 async function conversation(t: TestServer, siteId = "demo"): Promise<string> {
   const visitor = await t.visitorSocket({ site: siteId });

@@ -113,31 +113,30 @@ interface Checks {
   text: TextCheck | null;
 }
 
+/** The types `sniff` gives text, which must stay UTF-8 to the end. */
+const TEXT_TYPES: ReadonlySet<string> = new Set(["text/plain", "text/csv"]);
+
 /**
- * The checks as the parts before left them, from the stored chunks: the first is sniffed again
- * (it passed then); text gets the unfinished sequence that ends the last stored chunk; a file
- * stored as binary after starting as text (`content_type` says so) stays binary.
+ * The checks as the parts before left them, from the row: its sniffed type and dimensions (set
+ * by the first chunk's checks; a text file found binary later is stored as binary), and for text
+ * the unfinished UTF-8 sequence that ends the last stored chunk. The first chunk is not read
+ * again: it passed when it came.
  */
-async function resumeChecks(
-  store: AttachmentStore,
-  policy: UploadPolicy,
-  a: AttachmentRecord,
-): Promise<Checks> {
+async function resumeChecks(store: AttachmentStore, a: AttachmentRecord): Promise<Checks> {
   if (a.received === 0) return { head: null, text: null };
-  const blobs = store.blobsOf(a);
-  const first = await blobs.getChunk(a.id, 0);
-  if (first === null) throw new Error(`attachments: chunk 0 of pending ${a.id} is missing`);
-  const head = checkHead(first, { name: a.name, declaredType: null }, policy);
-  if (head.file.kind !== "text") return { head, text: null };
-  if (head.file.type !== a.type) {
-    return { head: { ...head, file: { type: a.type, kind: "other" } }, text: null };
-  }
+  const text = TEXT_TYPES.has(a.type);
+  const head: Head = {
+    file: { type: a.type, kind: text ? "text" : "other" },
+    width: a.width ?? null,
+    height: a.height ?? null,
+  };
+  if (!text) return { head, text: null };
   const last = a.received / CHUNK_BYTES - 1;
-  const prev = last === 0 ? first : await blobs.getChunk(a.id, last);
+  const prev = await store.blobsOf(a).getChunk(a.id, last);
   if (prev === null) throw new Error(`attachments: chunk ${last} of pending ${a.id} is missing`);
-  const text = new TextCheck();
-  text.push(unfinishedUtf8(prev));
-  return { head, text };
+  const check = new TextCheck();
+  check.push(unfinishedUtf8(prev));
+  return { head, text: check };
 }
 
 /** Refusals of the file itself: the upload is deleted, as trying again cannot help. */
@@ -186,7 +185,7 @@ export async function storePart(
   const reader = req.body?.getReader() ?? null;
   let stored = offset;
   try {
-    const checks = await resumeChecks(store, policy, a);
+    const checks = await resumeChecks(store, a);
     const notText = () => {
       const other: Sniffed = { type: "application/octet-stream", kind: "other" };
       if (!allows(policy, other) || checks.head === null) throw notAllowed(other);
