@@ -24,6 +24,7 @@ import { pngHeader } from "../core/testing/images.ts";
 import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { signInConsole } from "./helpers/console_sign_in.ts";
 import { openChat } from "./helpers/widget_page.ts";
+import { attachFiles } from "./helpers/attach_files.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import type { Frame, TestSocket } from "./helpers/ws_client.ts";
 import { PATIENCE_MS, waitUntil } from "./helpers/wait.ts";
@@ -524,16 +525,9 @@ Deno.test({
 
             // The visitor's own HTML and SVG, picked in the widget and sent.
             const own = casesOf(sink.url, "widget", { all: false }).slice(0, 2);
-            const [chooser] = await Promise.all([
-              p.waitForEvent("filechooser"),
-              p.getByRole("button", { name: "Attach a file" }).click(),
-            ]);
-            await chooser.setFiles(
-              own.map((c) => ({
-                name: c.name,
-                mimeType: c.declared,
-                buffer: Buffer.from(c.bytes),
-              })),
+            await attachFiles(
+              p,
+              own.map((c) => ({ name: c.name, mimeType: c.declared, bytes: c.bytes })),
             );
             await p.getByRole("textbox", { name: "Message" }).fill("My own files");
             await p.keyboard.press("Enter");

@@ -16,6 +16,7 @@ import { Buffer } from "node:buffer";
 import type { Page, Route } from "playwright-core";
 import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { shotsDir } from "./helpers/shots.ts";
+import { attachFiles } from "./helpers/attach_files.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { ADMIN, startTestServer } from "./helpers/server.ts";
 import type { Frame } from "./helpers/ws_client.ts";
@@ -72,15 +73,9 @@ async function handFile(
   }, { how, name: file.name, type: file.type, bytes: [...file.bytes] });
 }
 
-/** Chooses files with the "Attach a file" button's file chooser. */
-async function choose(page: Page, files: { name: string; bytes: Uint8Array }[]) {
-  const [chooser] = await Promise.all([
-    page.waitForEvent("filechooser"),
-    page.getByRole("button", { name: "Attach a file" }).click(),
-  ]);
-  await chooser.setFiles(
-    files.map((f) => ({ name: f.name, mimeType: "application/pdf", buffer: Buffer.from(f.bytes) })),
-  );
+/** Chooses PDFs with the "Attach a file" button's file chooser. */
+function choose(page: Page, files: { name: string; bytes: Uint8Array }[]) {
+  return attachFiles(page, files.map((f) => ({ ...f, mimeType: "application/pdf" })));
 }
 
 Deno.test({

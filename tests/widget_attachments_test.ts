@@ -12,13 +12,13 @@
  */
 
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { buildWidget } from "../widget/build.ts";
 import { browserAvailable, launchBrowser } from "./helpers/browser.ts";
 import { shotsDir } from "./helpers/shots.ts";
 import { axeViolations } from "./helpers/axe.ts";
 import { openChat } from "./helpers/widget_page.ts";
+import { attachFiles, PHONE } from "./helpers/attach_files.ts";
 import { ADMIN, startTestServer, type TestServer } from "./helpers/server.ts";
 import type { Frame, TestSocket } from "./helpers/ws_client.ts";
 
@@ -51,21 +51,6 @@ async function png(p: Page, w: number, h: number, hue: number): Promise<Uint8Arr
 }
 
 const PDF = new TextEncoder().encode("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
-
-/** Picks files through the "Attach a file" button's file chooser. */
-async function pick(
-  p: Page,
-  files: { name: string; mimeType: string; bytes: Uint8Array }[],
-  buttonName = "Attach a file",
-): Promise<void> {
-  const [chooser] = await Promise.all([
-    p.waitForEvent("filechooser"),
-    p.getByRole("button", { name: buttonName }).click(),
-  ]);
-  await chooser.setFiles(
-    files.map((f) => ({ name: f.name, mimeType: f.mimeType, buffer: Buffer.from(f.bytes) })),
-  );
-}
 
 /** Dispatches a `drop` (on the panel) or a `paste` (in the textbox) carrying one file. */
 async function dropOrPaste(
@@ -173,7 +158,7 @@ Deno.test({
         // Nothing of the chunk is loaded before a file is attached.
         assert.equal(await p.locator("script[src*='widget-attach-']").count(), 0);
         const photo = await png(p, 640, 420, 200);
-        await pick(p, [
+        await attachFiles(p, [
           { name: "receipt.png", mimeType: "image/png", bytes: photo },
           { name: "invoice.pdf", mimeType: "application/pdf", bytes: PDF },
         ]);
@@ -216,16 +201,11 @@ Deno.test({
       await step(
         "progress shows while uploading and goes; a cancelled file is not sent",
         async () => {
-          const { p } = await newPage({
-            viewport: { width: 390, height: 844 },
-            deviceScaleFactor: 2,
-            isMobile: true,
-            hasTouch: true,
-          });
+          const { p } = await newPage(PHONE);
           await p.goto(`${url}/`);
           await openChat(p);
           const hold = await holdUploads(p);
-          await pick(p, [
+          await attachFiles(p, [
             { name: "sofa-photo.png", mimeType: "image/png", bytes: await png(p, 800, 600, 150) },
             { name: "wrong-photo.png", mimeType: "image/png", bytes: await png(p, 300, 300, 0) },
           ]);
@@ -249,7 +229,7 @@ Deno.test({
         await p.goto(`${url}/`);
         await openChat(p);
         const hold = await holdUploads(p);
-        await pick(p, [
+        await attachFiles(p, [
           { name: "photo.png", mimeType: "image/png", bytes: await png(p, 300, 200, 90) },
           { name: "notes.pdf", mimeType: "application/pdf", bytes: PDF },
           { name: "huge.png", mimeType: "image/png", bytes: new Uint8Array(MAX_BYTES + 1) },
@@ -265,14 +245,14 @@ Deno.test({
         const { p } = await newPage();
         await p.goto(`${url}/`);
         await openChat(p);
-        await pick(p, [
+        await attachFiles(p, [
           { name: "big.png", mimeType: "image/png", bytes: new Uint8Array(MAX_BYTES + 1) },
         ]);
         await p.getByRole("alert").filter({
           hasText: "big.png is larger than 2 MB, the largest file you can send.",
         }).waitFor();
         // The widget's check passes (an image, small enough); the server's 422 is shown.
-        await pick(p, [{
+        await attachFiles(p, [{
           name: "fake.png",
           mimeType: "image/png",
           bytes: new TextEncoder().encode("not an image at all"),
@@ -293,14 +273,14 @@ Deno.test({
             await p.goto(shop.url);
             await p.getByRole("button", { name: "Ouvrir le chat" }).click();
             await p.getByRole("textbox", { name: "Message" }).waitFor();
-            await pick(p, [
+            await attachFiles(p, [
               { name: "grand.png", mimeType: "image/png", bytes: new Uint8Array(MAX_BYTES + 1) },
             ], "Joindre un fichier");
             await p.getByRole("alert").filter({
               hasText: "grand.png dépasse 2 Mo, la taille maximale d'un fichier.",
             }).waitFor();
             await p.getByRole("button", { name: "Retirer grand.png" }).click();
-            await pick(p, [
+            await attachFiles(p, [
               { name: "photo.png", mimeType: "image/png", bytes: await png(p, 200, 150, 40) },
             ], "Joindre un fichier");
             await send(p, "Bonjour, voici la photo");
@@ -318,12 +298,12 @@ Deno.test({
         await p.goto(`${url}/`);
         await openChat(p);
         // A first file while online loads the chunk (then in the browser's cache for good).
-        await pick(p, [{ name: "first.pdf", mimeType: "application/pdf", bytes: PDF }]);
+        await attachFiles(p, [{ name: "first.pdf", mimeType: "application/pdf", bytes: PDF }]);
         await send(p, "before the tunnel");
         await agentSees(agent, "before the tunnel");
         await ctx.setOffline(true);
         await p.getByText("You're offline").waitFor();
-        await pick(p, [
+        await attachFiles(p, [
           { name: "tunnel.png", mimeType: "image/png", bytes: await png(p, 320, 240, 260) },
         ]);
         await p.getByText("Waiting for the connection…").waitFor();
@@ -341,12 +321,7 @@ Deno.test({
       });
 
       await step("an agent's PDF and image: card and thumbnail, full size, download", async () => {
-        const { p } = await newPage({
-          viewport: { width: 390, height: 844 },
-          deviceScaleFactor: 2,
-          isMobile: true,
-          hasTouch: true,
-        });
+        const { p } = await newPage(PHONE);
         await p.goto(`${url}/`);
         await openChat(p);
         await send(p, "Can you send me the manual?");
