@@ -137,8 +137,13 @@ function withCors(handler: Handler): Handler {
   };
 }
 
-/** `OPTIONS /api/widget/attachments` and `/api/attachments/:id`: the CORS preflight. */
-export const preflight: Handler = (req) => {
+/**
+ * `OPTIONS` of `/api/widget/attachments`, `/api/widget/uploads`, `/api/attachments/:id` and
+ * `/api/uploads/:id`: the CORS preflight.
+ */
+export const preflight: Handler = (req, ctx) => {
+  // A malformed id is refused here already, as the request it precedes would be.
+  if (ctx.params.id !== undefined) idParam(ctx.params.id);
   const origin = req.headers.get("origin");
   return new Response(null, {
     status: 204,

@@ -228,6 +228,26 @@ const ENDPOINTS: Endpoint[] = [
   { method: "DELETE", path: "/api/sites/:id", agent: true },
   { method: "POST", path: "/api/sites/:id/identity-secret", agent: true, noInput: true },
   { method: "GET", path: "/api/widget/sites/:id", agent: false, query: ["locale", "languages"] },
+  // Attachments: raw file bodies (fuzzed for their guards here; bodies in attachments_test and
+  // upload_parts_test). The visitor routes read a Bearer token before anything else.
+  { method: "GET", path: "/api/agent/upload-limits", agent: true },
+  { method: "POST", path: "/api/conversations/:id/attachments", agent: true, noInput: true },
+  {
+    method: "POST",
+    path: "/api/conversations/:id/uploads",
+    agent: true,
+    body: { name: "string", size: "int" },
+  },
+  { method: "POST", path: "/api/widget/attachments", agent: false, noInput: true },
+  { method: "OPTIONS", path: "/api/widget/attachments", agent: false, noInput: true },
+  { method: "POST", path: "/api/widget/uploads", agent: false, noInput: true },
+  { method: "OPTIONS", path: "/api/widget/uploads", agent: false, noInput: true },
+  { method: "GET", path: "/api/attachments/:id", agent: true },
+  { method: "OPTIONS", path: "/api/attachments/:id", agent: false, noInput: true },
+  { method: "GET", path: "/api/uploads/:id", agent: true },
+  { method: "PUT", path: "/api/uploads/:id", agent: true, query: ["offset"] },
+  { method: "DELETE", path: "/api/uploads/:id", agent: true, noInput: true },
+  { method: "OPTIONS", path: "/api/uploads/:id", agent: false, noInput: true },
   { method: "GET", path: "/", agent: false, noInput: true },
   { method: "GET", path: "/widget.js", agent: false, noInput: true },
   { method: "GET", path: "/assets/:path+", agent: false, noInput: true },
@@ -337,8 +357,9 @@ Deno.test(
             ),
           );
         }
-        // Malformed ids in the path.
-        if (e.path.includes(":id")) {
+        // Malformed ids in the path. A CORS preflight carries no credentials and looks nothing
+        // up: an unknown id is answered like a known one.
+        if (e.path.includes(":id") && e.method !== "OPTIONS") {
           for (const id of BAD_IDS) {
             const init = {
               agent: true,
