@@ -346,6 +346,7 @@ Deno.test("the widget reads its site's settings resolved for the visitor's local
     businessHours: null,
     open: true,
     nextOpen: null,
+    uploads: { maxBytes: 10 * 1024 * 1024, types: ["image", "pdf", "text", "office"] },
   });
   assert.ok(!plain.text.includes("identitySecret") && !plain.text.includes("allowedOrigins"));
 
