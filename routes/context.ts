@@ -9,6 +9,7 @@ import type { AttachmentService } from "../core/attachments/mod.ts";
 import type { ApiRateLimiter, ApiTokens } from "../core/api/mod.ts";
 import type { Logger } from "../core/log.ts";
 import type { Core } from "../core/mod.ts";
+import type { FallbackStreams } from "../core/fallback/streams.ts";
 import type { SiteService } from "../core/sites/mod.ts";
 import type { WebhookService } from "../core/webhooks/mod.ts";
 import type { PrivacyService } from "../core/privacy/mod.ts";
@@ -91,8 +92,10 @@ export interface App {
   emailOptOut: Unsubscriber;
   log: Logger;
   assets: Assets;
-  /** Open sockets per client address. */
+  /** Open sockets per client address (WebSockets and fallback streams). */
   sockets: KeyedCounter;
+  /** The HTTP fallback's streams on this instance (`core/fallback/`, `routes/fallback.ts`). */
+  fallback: FallbackStreams;
   lifecycle: Lifecycle;
   /** The metrics registry and the counters the request entry point keeps. */
   metrics: RoutesMetrics;

@@ -31,6 +31,7 @@ import { routeHandler } from "./api_v1.ts";
 import { API_V1_ROUTES } from "./api_v1_routes.ts";
 import * as assets from "./assets.ts";
 import type { App, Handler } from "./context.ts";
+import * as fallback from "./fallback.ts";
 import * as health from "./health.ts";
 import { clientAddress, fromTrustedProxy } from "./client_address.ts";
 import { errorCodeOf, errorJson, errorResponse, requestUrl, withNosniff } from "./http.ts";
@@ -52,6 +53,10 @@ const ROUTES: Route[] = [
   route("GET", "/metrics", metrics.metrics),
   route("GET", "/ws/visitor", ws.visitorSocket),
   route("GET", "/ws/agent", ws.agentSocket),
+  route("POST", "/fallback/visitor/stream", fallback.openStream),
+  route("OPTIONS", "/fallback/visitor/stream", fallback.preflight),
+  route("POST", "/fallback/visitor/frames", fallback.postFrames),
+  route("OPTIONS", "/fallback/visitor/frames", fallback.preflight),
   route("POST", "/api/agent/login", auth.login),
   route("POST", "/api/agent/logout", auth.logout),
   route("POST", "/api/agent/logout-all", auth.logoutAll),

@@ -66,6 +66,8 @@ import { S3DeletionRunner } from "../core/attachments/s3_deletions.ts";
 import { SnoozeStore } from "../db/sql_snooze.ts";
 import { registerServerMetrics } from "./metrics.ts";
 import { SERVER_TYPING_TIMEOUT_MS } from "../protocol/timing.ts";
+import { FallbackStreams } from "../core/fallback/streams.ts";
+import { FallbackRelayStore } from "../db/sql_fallback_relay.ts";
 
 /** A running Parley server. */
 export interface RunningServer {
@@ -323,6 +325,18 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
       }),
     }
     : null;
+  // The HTTP fallback's streams (docs/protocol.md, "HTTP fallback"); relayed through the
+  // database only between the instances of a cluster.
+  const fallback = new FallbackStreams({
+    instanceId: cluster?.instanceId ?? crypto.randomUUID(),
+    openVisitor: (peer, ctx) => core.openVisitor(peer, ctx),
+    bus,
+    relay: cluster ? new FallbackRelayStore(store.db) : null,
+    log,
+    metrics,
+    session: { maxBufferedBytes: config.limits.maxBufferedBytes },
+  });
+  fallback.start();
   const app: App = {
     config,
     store,
@@ -350,6 +364,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
     log,
     assets: createAssets(config.distDir),
     sockets: new KeyedCounter(config.limits.socketsPerIp),
+    fallback,
     lifecycle: { draining: false },
     metrics: createRoutesMetrics(metrics),
     build,
@@ -457,6 +472,7 @@ export async function startServer(config: Config, deps: ServerDeps): Promise<Run
             s3Deletions?.stop(),
             mailSender?.stop().then(() => smtp?.close()),
             alerts?.stop(),
+            fallback.stop(),
           ]),
       );
       core.stop();

@@ -39,6 +39,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/metrics", agent: false, noInput: true },
   { method: "GET", path: "/ws/visitor", agent: false, noInput: true },
   { method: "GET", path: "/ws/agent", agent: true, noInput: true },
+  // The HTTP fallback: opening a stream takes no input, and posts take bodies of up to 64 KiB
+  // (past the streamed-body probe below): their bad bodies are in tests/fallback_test.ts.
+  { method: "POST", path: "/fallback/visitor/stream", agent: false, noInput: true },
+  { method: "OPTIONS", path: "/fallback/visitor/stream", agent: false, noInput: true },
+  { method: "POST", path: "/fallback/visitor/frames", agent: false, noInput: true },
+  { method: "OPTIONS", path: "/fallback/visitor/frames", agent: false, noInput: true },
   {
     method: "POST",
     path: "/api/agent/login",

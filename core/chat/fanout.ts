@@ -336,10 +336,14 @@ export function startFanout(deps: FanoutDeps): Fanout {
         return `visitor:${e.visitorId}`;
       case "labels":
         return "labels";
+      case "fallback_relay":
+        return "fallback";
     }
   }
 
   const unsubscribe = bus.subscribe((e) => {
+    // The relay of fallback posts (core/fallback/streams.ts) rings for its own reader only.
+    if (e.kind === "fallback_relay") return;
     if (e.kind === "conversation") {
       // One queued refresh per conversation: it uses the newest event's summary, or reads the
       // state as of when it runs.

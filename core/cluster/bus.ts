@@ -54,7 +54,12 @@ export type BusEvent =
    * The agent's sessions were ended: close their console sockets, except those of the session
    * stored under `keepSession` (the one that changed the password).
    */
-  | { kind: "session_revoked"; agentId: string; keepSession?: string };
+  | { kind: "session_revoked"; agentId: string; keepSession?: string }
+  /**
+   * Posts of HTTP fallback frames wait in `fallback_relay` for the instance holding their
+   * streams (`core/fallback/streams.ts`): it reads them. Nothing fans out to sockets.
+   */
+  | { kind: "fallback_relay"; instanceId: string };
 
 /** Receives events published by any instance, including this one. */
 export type BusListener = (event: BusEvent) => void;

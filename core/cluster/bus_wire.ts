@@ -14,6 +14,7 @@
  * ["k", visitorId, [key, ...] | 0]                     attributes changed (0: too many to list)
  * ["s", agentId, keepSession?]                        sessions revoked (but keepSession's)
  * ["e", visitorId, siteId]                            the visitor was erased
+ * ["f", instanceId]                                   fallback posts wait for that instance
  * ["x", instanceId]                                   that instance is gone
  * ["r"]                                               reload the sender's presence
  * ```
@@ -102,6 +103,8 @@ export function encodeEvent(
       return JSON.stringify(["e", e.visitorId, e.siteId]);
     case "labels":
       return '["l"]';
+    case "fallback_relay":
+      return JSON.stringify(["f", e.instanceId]);
   }
 }
 
@@ -224,6 +227,8 @@ function decodeEntry(x: unknown): WireEntry {
       };
     case "l":
       return { kind: "event", event: { kind: "labels" } };
+    case "f":
+      return { kind: "event", event: { kind: "fallback_relay", instanceId: id(x[1]) } };
     case "x":
       return { kind: "gone", instanceId: id(x[1]) };
     case "r":

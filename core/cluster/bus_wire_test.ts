@@ -39,6 +39,7 @@ Deno.test("bus doorbells round-trip every event kind without message bodies", ()
     { kind: "attributes", visitorId: id, keys: null },
     { kind: "session_revoked", agentId: id },
     { kind: "session_revoked", agentId: id, keepSession: "a".repeat(64) },
+    { kind: "fallback_relay", instanceId: id },
   ];
   const payload = encodeBatch("inst-1", 7, 1000, [
     ...events.map((e) => encodeEvent(e)),
