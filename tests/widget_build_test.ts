@@ -4,7 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import { buildWidget, LOADER_BUDGET, TOTAL_BUDGET } from "../widget/build.ts";
+import {
+  buildWidget,
+  FALLBACK_BUDGET,
+  LOADER_BUDGET,
+  RATING_BUDGET,
+  TOTAL_BUDGET,
+} from "../widget/build.ts";
 import { WIDGET_LOCALES } from "../protocol/site_settings.ts";
 
 Deno.test({
@@ -35,6 +41,23 @@ Deno.test({
         assert.equal(byName[`widget-ui-${locale}`].file, `assets/widget-ui-${locale}-${hash}.js`);
       }
       assert.ok(!loader.includes("import("), "the loader loads the UI as a classic script");
+
+      // One fallback chunk and one rating chunk for every locale, beside the UI, same hash.
+      for (
+        const [name, budget] of [["fallback", FALLBACK_BUDGET], ["rating", RATING_BUDGET]] as const
+      ) {
+        const row = byName[`widget-${name}`];
+        assert.equal(row.file, `assets/widget-${name}-${hash}.js`);
+        assert.equal(row.budgetGzip, budget);
+        assert.ok(row.gzipBytes <= budget, `widget-${name} over budget`);
+        const text = await Deno.readTextFile(`${outDir}/${row.file}`);
+        assert.ok(!text.includes("import("), "a classic script");
+        // No strings of any locale: the rating chunk translates with the UI's table indexes.
+        assert.ok(!/Rate \{n\}|Thanks for your feedback/.test(text), `widget-${name}: strings`);
+      }
+      const ui = await Deno.readTextFile(`${outDir}/${byName["widget-ui"].file}`);
+      assert.ok(ui.includes('"/widget-fallback"') && ui.includes('"/widget-rating"'));
+      assert.ok(!ui.includes("/fallback/visitor/"), "the fallback transport is the chunk's");
 
       const html = await Deno.readTextFile(`${outDir}/demo.html`);
       assert.ok(html.includes(`<script src="/widget.js" data-site="demo" async></script>`));

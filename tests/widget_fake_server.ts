@@ -5,7 +5,10 @@
  * (`GET /api/widget/sites/:id`, as `docs/http_api.md` specifies: CORS, 403 for an origin the
  * site does not allow, 404 for an unknown site, ETag with `no-cache`), and speaks `/ws/visitor`
  * with one in-memory conversation per token; the `welcome` carries the site's team texts and
- * business hours. Not a server implementation: only what the widget tests need.
+ * business hours. It can refuse the WebSocket upgrade (as a proxy that drops it) and speaks the
+ * HTTP fallback's wire (docs/protocol.md "HTTP fallback": a Server-Sent Events stream and posted
+ * frames with indexes) over the same in-memory conversations. Not a server implementation: only
+ * what the widget tests need.
  *
  * @module
  */
@@ -41,6 +44,15 @@ export interface FakeServerOptions {
   pages?: Record<string, { html: string; csp?: string }>;
   /** Sites by id (default {@link DEFAULT_SITES}). */
   sites?: Record<string, FakeSite>;
+  /** Answers `/ws/visitor` with 400, as a proxy that drops the upgrade (see `setRefuseUpgrade`). */
+  refuseUpgrade?: boolean;
+}
+
+/** What the fake sends visitor frames to: a WebSocket, or a fallback stream. */
+interface Peer {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
 }
 
 interface Visitor {
@@ -49,7 +61,7 @@ interface Visitor {
   email: string | null;
   conversation: VisitorConversation | null;
   messages: Message[];
-  sockets: Set<WebSocket>;
+  sockets: Set<Peer>;
 }
 
 /** A running fake server and its controls. */
@@ -73,6 +85,10 @@ export interface FakeServer {
   failNext(retryable: boolean): void;
   /** Closes every visitor socket with `code` (1012: restart). */
   closeAll(code: number): void;
+  /** Turns the refusal of the WebSocket upgrade on or off. */
+  setRefuseUpgrade(on: boolean): void;
+  /** Requests seen: `ws` (upgrades, refused or not), `stream` and `frames` (fallback posts). */
+  counts: { ws: number; stream: number; frames: number };
   close(): Promise<void>;
 }
 
@@ -92,7 +108,7 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
   let failures: boolean[] = [];
   let counter = 0;
   const now = () => new Date().toISOString();
-  const send = (ws: WebSocket, frame: VisitorServerFrame) => {
+  const send = (ws: Peer, frame: VisitorServerFrame) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   };
   const toAll = (v: Visitor, frame: VisitorServerFrame) => v.sockets.forEach((s) => send(s, frame));
@@ -124,7 +140,7 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
     return message;
   };
 
-  const onFrame = (ws: WebSocket, state: { v?: Visitor }, frame: VisitorClientFrame) => {
+  const onFrame = (ws: Peer, state: { v?: Visitor }, frame: VisitorClientFrame) => {
     received.push(frame);
     if (frame.type === "hello") {
       // As the real server: an unknown site is refused with an error, then close 4001.
@@ -239,6 +255,57 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
     }
   };
 
+  let refuseUpgrade = opts.refuseUpgrade ?? false;
+  const counts = { ws: 0, stream: 0, frames: 0 };
+  const streams = new Map<
+    string,
+    { peer: Peer; state: { v?: Visitor }; next: number }
+  >();
+  /** A fallback stream: padding, `open`, then one event per frame, `close` at the end. */
+  const fallbackStream = (): Response => {
+    const id = `fake.${++counter}`;
+    const state: { v?: Visitor } = {};
+    const bytes = new TextEncoder();
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let open = true;
+    const end = () => {
+      if (!open) return;
+      open = false;
+      streams.delete(id);
+      state.v?.sockets.delete(peer);
+      try {
+        controller.close();
+      } catch { /* the reader went away */ }
+    };
+    const write = (text: string) => {
+      if (open) controller.enqueue(bytes.encode(text));
+    };
+    const peer: Peer = {
+      get readyState() {
+        return open ? WebSocket.OPEN : WebSocket.CLOSED;
+      },
+      send: (text) => write(`data: ${text}\n\n`),
+      close(code = 1000, reason = "") {
+        write(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+        end();
+      },
+    };
+    streams.set(id, { peer, state, next: 0 });
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        write(`: ${" ".repeat(2048)}\n\nevent: open\ndata: ${JSON.stringify({ stream: id })}\n\n`);
+      },
+      cancel: end, // the reader went away
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+      },
+    });
+  };
+
   const root = opts.distDir.replace(/\/$/, "");
   let origin = "";
   const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
@@ -248,6 +315,8 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
   }, async (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/ws/visitor") {
+      counts.ws++;
+      if (refuseUpgrade) return new Response("Upgrade refused", { status: 400 });
       const { socket, response } = Deno.upgradeWebSocket(req);
       const state: { v?: Visitor } = {};
       socket.onmessage = (e) => {
@@ -259,6 +328,27 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
       };
       socket.onclose = () => state.v?.sockets.delete(socket);
       return response;
+    }
+    if (url.pathname === "/fallback/visitor/stream" && req.method === "POST") {
+      counts.stream++;
+      return fallbackStream();
+    }
+    if (url.pathname === "/fallback/visitor/frames" && req.method === "POST") {
+      counts.frames++;
+      const stream = streams.get(req.headers.get("x-parley-stream") ?? "");
+      if (!stream) return Response.json({ error: { code: "not_found" } }, { status: 404 });
+      const { n, frames } = await req.json() as { n: number; frames: string[] };
+      // Frame indexes: what this stream already applied is dropped (a retried post).
+      frames.forEach((text, i) => {
+        if (n + i !== stream.next) return;
+        stream.next++;
+        try {
+          onFrame(stream.peer, stream.state, parseVisitorFrame(text));
+        } catch {
+          send(stream.peer, { type: "error", code: "bad_frame", message: "Bad frame" });
+        }
+      });
+      return Response.json({ next: stream.next }, { status: 202 });
     }
     if (url.pathname.startsWith("/api/widget/sites/") && req.method === "GET") {
       return await settingsResponse(req, url, sites, settingsRequests);
@@ -348,6 +438,13 @@ export function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
         for (const s of v.sockets) s.close(code, "fake");
       }
     },
-    close: () => server.shutdown(),
+    setRefuseUpgrade(on) {
+      refuseUpgrade = on;
+    },
+    counts,
+    close: async () => {
+      for (const { peer } of [...streams.values()]) peer.close(1001);
+      await server.shutdown();
+    },
   });
 }

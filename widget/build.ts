@@ -1,6 +1,6 @@
 /**
- * Builds the widget: the chat UI bundles and attachment chunks (one per locale, content-hashed),
- * then the loader `widget.js` that knows the UI's file name, then the demo storefront page and
+ * Builds the widget: the chat UI bundles and attachment chunks (one per locale, content-hashed)
+ * and the fallback and rating chunks (one each for all locales), then the loader `widget.js` that knows the UI's file name, then the demo storefront page and
  * its stylesheet. Build-time only: nothing
  * served to browsers imports this module.
  *
@@ -24,6 +24,18 @@ export const TOTAL_BUDGET = 20480;
  */
 export const ATTACH_BUDGET = 8192;
 
+/**
+ * Gzipped budget of the fallback chunk (the HTTP transport used when WebSockets are blocked),
+ * loaded only after two connection attempts in a row failed. One for every locale: no strings.
+ */
+export const FALLBACK_BUDGET = 4096;
+
+/**
+ * Gzipped budget of the rating chunk (the card where a conversation was resolved), loaded the
+ * first time the log shows one. One for every locale: it translates with the UI's strings.
+ */
+export const RATING_BUDGET = 2048;
+
 /** Browsers released within the last two years: no polyfills or down-levelling beyond them. */
 export const TARGETS = ["es2022", "chrome110", "firefox110", "safari16"];
 
@@ -40,8 +52,10 @@ export const LOCALES = WIDGET_LOCALES;
 const minifiedStyles: esbuild.Plugin = {
   name: "minified-styles",
   setup(build) {
-    // `widget/ui/styles.ts` (PANEL_CSS) and `widget/ui/attach/styles.ts` (ATTACH_CSS).
-    build.onLoad({ filter: /[\\/]widget[\\/]ui[\\/](attach[\\/])?styles\.ts$/ }, async (args) => {
+    // `widget/ui/styles.ts` (PANEL_CSS), `widget/ui/attach/styles.ts` (ATTACH_CSS) and
+    // `widget/ui/rating/styles.ts` (RATING_CSS).
+    const filter = /[\\/]widget[\\/]ui[\\/]((attach|rating)[\\/])?styles\.ts$/;
+    build.onLoad({ filter }, async (args) => {
       const mod: Record<string, string> = await import(pathToFileURL(args.path).href);
       const [name, text] = Object.entries(mod)[0];
       const css = await esbuild.transform(text, { loader: "css", minify: true, target: TARGETS });
@@ -105,8 +119,18 @@ const UI_OPTIONS: esbuild.BuildOptions = {
   // and `effect`. Widget code names no field with a leading underscore (quoted keys are kept).
   // Also the props the UI's own components pass each other (never a DOM attribute, never read by
   // the loader or the chunk).
-  mangleProps: /^_|^(panelRef|inputRef|onEmail|onClose)$/,
+  mangleProps: /^_|^(panelRef|inputRef|onEmail|onClose|Rating|loadRating)$/,
   reserveProps: /^__(html|proto__)$/,
+};
+
+/** Fails the build of a chunk that imports Preact or signals (a second copy: it must use the UI's). */
+const noSecondPreact: esbuild.Plugin = {
+  name: "no-second-preact",
+  setup(build) {
+    build.onResolve({ filter: /^(preact|@preact\/signals-core)($|\/)/ }, (args) => ({
+      errors: [{ text: `a chunk must use the UI's ${args.path} (handed over when it mounts)` }],
+    }));
+  },
 };
 
 /**
@@ -116,14 +140,18 @@ const UI_OPTIONS: esbuild.BuildOptions = {
 const ATTACH_OPTIONS: esbuild.BuildOptions = {
   jsx: "transform",
   jsxFactory: "L.h",
-  plugins: [minifiedStyles, {
-    name: "no-second-preact",
-    setup(build) {
-      build.onResolve({ filter: /^(preact|@preact\/signals-core)($|\/)/ }, (args) => ({
-        errors: [{ text: `the attachment chunk must use the UI's ${args.path} (AttachLib)` }],
-      }));
-    },
-  }],
+  plugins: [minifiedStyles, noSecondPreact],
+};
+
+/**
+ * The rating chunk renders with the UI's `h` (`widget/ui/rating/lib.ts`) and translates with the
+ * UI's `t`, so its `t("key")` calls become the UI table's indexes, as in the UI bundles: one
+ * chunk for every locale.
+ */
+const RATING_OPTIONS: esbuild.BuildOptions = {
+  jsx: "transform",
+  jsxFactory: "L.h",
+  plugins: [minifiedStyles, indexedStrings, noSecondPreact],
 };
 
 async function bundle(
@@ -173,9 +201,14 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
       }, UI_OPTIONS),
     );
   }
-  // The chunks share the UI's hash (of every bundle and chunk): a UI bundle finds its chunk by
-  // its own file name (`widget-ui-fr-<hash>.js` → `widget-attach-fr-<hash>.js`).
-  const all = [...bundles, ...chunks] as BlobPart[];
+  // The transport used when WebSockets are blocked, and the rating card: one chunk each for
+  // every locale (no strings of their own).
+  const fallback = await bundle("widget/fallback/mod.ts");
+  const rating = await bundle("widget/ui/rating/mod.tsx", RATING_OPTIONS);
+  // The chunks share the UI's hash (of every bundle and chunk): a UI bundle finds its chunks by
+  // its own file name (`widget-ui-fr-<hash>.js` → `widget-attach-fr-<hash>.js`,
+  // `widget-fallback-<hash>.js`).
+  const all = [...bundles, ...chunks, fallback, rating] as BlobPart[];
   const hash = await shortHash(new Uint8Array(await new Blob(all).arrayBuffer()));
   const uiFiles: Record<string, string> = {};
   const attachFiles: Record<string, string> = {};
@@ -185,6 +218,10 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
     await Deno.writeFile(`${outDir}/assets/${uiFiles[locale]}`, bundles[i]);
     await Deno.writeFile(`${outDir}/assets/${attachFiles[locale]}`, chunks[i]);
   }
+  const fallbackFile = `assets/widget-fallback-${hash}.js`;
+  await Deno.writeFile(`${outDir}/${fallbackFile}`, fallback);
+  const ratingFile = `assets/widget-rating-${hash}.js`;
+  await Deno.writeFile(`${outDir}/${ratingFile}`, rating);
 
   const loader = await bundle("widget/loader.ts", {
     define: { __PARLEY_UI__: JSON.stringify(hash) },
@@ -223,7 +260,9 @@ export async function buildWidget({ outDir }: { outDir: string }): Promise<Asset
     );
   }
   const attachRow = attachRows.reduce((a, b) => b.gzipBytes > a.gzipBytes ? b : a);
-  return [loaderRow, ...uiRows, total, attachRow];
+  const fallbackRow = await measure(outDir, "widget-fallback", fallbackFile, FALLBACK_BUDGET);
+  const ratingRow = await measure(outDir, "widget-rating", ratingFile, RATING_BUDGET);
+  return [loaderRow, ...uiRows, total, attachRow, fallbackRow, ratingRow];
 }
 
 if (import.meta.main) {

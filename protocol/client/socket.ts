@@ -93,6 +93,11 @@ export interface ReconnectingSocket<Out> {
   drop(): void;
   /** Skips the backoff wait and resets the attempt count (e.g. the browser came online). */
   reconnectNow(): void;
+  /**
+   * Opens later attempts with `factory` (the widget's fallback transport, once WebSockets
+   * failed); the current socket is left as it is.
+   */
+  use(factory: SocketFactory): void;
   readonly state: ConnectionState;
 }
 
@@ -116,7 +121,7 @@ export function createSocket<In extends InboundFrame, Out extends { type: string
   opts: SocketOptions<In, Out>,
 ): ReconnectingSocket<Out> {
   const clock = opts.clock ?? systemClock;
-  const openSocket = opts.socket ?? browserSocket;
+  let openSocket = opts.socket ?? browserSocket;
   const random = opts.random ?? Math.random;
   const bounds = opts.backoff ?? DEFAULT_BACKOFF;
   let socket: SocketHandle | null = null;
@@ -250,6 +255,9 @@ export function createSocket<In extends InboundFrame, Out extends { type: string
       if (stopped || state !== "disconnected") return;
       attempt = 0;
       connect();
+    },
+    use(factory) {
+      openSocket = factory;
     },
   };
 }

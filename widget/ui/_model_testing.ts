@@ -10,7 +10,7 @@ import type { VisitorClientFrame } from "../../protocol/frames.ts";
 import { manualClock } from "../../protocol/client/testing/clock.ts";
 import { fakeSockets } from "../../protocol/client/testing/socket.ts";
 import { MemoryStorage } from "./_testing.ts";
-import { createChatModel } from "./model.ts";
+import { type ChatModelOptions, createChatModel } from "./model.ts";
 import { createVisitorStore } from "./outbox.ts";
 
 /** The storage key of the demo site. */
@@ -74,6 +74,8 @@ export interface ChatSetupOptions {
   events?: EventTarget;
   /** The backoff's randomness; 0 by default (shortest waits). */
   random?: () => number;
+  /** The fallback transport's loader (the model's `fallback` option); none by default. */
+  fallback?: ChatModelOptions["fallback"];
 }
 
 /**
@@ -81,7 +83,7 @@ export interface ChatSetupOptions {
  * `connect()` starts it if needed, opens the latest socket and answers `hello` with `frame`.
  */
 export function setupChat(
-  { storage = new MemoryStorage(), events = new EventTarget(), random = () => 0 }:
+  { storage = new MemoryStorage(), events = new EventTarget(), random = () => 0, fallback }:
     ChatSetupOptions = {},
 ) {
   const clock = manualClock();
@@ -98,6 +100,7 @@ export function setupChat(
     random,
     newId: () => `k${++n}`,
     onMessage: (m) => received.push(m),
+    fallback,
   });
   const connect = (frame: Record<string, unknown> = welcome()) => {
     if (model.status.peek() === "disconnected") model.start();

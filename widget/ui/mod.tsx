@@ -19,6 +19,7 @@ import { createNotifier } from "./notify.ts";
 import { createVisitorStore, type StorageLike } from "./outbox.ts";
 import { PANEL_CSS } from "./styles.ts";
 import type { AttachUi, MountAttach } from "./attach/api.ts";
+import type { MountRating, RatingCard } from "./rating/api.ts";
 
 /**
  * How often the page's URL is compared with the one agents have. Also how long a router has to
@@ -64,6 +65,22 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
     store.setToken(resume[1]);
     history.replaceState(history.state, "", location.pathname + location.search);
   }
+
+  /**
+   * Loads a chunk beside this bundle (same hash; `file` replaces `/widget-ui-<locale>`) and hands
+   * `done` what its entry dispatches on its `<script>` element; `failed` if it cannot load.
+   */
+  const chunk = <T,>(file: string, done: (detail: T) => void, failed: () => void) => {
+    const el = document.createElement("script");
+    // The host is before the path, so `/widget-ui-` can only be the file name's.
+    el.src = src.replace("/widget-ui-" + locale, file);
+    el.addEventListener(UI_READY_EVENT, (e) => done((e as CustomEvent<T>).detail));
+    el.onerror = () => {
+      el.remove();
+      failed();
+    };
+    document.head.append(el);
+  };
   const model = createChatModel({
     url: `${o.origin.replace(/^http/, "ws")}/ws/visitor`,
     site: o.site,
@@ -75,6 +92,9 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
       o.emit("message", { ...m, kind: m.authorKind });
       if (m.authorKind !== "visitor") notifier.notify();
     },
+    // The fallback chunk (`widget-fallback-<hash>.js`, one for every locale), loaded once
+    // WebSockets failed twice in a row (docs/widget.md "When WebSockets are blocked").
+    fallback: (done, failed) => chunk("/widget-fallback", done, failed),
   });
 
   // The attachment chunk (`widget-attach-<locale>-<hash>.js`, beside this bundle with the same
@@ -82,25 +102,27 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
   const att = signal<AttachUi | null>(null);
   let attLoading: Promise<AttachUi> | undefined;
   const load = () =>
-    attLoading ??= new Promise((resolve) => {
-      const el = document.createElement("script");
-      // The host is before the path, so `/widget-ui-` can only be the file name's.
-      el.src = src.replace("/widget-ui-", "/widget-attach-");
-      el.addEventListener(UI_READY_EVENT, (e) =>
-        resolve(
-          att.value = (e as CustomEvent<MountAttach>).detail(
-            { h, signal, effect },
-            o,
-            model,
-            store,
-          ),
-        ));
-      el.onerror = () => {
-        attLoading = undefined; // offline, say: the next file or message tries again
-        el.remove();
-      };
-      document.head.append(el);
-    });
+    attLoading ??= new Promise((resolve) =>
+      chunk<MountAttach>(
+        "/widget-attach-" + locale,
+        (mount) => resolve(att.value = mount({ h, signal, effect }, o, model, store)),
+        // Offline, say: the next file or message tries again.
+        () => attLoading = undefined,
+      )
+    );
+  // The rating chunk (`widget-rating-<hash>.js`, one for every locale), loaded the first time the
+  // log shows where a conversation was resolved.
+  const rating = signal<RatingCard | null>(null);
+  let ratingLoading = false;
+  const loadRating = () => {
+    if (!ratingLoading) {
+      ratingLoading = true;
+      chunk<MountRating>("/widget-rating", (mount) => rating.value = mount(h, o.root), () => {
+        ratingLoading = false; // the next render tries again
+      });
+    }
+    return undefined;
+  };
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
@@ -133,6 +155,8 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
         inputRef={input}
         att={att.value}
         load={load}
+        Rating={rating.value}
+        loadRating={loadRating}
       />,
       container,
     );
@@ -240,7 +264,8 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
       container.remove();
       badge.remove();
       o.launcher.removeAttribute("aria-describedby");
-      o.root.adoptedStyleSheets = o.root.adoptedStyleSheets.filter((s) => s !== sheet);
+      // Only the loader's (the first) stays: the panel's, and the rating chunk's if it loaded.
+      o.root.adoptedStyleSheets = o.root.adoptedStyleSheets.slice(0, 1);
     },
   };
 };

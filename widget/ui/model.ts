@@ -67,11 +67,22 @@ export interface ChatModelOptions {
   /** Called for each new message that arrives live (not history, not this tab's own sends). */
   onMessage?(message: Message): void;
   socket?: SocketFactory;
+  /**
+   * Loads the fallback transport (the widget's lazy chunk, docs/widget.md "When WebSockets are
+   * blocked") and calls `done` with its factory, or `failed`. Asked once two connection attempts
+   * in a row ended before `welcome` (an attempt without `welcome` after {@link WELCOME_MS} is
+   * dropped and counts as ended); later attempts use the factory. Asked again after the next
+   * failure if it could not load. Absent: only the WebSocket.
+   */
+  fallback?(done: (factory: SocketFactory) => void, failed: () => void): void;
   clock?: Clock;
   random?: () => number;
   /** Makes idempotency keys; defaults to 128 random bits in hex. */
   newId?(): string;
 }
+
+/** How long an attempt may take to get `welcome` before it counts as failed (see `fallback`). */
+export const WELCOME_MS = 5000;
 
 /** Makes a random 32-character hex id (works on plain-http pages, unlike randomUUID). */
 export function randomId(): string {
@@ -132,6 +143,11 @@ export function createChatModel(opts: ChatModelOptions) {
   let attributes = opts.attributes ?? null;
   let sentRead = 0;
   let agentTypingTimer: TimerId | undefined;
+  /** Connection attempts in a row that ended before `welcome` (see `fallback`). */
+  let failed = 0;
+  /** Whether the fallback is loading or loaded (or there is none): no more counting. */
+  let fellBack = !opts.fallback;
+  let welcomeTimer: TimerId | undefined;
 
   const connection: ReconnectingSocket<VisitorClientFrame> = createSocket({
     url: opts.url,
@@ -155,8 +171,22 @@ export function createChatModel(opts: ChatModelOptions) {
     },
     onFrame: (frame) => batch(() => receive(frame)),
     onState: (state, code) => {
+      const was = status.peek();
       status.value = state;
+      clock.clearTimeout(welcomeTimer);
+      if (state === "connecting" && !fellBack) {
+        welcomeTimer = clock.setTimeout(connection.drop, WELCOME_MS);
+      }
+      if (state === "connected") failed = 0;
       if (state !== "disconnected") return;
+      // Ended before `welcome` while online, twice in a row: WebSockets may be blocked.
+      if (was === "connecting" && network.peek() && ++failed > 1 && !fellBack) {
+        fellBack = true;
+        opts.fallback!((factory) => {
+          connection.use(factory);
+          connection.reconnectNow();
+        }, () => fellBack = false);
+      }
       agentTyping.value = null;
       typing.reset();
       // Nothing of ours is on the wire any more: the next welcome sends from the oldest message,
@@ -478,6 +508,7 @@ export function createChatModel(opts: ChatModelOptions) {
     },
     /** Stops the connection, timers and effects. */
     dispose(): void {
+      fellBack = true; // stopping mid-attempt is no failure of the WebSocket's
       connection.stop();
       typing.stop();
       clock.clearTimeout(agentTypingTimer);

@@ -67,11 +67,6 @@ a,.lk{color:var(--lk)}
 .card form{display:flex;gap:8px}
 .card input{flex:1;min-width:0;padding:8px 10px;border:1px solid var(--ln);border-radius:8px;background:var(--bg);font-size:16px}
 .pb{border:0;border-radius:8px;background:var(--pc);color:var(--pt);box-shadow:inset 0 0 0 1px #0002;padding:8px 12px;font-weight:600}
-.st{display:flex;margin-bottom:4px;color:#80858f}
-.st>*{border:0;background:none;padding:2px;color:inherit;display:grid}
-.st svg{width:30px;fill:currentColor}
-.st:hover>*,.st .on{color:#e8a317;background:none}
-.st>:hover~*{color:#80858f}
 .ty{display:flex;align-items:center;gap:8px;min-height:20px;padding:0 18px 2px;font-size:13px;color:var(--mu);background:var(--sf)}
 .dots{display:flex;gap:3px}
 .dots i{width:5px;height:5px;border-radius:50%;background:currentColor;opacity:.5}

@@ -1,14 +1,13 @@
 /**
- * Cards shown in the log: at its end, the away card (outside business hours or while no agent is
- * online, with the optional email prompt); where the conversation was resolved, the one-click
- * rating with "start over".
+ * Cards shown at the end of the log: the away card (outside business hours or while no agent is
+ * online, with the optional email prompt) and the transcript by email. The rating card, where the
+ * conversation was resolved, is the rating chunk's (`../rating/`).
  *
  * @module
  */
 
 import type { JSX } from "preact";
 import { currentHours, formatNextOpen } from "../hours.ts";
-import { StarIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 
 /**
@@ -99,47 +98,6 @@ export function TranscriptCard({ model, t }: ViewProps): JSX.Element | null {
             {t("transcript")}
           </button>
         )}
-    </div>
-  );
-}
-
-/**
- * Once resolved: five one-click stars, then thanks; "start a new conversation" while it stays
- * resolved. The message list shows it where the conversation was resolved, so it stays usable
- * after the visitor wrote again (which reopens the conversation).
- */
-export function Rating({ model, t }: ViewProps): JSX.Element | null {
-  // Shown only for a conversation that was resolved (see `MessageList`).
-  const c = model.conversation.value!;
-  return (
-    <div class="card">
-      <p>{t("resolved")}</p>
-      {c.rating === null
-        ? (
-          <div role="group" aria-label={t("rateTitle")}>
-            <p>{t("rateTitle")}</p>
-            <div class="st">
-              {[1, 2, 3, 4, 5].map((n) => (
-                <button
-                  type="button"
-                  key={n}
-                  aria-label={t("rate", { n })}
-                  onClick={() => model.rate(n)}
-                >
-                  <StarIcon />
-                </button>
-              ))}
-            </div>
-          </div>
-        )
-        : <p role="status">{t("rated")}</p>}
-      {c.status === "resolved"
-        ? (
-          <button type="button" class="pb" onClick={() => model.startOver()}>
-            {t("startOver")}
-          </button>
-        )
-        : null}
     </div>
   );
 }

@@ -11,7 +11,7 @@ import { formatTime, groupItems, type MessageGroup } from "../groups.ts";
 import { Linkified } from "../linkify.tsx";
 import type { ChatItem } from "../items.ts";
 import { headerName } from "../texts.ts";
-import { AwayCard, Rating, TranscriptCard } from "./Cards.tsx";
+import { AwayCard, TranscriptCard } from "./Cards.tsx";
 import { CheckIcon, ClockIcon } from "./icons.tsx";
 import type { ViewProps } from "./props.ts";
 
@@ -94,9 +94,12 @@ export function MessageList(props: ViewProps): JSX.Element {
         {groupItems(items).map((group) => (
           <Fragment key={group.key}>
             <Group {...props} group={group} />
-            {/* The rating stays where the conversation was resolved, whatever came after. */}
+            {
+              /* The rating stays where the conversation was resolved, whatever came after. It is
+                the rating chunk's: nothing until that has loaded. */
+            }
             {group.items.some((i) => i.seq === (c?.resolvedSeq ?? 0))
-              ? <Rating {...props} />
+              ? props.Rating ? <props.Rating {...props} /> : props.loadRating()
               : null}
           </Fragment>
         ))}

@@ -8,6 +8,7 @@ import type { UiSettings } from "../../api.ts";
 import type { Translate } from "../i18n.ts";
 import type { ChatModel } from "../model.ts";
 import type { AttachUi } from "../attach/api.ts";
+import type { RatingCard } from "../rating/api.ts";
 
 /** The model to read and act on, the translator, the locale for dates and the site's settings. */
 export interface ViewProps {
@@ -19,4 +20,8 @@ export interface ViewProps {
   att: AttachUi | null;
   /** Loads the attachment chunk (once; again after a failed load). */
   load(): Promise<AttachUi>;
+  /** The rating card of the rating chunk once loaded, else null. */
+  Rating: RatingCard | null;
+  /** Loads the rating chunk (once; again after a failed load). Renders nothing. */
+  loadRating(): undefined;
 }
