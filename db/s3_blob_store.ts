@@ -185,10 +185,10 @@ export class S3BlobStore implements BlobStore {
     const what = `${init.method} ${key.startsWith("?") ? "bucket" : key}`;
     let res: Response;
     try {
-      res = await this.#client.fetch(url, {
-        ...init,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      // Typed as the platform's RequestInit: aws4fetch's own init type, as Deno 2.5 resolves
+      // it, has no `signal` (Deno 2.9's has), though aws4fetch passes it on to fetch.
+      const timed: RequestInit = { ...init, signal: AbortSignal.timeout(this.#timeoutMs) };
+      res = await this.#client.fetch(url, timed);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new ObjectStoreError(`${what}: ${why}`, null, { cause: err });
