@@ -47,8 +47,12 @@ export const TRUSTED_PROXY_ENV: Readonly<Record<string, string>> = {
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
-  /** Where to forward: the target's base URL, e.g. a test server's `url` (`http://host:port`). */
-  target: string | URL;
+  /**
+   * Where to forward: the target's base URL, e.g. a test server's `url` (`http://host:port`),
+   * or several, taken in turn request by request (a round-robin load balancer with no sticky
+   * sessions, as in front of several instances).
+   */
+  target: string | URL | readonly (string | URL)[];
   /** Forward WebSocket upgrades as plain requests (default false: proxy them). */
   refuseUpgrade?: boolean;
   /** Hold response bytes this long before releasing them together (default 0: stream live). */
@@ -207,6 +211,9 @@ function refusedStatus(message: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** One target and the HTTP client that reaches it. */
+type Upstream = { target: URL } & ReturnType<typeof upstreamClient>;
+
 /** One proxied WebSocket: the client's side and the target's. */
 interface SocketPair {
   client: WebSocket;
@@ -217,7 +224,9 @@ interface SocketPair {
 
 /** Starts a proxy on a random loopback port. */
 export function startProxy(options: ProxyOptions): ReverseProxy {
-  const target = new URL(options.target);
+  const targets = (Array.isArray(options.target) ? options.target : [options.target])
+    .map((t) => new URL(t));
+  if (targets.length === 0) throw new TypeError("startProxy: no target");
   const bufferMs = options.bufferMs ?? 0;
   let refuse = options.refuseUpgrade ?? false;
   const stats: ProxyStats = {
@@ -230,7 +239,10 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
     openStreams: 0,
     releases: 0,
   };
-  const { client, websocketClient } = upstreamClient(target);
+  const upstreams = targets.map((target) => ({ target, ...upstreamClient(target) }));
+  let turn = 0;
+  /** The next target in turn, with its client. */
+  const nextUpstream = () => upstreams[turn++ % upstreams.length];
   const inFlight = new Set<AbortController>();
   const pairs = new Set<SocketPair>();
   let closing = false;
@@ -253,7 +265,11 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
    * address whatever the URL names), path and query. A WebSocket without that client goes to
    * the target's own address.
    */
-  function upstreamUrl(req: Request, scheme: "http" | "ws"): string {
+  function upstreamUrl(
+    req: Request,
+    scheme: "http" | "ws",
+    { target, websocketClient }: Upstream,
+  ): string {
     const url = new URL(req.url);
     const viaClient = scheme === "http" || websocketClient;
     const host = viaClient ? req.headers.get("host") ?? target.host : target.host;
@@ -335,9 +351,10 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
 
   /** Forwards an ordinary request (or a refused upgrade) and relays the answer. */
   async function forward(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const up = nextUpstream();
     let url: string;
     try {
-      url = upstreamUrl(req, "http");
+      url = upstreamUrl(req, "http", up);
     } catch {
       return new Response("Bad Request: invalid Host\n", { status: 400 });
     }
@@ -348,7 +365,7 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
     let res: Response;
     try {
       res = await fetch(url, {
-        client,
+        client: up.client,
         method: req.method,
         headers,
         body: req.body,
@@ -384,9 +401,10 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
   async function pass(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const protocols = (req.headers.get("sec-websocket-protocol") ?? "").split(",")
       .map((p) => p.trim()).filter((p) => p !== "");
+    const up = nextUpstream();
     let url: string;
     try {
-      url = upstreamUrl(req, "ws");
+      url = upstreamUrl(req, "ws", up);
     } catch {
       return new Response("Bad Request: invalid Host\n", { status: 400 });
     }
@@ -394,7 +412,7 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
     // Deno's WebSocket takes options as its second argument (headers and client are Deno's own);
     // the DOM typings only know protocols.
     const init: { client?: Deno.HttpClient; headers: Headers; protocols: string[] } = {
-      ...(websocketClient ? { client } : {}),
+      ...(up.websocketClient ? { client: up.client } : {}),
       headers,
       protocols,
     };
@@ -492,7 +510,7 @@ export function startProxy(options: ProxyOptions): ReverseProxy {
     clearTimeout(timer);
     for (const a of inFlight) a.abort();
     await server.shutdown();
-    client.close();
+    for (const up of upstreams) up.client.close();
   };
 
   return {
