@@ -27,10 +27,9 @@ import {
   CHUNK_BYTES,
   type Uploader,
 } from "../../db/sql_attachments.ts";
-import { allows, type UploadPolicy } from "./policy.ts";
-import type { Sniffed } from "./sniff.ts";
+import type { UploadPolicy } from "./policy.ts";
 import { TextCheck } from "./sniff.ts";
-import { checkHead, type Head, notAllowed, tooLarge } from "./upload.ts";
+import { FileChecks, type Head, readChunks, tooLarge } from "./chunks.ts";
 
 /** The largest part a client may send: four chunks (1 MiB). */
 export const PART_BYTES = 4 * CHUNK_BYTES;
@@ -107,12 +106,6 @@ export function unfinishedUtf8(chunk: Uint8Array): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** What a part goes on checking: the first chunk's verdict and, for text, the decoder. */
-interface Checks {
-  head: Head | null;
-  text: TextCheck | null;
-}
-
 /** The types `sniff` gives text, which must stay UTF-8 to the end. */
 const TEXT_TYPES: ReadonlySet<string> = new Set(["text/plain", "text/csv"]);
 
@@ -122,21 +115,26 @@ const TEXT_TYPES: ReadonlySet<string> = new Set(["text/plain", "text/csv"]);
  * the unfinished UTF-8 sequence that ends the last stored chunk. The first chunk is not read
  * again: it passed when it came.
  */
-async function resumeChecks(store: AttachmentStore, a: AttachmentRecord): Promise<Checks> {
-  if (a.received === 0) return { head: null, text: null };
-  const text = TEXT_TYPES.has(a.type);
+async function resumeChecks(
+  store: AttachmentStore,
+  policy: UploadPolicy,
+  a: AttachmentRecord,
+  declaredType: string | null,
+): Promise<FileChecks> {
+  if (a.received === 0) return new FileChecks(policy, a.name, declaredType);
+  const isText = TEXT_TYPES.has(a.type);
   const head: Head = {
-    file: { type: a.type, kind: text ? "text" : "other" },
+    file: { type: a.type, kind: isText ? "text" : "other" },
     width: a.width ?? null,
     height: a.height ?? null,
   };
-  if (!text) return { head, text: null };
+  if (!isText) return new FileChecks(policy, a.name, declaredType, { head, text: null });
   const last = a.received / CHUNK_BYTES - 1;
   const prev = await store.blobsOf(a).getChunk(a.id, last);
   if (prev === null) throw new Error(`attachments: chunk ${last} of pending ${a.id} is missing`);
-  const check = new TextCheck();
-  check.push(unfinishedUtf8(prev));
-  return { head, text: check };
+  const text = new TextCheck();
+  text.push(unfinishedUtf8(prev));
+  return new FileChecks(policy, a.name, declaredType, { head, text });
 }
 
 /** Refusals of the file itself: the upload is deleted, as trying again cannot help. */
@@ -185,26 +183,11 @@ export async function storePart(
   const reader = req.body?.getReader() ?? null;
   let stored = offset;
   try {
-    const checks = await resumeChecks(store, a);
-    const notText = () => {
-      const other: Sniffed = { type: "application/octet-stream", kind: "other" };
-      if (!allows(policy, other) || checks.head === null) throw notAllowed(other);
-      checks.head = { ...checks.head, file: other };
-      checks.text = null;
-    };
-    const chunk = new Uint8Array(CHUNK_BYTES);
-    let filled = 0;
-    let read = 0;
-    const flush = async () => {
-      const data = chunk.subarray(0, filled);
-      if (checks.head === null) {
-        checks.head = checkHead(data, { name: a.name, declaredType: req.declaredType }, policy);
-        if (checks.head.file.kind === "text") checks.text = new TextCheck();
-      }
-      if (checks.text && !checks.text.push(data)) notText();
+    const checks = await resumeChecks(store, policy, a, req.declaredType);
+    const storeChunk = async (data: Uint8Array) => {
+      const head = checks.next(data);
       await store.blobsOf(a).putChunk(a.id, stored / CHUNK_BYTES, data);
-      const head = checks.head;
-      const moved = await store.advance(a.id, stored, stored + filled, {
+      const moved = await store.advance(a.id, stored, stored + data.byteLength, {
         type: head.file.type,
         width: head.width,
         height: head.height,
@@ -212,34 +195,18 @@ export async function storePart(
       if (!moved) {
         throw new ParleyError(ErrorCode.Conflict, "Another request moved this upload meanwhile");
       }
-      stored += filled;
-      filled = 0;
+      stored += data.byteLength;
     };
-    for (;;) {
-      const next = reader
-        ? await reader.read().catch((err) => {
-          throw new ParleyError(ErrorCode.BadFrame, "The part was cut off", { cause: err });
-        })
-        : { done: true as const, value: undefined };
-      if (next.done) break;
-      let piece = next.value;
-      read += piece.byteLength;
-      if (read > room) throw oversized();
-      while (piece.byteLength > 0) {
-        const take = Math.min(piece.byteLength, CHUNK_BYTES - filled);
-        chunk.set(piece.subarray(0, take), filled);
-        filled += take;
-        piece = piece.subarray(take);
-        if (filled === CHUNK_BYTES) await flush();
-      }
-    }
+    const { rest } = await readChunks(reader, {
+      maxBytes: room,
+      tooLarge: oversized,
+      cutOff: "The part was cut off",
+    }, storeChunk);
     // A short last piece is stored only when it ends the file; otherwise the client sends it
     // again at the start of its next part (the answer's offset says so).
-    if (filled > 0 && stored + filled === a.size) await flush();
+    if (rest.byteLength > 0 && stored + rest.byteLength === a.size) await storeChunk(rest);
     if (stored < a.size) return { done: false, session: { ...sessionOf(a), offset: stored } };
-    if (checks.text && !checks.text.end()) notText();
-    const head = checks.head;
-    if (head === null) throw new ParleyError(ErrorCode.BadFrame, "The file is empty");
+    const head = checks.end();
     const done = await store.complete(a.id, {
       type: head.file.type,
       size: a.size,
