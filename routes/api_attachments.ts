@@ -25,11 +25,16 @@ import type { VisitorClaims } from "../core/accounts/tokens.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { requireAgent, requireCsrf } from "./guard.ts";
 import { errorResponse, json, readJson, requestUrl } from "./http.ts";
+import { type CorsPolicy, preflightResponse, withCors } from "./cors.ts";
 import { idParam } from "./api_inbox.ts";
 import { noneMatch } from "./negotiate.ts";
 
-/** Request headers a widget on another origin may send here. */
-const ALLOWED_HEADERS = "authorization, content-type, x-parley-filename";
+/** What a widget on another origin may do here. */
+const CORS: CorsPolicy = {
+  methods: "GET, POST, PUT, DELETE",
+  headers: "authorization, content-type, x-parley-filename",
+  expose: "content-disposition, content-length, etag",
+};
 
 /** The largest JSON body that starts an upload in parts (a name and a size). */
 const START_BYTES = 4096;
@@ -93,17 +98,6 @@ export const uploadLimits: Handler = async (req, ctx) => {
   return json({ maxBytes: ctx.app.attachments.policy.maxBytes });
 };
 
-/** CORS headers for a visitor request from `origin` (none when it sent no `Origin`). */
-function cors(origin: string | null): Record<string, string> {
-  return {
-    vary: "Origin",
-    ...(origin === null ? {} : {
-      "access-control-allow-origin": origin,
-      "access-control-expose-headers": "content-disposition, content-length, etag",
-    }),
-  };
-}
-
 /**
  * The visitor a request's token names, refused (`forbidden`) when it comes from a page the
  * site does not allow (no `Origin`: not a cross-origin browser request).
@@ -121,22 +115,6 @@ async function visitorOf(req: Request, ctx: RequestContext): Promise<VisitorClai
   return claims;
 }
 
-/** Runs a visitor handler; every answer, errors included, carries the CORS headers. */
-function withCors(handler: Handler): Handler {
-  return async (req, ctx) => {
-    const headers = cors(req.headers.get("origin"));
-    let res: Response;
-    try {
-      res = await handler(req, ctx);
-    } catch (err) {
-      // Read by the widget to say why, in the visitor's language.
-      res = errorResponse(toParleyError(err), ctx.app.log, ctx.requestId);
-    }
-    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
-    return res;
-  };
-}
-
 /**
  * `OPTIONS` of `/api/widget/attachments`, `/api/widget/uploads`, `/api/attachments/:id` and
  * `/api/uploads/:id`: the CORS preflight.
@@ -144,30 +122,24 @@ function withCors(handler: Handler): Handler {
 export const preflight: Handler = (req, ctx) => {
   // A malformed id is refused here already, as the request it precedes would be.
   if (ctx.params.id !== undefined) idParam(ctx.params.id);
-  const origin = req.headers.get("origin");
-  return new Response(null, {
-    status: 204,
-    headers: {
-      ...cors(origin),
-      "access-control-allow-methods": "GET, POST, PUT, DELETE",
-      "access-control-allow-headers": ALLOWED_HEADERS,
-      "access-control-max-age": "600",
-    },
-  });
+  return preflightResponse(req, CORS);
 };
 
 /** `POST /api/widget/attachments` (visitor, `Authorization: Bearer <token>`). */
-export const uploadByVisitor: Handler = withCors(closingOnError(async (req, ctx) => {
-  const claims = await visitorOf(req, ctx);
-  const attachment = await ctx.app.attachments.uploadByVisitor(claims, uploadOf(req));
-  return json({ attachment }, 201);
-}));
+export const uploadByVisitor: Handler = withCors(
+  CORS,
+  closingOnError(async (req, ctx) => {
+    const claims = await visitorOf(req, ctx);
+    const attachment = await ctx.app.attachments.uploadByVisitor(claims, uploadOf(req));
+    return json({ attachment }, 201);
+  }),
+);
 
 /**
  * `GET /api/attachments/:id`: a visitor by `Authorization: Bearer`, else an agent by session.
  * Anything the reader may not read is 404, as an unknown id is.
  */
-export const download: Handler = withCors(async (req, ctx) => {
+export const download: Handler = withCors(CORS, async (req, ctx) => {
   const id = idParam(ctx.params.id);
   const token = bearer(req);
   const reader: AttachmentReader = token !== null || req.headers.has("authorization")
@@ -220,7 +192,7 @@ export const startByAgent: Handler = async (req, ctx) => {
 };
 
 /** `POST /api/widget/uploads` (visitor, `Authorization: Bearer <token>`). */
-export const startByVisitor: Handler = withCors(async (req, ctx) => {
+export const startByVisitor: Handler = withCors(CORS, async (req, ctx) => {
   const claims = await visitorOf(req, ctx);
   const upload = await ctx.app.attachments.startByVisitor(claims, await startOf(req));
   return json({ upload }, 201);
@@ -244,7 +216,7 @@ async function ownerOf(
 }
 
 /** `GET /api/uploads/:id`: where an upload in parts stands (to resume it). */
-export const uploadStatus: Handler = withCors(async (req, ctx) => {
+export const uploadStatus: Handler = withCors(CORS, async (req, ctx) => {
   const owner = await ownerOf(req, ctx, false);
   return json(await ctx.app.attachments.uploadStatus(idParam(ctx.params.id), owner));
 });
@@ -253,27 +225,30 @@ export const uploadStatus: Handler = withCors(async (req, ctx) => {
  * `PUT /api/uploads/:id?offset=N`: one part, its bytes the body. `200 { upload }` while more is
  * to come, `201 { upload, attachment }` when it completed the file.
  */
-export const putPart: Handler = withCors(closingOnError(async (req, ctx) => {
-  const id = idParam(ctx.params.id);
-  const raw = requestUrl(req).searchParams.get("offset") ?? "";
-  if (!/^\d{1,15}$/.test(raw)) {
-    await req.body?.cancel().catch(() => {});
-    throw new ParleyError(ErrorCode.BadFrame, "offset must be where the part starts, in bytes", {
-      field: "offset",
+export const putPart: Handler = withCors(
+  CORS,
+  closingOnError(async (req, ctx) => {
+    const id = idParam(ctx.params.id);
+    const raw = requestUrl(req).searchParams.get("offset") ?? "";
+    if (!/^\d{1,15}$/.test(raw)) {
+      await req.body?.cancel().catch(() => {});
+      throw new ParleyError(ErrorCode.BadFrame, "offset must be where the part starts, in bytes", {
+        field: "offset",
+      });
+    }
+    const owner = await ownerOf(req, ctx, true);
+    const length = req.headers.get("content-length");
+    const result = await ctx.app.attachments.putPart(id, owner, Number(raw), {
+      declaredType: req.headers.get("content-type"),
+      declaredLength: length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null,
+      body: req.body,
     });
-  }
-  const owner = await ownerOf(req, ctx, true);
-  const length = req.headers.get("content-length");
-  const result = await ctx.app.attachments.putPart(id, owner, Number(raw), {
-    declaredType: req.headers.get("content-type"),
-    declaredLength: length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null,
-    body: req.body,
-  });
-  return json(result, result.attachment ? 201 : 200);
-}));
+    return json(result, result.attachment ? 201 : 200);
+  }),
+);
 
 /** `DELETE /api/uploads/:id`: cancels an upload in parts, or takes back an unsent file. */
-export const cancelUpload: Handler = withCors(async (req, ctx) => {
+export const cancelUpload: Handler = withCors(CORS, async (req, ctx) => {
   const owner = await ownerOf(req, ctx, true);
   await ctx.app.attachments.cancelUpload(idParam(ctx.params.id), owner);
   return new Response(null, { status: 204 });

@@ -15,51 +15,24 @@
  */
 
 import { ErrorCode } from "../protocol/codes.ts";
-import { ParleyError, toParleyError } from "../core/errors.ts";
+import { ParleyError } from "../core/errors.ts";
 import type { Handler } from "./context.ts";
-import { errorJson, errorResponse, json, readJson } from "./http.ts";
+import { type CorsPolicy, preflightResponse, withCors } from "./cors.ts";
+import { errorJson, json, readJson } from "./http.ts";
 
 /** Frames one post may carry. */
 export const MAX_FRAMES_PER_POST = 32;
 /** The largest post body. */
 export const MAX_POST_BYTES = 65_536;
 
-/** CORS headers for a request from `origin` (none when it sent no `Origin`). */
-function cors(origin: string | null): Record<string, string> {
-  return origin === null ? { vary: "Origin" } : {
-    vary: "Origin",
-    "access-control-allow-origin": origin,
-  };
-}
-
-/** Runs a handler; every answer, errors included, carries the CORS headers. */
-function withCors(handler: Handler): Handler {
-  return async (req, ctx) => {
-    let res: Response;
-    try {
-      res = await handler(req, ctx);
-    } catch (err) {
-      res = errorResponse(toParleyError(err), ctx.app.log, ctx.requestId);
-    }
-    for (const [k, v] of Object.entries(cors(req.headers.get("origin")))) res.headers.set(k, v);
-    return res;
-  };
-}
+/** What the widget on the shop's origin may do here. */
+const CORS: CorsPolicy = { methods: "POST", headers: "content-type, x-parley-stream" };
 
 /** `OPTIONS /fallback/visitor/stream` and `/fallback/visitor/frames`: the CORS preflight. */
-export const preflight: Handler = (req) =>
-  new Response(null, {
-    status: 204,
-    headers: {
-      ...cors(req.headers.get("origin")),
-      "access-control-allow-methods": "POST",
-      "access-control-allow-headers": "content-type, x-parley-stream",
-      "access-control-max-age": "600",
-    },
-  });
+export const preflight: Handler = (req) => preflightResponse(req, CORS);
 
 /** `POST /fallback/visitor/stream`: opens a stream and answers with its events. */
-export const openStream: Handler = withCors((req, ctx) => {
+export const openStream: Handler = withCors(CORS, (req, ctx) => {
   const { app } = ctx;
   if (app.lifecycle.draining) throw new ParleyError(ErrorCode.Unavailable, "Server is restarting");
   // The body (none, or `{}`) says nothing: it is not read.
@@ -109,7 +82,7 @@ export const openStream: Handler = withCors((req, ctx) => {
 });
 
 /** `POST /fallback/visitor/frames`: `{n, frames}` for the stream `X-Parley-Stream` names. */
-export const postFrames: Handler = withCors(async (req, ctx) => {
+export const postFrames: Handler = withCors(CORS, async (req, ctx) => {
   const { app } = ctx;
   if (app.lifecycle.draining) throw new ParleyError(ErrorCode.Unavailable, "Server is restarting");
   const body = await readJson(req, MAX_POST_BYTES);
