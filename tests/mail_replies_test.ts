@@ -333,8 +333,9 @@ Deno.test({
         v.send({ type: "contact", email: to });
         await v.roundTrip();
         await v.close();
+        // One reply each: two could be settled apart on a busy machine (the second after the
+        // delay), a correct second email this test would count as a duplicate.
         await say(agent, id, `Answer ${i}`);
-        await say(agent, id, `And more ${i}`);
       }
       for (const to of addresses) {
         await mail().waitFor((m) => m.to.includes(to), `the email to ${to}`);
