@@ -293,6 +293,33 @@ Deno.test({
         },
       );
 
+      await step(
+        "Send pressed before the attachment code arrived: the file goes with it",
+        async () => {
+          const { p } = await newPage();
+          // The chunk is held on its way until the caption has been sent.
+          const held = Promise.withResolvers<void>();
+          await p.route("**/assets/widget-attach-*", async (route) => {
+            await held.promise;
+            await route.continue();
+          });
+          await p.goto(`${url}/`);
+          await openChat(p);
+          await attachFiles(p, [{ name: "early.pdf", mimeType: "application/pdf", bytes: PDF }]);
+          await send(p, "sent before the code came");
+          // The text waits for the files: it is not sent on its own, and the box is cleared.
+          assert.equal(await p.getByRole("textbox", { name: "Message" }).inputValue(), "");
+          held.resolve();
+          const m = await agentSees(agent, "sent before the code came");
+          assert.deepEqual(m.attachments?.map((a) => a.name), ["early.pdf"]);
+          await agent.roundTrip();
+          const seen = agent.all("message").filter((f) =>
+            (f.message as WireMessage).body === "sent before the code came"
+          );
+          assert.equal(seen.length, 1, "one message, with its file");
+        },
+      );
+
       await step("attached offline: uploaded and sent exactly once when back", async () => {
         const { ctx, p } = await newPage();
         await p.goto(`${url}/`);

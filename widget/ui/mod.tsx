@@ -100,16 +100,26 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
   // The attachment chunk (`widget-attach-<locale>-<hash>.js`, beside this bundle with the same
   // locale and hash), loaded on the first file attached, dropped or pasted, or message with files.
   const att = signal<AttachUi | null>(null);
-  let attLoading: Promise<AttachUi> | undefined;
+  let attLoading: Promise<AttachUi | undefined> | undefined;
   const load = () =>
     attLoading ??= new Promise((resolve) =>
       chunk<MountAttach>(
         "/widget-attach-" + locale,
         (mount) => resolve(att.value = mount({ h, signal, effect }, o, model, store)),
-        // Offline, say: the next file or message tries again.
-        () => attLoading = undefined,
+        // Offline, say: undefined, and the next file or message tries again.
+        () => resolve(attLoading = undefined),
       )
     );
+  // The composer's text: the caption of the tray's files, else a message. Files attached while
+  // the chunk is still on its way are not in a tray yet: their caption waits for it (and goes
+  // alone if it cannot load), so pressing Send at once never leaves them for the next message.
+  const send = (text: string) => {
+    const a = att.value;
+    const go = (x?: AttachUi) => x?.send(text) || model.send(text);
+    if (a || !attLoading) return go(a ?? undefined);
+    attLoading.then(go);
+    return true;
+  };
   // The rating chunk (`widget-rating-<hash>.js`, one for every locale), loaded the first time the
   // log shows where a conversation was resolved.
   const rating = signal<RatingCard | null>(null);
@@ -155,6 +165,7 @@ export const createMount = (strings: Strings, locale: WidgetLocale, src = ""): M
         inputRef={input}
         att={att.value}
         load={load}
+        send={send}
         Rating={rating.value}
         loadRating={loadRating}
       />,

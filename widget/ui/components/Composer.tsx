@@ -27,7 +27,8 @@ function grow(el: HTMLTextAreaElement): void {
 export function attach({ load }: ViewProps, files?: FileList | null): void {
   // Copied now: a drop's or paste's list is emptied once its event is over.
   const list = [...files ?? []];
-  if (list.length) load().then((a) => a.add(list));
+  // A chunk that cannot load (offline) drops the files: the visitor attaches them again.
+  if (list.length) load().then((a) => a?.add(list));
 }
 
 /** The message form. */
@@ -36,7 +37,7 @@ export function Composer(props: ComposerProps): JSX.Element {
   const submit = (e?: Event) => {
     e?.preventDefault();
     const el = inputRef.current;
-    if (el && (att?.send(el.value) || model.send(el.value))) {
+    if (el && props.send(el.value)) {
       el.value = "";
       grow(el);
       el.focus();

@@ -18,8 +18,13 @@ export interface ViewProps {
   settings: UiSettings;
   /** The attachment chunk once loaded (docs/widget.md "Attachments"), else null. */
   att: AttachUi | null;
-  /** Loads the attachment chunk (once; again after a failed load). */
-  load(): Promise<AttachUi>;
+  /** Loads the attachment chunk (once; again after a failed load, which gives undefined). */
+  load(): Promise<AttachUi | undefined>;
+  /**
+   * Sends the composer's text: the caption of the attached files (waiting for the attachment
+   * chunk when files were attached before it arrived), else a message; false when nothing went.
+   */
+  send(text: string): boolean;
   /** The rating card of the rating chunk once loaded, else null. */
   Rating: RatingCard | null;
   /** Loads the rating chunk (once; again after a failed load). Renders nothing. */
