@@ -53,7 +53,9 @@ async function agentHistory(url: string, conversationId: string): Promise<string
       const page = await agent.nextOf("history", (f) => f.conversationId === conversationId);
       const messages = page.messages as { seq: number; body: string; authorKind: string }[];
       for (const m of messages) if (m.authorKind === "visitor") bodies.push(m.body);
-      if (messages.length === 0 || !page.hasMore) break;
+      // After afterSeq, `hasMore` speaks of older messages (docs/protocol.md): a full page is
+      // what says newer ones may follow. A loaded machine writes more than one page.
+      if (messages.length < 200) break;
       afterSeq = messages[messages.length - 1].seq;
     }
     return bodies;
