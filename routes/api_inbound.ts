@@ -8,9 +8,9 @@
 
 import { ErrorCode } from "../protocol/codes.ts";
 import { safeEqual } from "../core/accounts/tokens.ts";
-import { ParleyError } from "../core/errors.ts";
+import { ParleyError, toParleyError } from "../core/errors.ts";
 import type { Handler } from "./context.ts";
-import { json, readBody } from "./http.ts";
+import { errorResponse, json, readBody } from "./http.ts";
 
 /** The largest email accepted, in bytes (a reply with a small attachment or two). */
 export const MAX_INBOUND_EMAIL_BYTES = 1024 * 1024;
@@ -25,6 +25,18 @@ const RAW_TYPES = ["message/rfc822", "text/plain", "application/octet-stream"];
  * 401 without the secret, 422 `mail_refused` for an email that may not join a conversation.
  */
 export const receiveEmail: Handler = async (req, ctx) => {
+  try {
+    return await receive(req, ctx);
+  } catch (err) {
+    const res = errorResponse(toParleyError(err), ctx.app.log, ctx.requestId);
+    // A refusal before the body was read (wrong secret or type): kept alive, the connection
+    // would be reused by a client while Deno 2.5 closes it, failing the client's next request.
+    if (req.body !== null && !req.bodyUsed) res.headers.set("connection", "close");
+    return res;
+  }
+};
+
+const receive: Handler = async (req, ctx) => {
   const inbound = ctx.app.inbound;
   if (inbound === null) throw new ParleyError(ErrorCode.NotFound, "Not found");
   if (!authorized(req.headers.get("authorization"), inbound.secret)) {
