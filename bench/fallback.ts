@@ -33,18 +33,10 @@ import { type Backend, BenchContext } from "./context.ts";
 import { Histogram, type Percentiles } from "./histogram.ts";
 import { cpuSeconds } from "./cpu.ts";
 import { gitCommit } from "./report.ts";
+import { count } from "./args.ts";
 import { browserSocket, type SocketFactory, type SocketHandle } from "../protocol/client/socket.ts";
 import { fallbackSocket } from "../protocol/client/fallback_socket.ts";
 import type { ParleyProcess } from "../tests/helpers/parley_process.ts";
-
-/** Reads `--name=N` as a whole number, or `fallback` when absent. */
-function count(name: string, fallback: number): number {
-  const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
-  if (arg === undefined) return fallback;
-  const n = Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(n) || n < 0) throw new TypeError(`--${name} must be a whole number`);
-  return n;
-}
 
 /** Visitors chatting per round (`--visitors=N`). */
 const VISITORS = count("visitors", 50);

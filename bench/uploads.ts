@@ -19,15 +19,7 @@
 import { freshDatabase } from "../tests/helpers/database.ts";
 import { startParley } from "../tests/helpers/parley_process.ts";
 import { pngHeader } from "../core/testing/images.ts";
-
-/** Reads `--name=N` as a positive whole number, or `fallback` when absent. */
-function count(name: string, fallback: number): number {
-  const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
-  if (arg === undefined) return fallback;
-  const n = Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(n) || n < 0) throw new TypeError(`--${name} must be a whole number`);
-  return n;
-}
+import { count } from "./args.ts";
 
 /** Uploads at once (`--uploads=N`). */
 const UPLOADS = count("uploads", 10);
